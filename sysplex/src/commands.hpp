@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: Apache-2.0
+// Subcommand registration for the zplex CLI: each family adds itself to the app.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace zplex::cli {
+
+/// Where a subcommand's callback leaves the process exit code.
+struct exit_status {
+    int code = 0;
+};
+
+/// `zplex profile check ...`
+void add_profile_commands(CLI::App& app, exit_status& status);
+
+}  // namespace zplex::cli

@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: Apache-2.0
+// zplex: the one command line of the sysplex emulator.
+#include "commands.hpp"
+
+#include <iostream>
+
+int main(int argc, char** argv) {
+    CLI::App app{"zplex: a z/OS Parallel Sysplex network plane (CF, XCF, TCP/IP, SWSA) on one Linux machine",
+                 "zplex"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", std::string("zplex 0.1.0"));
+    zplex::cli::exit_status status;
+    zplex::cli::add_profile_commands(app, status);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        // --help and --version are "errors" with exit code 0; anything else is a
+        // usage error: CLI11 prints what was wrong, we exit 2.
+        int rc = app.exit(e);
+        return rc == 0 ? 0 : 2;
+    } catch (const std::exception& e) {
+        std::cerr << "ZPX0002E INTERNAL ERROR: " << e.what() << "\n";
+        return 12;
+    }
+    return status.code;
+}

@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: Apache-2.0
+// The typed configuration model a TCP/IP PROFILE parses into: no strings to re-parse later.
+#pragma once
+
+#include <zplex/tcpip/profile/ipv4.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace zplex::tcpip::profile {
+
+/// Where a statement came from, for displays and for conflict messages.
+struct source_ref {
+    std::string dataset;   ///< 'SYS1.TCPPARMS(PROFMVS1)' or a file path
+    int line = 0;          ///< 1-based
+    int column = 0;        ///< 1-based
+};
+
+// ---------------------------------------------------------------- VIPADYNAMIC
+
+enum class moveable_mode : std::uint8_t { immediate, whenidle };
+enum class vipa_origin : std::uint8_t { define, backup };
+
+/// One DVIPA configured on this stack by VIPADEFINE or VIPABACKUP.
+/// z/OS IP Config Ref: VIPADEFINE, VIPABACKUP.
+struct dvipa_config {
+    ipv4_address address;
+    std::uint8_t prefix_len = 32;      ///< from the address_mask
+    bool mask_given = false;           ///< VIPABACKUP: false unless the second form carries a mask
+    vipa_origin origin = vipa_origin::define;
+    moveable_mode moveable = moveable_mode::immediate;
+    std::uint8_t rank = 0;             ///< VIPABACKUP rank 1..254 (higher takes over first); 0 for VIPADEFINE
+    bool service_mgr = false;
+    source_ref where;
+};
+
+enum class dist_method : std::uint8_t { basewlm, roundrobin, serverwlm, weightedactive, hotstandby };
+
+enum class target_role : std::uint8_t { normal, preferred, backup };
+
+/// One DESTIP entry of a VIPADISTRIBUTE.
+struct dist_target {
+    ipv4_address xcf;                  ///< the target stack's dynamic XCF address
+    std::uint8_t weight = 0;           ///< WEIGHTEDACTIVE weight (1..99), 0 when not given
+    target_role role = target_role::normal;
+    std::uint8_t backup_rank = 0;      ///< HOTSTANDBY BACKUP rank 1..254
+    friend bool operator==(const dist_target&, const dist_target&) = default;
+};
+
+struct port_range {
+    std::uint16_t low = 0;
+    std::uint16_t high = 0;            ///< == low for a single port
+    bool contains(std::uint16_t p) const noexcept { return p >= low && p <= high; }
+    friend bool operator==(const port_range&, const port_range&) = default;
+};
+
+/// Distribution of one DVIPA on one port (range). A VIPADISTRIBUTE with several
+/// ports yields one entry per port, as the VDPT shows them.
+struct distribution_config {
+    ipv4_address address;
+    std::optional<port_range> port;    ///< nullopt: all ports (no PORT keyword)
+    dist_method method = dist_method::basewlm;
+    bool dest_all = false;             ///< DESTIP ALL
+    std::vector<dist_target> targets;  ///< empty when dest_all
+    bool sysplex_ports = false;
+    std::uint32_t timed_affinity = 0;  ///< seconds, 0 = none
+    std::optional<std::uint8_t> optlocal;  ///< OPTLOCAL value (0..16); nullopt = NOOPTLOCAL
+    bool auto_switchback = true;       ///< HOTSTANDBY only
+    bool health_switch = true;         ///< HOTSTANDBY only
+    source_ref where;
+};
+
+/// VIPARANGE: where applications may create DVIPAs by BIND or SIOCSVIPA.
+struct vipa_range_config {
+    ipv4_address address;
+    std::uint8_t prefix_len = 32;
+    bool nondisruptive = true;
+    std::string saf_resource;          ///< empty when no SAF keyword
+    source_ref where;
+};
+
+/// VIPAROUTE: forward to a target over IP instead of the dynamic XCF link.
+struct vipa_route_config {
+    ipv4_address xcf;                  ///< target's dynamic XCF address
+    ipv4_address target;               ///< address to send the GRE packets to
+    source_ref where;
+};
+
+// ---------------------------------------------------------------- IPCONFIG
+
+struct dynamic_xcf_config {
+    ipv4_address address;
+    std::uint8_t prefix_len = 24;
+    std::uint8_t cost = 1;             ///< 1..16
+    std::uint8_t secclass = 255;
+};
+
+enum class multipath_mode : std::uint8_t { none, perconnection, perpacket };
+
+struct ipconfig_config {
+    bool datagram_fwd = true;          ///< DATAGRAMFWD is the z/OS default
+    bool sysplex_routing = false;
+    bool ipsecurity = false;
+    bool source_vipa = false;
+    bool ignore_redirect = false;
+    bool path_mtu_discovery = false;
+    multipath_mode multipath = multipath_mode::none;
+    std::optional<dynamic_xcf_config> dynamic_xcf;
+    std::optional<ipv4_address> tcpstack_source_vipa;
+    std::uint32_t arp_timeout = 1200;  ///< ARPTO seconds
+    std::uint8_t ttl = 64;
+    std::uint16_t dev_retry_duration = 90;
+    bool format_long = true;
+};
+
+// ---------------------------------------------------------------- GLOBALCONFIG
+
+struct sysplex_monitor_config {
+    std::uint16_t timer_secs = 60;
+    bool recovery = false;
+    bool delay_join = false;
+    bool auto_rejoin = false;
+    bool mon_interface = false;
+    bool dyn_route = false;
+};
+
+struct globalconfig_config {
+    std::optional<std::uint8_t> xcf_group_id;   ///< tt of EZBTvvtt, 2..31
+    std::optional<std::uint8_t> vtam_group_id;  ///< vv, 2..31 (default 01 when tt is set)
+    sysplex_monitor_config sysplex_monitor;
+
+    /// The XCF group the stack joins: EZBTCPCS, or EZBTvvtt.
+    std::string xcf_group() const;
+    /// A CF structure name with the group suffix: EZBDVIPA or EZBDVIPAvvtt.
+    std::string structure_name(const std::string& base) const;
+};
+
+// ---------------------------------------------------------------- IPSEC
+
+/// An IPSECRULE address: `*`, an address, address/prefix, or low-high.
+struct ip_filter_address {
+    enum class kind : std::uint8_t { any, single, prefix, range } type = kind::any;
+    ipv4_address low;                  ///< the address, or the first of the range/prefix
+    ipv4_address high;                 ///< last address covered
+    std::uint8_t prefix_len = 32;
+    bool matches(ipv4_address a) const noexcept { return type == kind::any || (a >= low && a <= high); }
+};
+
+enum class filter_routing : std::uint8_t { local, routed, either };
+enum class filter_direction : std::uint8_t { bidirectional, inbound, outbound, inbconnect, outbconnect };
+
+struct ipsec_rule_config {
+    ip_filter_address source;
+    ip_filter_address destination;
+    bool log = false;
+    std::optional<std::uint8_t> protocol;       ///< nullopt: PROTOCOL * (any)
+    std::optional<port_range> source_ports;     ///< TCP/UDP
+    std::optional<port_range> dest_ports;       ///< TCP/UDP
+    std::optional<std::uint8_t> icmp_type;      ///< ICMP/OSPF TYPE
+    std::optional<std::uint8_t> icmp_code;      ///< ICMP CODE
+    filter_routing routing = filter_routing::local;
+    bool fragments_only = false;
+    std::uint8_t secclass = 0;
+    filter_direction direction = filter_direction::bidirectional;
+    source_ref where;
+};
+
+struct ipsec_config {
+    bool present = false;              ///< an IPSEC block was processed
+    bool dvipsec = false;              ///< sysplex-wide security associations
+    bool dvlocalfltr = false;
+    bool log_enable = false;
+    bool log_implicit = false;
+    std::vector<ipsec_rule_config> rules;
+    source_ref where;
+};
+
+// ---------------------------------------------------------------- devices, links, interfaces
+
+enum class device_type : std::uint8_t { virtual_device, mpcipa, mpcptp, ctc, lcs };
+
+struct device_config {
+    std::string name;
+    device_type type = device_type::virtual_device;
+    std::uint16_t device_number = 0;   ///< CTC/LCS device number
+    bool autorestart = false;
+    source_ref where;
+};
+
+enum class link_type : std::uint8_t { virtual_link, ipaqenet, mpcptp, ctc, ethernet };
+
+struct link_config {
+    std::string name;
+    link_type type = link_type::virtual_link;
+    std::string device;                ///< DEVICE name (or OSA port name for IPAQENET)
+    std::uint16_t vlan_id = 0;
+    source_ref where;
+};
+
+enum class interface_type : std::uint8_t { ipaqenet, virtual_interface, ipaqidio };
+
+/// INTERFACE name DEFINE type ... (IPv4 forms).
+struct interface_config {
+    std::string name;
+    interface_type type = interface_type::ipaqenet;
+    std::string port_name;
+    ipv4_address address;
+    std::uint8_t prefix_len = 32;
+    std::uint16_t mtu = 0;             ///< 0: device default
+    std::uint16_t vlan_id = 0;
+    bool vmac = false;
+    source_ref where;
+};
+
+struct home_entry {
+    ipv4_address address;
+    std::string link;
+    source_ref where;
+};
+
+struct route_config {
+    bool is_default = false;
+    ipv4_address destination;
+    std::uint8_t prefix_len = 0;
+    std::optional<ipv4_address> gateway;  ///< nullopt: `=` (directly attached)
+    std::string link;
+    std::uint16_t mtu = 0;             ///< 0: DEFAULTSIZE
+    bool replaceable = false;
+    source_ref where;
+};
+
+// ---------------------------------------------------------------- PORT, AUTOLOG, TCP/UDP
+
+enum class transport : std::uint8_t { tcp, udp };
+
+struct port_reservation {
+    std::uint16_t port = 0;
+    transport protocol = transport::tcp;
+    std::string job_name;              ///< job name, `*`, OMVS or RESERVED
+    bool no_autolog = false;
+    bool shareport = false;
+    bool shareport_wlm = false;
+    std::optional<ipv4_address> bind;
+    std::string saf;
+    source_ref where;
+};
+
+struct autolog_entry {
+    std::string proc;
+    std::string job_name;
+    std::string parm_string;           ///< mixed case kept
+    source_ref where;
+};
+
+struct tcpconfig_config {
+    std::uint32_t send_buffer = 65536;
+    std::uint32_t recv_buffer = 65536;
+    bool unrestrict_low_ports = false;
+    bool delay_acks = true;
+    bool nagle = true;
+    std::uint16_t finwait2_time = 600;
+};
+
+struct udpconfig_config {
+    std::uint32_t send_buffer = 65535;
+    std::uint32_t recv_buffer = 65535;
+    bool checksum = true;
+    bool unrestrict_low_ports = false;
+};
+
+// ---------------------------------------------------------------- the whole profile
+
+/// A statement the emulator recognises but does not act on (reported as a warning).
+struct unemulated_statement {
+    std::string statement;
+    source_ref where;
+};
+
+/// The running configuration of one stack: what the initial profile set up and
+/// what OBEYFILEs changed since.
+struct profile {
+    ipconfig_config ipconfig;
+    globalconfig_config globalconfig;
+    tcpconfig_config tcpconfig;
+    udpconfig_config udpconfig;
+    ipsec_config ipsec;
+
+    std::vector<dvipa_config> dvipas;                 ///< VIPADEFINE/VIPABACKUP, in profile order
+    std::vector<distribution_config> distributions;   ///< one per DVIPA and port
+    std::vector<vipa_range_config> vipa_ranges;
+    std::vector<vipa_route_config> vipa_routes;
+
+    std::vector<device_config> devices;
+    std::vector<link_config> links;
+    std::vector<interface_config> interfaces;
+    std::vector<home_entry> home;
+    std::vector<route_config> routes;
+    std::vector<std::string> started;                 ///< START device/interface names, in order
+
+    std::vector<port_reservation> ports;
+    std::vector<autolog_entry> autolog;
+
+    std::vector<unemulated_statement> unemulated;     ///< recognised, not emulated
+
+    const dvipa_config* find_dvipa(ipv4_address a) const;
+    const device_config* find_device(std::string_view name) const;
+    const link_config* find_link(std::string_view name) const;
+    const interface_config* find_interface(std::string_view name) const;
+    /// Distributions of one DVIPA, in profile order.
+    std::vector<const distribution_config*> distributions_of(ipv4_address a) const;
+};
+
+const char* to_string(dist_method m);
+const char* to_string(moveable_mode m);
+const char* to_string(vipa_origin o);
+const char* to_string(filter_direction d);
+const char* to_string(filter_routing r);
+
+}  // namespace zplex::tcpip::profile

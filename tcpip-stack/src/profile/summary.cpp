@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: Apache-2.0
+// The configuration summary printed by `zplex profile check`.
+#include <zplex/tcpip/profile/summary.hpp>
+
+#include <fmt/format.h>
+
+namespace zplex::tcpip::profile {
+
+namespace {
+
+std::string yes(bool b) { return b ? "YES" : "NO"; }
+
+std::string ports_text(const std::optional<port_range>& p) {
+    if (!p) {
+        return "ALL";
+    }
+    return p->low == p->high ? std::to_string(p->low) : fmt::format("{}-{}", p->low, p->high);
+}
+
+std::string filter_text(const ip_filter_address& a) {
+    switch (a.type) {
+    case ip_filter_address::kind::any: return "*";
+    case ip_filter_address::kind::single: return a.low.str();
+    case ip_filter_address::kind::prefix: return fmt::format("{}/{}", a.low.str(), a.prefix_len);
+    case ip_filter_address::kind::range: return a.low.str() + "-" + a.high.str();
+    }
+    return "?";
+}
+
+std::string protocol_text(const ipsec_rule_config& r) {
+    if (!r.protocol) {
+        return "*";
+    }
+    std::string s;
+    switch (*r.protocol) {
+    case 1: s = "ICMP"; break;
+    case 6: s = "TCP"; break;
+    case 17: s = "UDP"; break;
+    case 89: s = "OSPF"; break;
+    default: s = std::to_string(*r.protocol);
+    }
+    auto range = [](const port_range& p) {
+        return p.low == p.high ? std::to_string(p.low) : fmt::format("{}-{}", p.low, p.high);
+    };
+    if (r.source_ports) {
+        s += " SRCPORT " + range(*r.source_ports);
+    }
+    if (r.dest_ports) {
+        s += " DESTPORT " + range(*r.dest_ports);
+    }
+    if (r.icmp_type) {
+        s += fmt::format(" TYPE {}", *r.icmp_type);
+    }
+    if (r.icmp_code) {
+        s += fmt::format(" CODE {}", *r.icmp_code);
+    }
+    return s;
+}
+
+}  // namespace
+
+std::string format_summary(const profile& p, const std::string& system, const std::string& proc) {
+    std::string out;
+    auto line = [&](const std::string& s) { out += s + "\n"; };
+    std::string who = system.empty() ? std::string() : fmt::format(" FOR {}{}", system, proc.empty() ? "" : "/" + proc);
+    line(fmt::format("CONFIGURATION SUMMARY{}", who));
+
+    const auto& ip = p.ipconfig;
+    line(fmt::format("  IPCONFIG     DATAGRAMFWD {}  SYSPLEXROUTING {}  IPSECURITY {}  SOURCEVIPA {}", yes(ip.datagram_fwd),
+                     yes(ip.sysplex_routing), yes(ip.ipsecurity), yes(ip.source_vipa)));
+    if (ip.dynamic_xcf) {
+        line(fmt::format("               DYNAMICXCF {}/{} COST {}", ip.dynamic_xcf->address.str(),
+                         ip.dynamic_xcf->prefix_len, ip.dynamic_xcf->cost));
+    } else {
+        line("               DYNAMICXCF NO");
+    }
+    const auto& g = p.globalconfig;
+    const auto& m = g.sysplex_monitor;
+    line(fmt::format("  SYSPLEX      GROUP {}  STRUCTURES {} {}", g.xcf_group(), g.structure_name("EZBDVIPA"),
+                     g.structure_name("EZBEPORT")));
+    line(fmt::format("               SYSPLEXMONITOR TIMERSECS {}  RECOVERY {}  DELAYJOIN {}  AUTOREJOIN {}",
+                     m.timer_secs, yes(m.recovery), yes(m.delay_join), yes(m.auto_rejoin)));
+
+    line(fmt::format("  DYNAMIC VIPAS ({})", p.dvipas.size()));
+    if (!p.dvipas.empty()) {
+        line(fmt::format("    {:<15} {:<15} {:<10} {:>4} {:<9}", "DVIPA", "MASK", "ORIGIN", "RANK", "MOVEABLE"));
+        for (const auto& d : p.dvipas) {
+            std::string mask = d.mask_given ? prefix_to_mask(d.prefix_len).str() : "(OWNER'S)";
+            std::string rank = d.origin == vipa_origin::backup ? std::to_string(d.rank) : "-";
+            line(fmt::format("    {:<15} {:<15} {:<10} {:>4} {:<9}", d.address.str(), mask, to_string(d.origin), rank,
+                             to_string(d.moveable)));
+            for (const auto* dist : p.distributions_of(d.address)) {
+                std::string targets;
+                if (dist->dest_all) {
+                    targets = "ALL";
+                }
+                for (const auto& t : dist->targets) {
+                    targets += targets.empty() ? "" : " ";
+                    targets += t.xcf.str();
+                    if (t.role == target_role::preferred) {
+                        targets += "(PREFERRED)";
+                    } else if (t.role == target_role::backup) {
+                        targets += fmt::format("(BACKUP {})", t.backup_rank);
+                    } else if (t.weight) {
+                        targets += fmt::format("(WEIGHT {})", t.weight);
+                    }
+                }
+                line(fmt::format("      DISTRIBUTE PORT {:<6} {:<14} DESTIP {}{}{}", ports_text(dist->port),
+                                 to_string(dist->method), targets, dist->sysplex_ports ? "  SYSPLEXPORTS" : "",
+                                 dist->timed_affinity ? fmt::format("  TIMEDAFFINITY {}", dist->timed_affinity) : ""));
+            }
+        }
+    }
+    for (const auto& r : p.vipa_ranges) {
+        line(fmt::format("  VIPARANGE    {}/{} {}{}", r.address.str(), r.prefix_len,
+                         r.nondisruptive ? "NONDISRUPTIVE" : "DISRUPTIVE",
+                         r.saf_resource.empty() ? "" : " SAF " + r.saf_resource));
+    }
+    for (const auto& r : p.vipa_routes) {
+        line(fmt::format("  VIPAROUTE    {} -> {}", r.xcf.str(), r.target.str()));
+    }
+
+    const auto& s = p.ipsec;
+    if (s.present) {
+        line(fmt::format("  IPSEC        DVIPSEC {}  DVLOCALFLTR {}  LOGENABLE {}  RULES {}", yes(s.dvipsec),
+                         yes(s.dvlocalfltr), yes(s.log_enable), s.rules.size()));
+        for (const auto& r : s.rules) {
+            line(fmt::format("    IPSECRULE {} {} PROTOCOL {} {} {}", filter_text(r.source), filter_text(r.destination),
+                             protocol_text(r), to_string(r.direction), r.log ? "LOG" : "NOLOG"));
+        }
+    } else {
+        line("  IPSEC        NONE (ALL TRAFFIC PERMITTED WITHOUT IP FILTERING)");
+    }
+
+    for (const auto& i : p.interfaces) {
+        line(fmt::format("  INTERFACE    {:<16} {}/{} PORTNAME {} MTU {}{}", i.name, i.address.str(), i.prefix_len,
+                         i.port_name.empty() ? "-" : i.port_name, i.mtu ? std::to_string(i.mtu) : "DEFAULT",
+                         i.vlan_id ? fmt::format(" VLANID {}", i.vlan_id) : ""));
+    }
+    for (const auto& h : p.home) {
+        line(fmt::format("  HOME         {:<15} {}", h.address.str(), h.link));
+    }
+    for (const auto& r : p.routes) {
+        std::string dest = r.is_default ? "DEFAULT" : fmt::format("{}/{}", r.destination.str(), r.prefix_len);
+        line(fmt::format("  ROUTE        {:<18} {:<15} {}", dest, r.gateway ? r.gateway->str() : "=", r.link));
+    }
+    for (const auto& pr : p.ports) {
+        line(fmt::format("  PORT         {:>5} {} {}{}", pr.port, pr.protocol == transport::tcp ? "TCP" : "UDP",
+                         pr.job_name, pr.shareport ? " SHAREPORT" : ""));
+    }
+    if (!p.started.empty()) {
+        std::string names;
+        for (const auto& n : p.started) {
+            names += (names.empty() ? "" : " ") + n;
+        }
+        line("  START        " + names);
+    }
+    if (!p.unemulated.empty()) {
+        line(fmt::format("  NOT EMULATED {} STATEMENT(S), SEE ZPX0100I", p.unemulated.size()));
+    }
+    return out;
+}
+
+}  // namespace zplex::tcpip::profile

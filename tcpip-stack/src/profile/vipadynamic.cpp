@@ -1,0 +1,661 @@
+// SPDX-License-Identifier: Apache-2.0
+// VIPADYNAMIC ... ENDVIPADYNAMIC: VIPADEFINE, VIPABACKUP, VIPADELETE, VIPADISTRIBUTE,
+// VIPARANGE, VIPAROUTE. z/OS IP Config Reference, "VIPADYNAMIC statement".
+#include "processor.hpp"
+
+#include <algorithm>
+
+namespace zplex::tcpip::profile::detail {
+
+namespace {
+
+constexpr std::size_t max_dvipas = 1024;  // configured + target DVIPAs per stack
+constexpr std::size_t max_hotstandby_backups = 31;
+constexpr std::uint8_t default_weight = 10;
+
+std::string line_of(const cursor& c, const token& t) {
+    return "ON LINE " + std::to_string(t.line) + " OF " + c.dataset();
+}
+
+bool is_dotted(const token& t) {
+    return !t.quoted && ipv4_address::parse(t.text).has_value();
+}
+
+}  // namespace
+
+void processor::st_vipadynamic(cursor& c, const token& kw) {
+    while (true) {
+        if (c.at_end()) {
+            _log.add("EZZ0318I", severity::error,
+                     "END OF FILE FOUND ON LINE " + std::to_string(c.last_line()) + " OF " + c.dataset() +
+                         " WHEN ENDVIPADYNAMIC WAS EXPECTED FOR VIPADYNAMIC ON LINE " + std::to_string(kw.line),
+                     c.at(kw));
+            return;
+        }
+        if (c.looking_at("ENDVIPADynamic")) {
+            c.skip();
+            return;
+        }
+        const token* peek = c.raw();
+        if (peek && !peek->seqno && !peek->quoted && !c.looking_at("PORT") && at_statement(c, context::top)) {
+            // A statement that cannot be in the block: ENDVIPADYNAMIC is missing.
+            // The block ends here and the statement is processed normally.
+            _log.add("EZZ0318I", severity::error,
+                     "'" + peek->text + "' FOUND ON LINE " + std::to_string(peek->line) + " OF " + c.dataset() +
+                         " WHEN ENDVIPADYNAMIC WAS EXPECTED FOR VIPADYNAMIC ON LINE " + std::to_string(kw.line),
+                     c.here());
+            return;
+        }
+        try {
+            const token& sk = c.next();
+            bool handled = false;
+            for (const auto& d : statement_table_vipadynamic()) {
+                if (!sk.quoted && keyword_matches(sk.upper, d.first)) {
+                    (this->*d.second)(c, sk);
+                    handled = true;
+                    break;
+                }
+            }
+            if (!handled && !sk.quoted && keyword_matches(sk.upper, "VIPASMparms")) {
+                _cfg.unemulated.push_back(unemulated_statement{"VIPASMPARMS", c.at(sk)});
+                warn(c, sk, "ZPX0100I", "STATEMENT VIPASMPARMS " + line_of(c, sk) + " IS ACCEPTED BUT NOT EMULATED");
+                while (more_parameters(c, context::vipadynamic)) {
+                    c.skip();
+                }
+                handled = true;
+            }
+            if (!handled) {
+                fail_at(c, sk, "EZZ0324I",
+                        "UNRECOGNIZED STATEMENT " + sk.text + " FOUND ON LINE " + std::to_string(sk.line) +
+                            " COLUMN " + std::to_string(sk.column) + " OF " + c.dataset() + " IN VIPADYNAMIC BLOCK");
+            }
+        } catch (const statement_error& e) {
+            _log.add(e.msg);
+            // z/OS: an error inside a VIPADYNAMIC block ends processing of the rest
+            // of the block; statements before it stay in effect.
+            _log.add("EZZ0328I", severity::error,
+                     "REMAINING STATEMENTS OF VIPADYNAMIC BLOCK ON LINE " + std::to_string(kw.line) + " OF " +
+                         c.dataset() + " IGNORED FROM LINE " + std::to_string(e.msg.where.line),
+                     e.msg.where);
+            skip_block(c, "ENDVIPADynamic", kw);
+            return;
+        }
+    }
+}
+
+// ------------------------------------------------------------------ VIPADEFINE / VIPABACKUP
+
+namespace {
+struct vipa_options {
+    bool moveable_given = false;
+    moveable_mode moveable = moveable_mode::immediate;
+    bool service_mgr = false;
+};
+}  // namespace
+
+void processor::vd_define(cursor& c, const token& kw) {
+    vipa_options o;
+    while (more_parameters(c, context::vipadynamic) && !is_dotted(c.peek())) {
+        const token& t = c.peek();
+        if (c.accept("MOVEable")) {
+            if (c.accept("IMMEDiate")) {
+                o.moveable = moveable_mode::immediate;
+            } else if (c.accept("WHENIDLE")) {
+                o.moveable = moveable_mode::whenidle;
+            } else {
+                fail_expected(c, "IMMEDIATE OR WHENIDLE AFTER MOVEABLE");
+            }
+        } else if (c.accept("SERVICEMGR")) {
+            o.service_mgr = true;
+        } else if (c.accept("TIER1") || c.accept("TIER2") || c.accept("CPCSCOPE")) {
+            warn(c, t, "ZPX0102I", "VIPADEFINE OPTION " + t.upper + " " + line_of(c, t) + " IS ACCEPTED BUT NOT EMULATED");
+        } else if (!is_number(t) && t.text.find(':') == std::string::npos) {
+            // VIPADEFINE MOVEABLE IMMEDIATE intfname ipv6_addr: the IPv6 form.
+            c.skip();
+            warn(c, t, "ZPX0100I", "IPV6 VIPADEFINE FOR INTERFACE " + t.upper + " " + line_of(c, t) +
+                                       " IS ACCEPTED BUT NOT EMULATED");
+            while (more_parameters(c, context::vipadynamic)) {
+                c.skip();
+            }
+            return;
+        } else {
+            fail_expected(c, "AN ADDRESS MASK");
+        }
+    }
+    auto prefix = expect_mask(c, "AN ADDRESS MASK");
+    bool any = false;
+    while (more_parameters(c, context::vipadynamic)) {
+        const token& at = c.peek();
+        auto a = expect_ipv4(c, "A DYNAMIC VIPA ADDRESS");
+        any = true;
+        if (const auto* old = _cfg.find_dvipa(a)) {
+            fail_at(c, at, "EZZ0326I",
+                    keyword_name("VIPADEFine") + " CONFLICTS WITH " + to_string(old->origin) + " VALUE " + a.str() +
+                        " USED ON " + where_text(old->where) + " (VIPADELETE IT FIRST)");
+        }
+        if (_cfg.dvipas.size() >= max_dvipas) {
+            fail_value(c, at, "VIPADEFINE", "MORE THAN 1024 DYNAMIC VIPAS");
+        }
+        dvipa_config d;
+        d.address = a;
+        d.prefix_len = prefix;
+        d.mask_given = true;
+        d.origin = vipa_origin::define;
+        d.moveable = o.moveable;
+        d.service_mgr = o.service_mgr;
+        d.where = c.at(at);
+        _cfg.dvipas.push_back(d);
+    }
+    if (!any) {
+        fail_expected(c, "A DYNAMIC VIPA ADDRESS");
+    }
+    (void)kw;
+}
+
+void processor::vd_backup(cursor& c, const token& kw) {
+    std::uint8_t rank = 1;
+    if (!c.at_end() && is_number(c.peek())) {
+        rank = static_cast<std::uint8_t>(expect_number(c, "A BACKUP RANK", 1, 254));
+    }
+    vipa_options o;
+    while (more_parameters(c, context::vipadynamic) && !is_dotted(c.peek())) {
+        const token& t = c.peek();
+        if (c.accept("MOVEable")) {
+            o.moveable_given = true;
+            if (c.accept("IMMEDiate")) {
+                o.moveable = moveable_mode::immediate;
+            } else if (c.accept("WHENIDLE")) {
+                o.moveable = moveable_mode::whenidle;
+            } else {
+                fail_expected(c, "IMMEDIATE OR WHENIDLE AFTER MOVEABLE");
+            }
+        } else if (c.accept("SERVICEMGR")) {
+            o.service_mgr = true;
+        } else if (c.accept("TIER1") || c.accept("TIER2") || c.accept("CPCSCOPE")) {
+            warn(c, t, "ZPX0102I", "VIPABACKUP OPTION " + t.upper + " " + line_of(c, t) + " IS ACCEPTED BUT NOT EMULATED");
+        } else if (o.moveable_given && !is_number(t) && t.text.find(':') == std::string::npos) {
+            c.skip();
+            warn(c, t, "ZPX0100I", "IPV6 VIPABACKUP FOR INTERFACE " + t.upper + " " + line_of(c, t) +
+                                       " IS ACCEPTED BUT NOT EMULATED");
+            while (more_parameters(c, context::vipadynamic)) {
+                c.skip();
+            }
+            return;
+        } else {
+            fail_expected(c, "A DYNAMIC VIPA ADDRESS");
+        }
+    }
+    // The second form (MOVEABLE ...) carries its own mask, so the backup can
+    // become owner without any VIPADEFINE in the sysplex.
+    std::uint8_t prefix = 32;
+    bool mask_given = false;
+    if (o.moveable_given) {
+        prefix = expect_mask(c, "AN ADDRESS MASK");
+        mask_given = true;
+    }
+    bool any = false;
+    while (more_parameters(c, context::vipadynamic)) {
+        const token& at = c.peek();
+        auto a = expect_ipv4(c, "A DYNAMIC VIPA ADDRESS");
+        any = true;
+        if (const auto* old = _cfg.find_dvipa(a)) {
+            fail_at(c, at, "EZZ0326I",
+                    keyword_name("VIPABackup") + " CONFLICTS WITH " + to_string(old->origin) + " VALUE " + a.str() +
+                        " USED ON " + where_text(old->where) + " (VIPADELETE IT FIRST)");
+        }
+        if (_cfg.dvipas.size() >= max_dvipas) {
+            fail_value(c, at, "VIPABACKUP", "MORE THAN 1024 DYNAMIC VIPAS");
+        }
+        dvipa_config d;
+        d.address = a;
+        d.prefix_len = prefix;
+        d.mask_given = mask_given;
+        d.origin = vipa_origin::backup;
+        d.rank = rank;
+        d.moveable = o.moveable;
+        d.service_mgr = o.service_mgr;
+        d.where = c.at(at);
+        _cfg.dvipas.push_back(d);
+    }
+    if (!any) {
+        fail_expected(c, "A DYNAMIC VIPA ADDRESS");
+    }
+    (void)kw;
+}
+
+void processor::vd_delete(cursor& c, const token& kw) {
+    bool any = false;
+    while (more_parameters(c, context::vipadynamic)) {
+        const token& at = c.peek();
+        if (!is_dotted(at) && at.text.find(':') == std::string::npos) {
+            // VIPADELETE intfname: the IPv6 form.
+            c.skip();
+            warn(c, at, "ZPX0100I", "IPV6 VIPADELETE FOR INTERFACE " + at.upper + " " + line_of(c, at) +
+                                        " IS ACCEPTED BUT NOT EMULATED");
+            any = true;
+            continue;
+        }
+        auto a = expect_ipv4(c, "A DYNAMIC VIPA ADDRESS");
+        any = true;
+        auto it = std::find_if(_cfg.dvipas.begin(), _cfg.dvipas.end(),
+                               [&](const dvipa_config& d) { return d.address == a; });
+        if (it == _cfg.dvipas.end()) {
+            warn(c, at, "ZPX0103I", "VIPADELETE " + a.str() + " " + line_of(c, at) +
+                                        " IGNORED: NO VIPADEFINE OR VIPABACKUP FOR IT IS ACTIVE");
+            continue;
+        }
+        _cfg.dvipas.erase(it);
+        // Deleting a DVIPA ends its distribution too.
+        std::erase_if(_cfg.distributions, [&](const distribution_config& d) { return d.address == a; });
+    }
+    if (!any) {
+        fail_expected(c, "A DYNAMIC VIPA ADDRESS");
+    }
+    (void)kw;
+}
+
+// ------------------------------------------------------------------ VIPADISTRIBUTE
+
+std::vector<port_range> processor::vd_ports(cursor& c) {
+    std::vector<port_range> out;
+    while (!c.at_end() && !c.raw()->seqno) {
+        const token& t = c.peek();
+        auto dash = t.text.find('-');
+        if (is_number(t)) {
+            auto p = static_cast<std::uint16_t>(expect_number(c, "A PORT NUMBER", 1, 65535));
+            out.push_back(port_range{p, p});
+        } else if (dash != std::string::npos && dash > 0 && !t.quoted &&
+                   t.text.find_first_not_of("0123456789-") == std::string::npos) {
+            auto lo = std::stoul(t.text.substr(0, std::min<std::size_t>(dash, 6)));
+            auto hi_text = t.text.substr(dash + 1);
+            if (hi_text.empty() || hi_text.size() > 5 || hi_text.find('-') != std::string::npos) {
+                fail_value(c, t, "PORT", "NOT A PORT RANGE LOW-HIGH");
+            }
+            auto hi = std::stoul(hi_text);
+            if (dash > 5 || lo < 1 || hi > 65535 || lo > hi) {
+                fail_value(c, t, "PORT", "NOT A PORT RANGE 1-65535 WITH LOW <= HIGH");
+            }
+            c.skip();
+            out.push_back(port_range{static_cast<std::uint16_t>(lo), static_cast<std::uint16_t>(hi)});
+        } else {
+            break;
+        }
+    }
+    if (out.empty()) {
+        fail_expected(c, "A PORT NUMBER");
+    }
+    return out;
+}
+
+void processor::vd_distribute(cursor& c, const token& kw) {
+    bool del = false;
+    std::optional<dist_method> method;
+    std::optional<ipv4_address> address;
+    token address_tok;
+    std::vector<port_range> ports;
+    bool dest_given = false;
+    bool dest_all = false;
+    std::vector<dist_target> targets;
+    std::vector<token> target_toks;
+    bool sysplex_ports = false;
+    std::uint32_t timed_affinity = 0;
+    std::optional<std::uint8_t> optlocal;
+    bool auto_switchback = true;
+    bool health_switch = true;
+    std::optional<token> hotstandby_only;  // first keyword valid only with HOTSTANDBY
+    std::optional<token> weight_tok;
+    std::optional<token> proctype_tok;
+
+    while (more_parameters(c, context::vipadynamic)) {
+        const token& t = c.peek();
+        if (c.accept("DEFINE")) {
+            del = false;
+        } else if (c.accept("DELEte")) {
+            del = true;
+        } else if (c.accept("DISTMethod")) {
+            if (c.accept("BASEWLM")) {
+                method = dist_method::basewlm;
+            } else if (c.accept("ROUNDROBIN")) {
+                method = dist_method::roundrobin;
+            } else if (c.accept("SERVERWLM")) {
+                method = dist_method::serverwlm;
+            } else if (c.accept("WEIGHTEDActive")) {
+                method = dist_method::weightedactive;
+            } else if (c.accept("HOTSTANDBY")) {
+                method = dist_method::hotstandby;
+            } else {
+                fail_expected(c, "BASEWLM, ROUNDROBIN, SERVERWLM, WEIGHTEDACTIVE OR HOTSTANDBY");
+            }
+        } else if (c.accept("AUTOSWITCHBACK") || c.accept("NOAUTOSWITCHBACK")) {
+            auto_switchback = t.upper == "AUTOSWITCHBACK";
+            hotstandby_only = hotstandby_only.value_or(t);
+        } else if (c.accept("HEALTHSWITCH") || c.accept("NOHEALTHSWITCH")) {
+            health_switch = t.upper == "HEALTHSWITCH";
+            hotstandby_only = hotstandby_only.value_or(t);
+        } else if (c.accept("PROCXCOST")) {
+            while (c.accept("ZAAP") || c.accept("ZIIP")) {
+                expect_number(c, "A PROCXCOST VALUE", 1, 100);
+            }
+        } else if (c.accept("ILWEIGHTING")) {
+            expect_number(c, "AN ILWEIGHTING VALUE", 0, 3);
+        } else if (c.accept("NOOPTLOCAL")) {
+            optlocal.reset();
+        } else if (c.accept("OPTLOCAL")) {
+            optlocal = std::uint8_t{0};
+            if (!c.at_end() && is_number(c.peek())) {
+                optlocal = static_cast<std::uint8_t>(expect_number(c, "AN OPTLOCAL VALUE", 0, 16));
+            }
+        } else if (c.accept("SYSPLEXPorts")) {
+            sysplex_ports = true;
+        } else if (c.accept("TIMEDAFFinity")) {
+            timed_affinity = expect_number(c, "A TIMEDAFFINITY VALUE IN SECONDS", 0, 99999);
+        } else if (c.accept("PROCTYPE")) {
+            proctype_tok = t;
+            bool any = false;
+            while (c.accept("CP") || c.accept("ZAAP") || c.accept("ZIIP")) {
+                expect_number(c, "A PROCTYPE WEIGHT", 0, 99);
+                any = true;
+            }
+            if (!any) {
+                fail_expected(c, "CP, ZAAP OR ZIIP");
+            }
+        } else if (t.upper == "PORT") {
+            c.skip();
+            auto p = vd_ports(c);
+            ports.insert(ports.end(), p.begin(), p.end());
+        } else if (c.accept("DESTIP")) {
+            dest_given = true;
+            if (c.accept("ALL")) {
+                dest_all = true;
+                continue;
+            }
+            while (!c.at_end() && !c.raw()->seqno && is_dotted(c.peek())) {
+                const token& at = c.peek();
+                dist_target d;
+                d.xcf = expect_ipv4(c, "A DYNAMIC XCF ADDRESS");
+                if (c.accept("WEIGHT")) {
+                    weight_tok = weight_tok.value_or(at);
+                    d.weight = static_cast<std::uint8_t>(expect_number(c, "A WEIGHT", 1, 99));
+                } else if (c.accept("PREFERRED")) {
+                    d.role = target_role::preferred;
+                    hotstandby_only = hotstandby_only.value_or(at);
+                } else if (c.accept("BACKUP")) {
+                    d.role = target_role::backup;
+                    d.backup_rank = 1;
+                    if (!c.at_end() && is_number(c.peek())) {
+                        d.backup_rank = static_cast<std::uint8_t>(expect_number(c, "A BACKUP RANK", 1, 254));
+                    }
+                    hotstandby_only = hotstandby_only.value_or(at);
+                }
+                targets.push_back(d);
+                target_toks.push_back(at);
+            }
+            if (targets.empty()) {
+                fail_expected(c, "ALL OR A DYNAMIC XCF ADDRESS AFTER DESTIP");
+            }
+        } else if (!address && is_dotted(t)) {
+            address_tok = t;
+            address = expect_ipv4(c, "A DYNAMIC VIPA ADDRESS");
+        } else if (!address && t.text.find(':') == std::string::npos && !is_number(t)) {
+            c.skip();
+            warn(c, t, "ZPX0100I", "IPV6 VIPADISTRIBUTE FOR INTERFACE " + t.upper + " " + line_of(c, t) +
+                                       " IS ACCEPTED BUT NOT EMULATED");
+            while (more_parameters(c, context::vipadynamic)) {
+                c.skip();
+            }
+            return;
+        } else {
+            fail_expected(c, address ? "PORT, DESTIP OR A VIPADISTRIBUTE OPTION" : "A DYNAMIC VIPA ADDRESS");
+        }
+    }
+    if (!address) {
+        fail_expected(c, "A DYNAMIC VIPA ADDRESS");
+    }
+    auto stmt_where = c.at(kw);
+    auto dvipa_text = address->str() + " " + line_of(c, kw);
+
+    if (del) {
+        std::vector<std::optional<port_range>> wanted;
+        if (ports.empty()) {
+            wanted.push_back(std::nullopt);
+        } else {
+            wanted.assign(ports.begin(), ports.end());
+        }
+        bool removed = false;
+        for (auto it = _cfg.distributions.begin(); it != _cfg.distributions.end();) {
+            bool port_match = ports.empty() || std::find(ports.begin(), ports.end(), it->port) != ports.end();
+            if (it->address != *address || !port_match) {
+                ++it;
+                continue;
+            }
+            if (!dest_given || dest_all) {
+                it = _cfg.distributions.erase(it);
+                removed = true;
+                continue;
+            }
+            auto before = it->targets.size();
+            std::erase_if(it->targets, [&](const dist_target& d) {
+                return std::any_of(targets.begin(), targets.end(), [&](const dist_target& x) { return x.xcf == d.xcf; });
+            });
+            removed = removed || it->targets.size() != before;
+            if (it->targets.empty() && !it->dest_all) {
+                it = _cfg.distributions.erase(it);
+            } else {
+                ++it;
+            }
+        }
+        if (!removed) {
+            warn(c, kw, "ZPX0104I", "VIPADISTRIBUTE DELETE " + dvipa_text + " IGNORED: NO MATCHING DISTRIBUTION");
+        }
+        return;
+    }
+
+    if (!_cfg.find_dvipa(*address)) {
+        fail_value(c, address_tok, "VIPADISTRIBUTE",
+                   "NO VIPADEFINE OR VIPABACKUP FOR " + address->str() + " PRECEDES IT");
+    }
+    if (!dest_given) {
+        fail_expected(c, "DESTIP");
+    }
+    dist_method m = method.value_or(dist_method::basewlm);
+
+    // HOTSTANDBY rules (z/OS IP Config Guide, hot-standby distribution).
+    if (m != dist_method::hotstandby && hotstandby_only) {
+        fail_at(c, *hotstandby_only, "EZZ0831I",
+                hotstandby_only->upper + " " + line_of(c, *hotstandby_only) +
+                    " IS VALID ONLY WITH DISTMETHOD HOTSTANDBY");
+    }
+    if (m == dist_method::hotstandby) {
+        if (dest_all) {
+            fail_at(c, kw, "EZZ0826I", "HOTSTANDBY DISTRIBUTION FOR " + dvipa_text +
+                                           " CANNOT USE DESTIP ALL: NAME ONE PREFERRED TARGET AND BACKUPS");
+        }
+        auto preferred = std::count_if(targets.begin(), targets.end(),
+                                       [](const dist_target& d) { return d.role == target_role::preferred; });
+        auto backups = std::count_if(targets.begin(), targets.end(),
+                                     [](const dist_target& d) { return d.role == target_role::backup; });
+        if (preferred != 1) {
+            fail_at(c, kw, "EZZ0826I", "HOTSTANDBY DISTRIBUTION FOR " + dvipa_text + " HAS " +
+                                           std::to_string(preferred) + " PREFERRED TARGETS: EXACTLY ONE IS REQUIRED");
+        }
+        if (backups == 0) {
+            fail_at(c, kw, "EZZ0827I", "HOTSTANDBY DISTRIBUTION FOR " + dvipa_text + " HAS NO BACKUP TARGET");
+        }
+        if (static_cast<std::size_t>(backups) > max_hotstandby_backups) {
+            fail_at(c, kw, "EZZ0829I", "HOTSTANDBY DISTRIBUTION FOR " + dvipa_text + " HAS " +
+                                           std::to_string(backups) + " BACKUP TARGETS: AT MOST 31 ARE ALLOWED");
+        }
+        for (std::size_t i = 0; i < targets.size(); ++i) {
+            if (targets[i].role == target_role::normal) {
+                fail_at(c, target_toks[i], "EZZ0826I",
+                        "HOTSTANDBY TARGET " + targets[i].xcf.str() + " " + line_of(c, target_toks[i]) +
+                            " IS NEITHER PREFERRED NOR BACKUP");
+            }
+        }
+    }
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+        for (std::size_t j = 0; j < i; ++j) {
+            if (targets[i].xcf == targets[j].xcf) {
+                fail_at(c, target_toks[i], "EZZ0830I",
+                        "DESTIP " + targets[i].xcf.str() + " " + line_of(c, target_toks[i]) +
+                            " IS LISTED MORE THAN ONCE FOR " + address->str());
+            }
+        }
+    }
+    if (weight_tok && m != dist_method::weightedactive) {
+        fail_at(c, *weight_tok, "EZZ0319I",
+                "WEIGHT " + line_of(c, *weight_tok) + " IS VALID ONLY WITH DISTMETHOD WEIGHTEDACTIVE");
+    }
+    if (m == dist_method::weightedactive) {
+        for (auto& d : targets) {
+            if (d.weight == 0) {
+                d.weight = default_weight;
+            }
+        }
+    }
+    if (proctype_tok && m != dist_method::basewlm) {
+        fail_at(c, *proctype_tok, "EZZ0319I",
+                "PROCTYPE " + line_of(c, *proctype_tok) + " IS VALID ONLY WITH DISTMETHOD BASEWLM");
+    }
+
+    std::vector<std::optional<port_range>> entry_ports;
+    if (ports.empty()) {
+        entry_ports.push_back(std::nullopt);
+    } else {
+        entry_ports.assign(ports.begin(), ports.end());
+    }
+    // Check every port first so a conflict leaves nothing half applied.
+    for (const auto& p : entry_ports) {
+        for (const auto& d : _cfg.distributions) {
+            if (d.address == *address && d.port == p && d.method != m) {
+                fail_at(c, kw, "EZZ0326I",
+                        std::string("VIPADISTRIBUTE DISTMETHOD ") + to_string(m) + " CONFLICTS WITH DISTMETHOD " +
+                            to_string(d.method) + " VALUE " + address->str() +
+                            (p ? " PORT " + std::to_string(p->low) : std::string()) + " USED ON " + where_text(d.where));
+            }
+        }
+    }
+    for (const auto& p : entry_ports) {
+        auto it = std::find_if(_cfg.distributions.begin(), _cfg.distributions.end(),
+                               [&](const distribution_config& d) { return d.address == *address && d.port == p; });
+        if (it == _cfg.distributions.end()) {
+            distribution_config d;
+            d.address = *address;
+            d.port = p;
+            d.method = m;
+            d.where = stmt_where;
+            _cfg.distributions.push_back(d);
+            it = std::prev(_cfg.distributions.end());
+        }
+        it->dest_all = it->dest_all || dest_all;
+        for (const auto& t : targets) {
+            auto same = std::find_if(it->targets.begin(), it->targets.end(),
+                                     [&](const dist_target& x) { return x.xcf == t.xcf; });
+            if (same == it->targets.end()) {
+                it->targets.push_back(t);
+            } else {
+                *same = t;
+            }
+        }
+        it->sysplex_ports = sysplex_ports;
+        it->timed_affinity = timed_affinity;
+        it->optlocal = optlocal;
+        it->auto_switchback = auto_switchback;
+        it->health_switch = health_switch;
+    }
+}
+
+// ------------------------------------------------------------------ VIPARANGE / VIPAROUTE
+
+void processor::vd_range(cursor& c, const token& kw) {
+    bool del = false;
+    bool nondisruptive = true;
+    while (more_parameters(c, context::vipadynamic) && !is_dotted(c.peek())) {
+        const token& t = c.peek();
+        if (c.accept("DEFINE")) {
+            del = false;
+        } else if (c.accept("DELEte")) {
+            del = true;
+        } else if (c.accept("MOVEable")) {
+            if (c.accept("NONDISRUPTive")) {
+                nondisruptive = true;
+            } else if (c.accept("DISRUPTive")) {
+                nondisruptive = false;
+            } else {
+                fail_expected(c, "NONDISRUPTIVE OR DISRUPTIVE AFTER MOVEABLE");
+            }
+        } else if (!is_number(t) && t.text.find(':') == std::string::npos) {
+            c.skip();
+            warn(c, t, "ZPX0100I",
+                 "IPV6 VIPARANGE FOR INTERFACE " + t.upper + " " + line_of(c, t) + " IS ACCEPTED BUT NOT EMULATED");
+            while (more_parameters(c, context::vipadynamic)) {
+                c.skip();
+            }
+            return;
+        } else {
+            fail_expected(c, "AN ADDRESS MASK");
+        }
+    }
+    auto prefix = expect_mask(c, "AN ADDRESS MASK");
+    const token& at = c.at_end() ? kw : c.peek();
+    auto a = expect_ipv4(c, "A VIPARANGE ADDRESS");
+    std::string saf;
+    if (c.accept("SAF")) {
+        saf = expect_name(c, "A SAF RESOURCE NAME", 8);
+    }
+    vipa_range_config r;
+    r.address = ipv4_address{a.value & prefix_to_mask(prefix).value};
+    r.prefix_len = prefix;
+    r.nondisruptive = nondisruptive;
+    r.saf_resource = saf;
+    r.where = c.at(at);
+    auto it = std::find_if(_cfg.vipa_ranges.begin(), _cfg.vipa_ranges.end(), [&](const vipa_range_config& x) {
+        return x.address == r.address && x.prefix_len == r.prefix_len;
+    });
+    if (del) {
+        if (it == _cfg.vipa_ranges.end()) {
+            warn(c, at, "ZPX0105I", "VIPARANGE DELETE " + r.address.str() + "/" + std::to_string(prefix) + " " +
+                                        line_of(c, at) + " IGNORED: NO SUCH VIPARANGE");
+        } else {
+            _cfg.vipa_ranges.erase(it);
+        }
+        return;
+    }
+    if (it != _cfg.vipa_ranges.end()) {
+        *it = r;  // redefining a range replaces its options
+    } else {
+        _cfg.vipa_ranges.push_back(r);
+    }
+}
+
+void processor::vd_route(cursor& c, const token& kw) {
+    bool del = false;
+    if (c.accept("DEFINE")) {
+        del = false;
+    } else if (c.accept("DELEte")) {
+        del = true;
+    }
+    const token& at = c.at_end() ? kw : c.peek();
+    auto xcf = expect_ipv4(c, "THE TARGET'S DYNAMIC XCF ADDRESS");
+    auto it = std::find_if(_cfg.vipa_routes.begin(), _cfg.vipa_routes.end(),
+                           [&](const vipa_route_config& r) { return r.xcf == xcf; });
+    if (del) {
+        if (!c.at_end() && is_dotted(c.peek())) {
+            c.skip();
+        }
+        if (it == _cfg.vipa_routes.end()) {
+            warn(c, at, "ZPX0106I", "VIPAROUTE DELETE " + xcf.str() + " " + line_of(c, at) + " IGNORED: NO SUCH VIPAROUTE");
+        } else {
+            _cfg.vipa_routes.erase(it);
+        }
+        return;
+    }
+    auto target = expect_ipv4(c, "THE TARGET IP ADDRESS");
+    if (it != _cfg.vipa_routes.end()) {
+        fail_at(c, at, "EZZ0326I",
+                "VIPAROUTE CONFLICTS WITH VIPAROUTE VALUE " + xcf.str() + " USED ON " + where_text(it->where));
+    }
+    _cfg.vipa_routes.push_back(vipa_route_config{xcf, target, c.at(at)});
+}
+
+}  // namespace zplex::tcpip::profile::detail
