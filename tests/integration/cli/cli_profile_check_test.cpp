@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: Apache-2.0
+// `zplex profile check` as a user runs it: over the FIG4 catalogue, on a broken copy,
+// and with command-line mistakes.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <unistd.h>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct run_result {
+    int rc = -1;
+    std::string out;
+};
+
+std::string quote(const std::string& s) {
+    std::string q = "'";
+    for (char c : s) {
+        q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    }
+    return q + "'";
+}
+
+run_result zplex(const std::string& args) {
+    run_result r;
+    std::string cmd = quote(ZPLEX_BIN) + " " + args + " 2>&1 </dev/null";
+    FILE* p = ::popen(cmd.c_str(), "r");
+    if (!p) {
+        return r;
+    }
+    std::array<char, 4096> buf{};
+    std::size_t n;
+    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) {
+        r.out.append(buf.data(), n);
+    }
+    int status = ::pclose(p);
+    r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return r;
+}
+
+const fs::path fig4 = fs::path(ZPLEX_SOURCE_DIR) / "profiles" / "FIG4";
+
+/// A private copy of FIG4, removed even when the test fails.
+struct fig4_copy {
+    fs::path dir;
+    fig4_copy() {
+        dir = fs::temp_directory_path() / ("zplex-fig4-" + std::to_string(::getpid()));
+        fs::remove_all(dir);
+        fs::copy(fig4, dir, fs::copy_options::recursive);
+    }
+    ~fig4_copy() {
+        std::error_code ec;
+        fs::remove_all(dir, ec);
+    }
+    fig4_copy(const fig4_copy&) = delete;
+    fig4_copy& operator=(const fig4_copy&) = delete;
+};
+
+std::vector<std::string> read_lines(const fs::path& f) {
+    std::ifstream in(f);
+    std::vector<std::string> v;
+    std::string l;
+    while (std::getline(in, l)) {
+        v.push_back(l);
+    }
+    return v;
+}
+
+void write_lines(const fs::path& f, const std::vector<std::string>& v) {
+    std::ofstream out(f, std::ios::trunc);
+    for (const auto& l : v) {
+        out << l << "\n";
+    }
+}
+
+TEST(cli, every_fig4_profile_is_clean) {
+    auto r = zplex("profile check --sysplex " + quote(fig4.string()) + " --all");
+    EXPECT_EQ(r.rc, 0) << r.out;
+    for (int i = 1; i <= 5; ++i) {
+        std::string sys = "MVS" + std::to_string(i);
+        EXPECT_NE(r.out.find("EZZ0300I OPENED PROFILE FILE 'SYS1.TCPPARMS(PROF" + sys + ")'"), std::string::npos)
+            << r.out;
+        EXPECT_NE(r.out.find("CONFIGURATION SUMMARY FOR " + sys + "/TCPIPA"), std::string::npos) << r.out;
+    }
+    EXPECT_NE(r.out.find("198.18.2.1"), std::string::npos);
+    EXPECT_NE(r.out.find("DVIPSEC YES"), std::string::npos);
+}
+
+TEST(cli, a_profile_file_finds_its_sysplex_and_image) {
+    auto r = zplex("profile check " + quote((fig4 / "SYS1.TCPPARMS" / "PROFMVS5").string()));
+    EXPECT_EQ(r.rc, 0) << r.out;
+    EXPECT_NE(r.out.find("FOR MVS5 (TCPIPA) IN SYSPLEX"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("198.18.2.2"), std::string::npos) << r.out;
+}
+
+TEST(cli, a_dataset_name_resolves_through_the_catalogue) {
+    auto r = zplex("profile check --sysplex " + quote(fig4.string()) + " 'SYS1.TCPPARMS(PROFMVS1)' --no-summary");
+    EXPECT_EQ(r.rc, 0) << r.out;
+    EXPECT_EQ(r.out.find("CONFIGURATION SUMMARY"), std::string::npos);
+    EXPECT_NE(r.out.find("RC=0"), std::string::npos);
+}
+
+TEST(cli, a_broken_copy_names_the_exact_line_and_token) {
+    fig4_copy copy;
+    auto member = copy.dir / "SYS1.TCPPARMS" / "PROFMVS1";
+    auto lines = read_lines(member);
+    ASSERT_GT(lines.size(), 10u);
+    // Break the first VIPADEFINE: a bad octet in its address.
+    std::size_t at = 0;
+    for (; at < lines.size(); ++at) {
+        if (lines[at].find("VIPADEFINE") != std::string::npos && lines[at].find("198.18.2.1") != std::string::npos) {
+            break;
+        }
+    }
+    ASSERT_LT(at, lines.size()) << "FIG4 PROFMVS1 defines DVA1 198.18.2.1 on one line";
+    auto col = lines[at].find("198.18.2.1");
+    lines[at].replace(col, 10, "198.18.2.277");
+    write_lines(member, lines);
+    auto r = zplex("profile check " + quote(member.string()));
+    EXPECT_EQ(r.rc, 8) << r.out;
+    std::string want = "EZZ0319I INCORRECT VALUE '198.18.2.277' FOR A DYNAMIC VIPA ADDRESS ON LINE " +
+                       std::to_string(at + 1) + " COLUMN " + std::to_string(col + 1) +
+                       " OF 'SYS1.TCPPARMS(PROFMVS1)'";
+    EXPECT_NE(r.out.find(want), std::string::npos) << "want: " << want << "\n" << r.out;
+    EXPECT_NE(r.out.find("EZZ0328I"), std::string::npos) << r.out;
+}
+
+TEST(cli, sequence_numbers_in_a_copy_are_reported) {
+    fig4_copy copy;
+    auto member = copy.dir / "SYS1.TCPPARMS" / "PROFMVS3";
+    auto lines = read_lines(member);
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        auto l = lines[i];
+        l.resize(72, ' ');
+        char seq[16];
+        std::snprintf(seq, sizeof seq, "%08zu", (i + 1) * 100);
+        lines[i] = l + seq;
+    }
+    write_lines(member, lines);
+    auto r = zplex("profile check --sysplex " + quote(copy.dir.string()) + " --system MVS3");
+    EXPECT_EQ(r.rc, 8) << r.out;
+    EXPECT_NE(r.out.find("EZZ0401I SYNTAX ERROR IN FILE: 'SYS1.TCPPARMS(PROFMVS3)' ON LINE: "), std::string::npos)
+        << r.out;
+    EXPECT_NE(r.out.find("SEQUENCE NUMBER IN COLUMNS 73-80"), std::string::npos);
+}
+
+TEST(cli, obeyfile_after_the_initial_profile) {
+    auto r = zplex("profile check --sysplex " + quote(fig4.string()) +
+                   " --system MVS1 --obey 'SYS1.TCPPARMS(OBEYDIST)'");
+    EXPECT_LE(r.rc, 4) << r.out;
+    EXPECT_NE(r.out.find("EZZ0300I OPENED OBEYFILE FILE 'SYS1.TCPPARMS(OBEYDIST)'"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("HOTSTANDBY"), std::string::npos) << r.out;
+}
+
+TEST(cli, missing_profile_is_rc_8) {
+    auto r = zplex("profile check --sysplex " + quote(fig4.string()) + " 'SYS1.TCPPARMS(NOSUCH)'");
+    EXPECT_EQ(r.rc, 8) << r.out;
+    EXPECT_NE(r.out.find("EZZ0325I UNABLE TO OPEN PROFILE FILE 'SYS1.TCPPARMS(NOSUCH)': MEMBER NOT FOUND"),
+              std::string::npos)
+        << r.out;
+}
+
+TEST(cli, unknown_system_is_rc_8) {
+    auto r = zplex("profile check --sysplex " + quote(fig4.string()) + " --system MVS9");
+    EXPECT_EQ(r.rc, 8) << r.out;
+    EXPECT_NE(r.out.find("ZPX0013I SYSTEM MVS9 IS NOT AN IMAGE"), std::string::npos) << r.out;
+}
+
+TEST(cli, usage_errors_exit_2_with_a_message) {
+    auto a = zplex("frobnicate");
+    EXPECT_EQ(a.rc, 2) << a.out;
+    EXPECT_NE(a.out.find("frobnicate"), std::string::npos) << a.out;
+    EXPECT_EQ(zplex("").rc, 2);
+    EXPECT_EQ(zplex("profile").rc, 2);
+    EXPECT_EQ(zplex("profile check --bogus-flag X").rc, 2);
+    EXPECT_EQ(zplex("profile check --sysplex /nonexistent/dir X").rc, 2);
+}
+
+TEST(cli, help_exits_0) {
+    auto r = zplex("--help");
+    EXPECT_EQ(r.rc, 0);
+    EXPECT_NE(r.out.find("profile"), std::string::npos) << r.out;
+    EXPECT_EQ(zplex("profile check --help").rc, 0);
+}
+
+}  // namespace
