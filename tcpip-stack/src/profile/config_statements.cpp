@@ -14,9 +14,6 @@ struct unemulated_param {
     int values;
 };
 
-std::string line_of(const cursor& c, const token& t) {
-    return "ON LINE " + std::to_string(t.line) + " OF " + c.dataset();
-}
 
 }  // namespace
 

@@ -11,11 +11,18 @@ namespace {
 
 constexpr std::size_t name_max = 16;
 
-std::string line_of(const cursor& c, const token& t) {
-    return "ON LINE " + std::to_string(t.line) + " OF " + c.dataset();
-}
 
 }  // namespace
+
+// A DEVICE, LINK or INTERFACE type z/OS has but zplex does not emulate (CLAW,
+// ATM, HCH, CDLC, SNALINK, IPAQENET6 ...): recorded, warned, the rest skipped.
+void processor::unemulated_type(cursor& c, const token& kw, std::string_view stmt) {
+    const token& tt = c.next();
+    _cfg.unemulated.push_back(unemulated_statement{std::string(stmt) + " " + tt.upper, c.at(kw)});
+    warn(c, tt, "ZPX0100I",
+         std::string(stmt) + " TYPE " + tt.upper + " " + line_of(c, tt) + " IS ACCEPTED BUT NOT EMULATED");
+    skip_statement(c, context::top);
+}
 
 void processor::st_device(cursor& c, const token& kw) {
     const token& nt = c.at_end() ? kw : c.peek();
@@ -59,10 +66,7 @@ void processor::st_device(cursor& c, const token& kw) {
         d.autorestart = c.accept("AUTORESTART");
     } else {
         // CLAW, ATM, HCH, CDLC, SNALINK, X25NPSI ...: recognised, not emulated.
-        c.skip();
-        _cfg.unemulated.push_back(unemulated_statement{"DEVICE " + tt.upper, c.at(kw)});
-        warn(c, tt, "ZPX0100I", "DEVICE TYPE " + tt.upper + " " + line_of(c, tt) + " IS ACCEPTED BUT NOT EMULATED");
-        skip_statement(c, context::top);
+        unemulated_type(c, kw, "DEVICE");
         return;
     }
     if (more_parameters(c, context::top)) {
@@ -134,10 +138,7 @@ void processor::st_link(cursor& c, const token& kw) {
         expect_number(c, "AN LCS ADAPTER NUMBER", 0, 255);
         l.device = need_device("A DEVICE NAME");
     } else {
-        c.skip();
-        _cfg.unemulated.push_back(unemulated_statement{"LINK " + tt.upper, c.at(kw)});
-        warn(c, tt, "ZPX0100I", "LINK TYPE " + tt.upper + " " + line_of(c, tt) + " IS ACCEPTED BUT NOT EMULATED");
-        skip_statement(c, context::top);
+        unemulated_type(c, kw, "LINK");
         return;
     }
     if (more_parameters(c, context::top)) {
@@ -186,11 +187,7 @@ void processor::st_interface(cursor& c, const token& kw) {
     } else if (c.accept("VIRTUAL")) {
         i.type = interface_type::virtual_interface;
     } else {
-        c.skip();
-        _cfg.unemulated.push_back(unemulated_statement{"INTERFACE " + tt.upper, c.at(kw)});
-        warn(c, tt, "ZPX0100I",
-             "INTERFACE TYPE " + tt.upper + " " + line_of(c, tt) + " IS ACCEPTED BUT NOT EMULATED");
-        skip_statement(c, context::top);
+        unemulated_type(c, kw, "INTERFACE");
         return;
     }
     bool have_addr = false;
@@ -284,10 +281,7 @@ void processor::st_beginroutes(cursor& c, const token& kw) {
     }
     while (true) {
         if (c.at_end()) {
-            _log.add("EZZ0318I", severity::error,
-                     "END OF FILE FOUND ON LINE " + std::to_string(c.last_line()) + " OF " + c.dataset() +
-                         " WHEN ENDROUTES WAS EXPECTED FOR BEGINROUTES ON LINE " + std::to_string(kw.line),
-                     c.at(kw));
+            missing_end(c, "ENDROUTES", kw);
             return;
         }
         if (c.looking_at("ENDRoutes")) {

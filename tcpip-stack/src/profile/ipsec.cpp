@@ -5,14 +5,6 @@
 
 namespace zplex::tcpip::profile::detail {
 
-namespace {
-
-std::string line_of(const cursor& c, const token& t) {
-    return "ON LINE " + std::to_string(t.line) + " OF " + c.dataset();
-}
-
-}  // namespace
-
 ip_filter_address processor::filter_address(cursor& c, std::string_view what) {
     if (c.at_end()) {
         fail_expected(c, what);

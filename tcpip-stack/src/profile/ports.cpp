@@ -80,10 +80,7 @@ void processor::st_autolog(cursor& c, const token& kw) {
     }
     while (true) {
         if (c.at_end()) {
-            _log.add("EZZ0318I", severity::error,
-                     "END OF FILE FOUND ON LINE " + std::to_string(c.last_line()) + " OF " + c.dataset() +
-                         " WHEN ENDAUTOLOG WAS EXPECTED FOR AUTOLOG ON LINE " + std::to_string(kw.line),
-                     c.at(kw));
+            missing_end(c, "ENDAUTOLOG", kw);
             return;
         }
         if (c.looking_at("ENDAUTOLOG")) {

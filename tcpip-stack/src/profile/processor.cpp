@@ -347,10 +347,13 @@ void processor::skip_block(cursor& c, std::string_view end_spelled, const token&
             return;
         }
     }
+    missing_end(c, keyword_name(end_spelled), start);
+}
+
+void processor::missing_end(const cursor& c, std::string_view end_name, const token& start) {
     _log.add("EZZ0318I", severity::error,
              "END OF FILE FOUND ON LINE " + std::to_string(c.last_line()) + " OF " + c.dataset() + " WHEN " +
-                 keyword_name(end_spelled) + " WAS EXPECTED FOR " + start.upper + " ON LINE " +
-                 std::to_string(start.line),
+                 std::string(end_name) + " WAS EXPECTED FOR " + start.upper + " ON LINE " + std::to_string(start.line),
              c.at(start));
 }
 

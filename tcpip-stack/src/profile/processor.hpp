@@ -121,10 +121,14 @@ private:
     void st_port(cursor& c, const token& kw);
     void st_autolog(cursor& c, const token& kw);
     void st_start_stop(cursor& c, const token& kw);
+    void unemulated_type(cursor& c, const token& kw, std::string_view stmt);
 
     // VIPADYNAMIC sub-statements (vipadynamic.cpp)
     void vd_define(cursor& c, const token& kw);
     void vd_backup(cursor& c, const token& kw);
+    void vd_define_or_backup(cursor& c, const token& kw, vipa_origin origin);
+    /// EZZ0318I for a block whose END keyword never came.
+    void missing_end(const cursor& c, std::string_view end_name, const token& start);
     void vd_delete(cursor& c, const token& kw);
     void vd_distribute(cursor& c, const token& kw);
     void vd_range(cursor& c, const token& kw);
@@ -157,7 +161,12 @@ private:
     bool _port_index_built = false;
 };
 
-/// One DVIPA conflict text, shared by VIPADEFINE and VIPABACKUP.
+/// `LINE n OF dsn`: where an earlier statement was (for conflict messages).
 std::string where_text(const source_ref& w);
+
+/// `ON LINE n OF dsn` for a token of the dataset being processed.
+inline std::string line_of(const cursor& c, const token& t) {
+    return "ON LINE " + std::to_string(t.line) + " OF " + c.dataset();
+}
 
 }  // namespace zplex::tcpip::profile::detail

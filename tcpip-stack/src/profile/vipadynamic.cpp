@@ -13,10 +13,6 @@ constexpr std::size_t max_dvipas = 1024;  // configured + target DVIPAs per stac
 constexpr std::size_t max_hotstandby_backups = 31;
 constexpr std::uint8_t default_weight = 10;
 
-std::string line_of(const cursor& c, const token& t) {
-    return "ON LINE " + std::to_string(t.line) + " OF " + c.dataset();
-}
-
 bool is_dotted(const token& t) {
     return !t.quoted && ipv4_address::parse(t.text).has_value();
 }
@@ -26,10 +22,7 @@ bool is_dotted(const token& t) {
 void processor::st_vipadynamic(cursor& c, const token& kw) {
     while (true) {
         if (c.at_end()) {
-            _log.add("EZZ0318I", severity::error,
-                     "END OF FILE FOUND ON LINE " + std::to_string(c.last_line()) + " OF " + c.dataset() +
-                         " WHEN ENDVIPADYNAMIC WAS EXPECTED FOR VIPADYNAMIC ON LINE " + std::to_string(kw.line),
-                     c.at(kw));
+            missing_end(c, "ENDVIPADYNAMIC", kw);
             return;
         }
         if (c.looking_at("ENDVIPADynamic")) {
@@ -85,135 +78,71 @@ void processor::st_vipadynamic(cursor& c, const token& kw) {
 
 // ------------------------------------------------------------------ VIPADEFINE / VIPABACKUP
 
-namespace {
-struct vipa_options {
+void processor::vd_define(cursor& c, const token& kw) { vd_define_or_backup(c, kw, vipa_origin::define); }
+void processor::vd_backup(cursor& c, const token& kw) { vd_define_or_backup(c, kw, vipa_origin::backup); }
+
+// VIPADEFine [TIER1|TIER2|CPCSCOPE] [MOVEable IMMEDiate|WHENIDLE] [SERVICEMGR] mask addr...
+// VIPABackup [rank] [TIER1|TIER2|CPCSCOPE] addr...
+// VIPABackup [rank] MOVEable IMMEDiate|WHENIDLE [SERVICEMGR] mask addr...
+// The second VIPABACKUP form carries its own mask, so the backup can become owner
+// without any VIPADEFINE in the sysplex.
+void processor::vd_define_or_backup(cursor& c, const token& kw, vipa_origin origin) {
+    const bool backup = origin == vipa_origin::backup;
+    const std::string stmt = keyword_name(backup ? "VIPABackup" : "VIPADEFine");
+    dvipa_config d;
+    d.origin = origin;
+    if (backup) {
+        d.rank = 1;
+        if (!c.at_end() && is_number(c.peek())) {
+            d.rank = static_cast<std::uint8_t>(expect_number(c, "A BACKUP RANK", 1, 254));
+        }
+    }
     bool moveable_given = false;
-    moveable_mode moveable = moveable_mode::immediate;
-    bool service_mgr = false;
-};
-}  // namespace
-
-void processor::vd_define(cursor& c, const token& kw) {
-    vipa_options o;
     while (more_parameters(c, context::vipadynamic) && !is_dotted(c.peek())) {
         const token& t = c.peek();
         if (c.accept("MOVEable")) {
+            moveable_given = true;
             if (c.accept("IMMEDiate")) {
-                o.moveable = moveable_mode::immediate;
+                d.moveable = moveable_mode::immediate;
             } else if (c.accept("WHENIDLE")) {
-                o.moveable = moveable_mode::whenidle;
+                d.moveable = moveable_mode::whenidle;
             } else {
                 fail_expected(c, "IMMEDIATE OR WHENIDLE AFTER MOVEABLE");
             }
         } else if (c.accept("SERVICEMGR")) {
-            o.service_mgr = true;
+            d.service_mgr = true;
         } else if (c.accept("TIER1") || c.accept("TIER2") || c.accept("CPCSCOPE")) {
-            warn(c, t, "ZPX0102I", "VIPADEFINE OPTION " + t.upper + " " + line_of(c, t) + " IS ACCEPTED BUT NOT EMULATED");
-        } else if (!is_number(t) && t.text.find(':') == std::string::npos) {
-            // VIPADEFINE MOVEABLE IMMEDIATE intfname ipv6_addr: the IPv6 form.
+            warn(c, t, "ZPX0102I", stmt + " OPTION " + t.upper + " " + line_of(c, t) + " IS ACCEPTED BUT NOT EMULATED");
+        } else if ((!backup || moveable_given) && !is_number(t) && t.text.find(':') == std::string::npos) {
+            // ... MOVEABLE IMMEDIATE intfname ipv6_addr: the IPv6 form.
             c.skip();
-            warn(c, t, "ZPX0100I", "IPV6 VIPADEFINE FOR INTERFACE " + t.upper + " " + line_of(c, t) +
+            warn(c, t, "ZPX0100I", "IPV6 " + stmt + " FOR INTERFACE " + t.upper + " " + line_of(c, t) +
                                        " IS ACCEPTED BUT NOT EMULATED");
             while (more_parameters(c, context::vipadynamic)) {
                 c.skip();
             }
             return;
         } else {
-            fail_expected(c, "AN ADDRESS MASK");
+            fail_expected(c, backup ? "A DYNAMIC VIPA ADDRESS" : "AN ADDRESS MASK");
         }
     }
-    auto prefix = expect_mask(c, "AN ADDRESS MASK");
-    bool any = false;
-    while (more_parameters(c, context::vipadynamic)) {
-        const token& at = c.peek();
-        auto a = expect_ipv4(c, "A DYNAMIC VIPA ADDRESS");
-        any = true;
-        if (const auto* old = _cfg.find_dvipa(a)) {
-            fail_at(c, at, "EZZ0326I",
-                    keyword_name("VIPADEFine") + " CONFLICTS WITH " + to_string(old->origin) + " VALUE " + a.str() +
-                        " USED ON " + where_text(old->where) + " (VIPADELETE IT FIRST)");
-        }
-        if (_cfg.dvipas.size() >= max_dvipas) {
-            fail_value(c, at, "VIPADEFINE", "MORE THAN 1024 DYNAMIC VIPAS");
-        }
-        dvipa_config d;
-        d.address = a;
-        d.prefix_len = prefix;
+    if (!backup || moveable_given) {
+        d.prefix_len = expect_mask(c, "AN ADDRESS MASK");
         d.mask_given = true;
-        d.origin = vipa_origin::define;
-        d.moveable = o.moveable;
-        d.service_mgr = o.service_mgr;
-        d.where = c.at(at);
-        _cfg.dvipas.push_back(d);
-    }
-    if (!any) {
-        fail_expected(c, "A DYNAMIC VIPA ADDRESS");
-    }
-    (void)kw;
-}
-
-void processor::vd_backup(cursor& c, const token& kw) {
-    std::uint8_t rank = 1;
-    if (!c.at_end() && is_number(c.peek())) {
-        rank = static_cast<std::uint8_t>(expect_number(c, "A BACKUP RANK", 1, 254));
-    }
-    vipa_options o;
-    while (more_parameters(c, context::vipadynamic) && !is_dotted(c.peek())) {
-        const token& t = c.peek();
-        if (c.accept("MOVEable")) {
-            o.moveable_given = true;
-            if (c.accept("IMMEDiate")) {
-                o.moveable = moveable_mode::immediate;
-            } else if (c.accept("WHENIDLE")) {
-                o.moveable = moveable_mode::whenidle;
-            } else {
-                fail_expected(c, "IMMEDIATE OR WHENIDLE AFTER MOVEABLE");
-            }
-        } else if (c.accept("SERVICEMGR")) {
-            o.service_mgr = true;
-        } else if (c.accept("TIER1") || c.accept("TIER2") || c.accept("CPCSCOPE")) {
-            warn(c, t, "ZPX0102I", "VIPABACKUP OPTION " + t.upper + " " + line_of(c, t) + " IS ACCEPTED BUT NOT EMULATED");
-        } else if (o.moveable_given && !is_number(t) && t.text.find(':') == std::string::npos) {
-            c.skip();
-            warn(c, t, "ZPX0100I", "IPV6 VIPABACKUP FOR INTERFACE " + t.upper + " " + line_of(c, t) +
-                                       " IS ACCEPTED BUT NOT EMULATED");
-            while (more_parameters(c, context::vipadynamic)) {
-                c.skip();
-            }
-            return;
-        } else {
-            fail_expected(c, "A DYNAMIC VIPA ADDRESS");
-        }
-    }
-    // The second form (MOVEABLE ...) carries its own mask, so the backup can
-    // become owner without any VIPADEFINE in the sysplex.
-    std::uint8_t prefix = 32;
-    bool mask_given = false;
-    if (o.moveable_given) {
-        prefix = expect_mask(c, "AN ADDRESS MASK");
-        mask_given = true;
     }
     bool any = false;
     while (more_parameters(c, context::vipadynamic)) {
         const token& at = c.peek();
-        auto a = expect_ipv4(c, "A DYNAMIC VIPA ADDRESS");
+        d.address = expect_ipv4(c, "A DYNAMIC VIPA ADDRESS");
         any = true;
-        if (const auto* old = _cfg.find_dvipa(a)) {
+        if (const auto* old = _cfg.find_dvipa(d.address)) {
             fail_at(c, at, "EZZ0326I",
-                    keyword_name("VIPABackup") + " CONFLICTS WITH " + to_string(old->origin) + " VALUE " + a.str() +
-                        " USED ON " + where_text(old->where) + " (VIPADELETE IT FIRST)");
+                    stmt + " CONFLICTS WITH " + to_string(old->origin) + " VALUE " + d.address.str() + " USED ON " +
+                        where_text(old->where) + " (VIPADELETE IT FIRST)");
         }
         if (_cfg.dvipas.size() >= max_dvipas) {
-            fail_value(c, at, "VIPABACKUP", "MORE THAN 1024 DYNAMIC VIPAS");
+            fail_value(c, at, stmt, "MORE THAN 1024 DYNAMIC VIPAS");
         }
-        dvipa_config d;
-        d.address = a;
-        d.prefix_len = prefix;
-        d.mask_given = mask_given;
-        d.origin = vipa_origin::backup;
-        d.rank = rank;
-        d.moveable = o.moveable;
-        d.service_mgr = o.service_mgr;
         d.where = c.at(at);
         _cfg.dvipas.push_back(d);
     }
