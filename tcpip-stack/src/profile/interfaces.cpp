@@ -86,7 +86,6 @@ void processor::st_link(cursor& c, const token& kw) {
     if (c.at_end()) {
         fail_expected(c, "A LINK TYPE");
     }
-    const token& tt = c.peek();
     auto need_device = [&](std::string_view what) {
         if (c.at_end()) {
             fail_expected(c, what);
@@ -179,7 +178,6 @@ void processor::st_interface(cursor& c, const token& kw) {
     if (c.at_end()) {
         fail_expected(c, "AN INTERFACE TYPE");
     }
-    const token& tt = c.peek();
     if (c.accept("IPAQENET")) {
         i.type = interface_type::ipaqenet;
     } else if (c.accept("IPAQIDIO")) {
