@@ -11,6 +11,16 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", std::string("zplex 0.1.0"));
     zplex::cli::exit_status status;
     zplex::cli::add_profile_commands(app, status);
+    if (argc > 1 && argv[1][0] != '-') {
+        bool known = false;
+        for (const auto* sub : app.get_subcommands({})) {
+            known = known || sub->check_name(argv[1]);
+        }
+        if (!known) {
+            std::cerr << "ZPX0001E UNKNOWN COMMAND " << argv[1] << "\n" << app.help();
+            return 2;
+        }
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -70,7 +70,11 @@ int check_one(const sysplex::catalogue* cat, const sysplex::image_config* image,
         po.symbols["SYSPLEX"] = cat->config().name;
     }
     std::string who = image ? fmt::format(" FOR {} ({})", image->name, image->tcpip_proc) : "";
-    std::cout << fmt::format("ZPX0010I CHECKING PROFILE {}{}{}\n", ref, who,
+    std::string shown = ref;
+    if (auto dsn = sysplex::looks_like_dataset_name(ref) ? sysplex::parse_dataset_name(ref) : std::nullopt) {
+        shown = "'" + dsn->str() + "'";
+    }
+    std::cout << fmt::format("ZPX0010I CHECKING PROFILE {}{}{}\n", shown, who,
                              cat ? " IN SYSPLEX " + cat->config().name : "");
     tp::message_log log;
     auto profile = tp::process_initial_profile(ref, po, log);
@@ -152,6 +156,7 @@ int run_check(const check_options& o) {
             auto ip = cp->datasets().resolve(im.profile_dsn, &why);
             if (path && ip && same_file(*path, *ip)) {
                 image = &im;
+                ref = im.profile_dsn;  // messages name the dataset, as the stack would
                 break;
             }
         }

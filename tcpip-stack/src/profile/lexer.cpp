@@ -140,6 +140,9 @@ std::vector<token> tokenize(std::string_view text, const std::string& dataset,
                     continue;
                 }
                 t.text = std::move(sub);
+                if (t.text.empty() && !t.quoted) {
+                    continue;  // a symbol that stands for nothing
+                }
             }
             t.upper = to_upper(t.text);
             out.push_back(std::move(t));

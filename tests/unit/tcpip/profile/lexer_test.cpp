@@ -56,6 +56,12 @@ TEST(lexer, a_symbol_may_stand_for_several_parameters) {
     EXPECT_EQ(r.cfg.ipconfig.dynamic_xcf->address.str(), "198.18.1.4");
 }
 
+TEST(lexer, a_symbol_may_stand_for_nothing) {
+    auto r = initial("IPCONFIG &OPT. SYSPLEXROUTING\n", {{"OPT", ""}});
+    EXPECT_EQ(r.rc(), 0) << r.text();
+    EXPECT_TRUE(r.cfg.ipconfig.sysplex_routing);
+}
+
 TEST(lexer, an_undefined_symbol_is_left_as_written_with_a_warning) {
     auto r = initial("IPCONFIG DYNAMICXCF &NOPE. 255.255.255.0 1\n");
     EXPECT_TRUE(r.has("ZPX0110I", "&NOPE.")) << r.text();
