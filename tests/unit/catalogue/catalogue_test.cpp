@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: Apache-2.0
+// SYSPLEX.xml: the FIG4 catalogue, symbol precedence, and every schema rule with its line.
+#include <zplex/sysplex/catalogue.hpp>
+
+#include <gtest/gtest.h>
+
+namespace zplex::sysplex {
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path fig4 = fs::path(ZPLEX_SOURCE_DIR) / "profiles" / "FIG4";
+
+TEST(catalogue, fig4_loads) {
+    auto cat = catalogue::load(fig4);
+    const auto& c = cat.config();
+    EXPECT_EQ(c.name, "ZPLEX1");
+    ASSERT_EQ(c.images.size(), 5u);
+    EXPECT_EQ(c.images[0].name, "MVS1");
+    EXPECT_EQ(c.images[4].profile_dsn, "SYS1.TCPPARMS(PROFMVS5)");
+    EXPECT_EQ(c.images[2].sysclone, "M3");
+    EXPECT_EQ(c.cfs.size(), 2u);
+    const auto* dv = c.find_structure("EZBDVIPA");
+    ASSERT_NE(dv, nullptr);
+    EXPECT_TRUE(dv->duplex);
+    EXPECT_EQ(dv->preflist, (std::vector<std::string>{"CF01", "CF02"}));
+    EXPECT_EQ(dv->list_count, 64u);
+    ASSERT_NE(c.find_structure("EZBEPORT"), nullptr);
+    EXPECT_FALSE(c.find_structure("EZBEPORT")->duplex);
+    EXPECT_EQ(c.xcf.interval.count(), 300);
+    EXPECT_EQ(c.xcf.sysplex_key_file, "SYS1.XCF.KEY");
+    ASSERT_TRUE(c.lan);
+    EXPECT_EQ(c.lan->subnet, "198.18.0.0/24");
+    ASSERT_EQ(c.lan->hosts.size(), 3u);
+    EXPECT_EQ(c.lan->hosts[2].role, "ipsec-peer");
+    EXPECT_EQ(c.find_image("mvs2"), &c.images[1]);
+    EXPECT_EQ(c.find_image("MVS9"), nullptr);
+    for (const auto& im : c.images) {
+        EXPECT_TRUE(cat.datasets().resolve(im.profile_dsn)) << im.profile_dsn;
+    }
+}
+
+TEST(catalogue, symbols_for_an_image) {
+    auto c = catalogue::load(fig4).config();
+    auto s = c.symbols_for(*c.find_image("MVS4"));
+    EXPECT_EQ(s["SYSNAME"], "MVS4");
+    EXPECT_EQ(s["SYSCLONE"], "M4");
+    EXPECT_EQ(s["SYSPLEX"], "ZPLEX1");
+    EXPECT_EQ(s["XCFIP"], "198.18.1.4");
+    EXPECT_EQ(s["DVA1"], "198.18.2.1");  // sysplex-wide symbol
+}
+
+TEST(catalogue, image_symbols_override_sysplex_symbols) {
+    auto c = parse_sysplex_xml(R"x(<sysplex name="P1"><symbol name="X" value="plex"/>
+  <image name="A" sysclone="A1" profile="S.T(P)"><symbol name="X" value="image"/></image></sysplex>)x",
+                               "T.xml");
+    EXPECT_EQ(c.symbols_for(c.images[0])["X"], "image");
+}
+
+/// The schema error for @p xml, or "" when it parses.
+std::string error_of(const std::string& xml, int* line = nullptr) {
+    try {
+        parse_sysplex_xml(xml, "SYSPLEX.xml");
+    } catch (const catalogue_error& e) {
+        if (line) {
+            *line = e.line();
+        }
+        return e.what();
+    }
+    return "";
+}
+
+const std::string head = "<sysplex name=\"P1\">\n";
+const std::string image = "  <image name=\"A\" sysclone=\"A1\" profile=\"S.T(P)\"/>\n";
+const std::string tail = "</sysplex>\n";
+
+TEST(catalogue_schema, minimal_is_valid) {
+    EXPECT_EQ(error_of(head + image + tail), "");
+}
+
+TEST(catalogue_schema, not_well_formed_names_the_line) {
+    int line = 0;
+    auto e = error_of(head + image + "  <cf name=\"CF01\">\n" + tail, &line);
+    EXPECT_NE(e.find("ZPX0200E SYSPLEX.xml LINE"), std::string::npos) << e;
+    EXPECT_NE(e.find("NOT WELL-FORMED XML"), std::string::npos) << e;
+    EXPECT_GE(line, 3);
+}
+
+struct bad_case {
+    std::string body;
+    int line;
+    std::string fragment;
+    friend void PrintTo(const bad_case& c, std::ostream* os) { *os << "'" << c.fragment << "'"; }
+};
+
+class schema_rules : public ::testing::TestWithParam<bad_case> {};
+
+TEST_P(schema_rules, rule_broken_is_named_with_its_line) {
+    const auto& p = GetParam();
+    int line = 0;
+    auto e = error_of(head + p.body + tail, &line);
+    EXPECT_NE(e.find(p.fragment), std::string::npos) << e;
+    EXPECT_EQ(line, p.line) << e;
+    EXPECT_NE(e.find("LINE " + std::to_string(p.line) + ":"), std::string::npos) << e;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    all, schema_rules,
+    ::testing::Values(
+        bad_case{image + "  <imgae name=\"B\"/>\n", 3, "UNKNOWN ELEMENT <imgae> INSIDE <sysplex>"},
+        bad_case{"  <image name=\"A\" sysclone=\"A1\" profile=\"S.T(P)\" colour=\"red\"/>\n", 2,
+                 "UNKNOWN ATTRIBUTE colour"},
+        bad_case{"  <image name=\"A\" profile=\"S.T(P)\"/>\n", 2, "NEEDS ATTRIBUTE sysclone"},
+        bad_case{image + image, 3, "IMAGE A IS DEFINED TWICE"},
+        bad_case{"  <image name=\"TOOLONGNAME\" sysclone=\"A1\" profile=\"S.T(P)\"/>\n", 2, "IS NOT A VALID NAME"},
+        bad_case{"  <image name=\"1A\" sysclone=\"A1\" profile=\"S.T(P)\"/>\n", 2, "IS NOT A VALID NAME"},
+        bad_case{"  <image name=\"A\" sysclone=\"ABC\" profile=\"S.T(P)\"/>\n", 2, "MUST BE 1-2 LETTERS OR DIGITS"},
+        bad_case{image + "  <image name=\"B\" sysclone=\"A1\" profile=\"S.T(P)\"/>\n", 3, "SYSCLONE A1 IS USED BY TWO"},
+        bad_case{"  <image name=\"A\" sysclone=\"A1\" profile=\"S..T(P)\"/>\n", 2, "IS NOT A DATA SET NAME: EMPTY QUALIFIER"},
+        bad_case{"  <cf name=\"CF01\"/>\n  <cf name=\"CF01\"/>\n" + image, 3, "COUPLING FACILITY CF01 IS DEFINED TWICE"},
+        bad_case{"  <cf name=\"CF01\"/>\n  <structure name=\"S1\" size-kb=\"1024\" lists=\"8\" entry-size=\"256\"\n"
+                 "     max-entries=\"100\" preflist=\"CF09\"/>\n" + image,
+                 3, "PREFLIST OF S1 NAMES CF09"},
+        bad_case{"  <cf name=\"CF01\"/>\n  <structure name=\"S1\" size-kb=\"1024\" lists=\"8\" entry-size=\"256\" "
+                 "max-entries=\"100\" preflist=\"CF01\" duplex=\"enabled\"/>\n" + image,
+                 3, "NEEDS TWO COUPLING FACILITIES"},
+        bad_case{"  <cf name=\"CF01\"/>\n  <structure name=\"S1\" size-kb=\"1\" lists=\"8\" entry-size=\"256\" "
+                 "max-entries=\"100\" preflist=\"CF01\"/>\n" + image,
+                 3, "CANNOT HOLD 100 ENTRIES"},
+        bad_case{"  <cf name=\"CF01\"/>\n  <structure name=\"S1\" size-kb=\"-5\" lists=\"8\" entry-size=\"256\" "
+                 "max-entries=\"100\" preflist=\"CF01\"/>\n" + image,
+                 3, "size-kb=\"-5\" IS NOT A WHOLE NUMBER"},
+        bad_case{"  <cf name=\"CF01\"/>\n  <structure name=\"S1\" size-kb=\"99999999999999999999\" lists=\"8\" "
+                 "entry-size=\"256\" max-entries=\"100\" preflist=\"CF01\"/>\n" + image,
+                 3, "IS NOT A WHOLE NUMBER"},
+        bad_case{"  <cf name=\"CF01\"/>\n  <structure name=\"S1\" size-kb=\"1024\" lists=\"0\" entry-size=\"256\" "
+                 "max-entries=\"100\" preflist=\"CF01\"/>\n" + image,
+                 3, "lists=\"0\" IS NOT IN THE RANGE 1 TO 4096"},
+        bad_case{"  <cf name=\"CF01\"/>\n  <structure name=\"S1\" size-kb=\"1024\" lists=\"8\" entry-size=\"256\" "
+                 "max-entries=\"100\" preflist=\"CF01\" duplex=\"maybe\"/>\n" + image,
+                 3, "MUST BE ENABLED OR DISABLED"},
+        bad_case{image + "  <lan name=\"L\" subnet=\"10.0.0.0/8\"/>\n", 3, "OUTSIDE 198.18.0.0/15"},
+        bad_case{image + "  <lan name=\"L\" subnet=\"198.18.0.0/33\"/>\n", 3, "IS NOT AN ADDRESS/PREFIX LENGTH"},
+        bad_case{image + "  <lan name=\"L\" subnet=\"198.18.0.0/24\">\n    <host name=\"C1\" address=\"198.18.0.9/24\" "
+                 "role=\"hacker\"/>\n  </lan>\n",
+                 4, "MUST BE client, server OR ipsec-peer"},
+        bad_case{image + "  <lan name=\"L\" subnet=\"198.18.0.0/24\">\n    <host name=\"A\" address=\"198.18.0.9/24\" "
+                 "role=\"client\"/>\n  </lan>\n",
+                 4, "HOST NAME A IS ALREADY USED"},
+        bad_case{"  <symbol name=\"SYSNAME\" value=\"X\"/>\n" + image, 2, "IS SET BY THE SYSTEM"},
+        bad_case{"  <symbol name=\"A\" value=\"1\"/>\n  <symbol name=\"A\" value=\"2\"/>\n" + image, 3,
+                 "SYMBOL &A. IS DEFINED TWICE"},
+        bad_case{"  <xcf interval-ms=\"0\"/>\n" + image, 2, "interval-ms=\"0\" IS NOT IN THE RANGE"},
+        bad_case{"  <xcf/>\n  <xcf/>\n" + image, 3, "ONLY ONE <xcf>"},
+        bad_case{image + "  some text\n", 2, "UNEXPECTED TEXT INSIDE <sysplex>"}));
+
+TEST(catalogue_schema, wrong_root_and_no_images) {
+    int line = 0;
+    EXPECT_NE(error_of("<plex name=\"X\"/>", &line).find("THE ROOT ELEMENT MUST BE <sysplex>"), std::string::npos);
+    EXPECT_NE(error_of(head + tail).find("AT LEAST ONE <image>"), std::string::npos);
+}
+
+TEST(catalogue_load, missing_folder_and_missing_profile) {
+    try {
+        catalogue::load("/nonexistent/zplex");
+        FAIL() << "no error";
+    } catch (const catalogue_error& e) {
+        EXPECT_NE(std::string(e.what()).find("ZPX0202E"), std::string::npos) << e.what();
+    }
+}
+
+}  // namespace
+}  // namespace zplex::sysplex
