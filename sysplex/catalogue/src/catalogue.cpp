@@ -398,17 +398,19 @@ catalogue catalogue::load(const std::filesystem::path& dir) {
     std::string text = ss.str();
     auto cfg = parse_sysplex_xml(text, file.string());
     dataset_catalogue datasets(dir);
+    pugi::xml_document doc;
+    doc.load_buffer(text.data(), text.size());  // parsed cleanly above
     line_map lines(text);
+    auto image_node = doc.document_element().child("image");
     for (const auto& im : cfg.images) {
         std::string why;
         if (!datasets.resolve(im.profile_dsn, &why)) {
-            // Find the image's line again for the message.
-            auto pos = text.find("\"" + im.name + "\"");
-            int line = pos == std::string::npos ? 0 : lines.line_of(static_cast<std::ptrdiff_t>(pos));
+            int line = lines.line_of(image_node.offset_debug());
             throw catalogue_error(file.string(), line,
                                   "ZPX0203E " + file.string() + " LINE " + std::to_string(line) + ": PROFILE '" +
                                       im.profile_dsn + "' OF IMAGE " + im.name + " CANNOT BE FOUND: " + why);
         }
+        image_node = image_node.next_sibling("image");
     }
     return catalogue(std::move(cfg), std::move(datasets));
 }

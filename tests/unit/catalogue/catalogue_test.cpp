@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <unistd.h>
+
 namespace zplex::sysplex {
 namespace {
 
@@ -158,6 +161,25 @@ TEST(catalogue_schema, wrong_root_and_no_images) {
     int line = 0;
     EXPECT_NE(error_of("<plex name=\"X\"/>", &line).find("THE ROOT ELEMENT MUST BE <sysplex>"), std::string::npos);
     EXPECT_NE(error_of(head + tail).find("AT LEAST ONE <image>"), std::string::npos);
+}
+
+TEST(catalogue_load, a_missing_profile_names_its_image_line) {
+    auto dir = fs::temp_directory_path() / ("zplex-cat-load-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir / "S.T");
+    std::ofstream(dir / "S.T" / "P") << "IPCONFIG SYSPLEXROUTING\n";
+    std::ofstream(dir / "SYSPLEX.xml") << head << image << "  <image name=\"B\" sysclone=\"B1\" profile=\"S.T(Q)\"/>\n"
+                                       << tail;
+    try {
+        catalogue::load(dir);
+        ADD_FAILURE() << "no error";
+    } catch (const catalogue_error& e) {
+        EXPECT_EQ(e.line(), 3) << e.what();
+        EXPECT_NE(std::string(e.what()).find("PROFILE 'S.T(Q)' OF IMAGE B CANNOT BE FOUND: MEMBER NOT FOUND"),
+                  std::string::npos)
+            << e.what();
+    }
+    fs::remove_all(dir);
 }
 
 TEST(catalogue_load, missing_folder_and_missing_profile) {
