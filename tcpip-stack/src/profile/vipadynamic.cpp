@@ -4,6 +4,7 @@
 #include "processor.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 namespace zplex::tcpip::profile::detail {
 
@@ -133,6 +134,9 @@ void processor::vd_define_or_backup(cursor& c, const token& kw, vipa_origin orig
     bool any = false;
     while (more_parameters(c, context::vipadynamic)) {
         const token& at = c.peek();
+        if (any && !std::isdigit(static_cast<unsigned char>(at.text[0]))) {
+            break;  // the address list ends; the block reports what follows
+        }
         d.address = expect_ipv4(c, "A DYNAMIC VIPA ADDRESS");
         any = true;
         if (const auto* old = _cfg.find_dvipa(d.address)) {
