@@ -14,4 +14,7 @@ struct exit_status {
 /// `zplex profile check ...`
 void add_profile_commands(CLI::App& app, exit_status& status);
 
+/// `zplex cf stress ...`, `zplex cf cmd ...`
+void add_cf_commands(CLI::App& app, exit_status& status);
+
 }  // namespace zplex::cli

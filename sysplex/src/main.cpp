@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", std::string("zplex 0.1.0"));
     zplex::cli::exit_status status;
     zplex::cli::add_profile_commands(app, status);
+    zplex::cli::add_cf_commands(app, status);
     if (argc > 1 && argv[1][0] != '-') {
         bool known = false;
         for (const auto* sub : app.get_subcommands({})) {

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: Apache-2.0
+// zplex-cf: one coupling facility. Allocates the CFRM policy's structures for its CF
+// name and serves until SIGTERM/SIGINT.
+#include <zplex/cf/cf_server.hpp>
+#include <zplex/sysplex/catalogue.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <iostream>
+#include <sys/stat.h>
+
+namespace {
+std::atomic<bool> g_stop{false};
+void on_signal(int) { g_stop.store(true); }
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"zplex-cf: a coupling facility of a zplex sysplex", "zplex-cf"};
+    std::string sysplex_dir;
+    std::string cf;
+    std::string run_dir;
+    std::string ns;
+    int interval = 20;
+    app.add_option("--sysplex", sysplex_dir, "Sysplex folder (SYSPLEX.xml with the CFRM policy)")
+        ->required()
+        ->check(CLI::ExistingDirectory);
+    app.add_option("--cf", cf, "This CF's name in the policy (CF01)")->required();
+    app.add_option("--run-dir", run_dir, "Folder for the CF's socket")->required();
+    app.add_option("--namespace", ns, "Shared-memory namespace (default: the sysplex name)");
+    app.add_option("--interval", interval, "Monitor interval in ms")->check(CLI::Range(1, 10000));
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        int rc = app.exit(e);
+        return rc == 0 ? 0 : 2;
+    }
+    zplex::sysplex::sysplex_config cfg;
+    try {
+        cfg = zplex::sysplex::catalogue::load(sysplex_dir).config();
+    } catch (const zplex::sysplex::catalogue_error& e) {
+        std::cerr << e.what() << "\n";
+        return 8;
+    }
+    bool known = false;
+    for (const auto& c : cfg.cfs) {
+        known = known || c.name == cf;
+    }
+    if (!known) {
+        std::cerr << "IXL158I CF " << cf << " IS NOT DEFINED IN THE CFRM POLICY OF " << cfg.name << "\n";
+        return 8;
+    }
+    ::mkdir(run_dir.c_str(), 0700);
+    std::signal(SIGTERM, on_signal);
+    std::signal(SIGINT, on_signal);
+    zplex::cf::server_options o;
+    o.sysplex = ns.empty() ? cfg.name : ns;
+    o.cf = cf;
+    o.structures = cfg.structures;
+    o.run_dir = run_dir;
+    o.interval = std::chrono::milliseconds(interval);
+    zplex::cf::cf_server server(o);
+    server.start();
+    std::cout << "IXL157I CF " << cf << " ACTIVE FOR SYSPLEX " << cfg.name << "\n" << server.command("D CF") << std::flush;
+    int rc = server.run(g_stop);
+    std::cout << "IXL159I CF " << cf << " ENDED\n";
+    return rc;
+}
