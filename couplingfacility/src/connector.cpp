@@ -74,6 +74,19 @@ public:
     }
 
     result attach(bool first);
+    /// True if some instance exists that is not usable yet (a switch in progress).
+    bool switching() const {
+        for (const auto& cf : _o.cfs) {
+            if (auto in = instance::open(instance::shm_name(_o.sysplex, cf, _o.structure))) {
+                auto& h = in->hdr();
+                if (!h.lost.load() &&
+                    (h.fenced.load() || static_cast<role>(h.role.load()) == role::secondary)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
 
     result disconnect() override;
     result take_list_keys(std::uint32_t list, std::uint64_t n, std::uint64_t& first) override;
@@ -678,6 +691,13 @@ result connector::connect(const connect_options& options, std::unique_ptr<connec
     }
     auto c = std::make_unique<connector_impl>(options);
     auto r = c->attach(true);
+    // While a duplex switch or a rebuild is under way only a secondary or a fenced
+    // instance exists for a moment: wait for the new primary (bounded), as XES
+    // holds a connect during a rebuild.
+    for (int i = 0; !r && r.why == reason::structure_not_allocated && i < max_reattach && c->switching(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        r = c->attach(true);
+    }
     if (!r) {
         return r;
     }
