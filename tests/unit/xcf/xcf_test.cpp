@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: Apache-2.0
+// XCF: joins and leaves with group exit events, messages of every size in order,
+// security (no key, forged and replayed signals), failure detection and partitioning.
+#include "cds.hpp"
+#include "codec.hpp"
+
+#include <zplex/xcf/xcf.hpp>
+
+#include <boost/interprocess/mapped_region.hpp>
+#include <boost/interprocess/shared_memory_object.hpp>
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <cstring>
+#include <numeric>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+namespace zplex::xcf {
+namespace {
+
+int g_seq = 0;
+
+sysplex_options plex_options(std::chrono::milliseconds interval = std::chrono::milliseconds(300)) {
+    sysplex_options o;
+    o.sysplex = "X" + std::to_string(::getpid()) + "N" + std::to_string(++g_seq);
+    o.interval = interval;
+    parse_key("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", o.key);
+    return o;
+}
+
+std::unique_ptr<system> join_system(const sysplex_options& o, const std::string& name) {
+    std::unique_ptr<system> s;
+    auto r = system::join(o, name, s);
+    EXPECT_TRUE(r) << to_string(r);
+    return s;
+}
+
+std::unique_ptr<member> join_member(system& s, const std::string& group, const std::string& name) {
+    std::unique_ptr<member> m;
+    auto r = member::join(s, group, name, 0x1234, m);
+    EXPECT_TRUE(r) << to_string(r);
+    return m;
+}
+
+std::vector<std::uint8_t> bytes(std::size_t n, std::uint8_t seed) {
+    std::vector<std::uint8_t> v(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        v[i] = static_cast<std::uint8_t>(seed + i * 7);
+    }
+    return v;
+}
+
+TEST(xcf_key, parse) {
+    sysplex_key k;
+    EXPECT_TRUE(parse_key(std::string(64, 'a') + "\n", k));
+    EXPECT_FALSE(parse_key(std::string(63, 'a'), k));
+    EXPECT_FALSE(parse_key(std::string(64, 'g'), k));
+}
+
+TEST(xcf_members, join_leave_query_and_group_exit_events) {
+    auto o = plex_options();
+    auto mvs1 = join_system(o, "MVS1");
+    auto mvs2 = join_system(o, "MVS2");
+    auto a = join_member(*mvs1, "EZBTCPCS", "MVS1TCPIPA");
+    auto b = join_member(*mvs2, "EZBTCPCS", "MVS2TCPIPA");
+    auto other = join_member(*mvs2, "OTHERGRP", "X");
+    auto ev = a->events();
+    ASSERT_EQ(ev.size(), 1u);
+    EXPECT_EQ(ev[0].what, group_event::kind::joined);
+    EXPECT_EQ(ev[0].member, "MVS2TCPIPA");
+    EXPECT_EQ(ev[0].system, "MVS2");
+    auto q = a->query();
+    ASSERT_EQ(q.size(), 2u);
+    EXPECT_EQ(q[1].system, "MVS2");
+    EXPECT_EQ(q[1].user_state, 0x1234u);
+    std::unique_ptr<member> dup;
+    EXPECT_EQ(member::join(*mvs1, "EZBTCPCS", "MVS1TCPIPA", 0, dup).why, reason::member_active);
+    EXPECT_EQ(member::join(*mvs1, "TOOLONGGROUP", "X", 0, dup).why, reason::bad_parameter);
+    ASSERT_TRUE(b->leave());
+    EXPECT_EQ(b->leave().why, reason::not_joined);
+    ev = a->events();
+    ASSERT_EQ(ev.size(), 1u);
+    EXPECT_EQ(ev[0].what, group_event::kind::left);
+    std::unique_ptr<system> dupsys;
+    EXPECT_EQ(system::join(o, "MVS1", dupsys).why, reason::system_active);
+    auto d = mvs1->display("D XCF");
+    EXPECT_NE(d.find("IXC334I"), std::string::npos);
+    EXPECT_NE(d.find("MVS1  MVS2"), std::string::npos) << d;
+    EXPECT_NE(mvs1->display("D XCF,GROUP").find("EZBTCPCS(1)"), std::string::npos);
+    auto g = mvs1->display("D XCF,GROUP,EZBTCPCS,ALL");
+    EXPECT_NE(g.find("IXC333I"), std::string::npos);
+    EXPECT_NE(g.find("MVS1TCPIPA"), std::string::npos) << g;
+}
+
+TEST(xcf_messages, every_size_up_to_1mib_in_order) {
+    auto o = plex_options();
+    auto s = join_system(o, "MVS1");
+    auto a = join_member(*s, "G", "A");
+    auto b = join_member(*s, "G", "B");
+    std::thread sender([&] {
+        for (std::size_t n : {0ul, 1ul, 64ul, 8191ul, 8192ul, 8193ul, 65536ul, 300000ul, max_message}) {
+            ASSERT_TRUE(a->send("B", bytes(n, static_cast<std::uint8_t>(n))));
+        }
+        for (int i = 0; i < 500; ++i) {
+            ASSERT_TRUE(a->send("B", bytes(64, static_cast<std::uint8_t>(i))));
+        }
+    });
+    std::vector<std::uint8_t> got;
+    std::string from;
+    for (std::size_t n : {0ul, 1ul, 64ul, 8191ul, 8192ul, 8193ul, 65536ul, 300000ul, max_message}) {
+        ASSERT_TRUE(b->receive(got, from, std::chrono::seconds(10)));
+        EXPECT_EQ(from, "A");
+        ASSERT_EQ(got, bytes(n, static_cast<std::uint8_t>(n))) << n;
+    }
+    for (int i = 0; i < 500; ++i) {
+        ASSERT_TRUE(b->receive(got, from, std::chrono::seconds(10)));
+        ASSERT_EQ(got, bytes(64, static_cast<std::uint8_t>(i)));
+    }
+    sender.join();
+    EXPECT_EQ(b->receive(got, from).why, reason::no_message);
+    EXPECT_EQ(a->send("B", bytes(max_message + 1, 0)).why, reason::message_too_long);
+    EXPECT_EQ(a->send("NOBODY", bytes(1, 0)).why, reason::no_such_member);
+    EXPECT_NE(s->display("D XCF,PATHOUT").find("IXC356I"), std::string::npos);
+    EXPECT_EQ(b->drops().integrity + b->drops().replay + b->drops().malformed, 0u);
+}
+
+TEST(xcf_messages, broadcast_to_the_group_across_processes) {
+    auto o = plex_options();
+    auto s = join_system(o, "MVS1");
+    auto a = join_member(*s, "G", "A");
+    pid_t child = ::fork();
+    if (child == 0) {
+        auto s2 = join_system(o, "MVS2");
+        auto b = join_member(*s2, "G", "B");
+        std::vector<std::uint8_t> got;
+        std::string from;
+        bool ok = b->receive(got, from, std::chrono::seconds(10)) && from == "A" && got == bytes(100, 5);
+        ok = ok && b->send("A", bytes(10, 9));
+        b.reset();
+        s2.reset();
+        ::_exit(ok ? 0 : 1);
+    }
+    for (int i = 0; i < 400 && a->query().size() < 2; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ASSERT_TRUE(a->send("", bytes(100, 5)));
+    std::vector<std::uint8_t> got;
+    std::string from;
+    ASSERT_TRUE(a->receive(got, from, std::chrono::seconds(10)));
+    EXPECT_EQ(from, "B");
+    int st = 0;
+    ::waitpid(child, &st, 0);
+    EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+TEST(xcf_security, a_process_without_the_key_cannot_join) {
+    auto o = plex_options();
+    auto s = join_system(o, "MVS1");
+    auto bad = o;
+    bad.key[0] ^= 1;
+    std::unique_ptr<system> intruder;
+    auto r = system::join(bad, "EVIL", intruder);
+    EXPECT_EQ(r.why, reason::bad_key);
+}
+
+TEST(xcf_security, forged_and_replayed_signals_are_dropped_and_counted) {
+    auto o = plex_options();
+    auto s = join_system(o, "MVS1");
+    auto a = join_member(*s, "G", "A");
+    auto b = join_member(*s, "G", "B");
+    ASSERT_TRUE(a->send("B", bytes(32, 1)));
+    // An intruder with shared-memory access but no key: copies the frame it sees
+    // (a replay) and writes one of its own (a forgery).
+    namespace bip = boost::interprocess;
+    bip::shared_memory_object obj(bip::open_only, ("zplex." + o.sysplex + ".XCF").c_str(), bip::read_write);
+    bip::mapped_region region(obj, bip::read_write);
+    auto* c = static_cast<detail::cds*>(region.get_address());
+    std::uint32_t sa = 0, sb = 1;
+    auto& ring = c->rings[sa][sb];
+    auto head = ring.head.load();
+    auto tail = ring.tail.load();
+    std::vector<std::uint8_t> frame(tail - head);
+    for (std::size_t i = 0; i < frame.size(); ++i) {
+        frame[i] = ring.data[(head + i) % detail::ring_bytes];
+    }
+    auto append = [&](const std::vector<std::uint8_t>& f) {
+        auto t = ring.tail.load();
+        for (std::size_t i = 0; i < f.size(); ++i) {
+            ring.data[(t + i) % detail::ring_bytes] = f[i];
+        }
+        ring.tail.store(t + f.size());
+    };
+    append(frame);  // replay
+    auto forged = frame;
+    forged[sizeof(detail::fragment_header) + 3] ^= 0xff;  // change the ciphertext
+    std::uint64_t seq = 99;
+    std::memcpy(forged.data() + offsetof(detail::fragment_header, seq), &seq, 8);
+    append(forged);
+    std::vector<std::uint8_t> got;
+    std::string from;
+    ASSERT_TRUE(b->receive(got, from, std::chrono::seconds(2)));
+    EXPECT_EQ(got, bytes(32, 1));
+    EXPECT_EQ(b->receive(got, from, std::chrono::milliseconds(50)).why, reason::no_message);
+    EXPECT_EQ(b->drops().replay, 1u);
+    EXPECT_EQ(b->drops().integrity, 1u);
+    ASSERT_TRUE(a->send("B", bytes(8, 2)));  // the path still works
+    ASSERT_TRUE(b->receive(got, from, std::chrono::seconds(2)));
+    EXPECT_EQ(got, bytes(8, 2));
+}
+
+TEST(xcf_failure, a_silent_system_is_partitioned_and_fenced) {
+    auto o = plex_options(std::chrono::milliseconds(200));
+    auto mvs1 = join_system(o, "MVS1");
+    auto mvs2 = join_system(o, "MVS2");
+    auto a = join_member(*mvs1, "EZBTCPCS", "A");
+    auto b = join_member(*mvs2, "EZBTCPCS", "B");
+    a->events();
+    mvs1->start();
+    // MVS2 stops updating its status (like an image whose CPU is stopped).
+    auto t0 = std::chrono::steady_clock::now();
+    std::vector<group_event> ev;
+    while (std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5)) {
+        auto e = a->events();
+        ev.insert(ev.end(), e.begin(), e.end());
+        if (!ev.empty()) {
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    auto detected = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+    ASSERT_EQ(ev.size(), 1u);
+    EXPECT_EQ(ev[0].what, group_event::kind::failed);
+    EXPECT_EQ(ev[0].member, "B");
+    EXPECT_LT(detected.count(), 3 * o.interval.count()) << "detected after " << detected.count() << " ms";
+    std::cout << "partition detected after " << detected.count() << " ms (interval " << o.interval.count() << " ms)\n";
+    auto msgs = mvs1->take_messages();
+    ASSERT_GE(msgs.size(), 2u);
+    EXPECT_EQ(msgs[0].rfind("IXC101I SYSPLEX PARTITIONING IN PROGRESS FOR MVS2", 0), 0u) << msgs[0];
+    EXPECT_EQ(msgs[1].rfind("IXC105I", 0), 0u);
+    EXPECT_TRUE(mvs2->fenced());
+    EXPECT_EQ(b->send("A", bytes(4, 0)).why, reason::not_joined);
+    std::unique_ptr<member> again;
+    EXPECT_EQ(member::join(*mvs2, "EZBTCPCS", "B2", 0, again).why, reason::fenced);
+    mvs1->stop();
+}
+
+TEST(xcf_failure, a_member_process_that_dies_fails_within_the_interval) {
+    auto o = plex_options(std::chrono::milliseconds(200));
+    auto s = join_system(o, "MVS1");
+    auto a = join_member(*s, "G", "A");
+    pid_t child = ::fork();
+    if (child == 0) {
+        std::unique_ptr<system> s2;
+        system::join(o, "MVS2", s2);
+        s2->start();
+        std::unique_ptr<member> b;
+        member::join(*s2, "G", "B", 0, b);
+        ::pause();
+        ::_exit(0);
+    }
+    for (int i = 0; i < 400 && a->query().size() < 2; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    a->events();
+    s->start();
+    ::kill(child, SIGKILL);
+    ::waitpid(child, nullptr, 0);
+    auto t0 = std::chrono::steady_clock::now();
+    std::vector<group_event> ev;
+    while (ev.empty() && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5)) {
+        ev = a->events();
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    auto detected = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+    ASSERT_FALSE(ev.empty());
+    EXPECT_EQ(ev[0].what, group_event::kind::failed);
+    EXPECT_LT(detected.count(), 3 * o.interval.count());
+    std::cout << "killed member detected after " << detected.count() << " ms\n";
+    s->stop();
+}
+
+TEST(xcf_codec, reassembler_refuses_inconsistent_fragments) {
+    detail::reassembler r;
+    detail::fragment_header h{};
+    h.magic = detail::fragment_magic;
+    h.sender = 1;
+    h.receiver = 2;
+    h.frag_count = 1;
+    h.ct_len = 20;
+    h.payload_len = 20;
+    h.frame_len = 72;
+    h.seq = 1;
+    std::vector<std::uint8_t> p(20);
+    EXPECT_TRUE(detail::header_valid(h, 72));
+    EXPECT_FALSE(detail::header_valid(h, 71));
+    EXPECT_EQ(r.add(h, p, 1, 2, 0), detail::reassembler::status::complete);
+    EXPECT_EQ(r.add(h, p, 3, 2, 0), detail::reassembler::status::malformed);  // wrong ring
+    EXPECT_EQ(r.add(h, p, 1, 2, 7), detail::reassembler::status::stale);      // old receiver
+    h.frag_index = 1;
+    EXPECT_FALSE(detail::header_valid(h, 72));
+}
+
+}  // namespace
+}  // namespace zplex::xcf

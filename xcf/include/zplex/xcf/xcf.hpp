@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: Apache-2.0
+// XCF signalling services: systems with status heartbeats, groups and members
+// (IXCJOIN/IXCLEAVE/IXCQUERY), messages (IXCMSGO/IXCMSGI), group exits, failure
+// detection and partitioning, and the D XCF displays.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace zplex::xcf {
+
+enum class rc : std::uint8_t { ok = 0, warning = 4, error = 8, environment = 12 };
+
+enum class reason : std::uint16_t {
+    none = 0x0000,
+    bad_key = 0x0801,            ///< the sysplex key does not match the couple dataset's
+    sysplex_full = 0x0802,       ///< no free system slot
+    system_active = 0x0803,      ///< a live system of that name is already in the sysplex
+    group_full = 0x0804,         ///< no free member slot
+    member_active = 0x0805,      ///< the member name is active in the group
+    no_such_member = 0x0806,     ///< IXCMSGO target not in the group (or not active)
+    message_too_long = 0x0807,   ///< more than 1 MiB
+    fenced = 0x0808,             ///< this system was partitioned out: sends refused
+    not_joined = 0x0809,         ///< the member left
+    bad_parameter = 0x080A,
+    receiver_failed = 0x080B,    ///< the target failed while the message was sent
+    no_message = 0x0C01,         ///< IXCMSGI: nothing arrived in the wait time
+};
+
+struct result {
+    rc code = rc::ok;
+    reason why = reason::none;
+    explicit operator bool() const noexcept { return code == rc::ok || code == rc::warning; }
+};
+
+std::string to_string(result r);
+
+/// The sysplex key: 32 bytes, from SYSPLEX.xml's key file (64 hex digits).
+using sysplex_key = std::array<std::uint8_t, 32>;
+
+/// Parse 64 hex digits (blanks and a trailing newline allowed); false if malformed.
+bool parse_key(std::string_view hex, sysplex_key& out);
+
+struct sysplex_options {
+    std::string sysplex;                       ///< shared-memory namespace
+    std::chrono::milliseconds interval{300};   ///< failure detection INTERVAL
+    sysplex_key key{};                         ///< authenticates and encrypts every message
+};
+
+/// Member states as IXCQUERY reports them.
+enum class member_state : std::uint32_t { unused = 0, active = 1, quiesced = 2, failed = 3 };
+
+struct member_info {
+    std::string group;
+    std::string name;
+    std::string system;
+    member_state state = member_state::unused;
+    std::uint64_t user_state = 0;
+    std::int32_t pid = 0;
+};
+
+/// A group exit event.
+struct group_event {
+    enum class kind : std::uint8_t { joined, left, failed } what = kind::joined;
+    std::string group;
+    std::string member;
+    std::string system;
+};
+
+/// Counters of dropped signals, by reason.
+struct drop_counters {
+    std::uint64_t integrity = 0;   ///< AEAD tag did not verify (forged, wrong key, damaged)
+    std::uint64_t replay = 0;      ///< sequence number not above the last delivered one
+    std::uint64_t malformed = 0;   ///< frame header not valid
+    std::uint64_t stale = 0;       ///< from a failed or earlier incarnation of the sender
+};
+
+class member;
+
+/// One system (image) in the sysplex: heartbeats its status and watches the others.
+class system {
+public:
+    /// Join @p sysname to the sysplex (creating the couple dataset if it is the first).
+    static result join(const sysplex_options& o, const std::string& sysname, std::unique_ptr<system>& out);
+    /// Leaves the sysplex normally (its members leave; no partitioning).
+    ~system();
+
+    /// Update our status and check the others: a system silent for longer than the
+    /// interval is declared failed and partitioned; a member whose process died fails.
+    /// Call at least every interval/4 (or run start()).
+    void tick();
+    /// Run tick() on a background thread every interval/4.
+    void start();
+    void stop();
+
+    /// True once the sysplex partitioned us out: we must stop sending.
+    bool fenced() const;
+    const std::string& name() const;
+    /// IXC101I/IXC105I and other messages since the last call.
+    std::vector<std::string> take_messages();
+
+    /// D XCF / D XCF,GROUP / D XCF,GROUP,name,ALL / D XCF,PATHIN / D XCF,PATHOUT.
+    std::string display(const std::string& command);
+
+    struct impl;
+    std::unique_ptr<impl> _impl;
+
+private:
+    system();
+};
+
+/// A member of an XCF group (IXCJOIN): sends and receives messages, hears group events.
+class member {
+public:
+    static result join(system& sys, const std::string& group, const std::string& name, std::uint64_t user_state,
+                       std::unique_ptr<member>& out);
+    ~member();
+
+    result leave();
+    /// IXCMSGO to one member, or to every other active member of the group when @p to is empty.
+    result send(const std::string& to, std::span<const std::uint8_t> message);
+    /// IXCMSGI: the next complete message (in order per sender), waiting up to @p wait.
+    result receive(std::vector<std::uint8_t>& message, std::string& from,
+                   std::chrono::milliseconds wait = std::chrono::milliseconds(0));
+    /// Group exit: joins, leaves and failures in the group since the last call.
+    std::vector<group_event> events();
+    /// IXCQUERY of the group.
+    std::vector<member_info> query() const;
+    drop_counters drops() const;
+    const std::string& name() const;
+
+    struct impl;
+    std::unique_ptr<impl> _impl;
+
+private:
+    member();
+};
+
+inline constexpr std::size_t max_message = 1024 * 1024;
+
+}  // namespace zplex::xcf

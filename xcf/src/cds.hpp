@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: Apache-2.0
+// The sysplex couple dataset and the signalling rings, in one shared-memory segment.
+//
+// Lock legend:  [I] immutable after creation   [a] atomic   [m] under cds::mutex
+//               [p] written by the ring's producer only, [c] by its consumer only
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <pthread.h>
+
+namespace zplex::xcf::detail {
+
+inline constexpr std::uint64_t cds_magic = 0x5a504c5843445331ull;  // "ZPLXCDS1"
+inline constexpr std::uint32_t max_systems = 8;
+inline constexpr std::uint32_t max_members = 16;
+inline constexpr std::uint32_t max_events = 256;
+inline constexpr std::uint32_t ring_bytes = 32 * 1024;
+inline constexpr std::uint32_t max_fragment = 8 * 1024;
+
+enum class sys_state : std::uint32_t { unused = 0, active = 1, failed = 2 };
+
+struct system_slot {
+    std::atomic<std::uint32_t> state;       // [a] sys_state
+    char name[8];                           // [m]
+    std::atomic<std::int64_t> status_ns;    // [a] last status update, CLOCK_MONOTONIC
+    std::atomic<std::int32_t> pid;          // [a] the heartbeating process
+    std::atomic<std::uint32_t> incarnation; // [a]
+};
+
+struct member_slot {
+    std::atomic<std::uint32_t> state;       // [a] member_state
+    char group[8];                          // [m]
+    char name[16];                          // [m]
+    std::uint32_t system;                   // [m] system slot
+    std::atomic<std::int32_t> pid;          // [a]
+    std::atomic<std::uint64_t> user_state;  // [a]
+    std::atomic<std::uint32_t> incarnation; // [a] unique per join in this couple dataset
+};
+
+struct event_record {
+    std::uint64_t seq;                      // [m]
+    std::uint32_t kind;                     // [m] group_event::kind
+    char group[8];                          // [m]
+    char member[16];                        // [m]
+    char system[8];                         // [m]
+};
+
+struct alignas(64) ring {
+    std::atomic<std::uint64_t> head;        // [c] bytes consumed
+    char pad0[56];
+    std::atomic<std::uint64_t> tail;        // [p] bytes published
+    std::atomic<std::uint64_t> messages;    // [p] messages sent on this path
+    char pad1[48];
+    std::uint8_t data[ring_bytes];          // [p] written before tail moves
+};
+
+struct cds {
+    std::uint64_t magic;                    // [I]
+    char sysplex[16];                       // [I]
+    std::uint8_t key_check[16];             // [I] proves the creator's sysplex key
+    std::uint8_t salt[16];                  // [I] message keys are fresh per couple dataset
+    std::int64_t interval_ms;               // [I]
+    pthread_mutex_t mutex;                  // robust: joins, leaves, state changes, events
+    std::atomic<std::uint32_t> next_incarnation;  // [a]
+    std::atomic<std::uint64_t> event_seq;   // [a] events posted (the next seq)
+    event_record events[max_events];        // [m] event_seq % max_events
+    system_slot systems[max_systems];
+    member_slot members[max_members];
+    ring rings[max_members][max_members];   // [sender][receiver]
+};
+
+/// The head of every fragment on a ring; the rest is ciphertext.
+struct fragment_header {
+    std::uint32_t magic;                    // 'XCF1'
+    std::uint32_t frame_len;                // header + payload, 8-aligned on the ring
+    std::uint32_t sender;                   // member slot
+    std::uint32_t receiver;                 // member slot
+    std::uint32_t sender_incarnation;
+    std::uint32_t receiver_incarnation;
+    std::uint32_t frag_index;
+    std::uint32_t frag_count;
+    std::uint32_t ct_len;                   // whole message: ciphertext + 16-byte tag
+    std::uint32_t payload_len;              // this fragment's share
+    std::uint64_t seq;                      // per sender incarnation, from 1
+};
+static_assert(sizeof(fragment_header) == 48);
+inline constexpr std::uint32_t fragment_magic = 0x58434631;
+
+}  // namespace zplex::xcf::detail

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: Apache-2.0
+// AES-256-GCM sealing of XCF messages and the fragment reassembler.
+#include "codec.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <cstring>
+
+namespace zplex::xcf::detail {
+
+secret::secret(std::span<const std::uint8_t> bytes) {
+    std::memcpy(_key.data(), bytes.data(), std::min(bytes.size(), _key.size()));
+}
+secret::~secret() { OPENSSL_cleanse(_key.data(), _key.size()); }
+secret::secret(secret&& o) noexcept : _key(o._key) { OPENSSL_cleanse(o._key.data(), o._key.size()); }
+secret& secret::operator=(secret&& o) noexcept {
+    _key = o._key;
+    OPENSSL_cleanse(o._key.data(), o._key.size());
+    return *this;
+}
+
+void derive(const sysplex_key& key, std::string_view label, std::span<const std::uint8_t> salt,
+            std::span<std::uint8_t> out) {
+    std::vector<std::uint8_t> msg(label.begin(), label.end());
+    msg.insert(msg.end(), salt.begin(), salt.end());
+    std::uint8_t mac[EVP_MAX_MD_SIZE];
+    unsigned len = 0;
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), msg.data(), msg.size(), mac, &len);
+    std::memcpy(out.data(), mac, std::min<std::size_t>(out.size(), len));
+    OPENSSL_cleanse(mac, sizeof mac);
+}
+
+namespace {
+
+void nonce_of(const message_context& c, std::uint8_t (&iv)[12]) {
+    std::memcpy(iv, &c.sender_incarnation, 4);
+    std::memcpy(iv + 4, &c.seq, 8);
+}
+
+struct ctx_guard {
+    EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
+    ~ctx_guard() { EVP_CIPHER_CTX_free(ctx); }
+};
+
+}  // namespace
+
+bool seal(const secret& k, const message_context& c, std::span<const std::uint8_t> plain,
+          std::vector<std::uint8_t>& out) {
+    ctx_guard g;
+    std::uint8_t iv[12];
+    nonce_of(c, iv);
+    int len = 0;
+    out.resize(plain.size() + 16);
+    if (!g.ctx || EVP_EncryptInit_ex(g.ctx, EVP_aes_256_gcm(), nullptr, k.data(), iv) != 1 ||
+        EVP_EncryptUpdate(g.ctx, nullptr, &len, reinterpret_cast<const std::uint8_t*>(&c), sizeof c) != 1 ||
+        EVP_EncryptUpdate(g.ctx, out.data(), &len, plain.data(), static_cast<int>(plain.size())) != 1 ||
+        EVP_EncryptFinal_ex(g.ctx, out.data() + len, &len) != 1 ||
+        EVP_CIPHER_CTX_ctrl(g.ctx, EVP_CTRL_GCM_GET_TAG, 16, out.data() + plain.size()) != 1) {
+        return false;
+    }
+    return true;
+}
+
+bool open(const secret& k, const message_context& c, std::span<const std::uint8_t> sealed,
+          std::vector<std::uint8_t>& out) {
+    if (sealed.size() < 16) {
+        return false;
+    }
+    ctx_guard g;
+    std::uint8_t iv[12];
+    nonce_of(c, iv);
+    std::size_t n = sealed.size() - 16;
+    std::vector<std::uint8_t> plain(n);
+    std::uint8_t tag[16];
+    std::memcpy(tag, sealed.data() + n, 16);
+    int len = 0;
+    // GCM checks the tag in constant time inside OpenSSL; nothing is returned unless it verifies.
+    if (!g.ctx || EVP_DecryptInit_ex(g.ctx, EVP_aes_256_gcm(), nullptr, k.data(), iv) != 1 ||
+        EVP_DecryptUpdate(g.ctx, nullptr, &len, reinterpret_cast<const std::uint8_t*>(&c), sizeof c) != 1 ||
+        EVP_DecryptUpdate(g.ctx, plain.data(), &len, sealed.data(), static_cast<int>(n)) != 1 ||
+        EVP_CIPHER_CTX_ctrl(g.ctx, EVP_CTRL_GCM_SET_TAG, 16, tag) != 1 ||
+        EVP_DecryptFinal_ex(g.ctx, plain.data() + len, &len) != 1) {
+        OPENSSL_cleanse(plain.data(), plain.size());
+        return false;
+    }
+    out = std::move(plain);
+    return true;
+}
+
+bool header_valid(const fragment_header& h, std::uint64_t available) noexcept {
+    return h.magic == fragment_magic && h.frame_len >= sizeof(fragment_header) && h.frame_len % 8 == 0 &&
+           h.frame_len <= sizeof(fragment_header) + max_fragment + 8 && h.frame_len <= available &&
+           h.payload_len <= h.frame_len - sizeof(fragment_header) && h.payload_len <= max_fragment &&
+           h.sender < max_members && h.receiver < max_members && h.frag_count >= 1 &&
+           h.frag_index < h.frag_count && h.ct_len >= 16 && h.ct_len <= max_message + 16 &&
+           h.frag_count == (h.ct_len + max_fragment - 1) / max_fragment;
+}
+
+void reassembler::reset() noexcept {
+    _buf.clear();
+    _next = 0;
+    _first = {};
+}
+
+reassembler::status reassembler::add(const fragment_header& h, std::span<const std::uint8_t> payload,
+                                     std::uint32_t ring_sender, std::uint32_t me, std::uint32_t my_incarnation) {
+    if (h.sender != ring_sender || h.receiver != me || payload.size() != h.payload_len) {
+        reset();
+        return status::malformed;
+    }
+    if (h.receiver_incarnation != my_incarnation) {
+        reset();
+        return status::stale;  // addressed to an earlier member in this slot
+    }
+    if (_next > 0 && (h.sender_incarnation != _first.sender_incarnation || h.seq != _first.seq)) {
+        // A new message while one was half done: the sender died mid-message.
+        reset();
+        if (h.frag_index != 0) {
+            return status::stale;
+        }
+    }
+    if (h.frag_index != _next) {
+        reset();
+        return status::malformed;
+    }
+    std::uint32_t expect = h.frag_index + 1 < h.frag_count ? max_fragment : h.ct_len - (h.frag_count - 1) * max_fragment;
+    if (h.payload_len != expect) {
+        reset();
+        return status::malformed;
+    }
+    if (_next == 0) {
+        _first = h;
+        _buf.clear();
+        _buf.reserve(h.ct_len);
+    } else if (h.ct_len != _first.ct_len || h.frag_count != _first.frag_count) {
+        reset();
+        return status::malformed;
+    }
+    _buf.insert(_buf.end(), payload.begin(), payload.end());
+    ++_next;
+    if (_next == h.frag_count) {
+        _next = 0;
+        return status::complete;
+    }
+    return status::need_more;
+}
+
+}  // namespace zplex::xcf::detail

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: Apache-2.0
+// XCF message protection (AES-256-GCM with the sysplex key) and the fragment
+// decoder: everything that reads bytes another process wrote.
+#pragma once
+
+#include "cds.hpp"
+
+#include <zplex/xcf/xcf.hpp>
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace zplex::xcf::detail {
+
+/// A 32-byte key that wipes itself.
+class secret {
+public:
+    secret() = default;
+    explicit secret(std::span<const std::uint8_t> bytes);
+    ~secret();
+    secret(const secret&) = delete;
+    secret& operator=(const secret&) = delete;
+    secret(secret&& o) noexcept;
+    secret& operator=(secret&& o) noexcept;
+    const std::uint8_t* data() const noexcept { return _key.data(); }
+
+private:
+    std::array<std::uint8_t, 32> _key{};
+};
+
+/// HMAC-SHA256(key, label || salt), truncated to @p out.size() bytes.
+void derive(const sysplex_key& key, std::string_view label, std::span<const std::uint8_t> salt,
+            std::span<std::uint8_t> out);
+
+/// What the tag also authenticates besides the ciphertext.
+struct message_context {
+    char group[8];
+    std::uint32_t sender;
+    std::uint32_t receiver;
+    std::uint32_t sender_incarnation;
+    std::uint32_t receiver_incarnation;
+    std::uint64_t seq;
+};
+
+/// Encrypt @p plain; @p out = ciphertext || 16-byte tag. Nonce = incarnation || seq:
+/// unique because incarnations are unique in a couple dataset and keys are per dataset.
+bool seal(const secret& k, const message_context& c, std::span<const std::uint8_t> plain,
+          std::vector<std::uint8_t>& out);
+/// Verify and decrypt; false (nothing written) if the tag does not verify.
+bool open(const secret& k, const message_context& c, std::span<const std::uint8_t> sealed,
+          std::vector<std::uint8_t>& out);
+
+/// Reassembles one sender's fragments into sealed messages.
+class reassembler {
+public:
+    enum class status { need_more, complete, malformed, stale };
+
+    /// Take one fragment. @p ring_sender / @p me / @p my_incarnation are what the
+    /// receiver knows; anything in the header that disagrees is refused.
+    status add(const fragment_header& h, std::span<const std::uint8_t> payload, std::uint32_t ring_sender,
+               std::uint32_t me, std::uint32_t my_incarnation);
+    /// The completed message (valid after add() returned complete).
+    const std::vector<std::uint8_t>& sealed() const noexcept { return _buf; }
+    const fragment_header& first() const noexcept { return _first; }
+    void reset() noexcept;
+
+private:
+    std::vector<std::uint8_t> _buf;
+    fragment_header _first{};
+    std::uint32_t _next = 0;
+};
+
+/// A frame header read off a ring is usable: sizes in bounds and consistent.
+bool header_valid(const fragment_header& h, std::uint64_t available) noexcept;
+
+}  // namespace zplex::xcf::detail
