@@ -17,4 +17,7 @@ void add_profile_commands(CLI::App& app, exit_status& status);
 /// `zplex cf stress ...`, `zplex cf cmd ...`
 void add_cf_commands(CLI::App& app, exit_status& status);
 
+/// `zplex xcf stress ...`
+void add_xcf_commands(CLI::App& app, exit_status& status);
+
 }  // namespace zplex::cli

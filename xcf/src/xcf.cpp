@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <deque>
 #include <mutex>
 #include <signal.h>
 #include <sstream>
@@ -499,6 +500,14 @@ struct member::impl {
     std::uint64_t last_seq[max_members] = {};
     std::uint32_t rr = 0;
     drop_counters drops;
+    /// Messages already taken off the rings (while this member waited to send):
+    /// senders drain their own paths so two members sending to each other never wait
+    /// on each other.
+    std::deque<std::pair<std::string, std::vector<std::uint8_t>>> inbox;
+    std::vector<std::uint8_t> frame = std::vector<std::uint8_t>(sizeof(fragment_header) + max_fragment + 8);
+
+    /// Move every complete message on our incoming paths into the inbox.
+    void pump();
 
     cds& c() { return sys->_impl->c(); }
     bool mine_active() {
@@ -684,6 +693,7 @@ result member::send(const std::string& to, std::span<const std::uint8_t> message
                 if (im.sys->fenced()) {
                     return fail(reason::fenced);
                 }
+                im.pump();
                 std::this_thread::sleep_for(std::chrono::microseconds(50));
             }
             if (!res) {
@@ -710,90 +720,100 @@ result member::send(const std::string& to, std::span<const std::uint8_t> message
     return res;
 }
 
+void member::impl::pump() {
+    auto& cd = c();
+    for (std::uint32_t k = 0; k < max_members; ++k) {
+        std::uint32_t s = (rr + k) % max_members;
+        auto& ring = cd.rings[s][slot];
+        while (true) {
+            auto head = ring.head.load();
+            auto avail = ring.tail.load(std::memory_order_acquire) - head;
+            if (avail == 0) {
+                break;
+            }
+            auto get = [&](std::uint8_t* p, std::size_t n, std::uint64_t at) {
+                for (std::size_t i = 0; i < n;) {
+                    auto off = (at + i) % ring_bytes;
+                    auto chunk = std::min<std::size_t>(n - i, ring_bytes - off);
+                    std::memcpy(p + i, ring.data + off, chunk);
+                    i += chunk;
+                }
+            };
+            fragment_header h{};
+            if (avail < sizeof h || avail > ring_bytes) {
+                ring.head.store(ring.tail.load());  // the path is damaged: drop what is on it
+                ++drops.malformed;
+                partial[s].reset();
+                break;
+            }
+            get(reinterpret_cast<std::uint8_t*>(&h), sizeof h, head);
+            if (!header_valid(h, avail)) {
+                ring.head.store(ring.tail.load());
+                ++drops.malformed;
+                partial[s].reset();
+                break;
+            }
+            get(frame.data(), h.payload_len, head + sizeof h);
+            ring.head.store(head + h.frame_len, std::memory_order_release);
+            auto st = partial[s].add(h, std::span(frame.data(), h.payload_len), s, slot, incarnation);
+            if (st == reassembler::status::malformed) {
+                ++drops.malformed;
+                continue;
+            }
+            if (st == reassembler::status::stale) {
+                ++drops.stale;
+                continue;
+            }
+            if (st == reassembler::status::need_more) {
+                continue;
+            }
+            const auto& first = partial[s].first();
+            auto& sender = cd.members[s];
+            message_context ctx{};
+            std::memcpy(ctx.group, cd.members[slot].group, sizeof ctx.group);
+            ctx.sender = s;
+            ctx.receiver = slot;
+            ctx.sender_incarnation = first.sender_incarnation;
+            ctx.receiver_incarnation = incarnation;
+            ctx.seq = first.seq;
+            std::vector<std::uint8_t> plain;
+            if (!open(sys->_impl->message_key, ctx, partial[s].sealed(), plain)) {
+                ++drops.integrity;  // forged, damaged, or sealed with another key
+                continue;
+            }
+            // Replay: per sender incarnation the sequence only goes up.
+            if (last_incarnation[s] == first.sender_incarnation && first.seq <= last_seq[s]) {
+                ++drops.replay;
+                continue;
+            }
+            if (sender.incarnation.load() != first.sender_incarnation &&
+                sender.state.load() == static_cast<std::uint32_t>(member_state::active)) {
+                ++drops.stale;  // from an earlier member of that slot
+                continue;
+            }
+            last_incarnation[s] = first.sender_incarnation;
+            last_seq[s] = first.seq;
+            inbox.emplace_back(get_field(sender.name), std::move(plain));
+        }
+    }
+    rr = (rr + 1) % max_members;
+}
+
 result member::receive(std::vector<std::uint8_t>& message, std::string& from, std::chrono::milliseconds wait) {
     auto& im = *_impl;
     if (!im.mine_active()) {
         return fail(reason::not_joined);
     }
-    auto& c = im.c();
     auto until = std::chrono::steady_clock::now() + wait;
-    std::vector<std::uint8_t> frame(sizeof(fragment_header) + max_fragment + 8);
     while (true) {
-        for (std::uint32_t k = 0; k < max_members; ++k) {
-            std::uint32_t s = (im.rr + k) % max_members;
-            auto& ring = c.rings[s][im.slot];
-            while (true) {
-                auto head = ring.head.load();
-                auto avail = ring.tail.load(std::memory_order_acquire) - head;
-                if (avail == 0) {
-                    break;
-                }
-                auto get = [&](std::uint8_t* p, std::size_t n, std::uint64_t at) {
-                    for (std::size_t i = 0; i < n;) {
-                        auto off = (at + i) % ring_bytes;
-                        auto chunk = std::min<std::size_t>(n - i, ring_bytes - off);
-                        std::memcpy(p + i, ring.data + off, chunk);
-                        i += chunk;
-                    }
-                };
-                fragment_header h{};
-                if (avail < sizeof h || avail > ring_bytes) {
-                    ring.head.store(ring.tail.load());  // the ring is damaged: drop it all
-                    ++im.drops.malformed;
-                    break;
-                }
-                get(reinterpret_cast<std::uint8_t*>(&h), sizeof h, head);
-                if (!header_valid(h, avail)) {
-                    ring.head.store(ring.tail.load());
-                    ++im.drops.malformed;
-                    im.partial[s].reset();
-                    break;
-                }
-                get(frame.data(), h.payload_len, head + sizeof h);
-                ring.head.store(head + h.frame_len, std::memory_order_release);
-                auto st = im.partial[s].add(h, std::span(frame.data(), h.payload_len), s, im.slot, im.incarnation);
-                if (st == reassembler::status::malformed) {
-                    ++im.drops.malformed;
-                    continue;
-                }
-                if (st == reassembler::status::stale) {
-                    ++im.drops.stale;
-                    continue;
-                }
-                if (st == reassembler::status::need_more) {
-                    continue;
-                }
-                const auto& first = im.partial[s].first();
-                auto& sender = c.members[s];
-                message_context ctx{};
-                std::memcpy(ctx.group, c.members[im.slot].group, sizeof ctx.group);
-                ctx.sender = s;
-                ctx.receiver = im.slot;
-                ctx.sender_incarnation = first.sender_incarnation;
-                ctx.receiver_incarnation = im.incarnation;
-                ctx.seq = first.seq;
-                std::vector<std::uint8_t> plain;
-                if (!open(im.sys->_impl->message_key, ctx, im.partial[s].sealed(), plain)) {
-                    ++im.drops.integrity;  // forged, damaged, or sealed with another key
-                    continue;
-                }
-                // Replay: per sender incarnation the sequence only goes up.
-                if (im.last_incarnation[s] == first.sender_incarnation && first.seq <= im.last_seq[s]) {
-                    ++im.drops.replay;
-                    continue;
-                }
-                if (sender.incarnation.load() != first.sender_incarnation &&
-                    sender.state.load() == static_cast<std::uint32_t>(member_state::active)) {
-                    ++im.drops.stale;  // from an earlier member of that slot
-                    continue;
-                }
-                im.last_incarnation[s] = first.sender_incarnation;
-                im.last_seq[s] = first.seq;
-                message = std::move(plain);
-                from = get_field(sender.name);
-                im.rr = (s + 1) % max_members;
-                return ok();
-            }
+        if (im.inbox.empty()) {
+            im.pump();
+        }
+        if (!im.inbox.empty()) {
+            from = std::move(im.inbox.front().first);
+            message = std::move(im.inbox.front().second);
+            im.inbox.pop_front();
+            return ok();
         }
         if (std::chrono::steady_clock::now() >= until) {
             return fail(reason::no_message);
