@@ -15,7 +15,7 @@ inline constexpr std::uint64_t cds_magic = 0x5a504c5843445331ull;  // "ZPLXCDS1"
 inline constexpr std::uint32_t max_systems = 8;
 inline constexpr std::uint32_t max_members = 16;
 inline constexpr std::uint32_t max_events = 256;
-inline constexpr std::uint32_t ring_bytes = 32 * 1024;
+inline constexpr std::uint32_t ring_bytes = 128 * 1024;  // a 64 KiB message fits twice
 inline constexpr std::uint32_t max_fragment = 8 * 1024;
 
 enum class sys_state : std::uint32_t { unused = 0, active = 1, failed = 2 };

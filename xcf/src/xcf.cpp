@@ -105,6 +105,16 @@ std::string hms() {
     return buf;
 }
 
+/// Waiting on a path: yield the CPU a few hundred times (the peer is usually just
+/// about to publish), then sleep in short steps.
+void backoff(unsigned spins) {
+    if (spins < 200) {
+        std::this_thread::yield();
+    } else {
+        std::this_thread::sleep_for(std::chrono::microseconds(20));
+    }
+}
+
 /// The mapped couple dataset of one process.
 struct mapping {
     bip::shared_memory_object obj;
@@ -684,6 +694,7 @@ result member::send(const std::string& to, std::span<const std::uint8_t> message
             h.frame_len = (static_cast<std::uint32_t>(sizeof h) + h.payload_len + 7) & ~7u;
             h.seq = ctx.seq;
             // Wait for room; give up if the receiver went away or we were fenced.
+            unsigned spins = 0;
             while (ring_bytes - (ring.tail.load() - ring.head.load(std::memory_order_acquire)) < h.frame_len) {
                 if (target.incarnation.load() != ctx.receiver_incarnation ||
                     target.state.load() != static_cast<std::uint32_t>(member_state::active)) {
@@ -694,7 +705,7 @@ result member::send(const std::string& to, std::span<const std::uint8_t> message
                     return fail(reason::fenced);
                 }
                 im.pump();
-                std::this_thread::sleep_for(std::chrono::microseconds(50));
+                backoff(spins++);
             }
             if (!res) {
                 break;
@@ -805,6 +816,7 @@ result member::receive(std::vector<std::uint8_t>& message, std::string& from, st
         return fail(reason::not_joined);
     }
     auto until = std::chrono::steady_clock::now() + wait;
+    unsigned spins = 0;
     while (true) {
         if (im.inbox.empty()) {
             im.pump();
@@ -818,7 +830,7 @@ result member::receive(std::vector<std::uint8_t>& message, std::string& from, st
         if (std::chrono::steady_clock::now() >= until) {
             return fail(reason::no_message);
         }
-        std::this_thread::sleep_for(std::chrono::microseconds(50));
+        backoff(spins++);
     }
 }
 
