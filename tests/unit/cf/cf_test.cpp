@@ -10,6 +10,7 @@
 
 #include <csignal>
 #include <filesystem>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -508,6 +509,25 @@ TEST(cf_rebuild, setxcf_start_rebuild_moves_the_structure) {
     ASSERT_TRUE(a->take_list_keys(0, 1, g));
     EXPECT_GE(g, 500u);
     EXPECT_NE(cf1.command("SETXCF START,REBUILD,STRNAME=EZBDVIPA").find("IXC341I"), std::string::npos);
+    stop = true;
+    serve.join();
+}
+
+TEST(cf_security, instances_and_the_socket_are_the_owners_only) {
+    plex p;
+    auto& cf = p.start("CF01");
+    struct stat st {};
+    ASSERT_EQ(::stat(("/dev/shm/" + detail::instance::shm_name(p.ns, "CF01", "EZBDVIPA")).c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    std::atomic<bool> stop{false};
+    std::thread serve([&] { cf.run(stop); });
+    auto sock = cf_server::socket_path(p.run, "CF01");
+    for (int i = 0; i < 200 && !fs::exists(sock); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ASSERT_EQ(::stat(sock.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    EXPECT_NE(send_command(p.run, "CF01", "D CF").find("IXL150I"), std::string::npos);
     stop = true;
     serve.join();
 }

@@ -14,6 +14,7 @@
 #include <csignal>
 #include <cstring>
 #include <numeric>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -154,6 +155,14 @@ TEST(xcf_messages, broadcast_to_the_group_across_processes) {
     int st = 0;
     ::waitpid(child, &st, 0);
     EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+TEST(xcf_security, the_couple_dataset_is_the_owners_only) {
+    auto o = plex_options();
+    auto s = join_system(o, "MVS1");
+    struct stat st {};
+    ASSERT_EQ(::stat(("/dev/shm/zplex." + o.sysplex + ".XCF").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 
 TEST(xcf_security, a_process_without_the_key_cannot_join) {
