@@ -34,15 +34,6 @@ std::string upper(std::string s) {
     return s;
 }
 
-std::string now_hms() {
-    std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    ::localtime_r(&t, &tm);
-    char buf[16];
-    std::strftime(buf, sizeof buf, "%H.%M.%S", &tm);
-    return buf;
-}
-
 const char* role_name(role r) {
     switch (r) {
     case role::simplex: return "SIMPLEX";
@@ -268,7 +259,7 @@ struct cf_server::impl {
 
     std::string display_str(const std::string& strname) {
         std::ostringstream out;
-        out << "IXC360I  " << now_hms() << "  DISPLAY XCF\n";
+        out << "IXC360I  " << sysplex::console_time() << "  DISPLAY XCF\n";
         bool any = false;
         for (const auto& s : o.structures) {
             bool match = strname.empty() || s.name == strname ||
@@ -286,7 +277,7 @@ struct cf_server::impl {
 
     std::string display_cf() {
         std::ostringstream out;
-        out << "IXL150I  " << now_hms() << "  DISPLAY CF\n";
+        out << "IXL150I  " << sysplex::console_time() << "  DISPLAY CF\n";
         out << " COUPLING FACILITY " << o.cf << " (ZPLEX EMULATED, PID " << ::getpid() << ")\n";
         out << " STRUCTURES:\n";
         for (const auto& [name, in] : mine) {

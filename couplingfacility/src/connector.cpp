@@ -113,6 +113,8 @@ private:
     template <class F>
     result locked_request(bool changes, F&& f);
     result check_conditions(instance& in, const conditions& c);
+    /// Find the entry and check VERSCOMP and the lock conditions.
+    result locate(instance& in, const locator& where, const conditions& when, std::uint32_t& s);
     static void fill_entry(instance& in, std::uint32_t s, entry& e);
 
     connect_options _o;
@@ -494,20 +496,25 @@ result connector_impl::write(const write_request& q, answer* ans) {
     });
 }
 
+result connector_impl::locate(instance& in, const locator& where, const conditions& when, std::uint32_t& s) {
+    if ((where.by == locator::kind::key || where.by == locator::kind::head || where.by == locator::kind::tail) &&
+        where.list >= in.list_count()) {
+        return fail(reason::bad_list_number);
+    }
+    s = in.find(where);
+    if (s == ~0u) {
+        return fail(reason::no_entry);
+    }
+    if (when.version_compare && *when.version_compare != in.slot(s).version) {
+        return fail(reason::version_mismatch);
+    }
+    return check_conditions(in, when);
+}
+
 result connector_impl::read(const locator& where, entry& out, const conditions& when) {
     return locked_request(false, [&](instance& in, instance::locked&, touched&) -> result {
-        if (where.by != locator::kind::entry_id && where.by != locator::kind::entry_name &&
-            where.list >= in.list_count()) {
-            return fail(reason::bad_list_number);
-        }
-        auto s = in.find(where);
-        if (s == ~0u) {
-            return fail(reason::no_entry);
-        }
-        if (when.version_compare && *when.version_compare != in.slot(s).version) {
-            return fail(reason::version_mismatch);
-        }
-        auto c = check_conditions(in, when);
+        std::uint32_t s = ~0u;
+        auto c = locate(in, where, when, s);
         if (!c) {
             return c;
         }
@@ -518,14 +525,8 @@ result connector_impl::read(const locator& where, entry& out, const conditions& 
 
 result connector_impl::remove(const locator& where, const conditions& when, entry* out) {
     return locked_request(true, [&](instance& in, instance::locked& l, touched& t) -> result {
-        auto s = in.find(where);
-        if (s == ~0u) {
-            return fail(reason::no_entry);
-        }
-        if (when.version_compare && *when.version_compare != in.slot(s).version) {
-            return fail(reason::version_mismatch);
-        }
-        auto c = check_conditions(in, when);
+        std::uint32_t s = ~0u;
+        auto c = locate(in, where, when, s);
         if (!c) {
             return c;
         }

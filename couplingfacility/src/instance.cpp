@@ -299,25 +299,6 @@ std::uint32_t instance::find(const locator& l) noexcept {
     return best;
 }
 
-/// A process that exists and is not a zombie (a killed connector stays a zombie
-/// until its parent reaps it, but it will never run again).
-bool process_alive(std::int32_t pid) {
-    if (pid <= 0 || (::kill(pid, 0) != 0 && errno != EPERM)) {
-        return false;
-    }
-    char path[64];
-    std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
-    FILE* f = std::fopen(path, "r");
-    if (!f) {
-        return false;
-    }
-    char buf[256] = {};
-    auto n = std::fread(buf, 1, sizeof buf - 1, f);
-    std::fclose(f);
-    const char* close = std::strrchr(buf, ')');
-    return n > 0 && close && close[1] == ' ' && close[2] != 'Z' && close[2] != 'X';
-}
-
 bool name_equals(const char (&field)[name_size], const std::string& name) noexcept {
     if (name.empty() || name.size() > name_size) {
         return false;

@@ -6,6 +6,7 @@
 #include "layout.hpp"
 
 #include <zplex/cf/connector.hpp>
+#include <zplex/sysplex/process.hpp>
 
 #include <boost/interprocess/mapped_region.hpp>
 #include <boost/interprocess/shared_memory_object.hpp>
@@ -88,8 +89,7 @@ private:
     std::uint32_t _max_entries = 0;
 };
 
-/// True if @p pid is a live process (not gone, not a zombie).
-bool process_alive(std::int32_t pid);
+using sysplex::process_alive;
 
 /// Name field helpers (16 bytes, zero padded; upper case is the caller's business).
 bool name_equals(const char (&field)[name_size], const std::string& name) noexcept;

@@ -4,6 +4,7 @@
 #include "codec.hpp"
 
 #include <zplex/xcf/xcf.hpp>
+#include <zplex/sysplex/process.hpp>
 
 #include <boost/interprocess/mapped_region.hpp>
 #include <boost/interprocess/permissions.hpp>
@@ -68,22 +69,7 @@ std::int64_t now_ns() {
     return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
-bool alive(std::int32_t pid) {
-    if (pid <= 0 || (::kill(pid, 0) != 0 && errno != EPERM)) {
-        return false;
-    }
-    char path[64];
-    std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
-    FILE* f = std::fopen(path, "r");
-    if (!f) {
-        return false;
-    }
-    char buf[256] = {};
-    auto n = std::fread(buf, 1, sizeof buf - 1, f);
-    std::fclose(f);
-    const char* close = std::strrchr(buf, ')');
-    return n > 0 && close && close[1] == ' ' && close[2] != 'Z' && close[2] != 'X';
-}
+bool alive(std::int32_t pid) { return sysplex::process_alive(pid); }
 
 template <std::size_t N>
 void set_field(char (&f)[N], const std::string& s) {
@@ -94,15 +80,6 @@ void set_field(char (&f)[N], const std::string& s) {
 template <std::size_t N>
 std::string get_field(const char (&f)[N]) {
     return std::string(f, strnlen(f, N));
-}
-
-std::string hms() {
-    std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    ::localtime_r(&t, &tm);
-    char buf[16];
-    std::strftime(buf, sizeof buf, "%H.%M.%S", &tm);
-    return buf;
 }
 
 /// Waiting on a path: yield the CPU a few hundred times (the peer is usually just
@@ -414,7 +391,7 @@ std::string system::display(const std::string& command) {
         return "UNUSED";
     };
     if (u == "D XCF" || u == "DISPLAY XCF") {
-        out << "IXC334I  " << hms() << "  DISPLAY XCF\n SYSPLEX " << get_field(c.sysplex) << ":";
+        out << "IXC334I  " << sysplex::console_time() << "  DISPLAY XCF\n SYSPLEX " << get_field(c.sysplex) << ":";
         for (auto& s : c.systems) {
             if (s.state.load() == static_cast<std::uint32_t>(sys_state::active)) {
                 out << "  " << get_field(s.name);
@@ -424,7 +401,7 @@ std::string system::display(const std::string& command) {
         return out.str();
     }
     if (u == "D XCF,GROUP" || u == "D XCF,GRP") {
-        out << "IXC331I  " << hms() << "  DISPLAY XCF\n GROUPS(SIZE):";
+        out << "IXC331I  " << sysplex::console_time() << "  DISPLAY XCF\n GROUPS(SIZE):";
         std::vector<std::pair<std::string, int>> groups;
         for (auto& m : c.members) {
             if (m.state.load() == static_cast<std::uint32_t>(member_state::unused)) {
@@ -448,7 +425,7 @@ std::string system::display(const std::string& command) {
         auto rest = u.substr(12);
         auto comma = rest.find(',');
         auto group = rest.substr(0, comma);
-        out << "IXC333I  " << hms() << "  DISPLAY XCF\n INFORMATION FOR GROUP " << group << "\n";
+        out << "IXC333I  " << sysplex::console_time() << "  DISPLAY XCF\n INFORMATION FOR GROUP " << group << "\n";
         out << "   MEMBER NAME:      SYSTEM:  PID:     STATE:    USER STATE:\n";
         int n = 0;
         for (auto& m : c.members) {
@@ -469,7 +446,7 @@ std::string system::display(const std::string& command) {
     }
     if (u == "D XCF,PATHIN" || u == "D XCF,PATHOUT" || u == "D XCF,PI" || u == "D XCF,PO") {
         bool in = u.find("PATHIN") != std::string::npos || u.ends_with(",PI");
-        out << (in ? "IXC355I  " : "IXC356I  ") << hms() << "  DISPLAY XCF\n";
+        out << (in ? "IXC355I  " : "IXC356I  ") << sysplex::console_time() << "  DISPLAY XCF\n";
         out << (in ? " PATHIN FROM SYSTEM(MEMBER)       TO MEMBER         MESSAGES  PENDING BYTES\n"
                    : " PATHOUT FROM MEMBER   TO SYSTEM(MEMBER)            MESSAGES  PENDING BYTES\n");
         for (std::uint32_t s = 0; s < max_members; ++s) {
