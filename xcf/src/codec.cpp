@@ -89,6 +89,20 @@ bool open(const secret& k, const message_context& c, std::span<const std::uint8_
     return true;
 }
 
+verdict open_in_order(const secret& k, const message_context& c, std::span<const std::uint8_t> sealed,
+                      std::uint32_t& last_incarnation, std::uint64_t& last_seq, std::vector<std::uint8_t>& out) {
+    if (!open(k, c, sealed, out)) {
+        return verdict::integrity;  // forged, damaged, or sealed with another key
+    }
+    if (last_incarnation == c.sender_incarnation && c.seq <= last_seq) {
+        out.clear();
+        return verdict::replay;
+    }
+    last_incarnation = c.sender_incarnation;
+    last_seq = c.seq;
+    return verdict::delivered;
+}
+
 bool header_valid(const fragment_header& h, std::uint64_t available) noexcept {
     return h.magic == fragment_magic && h.frame_len >= sizeof(fragment_header) && h.frame_len % 8 == 0 &&
            h.frame_len <= sizeof(fragment_header) + max_fragment + 8 && h.frame_len <= available &&

@@ -51,6 +51,14 @@ bool seal(const secret& k, const message_context& c, std::span<const std::uint8_
 bool open(const secret& k, const message_context& c, std::span<const std::uint8_t> sealed,
           std::vector<std::uint8_t>& out);
 
+/// Why a completed message was not delivered.
+enum class verdict { delivered, integrity, replay };
+
+/// Open a completed message and apply the replay rule: per sender incarnation the
+/// sequence only goes up. On delivery @p last_incarnation / @p last_seq move on.
+verdict open_in_order(const secret& k, const message_context& c, std::span<const std::uint8_t> sealed,
+                      std::uint32_t& last_incarnation, std::uint64_t& last_seq, std::vector<std::uint8_t>& out);
+
 /// Reassembles one sender's fragments into sealed messages.
 class reassembler {
 public:

@@ -55,6 +55,7 @@ struct tcp_path::impl {
     std::uint32_t my_incarnation = 0;     // random per connection end
     std::uint32_t peer_incarnation = 0;
     std::uint64_t next_seq = 1;
+    std::uint32_t last_incarnation = 0;
     std::uint64_t last_seq = 0;
     std::vector<std::uint8_t> in;         // bytes received, not yet parsed
     reassembler partial;
@@ -250,16 +251,21 @@ result tcp_path::receive(std::vector<std::uint8_t>& message, std::chrono::millis
             ctx.sender_incarnation = first.sender_incarnation;
             ctx.receiver_incarnation = im.my_incarnation;
             ctx.seq = first.seq;
+            if (first.sender_incarnation != im.peer_incarnation) {
+                ++im.drops.stale;
+                continue;
+            }
             std::vector<std::uint8_t> plain;
-            if (first.sender_incarnation != im.peer_incarnation || !open(im.message_key, ctx, im.partial.sealed(), plain)) {
+            switch (open_in_order(im.message_key, ctx, im.partial.sealed(), im.last_incarnation, im.last_seq, plain)) {
+            case verdict::integrity:
                 ++im.drops.integrity;
                 continue;
-            }
-            if (first.seq <= im.last_seq) {
+            case verdict::replay:
                 ++im.drops.replay;
                 continue;
+            case verdict::delivered:
+                break;
             }
-            im.last_seq = first.seq;
             message = std::move(plain);
             return ok();
         }

@@ -764,23 +764,23 @@ void member::impl::pump() {
             ctx.sender_incarnation = first.sender_incarnation;
             ctx.receiver_incarnation = incarnation;
             ctx.seq = first.seq;
-            std::vector<std::uint8_t> plain;
-            if (!open(sys->_impl->message_key, ctx, partial[s].sealed(), plain)) {
-                ++drops.integrity;  // forged, damaged, or sealed with another key
-                continue;
-            }
-            // Replay: per sender incarnation the sequence only goes up.
-            if (last_incarnation[s] == first.sender_incarnation && first.seq <= last_seq[s]) {
-                ++drops.replay;
-                continue;
-            }
             if (sender.incarnation.load() != first.sender_incarnation &&
                 sender.state.load() == static_cast<std::uint32_t>(member_state::active)) {
                 ++drops.stale;  // from an earlier member of that slot
                 continue;
             }
-            last_incarnation[s] = first.sender_incarnation;
-            last_seq[s] = first.seq;
+            std::vector<std::uint8_t> plain;
+            switch (open_in_order(sys->_impl->message_key, ctx, partial[s].sealed(), last_incarnation[s], last_seq[s],
+                                  plain)) {
+            case verdict::integrity:
+                ++drops.integrity;
+                continue;
+            case verdict::replay:
+                ++drops.replay;
+                continue;
+            case verdict::delivered:
+                break;
+            }
             inbox.emplace_back(get_field(sender.name), std::move(plain));
         }
     }
