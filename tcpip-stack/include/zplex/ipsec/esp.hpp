@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: Apache-2.0
+// ESP (RFC 4303) encapsulation and decapsulation for IPv4, transport and tunnel mode,
+// with AES-GCM (RFC 4106) or AES-CBC + HMAC-SHA-256-128 (RFC 3602, RFC 4868).
+#pragma once
+
+#include <zplex/ipsec/counters.hpp>
+#include <zplex/ipsec/replay_window.hpp>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+namespace zplex::ipsec {
+
+enum class algorithm : std::uint8_t { aes_gcm_128, aes_gcm_256, aes_cbc_128_hmac_sha256, aes_cbc_256_hmac_sha256 };
+enum class sa_mode : std::uint8_t { transport, tunnel };
+
+/// Where outbound sequence numbers come from: a local counter, or (SWSA) blocks
+/// taken from the CF list key by LISTKEYINC. Never hands out a number twice.
+class seq_source {
+public:
+    virtual ~seq_source() = default;
+    /// The next number, or false when the space is used up (the SA must be rekeyed).
+    virtual bool next(std::uint64_t& seq) noexcept = 0;
+};
+
+/// 1, 2, 3 ... up to 2^32 - 1 (or 2^64 - 1 with ESN).
+class local_seq_source final : public seq_source {
+public:
+    explicit local_seq_source(bool esn) noexcept : _limit(esn ? ~std::uint64_t{0} : 0xffffffffull) {}
+    bool next(std::uint64_t& seq) noexcept override;
+    void set_next(std::uint64_t v) noexcept { _next = v; }  ///< for tests: start near the end
+
+private:
+    std::uint64_t _next = 1;
+    std::uint64_t _limit;
+};
+
+/// What an SA needs. Keys: GCM = AES key || 4-byte salt; CBC+HMAC = AES key || 32-byte HMAC key.
+struct sa_config {
+    std::uint32_t spi = 0;
+    algorithm alg = algorithm::aes_gcm_128;
+    sa_mode mode = sa_mode::transport;
+    std::vector<std::uint8_t> key;
+    bool esn = false;
+    std::uint32_t replay_window = 64;
+    std::uint32_t tunnel_src = 0;   ///< outer addresses, host order (tunnel mode)
+    std::uint32_t tunnel_dst = 0;
+};
+
+/// A packet buffer with headroom and tailroom: data lives in [head, head + len).
+struct packet {
+    static constexpr std::size_t capacity = 2048 + 256;
+    std::array<std::uint8_t, capacity> buf{};
+    std::size_t head = 128;
+    std::size_t len = 0;
+    std::uint8_t* data() noexcept { return buf.data() + head; }
+    const std::uint8_t* data() const noexcept { return buf.data() + head; }
+    std::span<const std::uint8_t> view() const noexcept { return {data(), len}; }
+    /// Copy @p bytes in as the packet (an IPv4 datagram).
+    bool assign(std::span<const std::uint8_t> bytes) noexcept;
+};
+
+/// One ESP SA, one direction. Its keys are wiped when it goes.
+class esp_sa {
+public:
+    /// Nullptr if the key length does not fit the algorithm.
+    static std::unique_ptr<esp_sa> create(const sa_config& c, std::unique_ptr<seq_source> seqs = nullptr);
+    virtual ~esp_sa() = default;
+
+    /// Outbound: IPv4 packet in, ESP packet out (transport: the IP header stays,
+    /// protocol 50; tunnel: a new outer header). No allocation, no exceptions.
+    virtual drop encapsulate(packet& p) noexcept = 0;
+    /// Inbound: ESP packet in, the protected packet out. The replay window moves
+    /// only after the ICV verified.
+    virtual drop decapsulate(packet& p) noexcept = 0;
+
+    virtual std::uint32_t spi() const noexcept = 0;
+    virtual const drop_counters& drops() const noexcept = 0;
+    virtual std::uint64_t bytes() const noexcept = 0;   ///< payload bytes processed (lifesize)
+    virtual std::uint64_t packets() const noexcept = 0;
+};
+
+}  // namespace zplex::ipsec

@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: Apache-2.0
+// ESP for IPv4 (RFC 4303): AES-GCM (RFC 4106) and AES-CBC with HMAC-SHA-256-128
+// (RFC 3602, RFC 4868), transport and tunnel mode, ESN, anti-replay.
+#include <zplex/ipsec/esp.hpp>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <cstring>
+
+namespace zplex::ipsec {
+
+const char* drop_name(drop d) noexcept {
+    switch (d) {
+#define ZPLEX_X(id, name, text) \
+    case drop::id:              \
+        return name;
+        ZPLEX_IPSEC_DROPS(ZPLEX_X)
+#undef ZPLEX_X
+    case drop::count_:
+        break;
+    }
+    return "?";
+}
+
+const char* drop_text(drop d) noexcept {
+    switch (d) {
+#define ZPLEX_X(id, name, text) \
+    case drop::id:              \
+        return text;
+        ZPLEX_IPSEC_DROPS(ZPLEX_X)
+#undef ZPLEX_X
+    case drop::count_:
+        break;
+    }
+    return "?";
+}
+
+bool local_seq_source::next(std::uint64_t& seq) noexcept {
+    if (_next == 0 || _next > _limit) {
+        return false;  // never wrap (RFC 4303 §3.3.3): rekey
+    }
+    seq = _next++;
+    return true;
+}
+
+bool packet::assign(std::span<const std::uint8_t> bytes) noexcept {
+    head = 128;
+    if (bytes.size() > capacity - head) {
+        return false;
+    }
+    std::memcpy(buf.data() + head, bytes.data(), bytes.size());
+    len = bytes.size();
+    return true;
+}
+
+namespace {
+
+constexpr std::size_t esp_header = 8;
+constexpr std::size_t icv_len = 16;
+constexpr std::uint8_t proto_esp = 50;
+constexpr std::uint8_t proto_ipip = 4;
+
+void put32(std::uint8_t* p, std::uint32_t v) {
+    p[0] = static_cast<std::uint8_t>(v >> 24);
+    p[1] = static_cast<std::uint8_t>(v >> 16);
+    p[2] = static_cast<std::uint8_t>(v >> 8);
+    p[3] = static_cast<std::uint8_t>(v);
+}
+std::uint32_t get32(const std::uint8_t* p) {
+    return std::uint32_t{p[0]} << 24 | std::uint32_t{p[1]} << 16 | std::uint32_t{p[2]} << 8 | p[3];
+}
+
+/// The IPv4 header checksum (RFC 791).
+void ip_checksum(std::uint8_t* ip, std::size_t ihl) {
+    ip[10] = ip[11] = 0;
+    std::uint32_t sum = 0;
+    for (std::size_t i = 0; i < ihl; i += 2) {
+        sum += std::uint32_t{ip[i]} << 8 | ip[i + 1];
+    }
+    while (sum >> 16) {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    std::uint16_t c = static_cast<std::uint16_t>(~sum);
+    ip[10] = static_cast<std::uint8_t>(c >> 8);
+    ip[11] = static_cast<std::uint8_t>(c);
+}
+
+class esp_sa_impl final : public esp_sa {
+public:
+    esp_sa_impl(const sa_config& c, std::unique_ptr<seq_source> s)
+        : _c(c), _seqs(std::move(s)), _window(c.replay_window) {
+        if (!_seqs) {
+            _seqs = std::make_unique<local_seq_source>(c.esn);
+        }
+        _gcm = c.alg == algorithm::aes_gcm_128 || c.alg == algorithm::aes_gcm_256;
+        _key_len = (c.alg == algorithm::aes_gcm_128 || c.alg == algorithm::aes_cbc_128_hmac_sha256) ? 16 : 32;
+        _block = _gcm ? 4 : 16;
+        _iv_len = _gcm ? 8 : 16;
+        _ctx = EVP_CIPHER_CTX_new();
+        const EVP_CIPHER* cipher = _gcm ? (_key_len == 16 ? EVP_aes_128_gcm() : EVP_aes_256_gcm())
+                                        : (_key_len == 16 ? EVP_aes_128_cbc() : EVP_aes_256_cbc());
+        _cipher = cipher;
+        if (!_gcm) {
+            _mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+            _mac_ctx = EVP_MAC_CTX_new(_mac);
+        }
+    }
+    ~esp_sa_impl() override {
+        // Keys leave no trace (OpenBSD's esp_zeroize: "paranoia").
+        OPENSSL_cleanse(_c.key.data(), _c.key.size());
+        EVP_CIPHER_CTX_free(_ctx);
+        EVP_MAC_CTX_free(_mac_ctx);
+        EVP_MAC_free(_mac);
+    }
+
+    bool valid() const {
+        std::size_t want = _key_len + (_gcm ? 4 : 32);
+        return _ctx && (_gcm || _mac_ctx) && _c.key.size() == want;
+    }
+
+    std::uint32_t spi() const noexcept override { return _c.spi; }
+    const drop_counters& drops() const noexcept override { return _drops; }
+    std::uint64_t bytes() const noexcept override { return _bytes; }
+    std::uint64_t packets() const noexcept override { return _packets; }
+
+    drop encapsulate(packet& p) noexcept override { return count(encap(p)); }
+    drop decapsulate(packet& p) noexcept override { return count(decap(p)); }
+
+private:
+    drop count(drop d) noexcept {
+        if (d != drop::none) {
+            _drops.count(d);
+        }
+        return d;
+    }
+
+    bool hmac(const std::uint8_t* data, std::size_t n, const std::uint8_t* extra, std::size_t extra_len,
+              std::uint8_t* out16) noexcept {
+        OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>("SHA256"), 0),
+                               OSSL_PARAM_construct_end()};
+        std::uint8_t full[32];
+        std::size_t out_len = 0;
+        bool ok = EVP_MAC_init(_mac_ctx, _c.key.data() + _key_len, 32, params) == 1 &&
+                  EVP_MAC_update(_mac_ctx, data, n) == 1 &&
+                  (extra_len == 0 || EVP_MAC_update(_mac_ctx, extra, extra_len) == 1) &&
+                  EVP_MAC_final(_mac_ctx, full, &out_len, sizeof full) == 1;
+        std::memcpy(out16, full, icv_len);  // HMAC-SHA-256-128 (RFC 4868 §2.3)
+        OPENSSL_cleanse(full, sizeof full);
+        return ok;
+    }
+
+    drop encap(packet& p) noexcept {
+        if (p.len < 20 || (p.data()[0] >> 4) != 4) {
+            return drop::too_short;
+        }
+        std::size_t ihl = static_cast<std::size_t>(p.data()[0] & 0x0f) * 4;
+        if (ihl < 20 || ihl > p.len) {
+            return drop::too_short;
+        }
+        std::uint64_t seq = 0;
+        if (!_seqs->next(seq)) {
+            return drop::seq_exhausted;
+        }
+        bool tunnel = _c.mode == sa_mode::tunnel;
+        // What gets encrypted: the transport payload, or the whole inner packet.
+        std::size_t plain_off = tunnel ? 0 : ihl;
+        std::size_t plain_len = p.len - plain_off;
+        std::uint8_t next_header = tunnel ? proto_ipip : p.data()[9];
+        std::size_t pad = (_block - (plain_len + 2) % _block) % _block;
+        std::size_t outer = tunnel ? 20 : ihl;
+        std::size_t front = esp_header + _iv_len;
+        std::size_t trailer = pad + 2 + icv_len;
+        if (p.head < front + (tunnel ? 20 : 0) || p.head + p.len + trailer > packet::capacity) {
+            return drop::no_room;
+        }
+        // Make room in front of the plaintext for [outer IP] ESP IV.
+        std::uint8_t* ip;
+        if (tunnel) {
+            p.head -= front + 20;
+            ip = p.data();
+            std::memset(ip, 0, 20);
+            ip[0] = 0x45;
+            ip[8] = 64;
+            put32(ip + 12, _c.tunnel_src);
+            put32(ip + 16, _c.tunnel_dst);
+        } else {
+            std::uint8_t hdr[60];
+            std::memcpy(hdr, p.data(), ihl);
+            p.head -= front;
+            ip = p.data();
+            std::memmove(ip, hdr, ihl);
+        }
+        std::uint8_t* esp = ip + outer;
+        std::uint8_t* iv = esp + esp_header;
+        std::uint8_t* plain = iv + _iv_len;
+        std::size_t total_plain = plain_len + pad + 2;
+        // Padding 1, 2, 3 ... then pad length and next header (RFC 4303 §2.4).
+        for (std::size_t i = 0; i < pad; ++i) {
+            plain[plain_len + i] = static_cast<std::uint8_t>(i + 1);
+        }
+        plain[plain_len + pad] = static_cast<std::uint8_t>(pad);
+        plain[plain_len + pad + 1] = next_header;
+        put32(esp, _c.spi);
+        put32(esp + 4, static_cast<std::uint32_t>(seq));
+        std::uint8_t* icv = plain + total_plain;
+        std::uint8_t seq_hi[4];
+        put32(seq_hi, static_cast<std::uint32_t>(seq >> 32));
+        int out = 0;
+        if (_gcm) {
+            // RFC 4106: nonce = salt || IV; the IV is the sequence number (unique per SA).
+            std::uint8_t nonce[12];
+            std::memcpy(nonce, _c.key.data() + _key_len, 4);
+            put32(iv, static_cast<std::uint32_t>(seq >> 32));
+            put32(iv + 4, static_cast<std::uint32_t>(seq));
+            std::memcpy(nonce + 4, iv, 8);
+            std::uint8_t aad[12];
+            std::size_t aad_len = 8;
+            put32(aad, _c.spi);
+            if (_c.esn) {  // RFC 4106 §5: SPI || seq high || seq low
+                std::memcpy(aad + 4, seq_hi, 4);
+                put32(aad + 8, static_cast<std::uint32_t>(seq));
+                aad_len = 12;
+            } else {
+                put32(aad + 4, static_cast<std::uint32_t>(seq));
+            }
+            if (EVP_EncryptInit_ex(_ctx, _cipher, nullptr, _c.key.data(), nonce) != 1 ||
+                EVP_EncryptUpdate(_ctx, nullptr, &out, aad, static_cast<int>(aad_len)) != 1 ||
+                EVP_EncryptUpdate(_ctx, plain, &out, plain, static_cast<int>(total_plain)) != 1 ||
+                EVP_EncryptFinal_ex(_ctx, plain + out, &out) != 1 ||
+                EVP_CIPHER_CTX_ctrl(_ctx, EVP_CTRL_GCM_GET_TAG, icv_len, icv) != 1) {
+                return drop::crypto_error;
+            }
+        } else {
+            if (RAND_bytes(iv, static_cast<int>(_iv_len)) != 1 ||
+                EVP_EncryptInit_ex(_ctx, _cipher, nullptr, _c.key.data(), iv) != 1 ||
+                EVP_CIPHER_CTX_set_padding(_ctx, 0) != 1 ||
+                EVP_EncryptUpdate(_ctx, plain, &out, plain, static_cast<int>(total_plain)) != 1 ||
+                EVP_EncryptFinal_ex(_ctx, plain + out, &out) != 1 ||
+                !hmac(esp, esp_header + _iv_len + total_plain, seq_hi, _c.esn ? 4 : 0, icv)) {
+                return drop::crypto_error;
+            }
+        }
+        p.len = outer + front + total_plain + icv_len;
+        ip[9] = proto_esp;
+        ip[2] = static_cast<std::uint8_t>(p.len >> 8);
+        ip[3] = static_cast<std::uint8_t>(p.len);
+        ip_checksum(ip, outer);
+        _bytes += plain_len;
+        ++_packets;
+        return drop::none;
+    }
+
+    drop decap(packet& p) noexcept {
+        if (p.len < 20 || (p.data()[0] >> 4) != 4) {
+            return drop::too_short;
+        }
+        std::uint8_t* ip = p.data();
+        std::size_t ihl = static_cast<std::size_t>(ip[0] & 0x0f) * 4;
+        if (ihl < 20 || p.len < ihl + esp_header + _iv_len + 2 + icv_len || ip[9] != proto_esp) {
+            return drop::too_short;
+        }
+        std::uint8_t* esp = ip + ihl;
+        if (get32(esp) != _c.spi) {
+            return drop::no_sa;
+        }
+        std::uint32_t low = get32(esp + 4);
+        std::uint64_t seq = _c.esn ? _window.infer_esn(low) : low;
+        // RFC 4303 §3.4.3: a quick replay check first, the window moves only after the ICV.
+        if (!_window.check(seq)) {
+            return drop::replay;
+        }
+        std::uint8_t* iv = esp + esp_header;
+        std::uint8_t* ct = iv + _iv_len;
+        std::size_t ct_len = p.len - ihl - esp_header - _iv_len - icv_len;
+        std::uint8_t* icv = ct + ct_len;
+        if (ct_len % _block != 0 || ct_len < 2) {
+            return drop::bad_padding;
+        }
+        std::uint8_t seq_hi[4];
+        put32(seq_hi, static_cast<std::uint32_t>(seq >> 32));
+        int out = 0;
+        if (_gcm) {
+            std::uint8_t nonce[12];
+            std::memcpy(nonce, _c.key.data() + _key_len, 4);
+            std::memcpy(nonce + 4, iv, 8);
+            std::uint8_t aad[12];
+            std::size_t aad_len = 8;
+            put32(aad, _c.spi);
+            if (_c.esn) {
+                std::memcpy(aad + 4, seq_hi, 4);
+                put32(aad + 8, low);
+                aad_len = 12;
+            } else {
+                put32(aad + 4, low);
+            }
+            std::uint8_t tag[icv_len];
+            std::memcpy(tag, icv, icv_len);
+            // GCM: the tag is checked (in constant time) before anything is used.
+            if (EVP_DecryptInit_ex(_ctx, _cipher, nullptr, _c.key.data(), nonce) != 1 ||
+                EVP_DecryptUpdate(_ctx, nullptr, &out, aad, static_cast<int>(aad_len)) != 1 ||
+                EVP_DecryptUpdate(_ctx, ct, &out, ct, static_cast<int>(ct_len)) != 1 ||
+                EVP_CIPHER_CTX_ctrl(_ctx, EVP_CTRL_GCM_SET_TAG, icv_len, tag) != 1 ||
+                EVP_DecryptFinal_ex(_ctx, ct + out, &out) != 1) {
+                return drop::integrity;
+            }
+        } else {
+            std::uint8_t want[icv_len];
+            if (!hmac(esp, esp_header + _iv_len + ct_len, seq_hi, _c.esn ? 4 : 0, want)) {
+                return drop::crypto_error;
+            }
+            if (CRYPTO_memcmp(want, icv, icv_len) != 0) {  // constant time
+                return drop::integrity;
+            }
+            if (EVP_DecryptInit_ex(_ctx, _cipher, nullptr, _c.key.data(), iv) != 1 ||
+                EVP_CIPHER_CTX_set_padding(_ctx, 0) != 1 ||
+                EVP_DecryptUpdate(_ctx, ct, &out, ct, static_cast<int>(ct_len)) != 1 ||
+                EVP_DecryptFinal_ex(_ctx, ct + out, &out) != 1) {
+                return drop::crypto_error;
+            }
+        }
+        if (!_window.update(seq)) {
+            return drop::replay;
+        }
+        std::uint8_t pad = ct[ct_len - 2];
+        std::uint8_t next_header = ct[ct_len - 1];
+        if (std::size_t{pad} + 2 > ct_len) {
+            return drop::bad_padding;
+        }
+        std::size_t plain_len = ct_len - pad - 2;
+        for (std::size_t i = 0; i < pad; ++i) {
+            if (ct[plain_len + i] != i + 1) {
+                return drop::bad_padding;  // RFC 4303 §2.4: the default padding is 1, 2, 3 ...
+            }
+        }
+        if (_c.mode == sa_mode::tunnel) {
+            if (next_header != proto_ipip || plain_len < 20) {
+                return drop::bad_next_header;
+            }
+            p.head += static_cast<std::size_t>(ct - ip);
+            p.len = plain_len;
+        } else {
+            if (next_header == proto_ipip || next_header == proto_esp) {
+                return drop::bad_next_header;
+            }
+            // Close the gap: the IP header moves up to meet the payload.
+            std::memmove(ct - ihl, ip, ihl);
+            p.head += esp_header + _iv_len;
+            ip = p.data();
+            p.len = ihl + plain_len;
+            ip[9] = next_header;
+            ip[2] = static_cast<std::uint8_t>(p.len >> 8);
+            ip[3] = static_cast<std::uint8_t>(p.len);
+            ip_checksum(ip, ihl);
+        }
+        _bytes += plain_len;
+        ++_packets;
+        return drop::none;
+    }
+
+    sa_config _c;
+    std::unique_ptr<seq_source> _seqs;
+    replay_window _window;
+    bool _gcm = true;
+    std::size_t _key_len = 16;
+    std::size_t _block = 4;
+    std::size_t _iv_len = 8;
+    EVP_CIPHER_CTX* _ctx = nullptr;
+    const EVP_CIPHER* _cipher = nullptr;
+    EVP_MAC* _mac = nullptr;
+    EVP_MAC_CTX* _mac_ctx = nullptr;
+    drop_counters _drops;
+    std::uint64_t _bytes = 0;
+    std::uint64_t _packets = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<esp_sa> esp_sa::create(const sa_config& c, std::unique_ptr<seq_source> seqs) {
+    auto sa = std::make_unique<esp_sa_impl>(c, std::move(seqs));
+    if (!sa->valid()) {
+        return nullptr;
+    }
+    return sa;
+}
+
+}  // namespace zplex::ipsec
