@@ -100,6 +100,7 @@ public:
         _block = _gcm ? 4 : 16;
         _iv_len = _gcm ? 8 : 16;
         _ctx = EVP_CIPHER_CTX_new();
+        _dctx = EVP_CIPHER_CTX_new();
         const EVP_CIPHER* cipher = _gcm ? (_key_len == 16 ? EVP_aes_128_gcm() : EVP_aes_256_gcm())
                                         : (_key_len == 16 ? EVP_aes_128_cbc() : EVP_aes_256_cbc());
         _cipher = cipher;
@@ -107,18 +108,32 @@ public:
             _mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
             _mac_ctx = EVP_MAC_CTX_new(_mac);
         }
+        // Key schedules once per SA; packets only set their IV.
+        if (_ctx && _dctx && c.key.size() >= _key_len) {
+            _keyed = EVP_EncryptInit_ex(_ctx, _cipher, nullptr, c.key.data(), nullptr) == 1 &&
+                     EVP_DecryptInit_ex(_dctx, _cipher, nullptr, c.key.data(), nullptr) == 1 &&
+                     (_gcm || EVP_CIPHER_CTX_set_padding(_ctx, 0) == 1) &&
+                     (_gcm || EVP_CIPHER_CTX_set_padding(_dctx, 0) == 1);
+        }
+        if (_mac_ctx && c.key.size() == _key_len + 32) {
+            OSSL_PARAM params[] = {
+                OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>("SHA256"), 0),
+                OSSL_PARAM_construct_end()};
+            _keyed = _keyed && EVP_MAC_init(_mac_ctx, _c.key.data() + _key_len, 32, params) == 1;
+        }
     }
     ~esp_sa_impl() override {
         // Keys leave no trace (OpenBSD's esp_zeroize: "paranoia").
         OPENSSL_cleanse(_c.key.data(), _c.key.size());
         EVP_CIPHER_CTX_free(_ctx);
+        EVP_CIPHER_CTX_free(_dctx);
         EVP_MAC_CTX_free(_mac_ctx);
         EVP_MAC_free(_mac);
     }
 
     bool valid() const {
         std::size_t want = _key_len + (_gcm ? 4 : 32);
-        return _ctx && (_gcm || _mac_ctx) && _c.key.size() == want;
+        return _ctx && _dctx && _keyed && (_gcm || _mac_ctx) && _c.key.size() == want;
     }
 
     std::uint32_t spi() const noexcept override { return _c.spi; }
@@ -139,11 +154,10 @@ private:
 
     bool hmac(const std::uint8_t* data, std::size_t n, const std::uint8_t* extra, std::size_t extra_len,
               std::uint8_t* out16) noexcept {
-        OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>("SHA256"), 0),
-                               OSSL_PARAM_construct_end()};
         std::uint8_t full[32];
         std::size_t out_len = 0;
-        bool ok = EVP_MAC_init(_mac_ctx, _c.key.data() + _key_len, 32, params) == 1 &&
+        // A null key re-initialises with the key set at SA creation (no re-keying).
+        bool ok = EVP_MAC_init(_mac_ctx, nullptr, 0, nullptr) == 1 &&
                   EVP_MAC_update(_mac_ctx, data, n) == 1 &&
                   (extra_len == 0 || EVP_MAC_update(_mac_ctx, extra, extra_len) == 1) &&
                   EVP_MAC_final(_mac_ctx, full, &out_len, sizeof full) == 1;
@@ -226,7 +240,7 @@ private:
             } else {
                 put32(aad + 4, static_cast<std::uint32_t>(seq));
             }
-            if (EVP_EncryptInit_ex(_ctx, _cipher, nullptr, _c.key.data(), nonce) != 1 ||
+            if (EVP_EncryptInit_ex(_ctx, nullptr, nullptr, nullptr, nonce) != 1 ||
                 EVP_EncryptUpdate(_ctx, nullptr, &out, aad, static_cast<int>(aad_len)) != 1 ||
                 EVP_EncryptUpdate(_ctx, plain, &out, plain, static_cast<int>(total_plain)) != 1 ||
                 EVP_EncryptFinal_ex(_ctx, plain + out, &out) != 1 ||
@@ -235,8 +249,7 @@ private:
             }
         } else {
             if (RAND_bytes(iv, static_cast<int>(_iv_len)) != 1 ||
-                EVP_EncryptInit_ex(_ctx, _cipher, nullptr, _c.key.data(), iv) != 1 ||
-                EVP_CIPHER_CTX_set_padding(_ctx, 0) != 1 ||
+                EVP_EncryptInit_ex(_ctx, nullptr, nullptr, nullptr, iv) != 1 ||
                 EVP_EncryptUpdate(_ctx, plain, &out, plain, static_cast<int>(total_plain)) != 1 ||
                 EVP_EncryptFinal_ex(_ctx, plain + out, &out) != 1 ||
                 !hmac(esp, esp_header + _iv_len + total_plain, seq_hi, _c.esn ? 4 : 0, icv)) {
@@ -299,11 +312,11 @@ private:
             std::uint8_t tag[icv_len];
             std::memcpy(tag, icv, icv_len);
             // GCM: the tag is checked (in constant time) before anything is used.
-            if (EVP_DecryptInit_ex(_ctx, _cipher, nullptr, _c.key.data(), nonce) != 1 ||
-                EVP_DecryptUpdate(_ctx, nullptr, &out, aad, static_cast<int>(aad_len)) != 1 ||
-                EVP_DecryptUpdate(_ctx, ct, &out, ct, static_cast<int>(ct_len)) != 1 ||
-                EVP_CIPHER_CTX_ctrl(_ctx, EVP_CTRL_GCM_SET_TAG, icv_len, tag) != 1 ||
-                EVP_DecryptFinal_ex(_ctx, ct + out, &out) != 1) {
+            if (EVP_DecryptInit_ex(_dctx, nullptr, nullptr, nullptr, nonce) != 1 ||
+                EVP_DecryptUpdate(_dctx, nullptr, &out, aad, static_cast<int>(aad_len)) != 1 ||
+                EVP_DecryptUpdate(_dctx, ct, &out, ct, static_cast<int>(ct_len)) != 1 ||
+                EVP_CIPHER_CTX_ctrl(_dctx, EVP_CTRL_GCM_SET_TAG, icv_len, tag) != 1 ||
+                EVP_DecryptFinal_ex(_dctx, ct + out, &out) != 1) {
                 return drop::integrity;
             }
         } else {
@@ -314,10 +327,9 @@ private:
             if (CRYPTO_memcmp(want, icv, icv_len) != 0) {  // constant time
                 return drop::integrity;
             }
-            if (EVP_DecryptInit_ex(_ctx, _cipher, nullptr, _c.key.data(), iv) != 1 ||
-                EVP_CIPHER_CTX_set_padding(_ctx, 0) != 1 ||
-                EVP_DecryptUpdate(_ctx, ct, &out, ct, static_cast<int>(ct_len)) != 1 ||
-                EVP_DecryptFinal_ex(_ctx, ct + out, &out) != 1) {
+            if (EVP_DecryptInit_ex(_dctx, nullptr, nullptr, nullptr, iv) != 1 ||
+                EVP_DecryptUpdate(_dctx, ct, &out, ct, static_cast<int>(ct_len)) != 1 ||
+                EVP_DecryptFinal_ex(_dctx, ct + out, &out) != 1) {
                 return drop::crypto_error;
             }
         }
@@ -367,7 +379,9 @@ private:
     std::size_t _key_len = 16;
     std::size_t _block = 4;
     std::size_t _iv_len = 8;
-    EVP_CIPHER_CTX* _ctx = nullptr;
+    EVP_CIPHER_CTX* _ctx = nullptr;   ///< encryption, keyed at creation
+    EVP_CIPHER_CTX* _dctx = nullptr;  ///< decryption, keyed at creation
+    bool _keyed = false;
     const EVP_CIPHER* _cipher = nullptr;
     EVP_MAC* _mac = nullptr;
     EVP_MAC_CTX* _mac_ctx = nullptr;
