@@ -35,7 +35,7 @@ packet make_packet(std::size_t size) {
     std::vector<std::uint8_t> ip(size, 0xab);
     std::uint8_t h[20] = {0x45, 0, static_cast<std::uint8_t>(size >> 8), static_cast<std::uint8_t>(size), 0, 1, 0, 0,
                           64, 17, 0, 0, 198, 18, 0, 200, 198, 18, 2, 1};
-    std::copy(h, h + 20, ip.begin());
+    std::memcpy(ip.data(), h, sizeof h);
     packet p;
     p.assign(ip);
     return p;
