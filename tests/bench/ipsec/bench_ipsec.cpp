@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -32,10 +33,10 @@ sa_config config(algorithm alg) {
 
 /// An IPv4/UDP packet of @p size bytes in all.
 packet make_packet(std::size_t size) {
-    std::vector<std::uint8_t> ip(size, 0xab);
-    std::uint8_t h[20] = {0x45, 0, static_cast<std::uint8_t>(size >> 8), static_cast<std::uint8_t>(size), 0, 1, 0, 0,
-                          64, 17, 0, 0, 198, 18, 0, 200, 198, 18, 2, 1};
-    std::memcpy(ip.data(), h, sizeof h);
+    const std::uint8_t h[20] = {0x45, 0, static_cast<std::uint8_t>(size >> 8), static_cast<std::uint8_t>(size), 0, 1, 0, 0,
+                                64, 17, 0, 0, 198, 18, 0, 200, 198, 18, 2, 1};
+    std::vector<std::uint8_t> ip(h, h + sizeof h);
+    ip.resize(std::max(size, sizeof h), 0xab);
     packet p;
     p.assign(ip);
     return p;
