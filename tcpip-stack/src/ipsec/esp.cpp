@@ -62,6 +62,7 @@ constexpr std::size_t esp_header = 8;
 constexpr std::size_t icv_len = 16;
 constexpr std::uint8_t proto_esp = 50;
 constexpr std::uint8_t proto_ipip = 4;
+constexpr std::uint8_t proto_udp = 17;
 
 void put32(std::uint8_t* p, std::uint32_t v) {
     p[0] = static_cast<std::uint8_t>(v >> 24);
@@ -96,20 +97,24 @@ public:
             _seqs = std::make_unique<local_seq_source>(c.esn);
         }
         _gcm = c.alg == algorithm::aes_gcm_128 || c.alg == algorithm::aes_gcm_256;
-        _key_len = (c.alg == algorithm::aes_gcm_128 || c.alg == algorithm::aes_cbc_128_hmac_sha256) ? 16 : 32;
-        _block = _gcm ? 4 : 16;
-        _iv_len = _gcm ? 8 : 16;
+        bool null = c.alg == algorithm::null_hmac_sha256;
+        _key_len = null ? 0
+                   : (c.alg == algorithm::aes_gcm_128 || c.alg == algorithm::aes_cbc_128_hmac_sha256) ? 16
+                                                                                                      : 32;
+        _block = _gcm || null ? 4 : 16;  // RFC 4303 §2.4: 4-byte alignment at least
+        _iv_len = _gcm ? 8 : null ? 0 : 16;
         _ctx = EVP_CIPHER_CTX_new();
         _dctx = EVP_CIPHER_CTX_new();
-        const EVP_CIPHER* cipher = _gcm ? (_key_len == 16 ? EVP_aes_128_gcm() : EVP_aes_256_gcm())
-                                        : (_key_len == 16 ? EVP_aes_128_cbc() : EVP_aes_256_cbc());
+        const EVP_CIPHER* cipher = null ? EVP_enc_null()
+                                   : _gcm ? (_key_len == 16 ? EVP_aes_128_gcm() : EVP_aes_256_gcm())
+                                          : (_key_len == 16 ? EVP_aes_128_cbc() : EVP_aes_256_cbc());
         _cipher = cipher;
         if (!_gcm) {
             _mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
             _mac_ctx = EVP_MAC_CTX_new(_mac);
         }
         // Key schedules once per SA; packets only set their IV.
-        if (_ctx && _dctx && c.key.size() >= _key_len) {
+        if (_ctx && _dctx && c.key.size() >= _key_len && !c.key.empty()) {
             _keyed = EVP_EncryptInit_ex(_ctx, _cipher, nullptr, c.key.data(), nullptr) == 1 &&
                      EVP_DecryptInit_ex(_dctx, _cipher, nullptr, c.key.data(), nullptr) == 1 &&
                      (_gcm || EVP_CIPHER_CTX_set_padding(_ctx, 0) == 1) &&
@@ -185,7 +190,8 @@ private:
         std::uint8_t next_header = tunnel ? proto_ipip : p.data()[9];
         std::size_t pad = (_block - (plain_len + 2) % _block) % _block;
         std::size_t outer = tunnel ? 20 : ihl;
-        std::size_t front = esp_header + _iv_len;
+        std::size_t udp = _c.udp_encap ? 8 : 0;  // RFC 3948 §2.1: UDP header before ESP
+        std::size_t front = udp + esp_header + _iv_len;
         std::size_t trailer = pad + 2 + icv_len;
         if (p.head < front + (tunnel ? 20 : 0) || p.head + p.len + trailer > packet::capacity) {
             return drop::no_room;
@@ -207,10 +213,21 @@ private:
             ip = p.data();
             std::memmove(ip, hdr, ihl);
         }
-        std::uint8_t* esp = ip + outer;
+        std::uint8_t* esp = ip + outer + udp;
         std::uint8_t* iv = esp + esp_header;
         std::uint8_t* plain = iv + _iv_len;
         std::size_t total_plain = plain_len + pad + 2;
+        if (udp) {
+            std::uint8_t* u = ip + outer;
+            std::size_t ulen = udp + esp_header + _iv_len + total_plain + icv_len;
+            u[0] = static_cast<std::uint8_t>(_c.udp_src >> 8);
+            u[1] = static_cast<std::uint8_t>(_c.udp_src);
+            u[2] = static_cast<std::uint8_t>(_c.udp_dst >> 8);
+            u[3] = static_cast<std::uint8_t>(_c.udp_dst);
+            u[4] = static_cast<std::uint8_t>(ulen >> 8);
+            u[5] = static_cast<std::uint8_t>(ulen);
+            u[6] = u[7] = 0;  // RFC 3948 §2.1: a zero UDP checksum is allowed over IPv4
+        }
         // Padding 1, 2, 3 ... then pad length and next header (RFC 4303 §2.4).
         for (std::size_t i = 0; i < pad; ++i) {
             plain[plain_len + i] = static_cast<std::uint8_t>(i + 1);
@@ -248,7 +265,7 @@ private:
                 return drop::crypto_error;
             }
         } else {
-            if (RAND_bytes(iv, static_cast<int>(_iv_len)) != 1 ||
+            if ((_iv_len > 0 && RAND_bytes(iv, static_cast<int>(_iv_len)) != 1) ||
                 EVP_EncryptInit_ex(_ctx, nullptr, nullptr, nullptr, iv) != 1 ||
                 EVP_EncryptUpdate(_ctx, plain, &out, plain, static_cast<int>(total_plain)) != 1 ||
                 EVP_EncryptFinal_ex(_ctx, plain + out, &out) != 1 ||
@@ -257,7 +274,7 @@ private:
             }
         }
         p.len = outer + front + total_plain + icv_len;
-        ip[9] = proto_esp;
+        ip[9] = udp ? proto_udp : proto_esp;
         ip[2] = static_cast<std::uint8_t>(p.len >> 8);
         ip[3] = static_cast<std::uint8_t>(p.len);
         ip_checksum(ip, outer);
@@ -272,10 +289,20 @@ private:
         }
         std::uint8_t* ip = p.data();
         std::size_t ihl = static_cast<std::size_t>(ip[0] & 0x0f) * 4;
-        if (ihl < 20 || p.len < ihl + esp_header + _iv_len + 2 + icv_len || ip[9] != proto_esp) {
+        std::size_t udp = _c.udp_encap ? 8 : 0;
+        if (ihl < 20 || p.len < ihl + udp + esp_header + _iv_len + 2 + icv_len ||
+            ip[9] != (udp ? proto_udp : proto_esp)) {
             return drop::too_short;
         }
-        std::uint8_t* esp = ip + ihl;
+        if (udp) {
+            const std::uint8_t* u = ip + ihl;
+            std::uint16_t dport = static_cast<std::uint16_t>(u[2] << 8 | u[3]);
+            // RFC 3948 §2.2: a zero "SPI" is the non-ESP marker of an IKE packet, not ESP.
+            if (dport != _c.udp_src || get32(u + 8) == 0) {
+                return drop::no_sa;
+            }
+        }
+        std::uint8_t* esp = ip + ihl + udp;
         if (get32(esp) != _c.spi) {
             return drop::no_sa;
         }
@@ -287,7 +314,7 @@ private:
         }
         std::uint8_t* iv = esp + esp_header;
         std::uint8_t* ct = iv + _iv_len;
-        std::size_t ct_len = p.len - ihl - esp_header - _iv_len - icv_len;
+        std::size_t ct_len = p.len - ihl - udp - esp_header - _iv_len - icv_len;
         std::uint8_t* icv = ct + ct_len;
         if (ct_len % _block != 0 || ct_len < 2) {
             return drop::bad_padding;
@@ -327,7 +354,7 @@ private:
             if (CRYPTO_memcmp(want, icv, icv_len) != 0) {  // constant time
                 return drop::integrity;
             }
-            if (EVP_DecryptInit_ex(_dctx, nullptr, nullptr, nullptr, iv) != 1 ||
+            if (EVP_DecryptInit_ex(_dctx, nullptr, nullptr, nullptr, _iv_len ? iv : nullptr) != 1 ||
                 EVP_DecryptUpdate(_dctx, ct, &out, ct, static_cast<int>(ct_len)) != 1 ||
                 EVP_DecryptFinal_ex(_dctx, ct + out, &out) != 1) {
                 return drop::crypto_error;
@@ -359,7 +386,7 @@ private:
             }
             // Close the gap: the IP header moves up to meet the payload.
             std::memmove(ct - ihl, ip, ihl);
-            p.head += esp_header + _iv_len;
+            p.head += udp + esp_header + _iv_len;
             ip = p.data();
             p.len = ihl + plain_len;
             ip[9] = next_header;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: inbound ESP processing (GCM and CBC+HMAC, transport and tunnel,
-// ESN) on arbitrary packets, plus a valid packet with fuzzed bytes flipped in.
+// ESN, NULL, UDP encapsulation) on arbitrary packets, plus a valid packet with fuzzed bytes flipped in.
 // Any crash or sanitizer report is a finding; every outcome must be a counted drop
 // or a delivered packet.
 #include <zplex/ipsec/esp.hpp>
@@ -13,14 +13,17 @@ using namespace zplex::ipsec;
 
 namespace {
 
-std::unique_ptr<esp_sa> make(algorithm alg, sa_mode mode, bool esn) {
+std::unique_ptr<esp_sa> make(algorithm alg, sa_mode mode, bool esn, bool udp) {
     sa_config c;
     c.spi = 0x1000;
     c.alg = alg;
     c.mode = mode;
     c.esn = esn;
+    c.udp_encap = udp;
     bool gcm = alg == algorithm::aes_gcm_128 || alg == algorithm::aes_gcm_256;
-    std::size_t key = (alg == algorithm::aes_gcm_128 || alg == algorithm::aes_cbc_128_hmac_sha256) ? 16 : 32;
+    std::size_t key = alg == algorithm::null_hmac_sha256 ? 0
+                      : (alg == algorithm::aes_gcm_128 || alg == algorithm::aes_cbc_128_hmac_sha256) ? 16
+                                                                                                      : 32;
     c.key.assign(key + (gcm ? 4 : 32), 0x42);
     return esp_sa::create(c);
 }
@@ -31,10 +34,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (size < 1) {
         return 0;
     }
-    auto alg = static_cast<algorithm>(data[0] % 4);
-    auto mode = (data[0] & 4) ? sa_mode::tunnel : sa_mode::transport;
+    auto alg = static_cast<algorithm>(data[0] % 5);
+    bool udp = data[0] & 16;
+    auto mode = (data[0] & 32) ? sa_mode::tunnel : sa_mode::transport;
     bool esn = data[0] & 8;
-    auto in = make(alg, mode, esn);
+    auto in = make(alg, mode, esn, udp);
     packet p;
     if (!p.assign(std::span(data + 1, size - 1))) {
         return 0;
@@ -44,7 +48,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         __builtin_trap();
     }
     // A genuine packet with the input's bytes XORed in: must be dropped, never crash.
-    auto out = make(alg, mode, esn);
+    auto out = make(alg, mode, esn, udp);
     packet q;
     std::uint8_t ip[48] = {0x45, 0, 0, 48, 0, 1, 0, 0, 64, 17, 0, 0, 198, 18, 0, 200, 198, 18, 2, 1};
     q.assign(ip);

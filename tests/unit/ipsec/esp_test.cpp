@@ -44,7 +44,9 @@ sa_config config(algorithm alg, sa_mode mode, bool esn = false) {
     c.mode = mode;
     c.esn = esn;
     bool gcm = alg == algorithm::aes_gcm_128 || alg == algorithm::aes_gcm_256;
-    std::size_t key_len = (alg == algorithm::aes_gcm_128 || alg == algorithm::aes_cbc_128_hmac_sha256) ? 16 : 32;
+    std::size_t key_len = alg == algorithm::null_hmac_sha256 ? 0
+                          : (alg == algorithm::aes_gcm_128 || alg == algorithm::aes_cbc_128_hmac_sha256) ? 16
+                                                                                                          : 32;
     c.key = range(0, static_cast<int>(key_len));
     auto tail = gcm ? hex("cafebabe") : range(64, 32);
     c.key.insert(c.key.end(), tail.begin(), tail.end());
@@ -92,14 +94,17 @@ struct combo {
     algorithm alg;
     sa_mode mode;
     bool esn;
+    bool udp = false;
 };
 
 class esp_round_trip : public ::testing::TestWithParam<combo> {};
 
 TEST_P(esp_round_trip, every_size_comes_back_intact) {
-    auto [alg, mode, esn] = GetParam();
-    auto out = esp_sa::create(config(alg, mode, esn));
-    auto in = esp_sa::create(config(alg, mode, esn));
+    auto [alg, mode, esn, udp] = GetParam();
+    auto c = config(alg, mode, esn);
+    c.udp_encap = udp;
+    auto out = esp_sa::create(c);
+    auto in = esp_sa::create(c);
     ASSERT_TRUE(out && in);
     for (std::size_t extra : {0u, 1u, 2u, 3u, 15u, 16u, 17u, 100u, 1400u}) {
         auto orig = udp_packet();
@@ -127,7 +132,29 @@ INSTANTIATE_TEST_SUITE_P(all, esp_round_trip,
                                            combo{algorithm::aes_cbc_128_hmac_sha256, sa_mode::transport, false},
                                            combo{algorithm::aes_cbc_256_hmac_sha256, sa_mode::transport, true},
                                            combo{algorithm::aes_cbc_128_hmac_sha256, sa_mode::tunnel, true},
-                                           combo{algorithm::aes_cbc_256_hmac_sha256, sa_mode::tunnel, false}));
+                                           combo{algorithm::aes_cbc_256_hmac_sha256, sa_mode::tunnel, false},
+                                           combo{algorithm::null_hmac_sha256, sa_mode::transport, false},
+                                           combo{algorithm::null_hmac_sha256, sa_mode::tunnel, true},
+                                           combo{algorithm::aes_gcm_128, sa_mode::transport, false, true},
+                                           combo{algorithm::aes_cbc_128_hmac_sha256, sa_mode::tunnel, true, true}));
+
+TEST(esp_natt, udp_encapsulation_on_port_4500) {
+    auto c = config(algorithm::aes_gcm_128, sa_mode::tunnel);
+    c.udp_encap = true;
+    auto out = esp_sa::create(c);
+    auto in = esp_sa::create(c);
+    packet p;
+    ASSERT_TRUE(p.assign(udp_packet()));
+    ASSERT_EQ(out->encapsulate(p), drop::none);
+    EXPECT_EQ(p.data()[9], 17) << "outer protocol UDP";
+    EXPECT_EQ(p.data()[20] << 8 | p.data()[21], 4500);
+    EXPECT_EQ(p.data()[22] << 8 | p.data()[23], 4500);
+    EXPECT_EQ(p.data()[24] << 8 | p.data()[25], static_cast<int>(p.len - 20)) << "UDP length";
+    packet ike = p;
+    std::memset(ike.data() + 28, 0, 4);  // the non-ESP marker: an IKE packet
+    EXPECT_EQ(in->decapsulate(ike), drop::no_sa);
+    ASSERT_EQ(in->decapsulate(p), drop::none);
+}
 
 TEST(esp_drops, replay_reorder_bitflip_wrong_spi_each_counted) {
     for (auto alg : {algorithm::aes_gcm_128, algorithm::aes_cbc_128_hmac_sha256}) {

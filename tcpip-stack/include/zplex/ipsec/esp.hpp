@@ -14,7 +14,13 @@
 
 namespace zplex::ipsec {
 
-enum class algorithm : std::uint8_t { aes_gcm_128, aes_gcm_256, aes_cbc_128_hmac_sha256, aes_cbc_256_hmac_sha256 };
+enum class algorithm : std::uint8_t {
+    aes_gcm_128,
+    aes_gcm_256,
+    aes_cbc_128_hmac_sha256,
+    aes_cbc_256_hmac_sha256,
+    null_hmac_sha256,  ///< ENCR_NULL with integrity (RFC 2410): key = 32-byte HMAC key
+};
 enum class sa_mode : std::uint8_t { transport, tunnel };
 
 /// Where outbound sequence numbers come from: a local counter, or (SWSA) blocks
@@ -48,6 +54,9 @@ struct sa_config {
     std::uint32_t replay_window = 64;
     std::uint32_t tunnel_src = 0;   ///< outer addresses, host order (tunnel mode)
     std::uint32_t tunnel_dst = 0;
+    bool udp_encap = false;         ///< RFC 3948: ESP in UDP (NAT traversal)
+    std::uint16_t udp_src = 4500;
+    std::uint16_t udp_dst = 4500;
 };
 
 /// A packet buffer with headroom and tailroom: data lives in [head, head + len).
