@@ -136,7 +136,6 @@ int run_xcf_stress(const xcf_stress_options& o, xcf_stress_report& r, std::ostre
         log << "IXC360I XCF STRESS: CANNOT CREATE THE SYSPLEX\n";
         return 12;
     }
-    observer_sys->start();
     std::unique_ptr<member> observer;
     member::join(*observer_sys, "ZSTRESS", "OBSERVER", 0, observer);
 
@@ -148,6 +147,9 @@ int run_xcf_stress(const xcf_stress_options& o, xcf_stress_report& r, std::ostre
         }
         pids[i] = pid;
     }
+    // Only now the observer's status thread: a fork with threads running copies
+    // their locks (malloc's among them) but not the threads that would release them.
+    observer_sys->start();
     b->joined.fetch_add(1);
     auto t0 = std::chrono::steady_clock::now();
     std::vector<bool> killed(o.members + 1, false);
