@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// libFuzzer target: inbound ESP processing (GCM and CBC+HMAC, transport and tunnel,
+// libFuzzer target: inbound ESP and AH processing (GCM and CBC+HMAC, transport and tunnel,
 // ESN, NULL, UDP encapsulation) on arbitrary packets, plus a valid packet with fuzzed bytes flipped in.
 // Any crash or sanitizer report is a finding; every outcome must be a counted drop
 // or a delivered packet.
+#include <zplex/ipsec/ah.hpp>
 #include <zplex/ipsec/esp.hpp>
 
 #include <cstddef>
@@ -43,7 +44,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!p.assign(std::span(data + 1, size - 1))) {
         return 0;
     }
+    packet a = p;
     auto d = in->decapsulate(p);
+    // The same bytes as AH.
+    sa_config ac;
+    ac.spi = 0x1000;
+    ac.mode = mode;
+    ac.esn = esn;
+    ac.key.assign(32, 0x24);
+    if (auto ah = ah_sa::create(ac)) {
+        (void)ah->decapsulate(a);
+    }
     if (d == drop::none && p.len > packet::capacity) {
         __builtin_trap();
     }
