@@ -10,6 +10,8 @@
 
 #include <cstring>
 
+#include "wire.hpp"
+
 namespace zplex::ipsec {
 
 const char* drop_name(drop d) noexcept {
@@ -58,36 +60,16 @@ bool packet::assign(std::span<const std::uint8_t> bytes) noexcept {
 
 namespace {
 
+using detail::get32;
+using detail::ip_checksum;
+using detail::put32;
+
 constexpr std::size_t esp_header = 8;
 constexpr std::size_t icv_len = 16;
 constexpr std::uint8_t proto_esp = 50;
 constexpr std::uint8_t proto_ipip = 4;
 constexpr std::uint8_t proto_udp = 17;
 
-void put32(std::uint8_t* p, std::uint32_t v) {
-    p[0] = static_cast<std::uint8_t>(v >> 24);
-    p[1] = static_cast<std::uint8_t>(v >> 16);
-    p[2] = static_cast<std::uint8_t>(v >> 8);
-    p[3] = static_cast<std::uint8_t>(v);
-}
-std::uint32_t get32(const std::uint8_t* p) {
-    return std::uint32_t{p[0]} << 24 | std::uint32_t{p[1]} << 16 | std::uint32_t{p[2]} << 8 | p[3];
-}
-
-/// The IPv4 header checksum (RFC 791).
-void ip_checksum(std::uint8_t* ip, std::size_t ihl) {
-    ip[10] = ip[11] = 0;
-    std::uint32_t sum = 0;
-    for (std::size_t i = 0; i < ihl; i += 2) {
-        sum += std::uint32_t{ip[i]} << 8 | ip[i + 1];
-    }
-    while (sum >> 16) {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    std::uint16_t c = static_cast<std::uint16_t>(~sum);
-    ip[10] = static_cast<std::uint8_t>(c >> 8);
-    ip[11] = static_cast<std::uint8_t>(c);
-}
 
 class esp_sa_impl final : public esp_sa {
 public:

@@ -5,6 +5,8 @@
 // and accepted by zplex alike.
 #include <zplex/ipsec/esp.hpp>
 
+#include "hex.hpp"
+
 #include <gtest/gtest.h>
 
 #include <array>
@@ -19,33 +21,14 @@
 namespace zplex::ipsec {
 namespace {
 
+using zplex::test::hex;
+using zplex::test::hex_of;
+using zplex::test::range;
+
 namespace fs = std::filesystem;
 
-std::string hex_of(std::span<const std::uint8_t> b) {
-    static const char* d = "0123456789abcdef";
-    std::string s;
-    for (auto c : b) {
-        s += d[c >> 4];
-        s += d[c & 15];
-    }
-    return s;
-}
 
-std::vector<std::uint8_t> hex(const std::string& h) {
-    std::vector<std::uint8_t> v;
-    for (std::size_t i = 0; i + 1 < h.size(); i += 2) {
-        v.push_back(static_cast<std::uint8_t>(std::stoi(h.substr(i, 2), nullptr, 16)));
-    }
-    return v;
-}
 
-std::vector<std::uint8_t> range(int from, int n) {
-    std::vector<std::uint8_t> v;
-    for (int i = 0; i < n; ++i) {
-        v.push_back(static_cast<std::uint8_t>(from + i));
-    }
-    return v;
-}
 
 /// IPv4 198.18.0.200 -> 198.18.2.1, UDP 53 -> 53, carrying @p data.
 std::vector<std::uint8_t> udp_packet(const std::string& data) {

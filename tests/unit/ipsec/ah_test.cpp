@@ -3,6 +3,8 @@
 // tampering and replay.
 #include <zplex/ipsec/ah.hpp>
 
+#include "hex.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -10,13 +12,10 @@
 namespace zplex::ipsec {
 namespace {
 
-std::vector<std::uint8_t> hex(const std::string& h) {
-    std::vector<std::uint8_t> v;
-    for (std::size_t i = 0; i + 1 < h.size(); i += 2) {
-        v.push_back(static_cast<std::uint8_t>(std::stoi(h.substr(i, 2), nullptr, 16)));
-    }
-    return v;
-}
+using zplex::test::hex;
+using zplex::test::hex_of;
+using zplex::test::range;
+
 
 std::vector<std::uint8_t> udp_packet() {
     auto p = hex("450000240001000040110000c61200c8c612020100350035001000007a706c6578212121");

@@ -3,6 +3,8 @@
 // cryptography), round trips for every algorithm and mode, and every drop reason.
 #include <zplex/ipsec/esp.hpp>
 
+#include "hex.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -11,21 +13,11 @@
 namespace zplex::ipsec {
 namespace {
 
-std::vector<std::uint8_t> hex(const std::string& h) {
-    std::vector<std::uint8_t> v;
-    for (std::size_t i = 0; i + 1 < h.size(); i += 2) {
-        v.push_back(static_cast<std::uint8_t>(std::stoi(h.substr(i, 2), nullptr, 16)));
-    }
-    return v;
-}
+using zplex::test::hex;
+using zplex::test::hex_of;
+using zplex::test::range;
 
-std::vector<std::uint8_t> range(int from, int n) {
-    std::vector<std::uint8_t> v;
-    for (int i = 0; i < n; ++i) {
-        v.push_back(static_cast<std::uint8_t>(from + i));
-    }
-    return v;
-}
+
 
 /// A UDP-in-IPv4 datagram 198.18.0.200 -> 198.18.2.1 with 8 payload bytes "zplex!!!".
 std::vector<std::uint8_t> udp_packet() {
