@@ -10,6 +10,7 @@
 
 #include <cstring>
 
+#include "crypto.hpp"
 #include "wire.hpp"
 
 namespace zplex::ipsec {
@@ -31,19 +32,10 @@ public:
         if (!_seqs) {
             _seqs = std::make_unique<local_seq_source>(c.esn);
         }
-        _mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-        _mac_ctx = _mac ? EVP_MAC_CTX_new(_mac) : nullptr;
-        if (_mac_ctx && _c.key.size() == 32) {
-            OSSL_PARAM params[] = {
-                OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>("SHA256"), 0),
-                OSSL_PARAM_construct_end()};
-            _keyed = EVP_MAC_init(_mac_ctx, _c.key.data(), 32, params) == 1;
-        }
+        _keyed = _c.key.size() == 32 && _hmac.init(_c.key.data(), 32);
     }
     ~ah_sa_impl() override {
         OPENSSL_cleanse(_c.key.data(), _c.key.size());
-        EVP_MAC_CTX_free(_mac_ctx);
-        EVP_MAC_free(_mac);
     }
     bool valid() const { return _keyed; }
     std::uint32_t spi() const noexcept override { return _c.spi; }
@@ -74,11 +66,10 @@ private:
         std::uint8_t hi[4];
         put32(hi, static_cast<std::uint32_t>(seq >> 32));
         std::uint8_t full[32];
-        std::size_t n = 0;
-        bool ok = EVP_MAC_init(_mac_ctx, nullptr, 0, nullptr) == 1 && EVP_MAC_update(_mac_ctx, hdr, ihl) == 1 &&
-                  EVP_MAC_update(_mac_ctx, ah, ah_len) == 1 &&
-                  EVP_MAC_update(_mac_ctx, ip + ihl + ah_len, total - ihl - ah_len) == 1 &&
-                  (!_c.esn || EVP_MAC_update(_mac_ctx, hi, 4) == 1) && EVP_MAC_final(_mac_ctx, full, &n, sizeof full) == 1;
+        bool ok = _hmac.mac({std::span<const std::uint8_t>(hdr, ihl), std::span<const std::uint8_t>(ah, ah_len),
+                             std::span<const std::uint8_t>(ip + ihl + ah_len, total - ihl - ah_len),
+                             std::span<const std::uint8_t>(hi, _c.esn ? 4 : 0)},
+                            full);
         std::memcpy(out, full, 16);
         OPENSSL_cleanse(full, sizeof full);
         return ok;
@@ -202,8 +193,7 @@ private:
     sa_config _c;
     std::unique_ptr<seq_source> _seqs;
     replay_window _window;
-    EVP_MAC* _mac = nullptr;
-    EVP_MAC_CTX* _mac_ctx = nullptr;
+    detail::hmac_sha256 _hmac;
     bool _keyed = false;
     drop_counters _drops;
     std::uint64_t _bytes = 0;

@@ -10,6 +10,7 @@
 
 #include <cstring>
 
+#include "crypto.hpp"
 #include "wire.hpp"
 
 namespace zplex::ipsec {
@@ -85,28 +86,18 @@ public:
                                                                                                       : 32;
         _block = _gcm || null ? 4 : 16;  // RFC 4303 §2.4: 4-byte alignment at least
         _iv_len = _gcm ? 8 : null ? 0 : 16;
-        _ctx = EVP_CIPHER_CTX_new();
-        _dctx = EVP_CIPHER_CTX_new();
-        const EVP_CIPHER* cipher = null ? EVP_enc_null()
-                                   : _gcm ? (_key_len == 16 ? EVP_aes_128_gcm() : EVP_aes_256_gcm())
-                                          : (_key_len == 16 ? EVP_aes_128_cbc() : EVP_aes_256_cbc());
-        _cipher = cipher;
-        if (!_gcm) {
-            _mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-            _mac_ctx = EVP_MAC_CTX_new(_mac);
-        }
         // Key schedules once per SA; packets only set their IV.
-        if (_ctx && _dctx && c.key.size() >= _key_len && !c.key.empty()) {
-            _keyed = EVP_EncryptInit_ex(_ctx, _cipher, nullptr, c.key.data(), nullptr) == 1 &&
-                     EVP_DecryptInit_ex(_dctx, _cipher, nullptr, c.key.data(), nullptr) == 1 &&
-                     (_gcm || EVP_CIPHER_CTX_set_padding(_ctx, 0) == 1) &&
-                     (_gcm || EVP_CIPHER_CTX_set_padding(_dctx, 0) == 1);
-        }
-        if (_mac_ctx && c.key.size() == _key_len + 32) {
-            OSSL_PARAM params[] = {
-                OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>("SHA256"), 0),
-                OSSL_PARAM_construct_end()};
-            _keyed = _keyed && EVP_MAC_init(_mac_ctx, _c.key.data() + _key_len, 32, params) == 1;
+        if (_gcm) {
+            _keyed = c.key.size() >= _key_len && _aead.init(c.key.data(), _key_len);
+        } else {
+            _ctx = EVP_CIPHER_CTX_new();
+            _dctx = EVP_CIPHER_CTX_new();
+            _cipher = null ? EVP_enc_null() : _key_len == 16 ? EVP_aes_128_cbc() : EVP_aes_256_cbc();
+            _keyed = _ctx && _dctx && c.key.size() == _key_len + 32 &&
+                     EVP_EncryptInit_ex(_ctx, _cipher, nullptr, null ? nullptr : c.key.data(), nullptr) == 1 &&
+                     EVP_DecryptInit_ex(_dctx, _cipher, nullptr, null ? nullptr : c.key.data(), nullptr) == 1 &&
+                     EVP_CIPHER_CTX_set_padding(_ctx, 0) == 1 && EVP_CIPHER_CTX_set_padding(_dctx, 0) == 1 &&
+                     _hmac.init(c.key.data() + _key_len, 32);
         }
     }
     ~esp_sa_impl() override {
@@ -114,13 +105,11 @@ public:
         OPENSSL_cleanse(_c.key.data(), _c.key.size());
         EVP_CIPHER_CTX_free(_ctx);
         EVP_CIPHER_CTX_free(_dctx);
-        EVP_MAC_CTX_free(_mac_ctx);
-        EVP_MAC_free(_mac);
     }
 
     bool valid() const {
         std::size_t want = _key_len + (_gcm ? 4 : 32);
-        return _ctx && _dctx && _keyed && (_gcm || _mac_ctx) && _c.key.size() == want;
+        return _keyed && _c.key.size() == want;
     }
 
     std::uint32_t spi() const noexcept override { return _c.spi; }
@@ -139,16 +128,12 @@ private:
         return d;
     }
 
+    /// HMAC-SHA-256-128 (RFC 4868 §2.3) over @p n bytes, then the ESN high half if used.
     bool hmac(const std::uint8_t* data, std::size_t n, const std::uint8_t* extra, std::size_t extra_len,
               std::uint8_t* out16) noexcept {
         std::uint8_t full[32];
-        std::size_t out_len = 0;
-        // A null key re-initialises with the key set at SA creation (no re-keying).
-        bool ok = EVP_MAC_init(_mac_ctx, nullptr, 0, nullptr) == 1 &&
-                  EVP_MAC_update(_mac_ctx, data, n) == 1 &&
-                  (extra_len == 0 || EVP_MAC_update(_mac_ctx, extra, extra_len) == 1) &&
-                  EVP_MAC_final(_mac_ctx, full, &out_len, sizeof full) == 1;
-        std::memcpy(out16, full, icv_len);  // HMAC-SHA-256-128 (RFC 4868 §2.3)
+        bool ok = _hmac.mac({std::span(data, n), std::span(extra, extra_len)}, full);
+        std::memcpy(out16, full, icv_len);
         OPENSSL_cleanse(full, sizeof full);
         return ok;
     }
@@ -239,11 +224,7 @@ private:
             } else {
                 put32(aad + 4, static_cast<std::uint32_t>(seq));
             }
-            if (EVP_EncryptInit_ex(_ctx, nullptr, nullptr, nullptr, nonce) != 1 ||
-                EVP_EncryptUpdate(_ctx, nullptr, &out, aad, static_cast<int>(aad_len)) != 1 ||
-                EVP_EncryptUpdate(_ctx, plain, &out, plain, static_cast<int>(total_plain)) != 1 ||
-                EVP_EncryptFinal_ex(_ctx, plain + out, &out) != 1 ||
-                EVP_CIPHER_CTX_ctrl(_ctx, EVP_CTRL_GCM_GET_TAG, icv_len, icv) != 1) {
+            if (!_aead.seal(nonce, std::span(aad, aad_len), plain, total_plain, icv)) {
                 return drop::crypto_error;
             }
         } else {
@@ -321,11 +302,7 @@ private:
             std::uint8_t tag[icv_len];
             std::memcpy(tag, icv, icv_len);
             // GCM: the tag is checked (in constant time) before anything is used.
-            if (EVP_DecryptInit_ex(_dctx, nullptr, nullptr, nullptr, nonce) != 1 ||
-                EVP_DecryptUpdate(_dctx, nullptr, &out, aad, static_cast<int>(aad_len)) != 1 ||
-                EVP_DecryptUpdate(_dctx, ct, &out, ct, static_cast<int>(ct_len)) != 1 ||
-                EVP_CIPHER_CTX_ctrl(_dctx, EVP_CTRL_GCM_SET_TAG, icv_len, tag) != 1 ||
-                EVP_DecryptFinal_ex(_dctx, ct + out, &out) != 1) {
+            if (!_aead.open(nonce, std::span(aad, aad_len), ct, ct_len, tag)) {
                 return drop::integrity;
             }
         } else {
@@ -388,12 +365,12 @@ private:
     std::size_t _key_len = 16;
     std::size_t _block = 4;
     std::size_t _iv_len = 8;
-    EVP_CIPHER_CTX* _ctx = nullptr;   ///< encryption, keyed at creation
-    EVP_CIPHER_CTX* _dctx = nullptr;  ///< decryption, keyed at creation
+    detail::gcm _aead;                ///< AES-GCM SAs
+    EVP_CIPHER_CTX* _ctx = nullptr;   ///< CBC/NULL encryption, keyed at creation
+    EVP_CIPHER_CTX* _dctx = nullptr;  ///< CBC/NULL decryption, keyed at creation
+    detail::hmac_sha256 _hmac;        ///< CBC/NULL integrity
     bool _keyed = false;
     const EVP_CIPHER* _cipher = nullptr;
-    EVP_MAC* _mac = nullptr;
-    EVP_MAC_CTX* _mac_ctx = nullptr;
     drop_counters _drops;
     std::uint64_t _bytes = 0;
     std::uint64_t _packets = 0;
