@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// The outside check: ESP packets zplex produced, written to a pcap, are decrypted by
-// tshark (Wireshark's ESP dissector, given the SA's keys) to exactly the payload that
-// went in; and a packet built by an independent implementation is decoded by tshark
-// and accepted by zplex alike.
+// The outside check: ESP and AH packets zplex produced, written to a pcap, are decoded
+// by tshark (ESP decrypted with the SA's keys) to exactly the payload that went in, and
+// their HMAC ICVs are recomputed by the openssl command; a packet built by an
+// independent implementation is decoded by tshark and accepted by zplex alike.
+#include <zplex/ipsec/ah.hpp>
 #include <zplex/ipsec/esp.hpp>
 
 #include "hex.hpp"
@@ -75,12 +76,8 @@ struct pcap_file {
 
 bool have_tshark() { return std::system("command -v tshark >/dev/null 2>&1") == 0; }
 
-/// tshark's decoding of every frame: the data ESP contained, one line a frame.
-std::vector<std::string> tshark_contained(const pcap_file& pcap, const std::string& sa, bool udp_encap) {
-    std::string cmd = "tshark -n -r " + pcap.path.string() +
-                      " -o esp.enable_encryption_decode:TRUE -o 'uat:esp_sa:" + sa + "'" +
-                      (udp_encap ? " -d udp.port==4500,udpencap" : "") +
-                      " -T fields -e esp.contained_data 2>/dev/null";
+/// Every line @p cmd prints on stdout, without line ends.
+std::vector<std::string> run_lines(const std::string& cmd) {
     std::vector<std::string> lines;
     FILE* f = ::popen(cmd.c_str(), "r");
     if (!f) {
@@ -98,6 +95,29 @@ std::vector<std::string> tshark_contained(const pcap_file& pcap, const std::stri
     return lines;
 }
 
+/// tshark's decoding of every frame, one line a frame: the data ESP contained and
+/// the ICV as tshark framed it, tab-separated.
+std::vector<std::string> tshark_contained(const pcap_file& pcap, const std::string& sa, bool udp_encap) {
+    return run_lines("tshark -n -r " + pcap.path.string() + " -o esp.enable_encryption_decode:TRUE -o 'uat:esp_sa:" +
+                     sa + "'" + (udp_encap ? " -d udp.port==4500,udpencap" : "") +
+                     " -T fields -e esp.contained_data -e esp.icv 2>/dev/null");
+}
+
+/// HMAC-SHA-256 of @p data under @p key, computed by the openssl command (an
+/// implementation outside zplex), as lower-case hex; empty if it failed.
+std::string openssl_hmac_sha256(std::span<const std::uint8_t> key, std::span<const std::uint8_t> data) {
+    fs::path file = fs::temp_directory_path() / ("zplex-icv-" + std::to_string(::getpid()) + ".bin");
+    {
+        std::ofstream f(file, std::ios::binary);
+        f.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+    }
+    auto out = run_lines("openssl dgst -sha256 -mac HMAC -macopt hexkey:" + hex_of(key) + " -r " + file.string() +
+                         " 2>/dev/null");
+    std::error_code ec;
+    fs::remove(file, ec);
+    return out.empty() ? std::string() : out[0].substr(0, 64);
+}
+
 struct sa_case {
     const char* name;
     algorithm alg;
@@ -105,9 +125,9 @@ struct sa_case {
     bool udp;
 };
 
-class tshark_decrypts : public ::testing::TestWithParam<sa_case> {};
+class ipsec_tshark_decrypts : public ::testing::TestWithParam<sa_case> {};
 
-TEST_P(tshark_decrypts, what_zplex_encapsulated) {
+TEST_P(ipsec_tshark_decrypts, what_zplex_encapsulated) {
     if (!have_tshark()) {
         GTEST_SKIP() << "tshark is not installed (scripts/bootstrap installs it)";
     }
@@ -146,11 +166,22 @@ TEST_P(tshark_decrypts, what_zplex_encapsulated) {
     auto got = tshark_contained(pcap, sa_line, udp);
     ASSERT_EQ(got.size(), frames.size()) << name;
     for (std::size_t i = 0; i < frames.size(); ++i) {
-        EXPECT_EQ(got[i], hex_of(inner[i])) << name << " frame " << i + 1;
+        const auto& f = frames[i];
+        std::span<const std::uint8_t> icv(f.data() + f.size() - 16, 16);
+        EXPECT_EQ(got[i], hex_of(inner[i]) + "\t" + hex_of(icv)) << name << " frame " << i + 1;
+        if (!gcm) {
+            // Wireshark 4.0 decrypts but does not report an ICV verdict: the openssl
+            // command checks the ICV instead. RFC 4303 §2.8: HMAC over ESP header, IV
+            // and ciphertext; RFC 4868 §2.3: the first 128 bits.
+            std::size_t esp_off = 20 + (udp ? 8 : 0);
+            auto mac = openssl_hmac_sha256(std::span(c.key.data() + 16, 32),
+                                           std::span(f.data() + esp_off, f.size() - esp_off - 16));
+            EXPECT_EQ(mac.substr(0, 32), hex_of(icv)) << name << " frame " << i + 1 << ": ICV good";
+        }
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(esp, tshark_decrypts,
+INSTANTIATE_TEST_SUITE_P(esp, ipsec_tshark_decrypts,
                          ::testing::Values(sa_case{"gcm_transport", algorithm::aes_gcm_128, sa_mode::transport, false},
                                            sa_case{"gcm_tunnel", algorithm::aes_gcm_128, sa_mode::tunnel, false},
                                            sa_case{"cbc_hmac_transport", algorithm::aes_cbc_128_hmac_sha256,
@@ -159,7 +190,7 @@ INSTANTIATE_TEST_SUITE_P(esp, tshark_decrypts,
                                                    sa_mode::tunnel, true}),
                          [](const ::testing::TestParamInfo<sa_case>& i) { return std::string(i.param.name); });
 
-TEST(tshark_and_zplex, agree_on_a_packet_from_an_independent_implementation) {
+TEST(ipsec_tshark_and_zplex, agree_on_a_packet_from_an_independent_implementation) {
     if (!have_tshark()) {
         GTEST_SKIP() << "tshark is not installed (scripts/bootstrap installs it)";
     }
@@ -177,7 +208,8 @@ TEST(tshark_and_zplex, agree_on_a_packet_from_an_independent_implementation) {
     ASSERT_EQ(got.size(), 1u);
     auto payload = udp_packet("zplex!!!");
     payload.erase(payload.begin(), payload.begin() + 20);
-    EXPECT_EQ(got[0], hex_of(payload)) << "tshark decodes it";
+    EXPECT_EQ(got[0], hex_of(payload) + "\t" + hex_of(std::span(esp.data() + esp.size() - 16, 16)))
+        << "tshark decodes it";
     sa_config c;
     c.spi = 0x1000;
     c.alg = algorithm::aes_cbc_128_hmac_sha256;
@@ -189,6 +221,57 @@ TEST(tshark_and_zplex, agree_on_a_packet_from_an_independent_implementation) {
     ASSERT_TRUE(p.assign(ip));
     ASSERT_EQ(sa->decapsulate(p), drop::none) << "zplex accepts it";
     EXPECT_EQ(hex_of(std::span(p.data() + 20, p.len - 20)), hex_of(payload));
+}
+
+TEST(ipsec_tshark_dissects, ah_zplex_produced_and_openssl_checks_the_icv) {
+    if (!have_tshark()) {
+        GTEST_SKIP() << "tshark is not installed (scripts/bootstrap installs it)";
+    }
+    for (auto mode : {sa_mode::transport, sa_mode::tunnel}) {
+        sa_config c;
+        c.spi = 0x2000;
+        c.mode = mode;
+        c.key = range(0x40, 32);
+        c.tunnel_src = 0xc612000b;  // 198.18.0.11
+        c.tunnel_dst = 0xc61200c8;  // 198.18.0.200
+        auto sa = ah_sa::create(c);
+        ASSERT_TRUE(sa);
+        std::vector<std::vector<std::uint8_t>> frames;
+        std::vector<std::string> payloads = {"zplex AH one", "two", std::string(300, 'y')};
+        for (const auto& text : payloads) {
+            auto orig = udp_packet(text);
+            orig[20] = 0x9c;  // ports 40000 -> 40001: tshark shows the payload as bytes
+            orig[21] = 0x40;
+            orig[22] = 0x9c;
+            orig[23] = 0x41;
+            packet p;
+            ASSERT_TRUE(p.assign(orig));
+            ASSERT_EQ(sa->encapsulate(p), drop::none);
+            frames.emplace_back(p.data(), p.data() + p.len);
+        }
+        pcap_file pcap(frames);
+        auto got = run_lines("tshark -n -r " + pcap.path.string() +
+                             " -T fields -E occurrence=f -e ah.spi -e ah.sequence -e ah.icv -e udp.payload 2>/dev/null");
+        ASSERT_EQ(got.size(), frames.size());
+        for (std::size_t i = 0; i < frames.size(); ++i) {
+            auto f = frames[i];
+            std::span<const std::uint8_t> icv(f.data() + 32, 16);
+            EXPECT_EQ(got[i], "0x00002000\t" + std::to_string(i + 1) + "\t" + hex_of(icv) + "\t" +
+                                  hex_of(std::span(reinterpret_cast<const std::uint8_t*>(payloads[i].data()),
+                                                   payloads[i].size())))
+                << "mode " << static_cast<int>(mode) << " frame " << i + 1;
+            // RFC 4302 §3.3.3.1: the ICV covers the outer header with TOS, flags and
+            // offset, TTL and checksum zeroed, AH with a zero ICV, and what follows.
+            std::vector<std::uint8_t> covered = f;
+            covered[1] = 0;
+            covered[6] = covered[7] = 0;
+            covered[8] = 0;
+            covered[10] = covered[11] = 0;
+            std::memset(covered.data() + 32, 0, 16);
+            auto mac = openssl_hmac_sha256(c.key, covered);
+            EXPECT_EQ(mac.substr(0, 32), hex_of(icv)) << "frame " << i + 1 << ": ICV good";
+        }
+    }
 }
 
 }  // namespace

@@ -35,7 +35,7 @@ sa_config config(sa_mode mode, bool esn = false) {
     return c;
 }
 
-TEST(ah_kat, transport_icv_matches_an_independent_implementation) {
+TEST(ipsec_ah_kat, transport_icv_matches_an_independent_implementation) {
     auto sa = ah_sa::create(config(sa_mode::transport));
     ASSERT_TRUE(sa);
     packet p;
@@ -49,7 +49,7 @@ TEST(ah_kat, transport_icv_matches_an_independent_implementation) {
               hex("110500000000200000000001b509f5207abfa2046fc31d2619823996"));
 }
 
-TEST(ah, round_trips_transport_tunnel_esn) {
+TEST(ipsec_ah, round_trips_transport_tunnel_esn) {
     for (auto mode : {sa_mode::transport, sa_mode::tunnel}) {
         for (bool esn : {false, true}) {
             auto out = ah_sa::create(config(mode, esn));
@@ -68,7 +68,7 @@ TEST(ah, round_trips_transport_tunnel_esn) {
     }
 }
 
-TEST(ah, tampering_and_replay_are_dropped) {
+TEST(ipsec_ah, tampering_and_replay_are_dropped) {
     auto out = ah_sa::create(config(sa_mode::transport));
     auto in = ah_sa::create(config(sa_mode::transport));
     packet p;

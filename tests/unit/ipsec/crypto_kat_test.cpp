@@ -28,7 +28,7 @@ void nonce(std::uint8_t (&n)[12]) {
     std::memcpy(n, iv.data(), 12);
 }
 
-TEST(gcm_kat, test_case_3_no_aad) {
+TEST(ipsec_gcm_kat, test_case_3_no_aad) {
     gcm g;
     ASSERT_TRUE(g.init(gcm_key.data(), 16));
     std::uint8_t n[12];
@@ -42,7 +42,7 @@ TEST(gcm_kat, test_case_3_no_aad) {
     EXPECT_EQ(hex_of(data), gcm_plain);
 }
 
-TEST(gcm_kat, test_case_4_with_aad) {
+TEST(ipsec_gcm_kat, test_case_4_with_aad) {
     gcm g;
     ASSERT_TRUE(g.init(gcm_key.data(), 16));
     std::uint8_t n[12];
@@ -57,7 +57,7 @@ TEST(gcm_kat, test_case_4_with_aad) {
     EXPECT_FALSE(g.open(n, aad, data.data(), data.size(), tag)) << "a wrong tag is refused";
 }
 
-TEST(hmac_kat, rfc4231_test_cases_1_and_2) {
+TEST(ipsec_hmac_kat, rfc4231_test_cases_1_and_2) {
     hmac_sha256 a;
     std::vector<std::uint8_t> k1(20, 0x0b);
     ASSERT_TRUE(a.init(k1.data(), k1.size()));

@@ -47,7 +47,7 @@ sa_config config(algorithm alg, sa_mode mode, bool esn = false) {
     return c;
 }
 
-TEST(esp_kat, aes_gcm_128_transport_outbound_matches_an_independent_implementation) {
+TEST(ipsec_esp_kat, aes_gcm_128_transport_outbound_matches_an_independent_implementation) {
     auto sa = esp_sa::create(config(algorithm::aes_gcm_128, sa_mode::transport));
     ASSERT_TRUE(sa);
     packet p;
@@ -59,7 +59,7 @@ TEST(esp_kat, aes_gcm_128_transport_outbound_matches_an_independent_implementati
     EXPECT_EQ(std::vector<std::uint8_t>(p.data() + 20, p.data() + p.len), want);
 }
 
-TEST(esp_kat, aes_cbc_hmac_sha256_inbound_from_an_independent_implementation) {
+TEST(ipsec_esp_kat, aes_cbc_hmac_sha256_inbound_from_an_independent_implementation) {
     auto c = config(algorithm::aes_cbc_128_hmac_sha256, sa_mode::transport);
     c.key = range(32, 16);
     auto hk = range(64, 32);
@@ -89,9 +89,9 @@ struct combo {
     bool udp = false;
 };
 
-class esp_round_trip : public ::testing::TestWithParam<combo> {};
+class ipsec_esp_round_trip : public ::testing::TestWithParam<combo> {};
 
-TEST_P(esp_round_trip, every_size_comes_back_intact) {
+TEST_P(ipsec_esp_round_trip, every_size_comes_back_intact) {
     auto [alg, mode, esn, udp] = GetParam();
     auto c = config(alg, mode, esn);
     c.udp_encap = udp;
@@ -116,7 +116,7 @@ TEST_P(esp_round_trip, every_size_comes_back_intact) {
     EXPECT_EQ(in->packets(), 9u);
 }
 
-INSTANTIATE_TEST_SUITE_P(all, esp_round_trip,
+INSTANTIATE_TEST_SUITE_P(all, ipsec_esp_round_trip,
                          ::testing::Values(combo{algorithm::aes_gcm_128, sa_mode::transport, false},
                                            combo{algorithm::aes_gcm_256, sa_mode::transport, true},
                                            combo{algorithm::aes_gcm_128, sa_mode::tunnel, false},
@@ -130,7 +130,7 @@ INSTANTIATE_TEST_SUITE_P(all, esp_round_trip,
                                            combo{algorithm::aes_gcm_128, sa_mode::transport, false, true},
                                            combo{algorithm::aes_cbc_128_hmac_sha256, sa_mode::tunnel, true, true}));
 
-TEST(esp_natt, udp_encapsulation_on_port_4500) {
+TEST(ipsec_esp_natt, udp_encapsulation_on_port_4500) {
     auto c = config(algorithm::aes_gcm_128, sa_mode::tunnel);
     c.udp_encap = true;
     auto out = esp_sa::create(c);
@@ -148,7 +148,7 @@ TEST(esp_natt, udp_encapsulation_on_port_4500) {
     ASSERT_EQ(in->decapsulate(p), drop::none);
 }
 
-TEST(esp_drops, replay_reorder_bitflip_wrong_spi_each_counted) {
+TEST(ipsec_esp_drops, replay_reorder_bitflip_wrong_spi_each_counted) {
     for (auto alg : {algorithm::aes_gcm_128, algorithm::aes_cbc_128_hmac_sha256}) {
         auto c = config(alg, sa_mode::transport);
         c.replay_window = 64;
@@ -185,7 +185,7 @@ TEST(esp_drops, replay_reorder_bitflip_wrong_spi_each_counted) {
     }
 }
 
-TEST(esp_drops, sequence_numbers_never_wrap) {
+TEST(ipsec_esp_drops, sequence_numbers_never_wrap) {
     auto seqs = std::make_unique<local_seq_source>(false);
     seqs->set_next(0xffffffffull);
     auto sa = esp_sa::create(config(algorithm::aes_gcm_128, sa_mode::transport), std::move(seqs));
@@ -197,7 +197,18 @@ TEST(esp_drops, sequence_numbers_never_wrap) {
     EXPECT_EQ(std::string(drop_name(drop::seq_exhausted)), "SEQEXHAUST");
 }
 
-TEST(esp_config, bad_key_lengths_are_refused) {
+TEST(ipsec_counters, every_reason_has_a_name_severity_and_description) {
+    for (std::size_t i = 0; i < static_cast<std::size_t>(drop::count_); ++i) {
+        auto d = static_cast<drop>(i);
+        EXPECT_STRNE(drop_name(d), "?");
+        EXPECT_GT(std::string(drop_text(d)).size(), 5u) << drop_name(d);
+    }
+    EXPECT_EQ(drop_level(drop::integrity), drop_severity::error);
+    EXPECT_EQ(drop_level(drop::replay), drop_severity::warning);
+    EXPECT_EQ(std::string(drop_text(drop::integrity)), "ICV did not verify");
+}
+
+TEST(ipsec_esp_config, bad_key_lengths_are_refused) {
     auto c = config(algorithm::aes_gcm_128, sa_mode::transport);
     c.key.pop_back();
     EXPECT_EQ(esp_sa::create(c), nullptr);

@@ -7,7 +7,7 @@
 namespace zplex::ipsec {
 namespace {
 
-TEST(replay_window, new_old_duplicate_and_reordered) {
+TEST(ipsec_replay_window, new_old_duplicate_and_reordered) {
     replay_window w(64);
     EXPECT_FALSE(w.check(0)) << "sequence numbers start at 1";
     EXPECT_TRUE(w.update(1));
@@ -22,7 +22,7 @@ TEST(replay_window, new_old_duplicate_and_reordered) {
     EXPECT_EQ(w.top(), 100u);
 }
 
-TEST(replay_window, a_big_jump_clears_the_bitmap) {
+TEST(ipsec_replay_window, a_big_jump_clears_the_bitmap) {
     replay_window w(128);
     for (std::uint64_t s = 1; s <= 128; ++s) {
         ASSERT_TRUE(w.update(s));
@@ -33,7 +33,7 @@ TEST(replay_window, a_big_jump_clears_the_bitmap) {
     EXPECT_FALSE(w.check(872));
 }
 
-TEST(replay_window, sizes_are_bounded) {
+TEST(ipsec_replay_window, sizes_are_bounded) {
     EXPECT_EQ(replay_window(1).size(), 64u);
     EXPECT_EQ(replay_window(4096).size(), 4096u);
     EXPECT_EQ(replay_window(100000).size(), 4096u);
@@ -43,7 +43,7 @@ TEST(replay_window, sizes_are_bounded) {
     EXPECT_FALSE(big.check(904));
 }
 
-TEST(replay_window, esn_inference_across_a_2_to_32_boundary) {
+TEST(ipsec_replay_window, esn_inference_across_a_2_to_32_boundary) {
     replay_window w(64);
     ASSERT_TRUE(w.update(0xfffffff0ull));
     EXPECT_EQ(w.infer_esn(0xfffffff5u), 0xfffffff5ull);

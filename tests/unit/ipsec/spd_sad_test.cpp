@@ -14,7 +14,7 @@ constexpr std::uint32_t ip(int a, int b, int c, int d) {
     return static_cast<std::uint32_t>(a << 24 | b << 16 | c << 8 | d);
 }
 
-TEST(spd, first_match_in_order_and_implicit_deny) {
+TEST(ipsec_spd, first_match_in_order_and_implicit_deny) {
     spd p;
     spd_rule ike;
     ike.protocol = 17;
@@ -49,7 +49,7 @@ TEST(spd, first_match_in_order_and_implicit_deny) {
     EXPECT_EQ(m.rule, nullptr) << "no rule: SYSDEFAULTDENYRULE";
 }
 
-TEST(spd, dynamic_filters_come_first_and_leave_with_their_sa) {
+TEST(ipsec_spd, dynamic_filters_come_first_and_leave_with_their_sa) {
     spd p;
     spd_rule all;
     all.action = spd_action::permit;
@@ -66,7 +66,7 @@ TEST(spd, dynamic_filters_come_first_and_leave_with_their_sa) {
     EXPECT_EQ(p.lookup(s).action, spd_action::permit);
 }
 
-TEST(spd, thousands_of_rules_keep_order_semantics) {
+TEST(ipsec_spd, thousands_of_rules_keep_order_semantics) {
     spd p;
     for (int i = 0; i < 5000; ++i) {
         spd_rule r;
@@ -92,7 +92,7 @@ std::unique_ptr<esp_sa> gcm_sa(std::uint32_t spi) {
     return esp_sa::create(c);
 }
 
-TEST(sad, inbound_exact_source_before_any_source) {
+TEST(ipsec_sad, inbound_exact_source_before_any_source) {
     sad d;
     ASSERT_TRUE(d.add_inbound(0x100, 50, ip(198, 18, 2, 1), std::nullopt, gcm_sa(0x100)));
     ASSERT_TRUE(d.add_inbound(0x100, 50, ip(198, 18, 2, 1), ip(198, 18, 0, 200), gcm_sa(0x100)));
@@ -104,7 +104,7 @@ TEST(sad, inbound_exact_source_before_any_source) {
     EXPECT_EQ(d.inbound(0x101, 50, ip(198, 18, 2, 1), ip(198, 18, 0, 9)), nullptr);
 }
 
-TEST(sad, lifesize_and_lifetime_raise_soft_then_hard) {
+TEST(ipsec_sad, lifesize_and_lifetime_raise_soft_then_hard) {
     std::vector<sa_notice> got;
     sad d([&](const sa_notice& n) { got.push_back(n); });
     sa_lifetime life;

@@ -8,27 +8,34 @@
 
 namespace zplex::ipsec {
 
-#define ZPLEX_IPSEC_DROPS(X)                                                                     \
-    X(none, "NONE", "packet processed")                                                          \
-    X(too_short, "TOOSHORT", "packet shorter than its headers")                                  \
-    X(no_sa, "NOSA", "no SA for the SPI, protocol and addresses")                               \
-    X(replay, "REPLAY", "sequence number already seen or left of the window")                   \
-    X(integrity, "INTEGRITY", "ICV did not verify")                                              \
-    X(bad_padding, "BADPAD", "padding or pad length not as RFC 4303 2.4 requires")               \
-    X(bad_next_header, "BADNEXTHDR", "next header not allowed for the SA's mode")               \
-    X(seq_exhausted, "SEQEXHAUST", "sequence numbers used up: the SA must be rekeyed")          \
-    X(no_room, "NOROOM", "no headroom or tailroom for encapsulation")                            \
-    X(crypto_error, "CRYPTO", "the cipher failed")
+/// How bad a drop is, as NETSTAT and ipsec displays flag it (VPP's counter severity):
+/// info (expected, e.g. a duplicate), warning (peer or network trouble), error (an
+/// attack or a bug: forged or malformed packets, a sender out of sequence numbers).
+enum class drop_severity : std::uint8_t { info, warning, error };
+
+// X(id, short name, severity, description): one row per drop reason.
+#define ZPLEX_IPSEC_DROPS(X)                                                                              \
+    X(none, "NONE", info, "packet processed")                                                             \
+    X(too_short, "TOOSHORT", error, "packet shorter than its headers")                                    \
+    X(no_sa, "NOSA", warning, "no SA for the SPI, protocol and addresses")                                \
+    X(replay, "REPLAY", warning, "sequence number already seen or left of the window")                    \
+    X(integrity, "INTEGRITY", error, "ICV did not verify")                                                \
+    X(bad_padding, "BADPAD", error, "padding or pad length not as RFC 4303 2.4 requires")                 \
+    X(bad_next_header, "BADNEXTHDR", error, "next header not allowed for the SA's mode")                  \
+    X(seq_exhausted, "SEQEXHAUST", error, "sequence numbers used up: the SA must be rekeyed")             \
+    X(no_room, "NOROOM", error, "no headroom or tailroom for encapsulation")                              \
+    X(crypto_error, "CRYPTO", error, "the cipher failed")
 
 enum class drop : std::uint8_t {
-#define ZPLEX_X(id, name, text) id,
+#define ZPLEX_X(id, name, severity, text) id,
     ZPLEX_IPSEC_DROPS(ZPLEX_X)
 #undef ZPLEX_X
         count_
 };
 
-/// The counter's short name (for NETSTAT and ipsec displays) and description.
+/// The counter's short name (for NETSTAT and ipsec displays), severity and description.
 const char* drop_name(drop d) noexcept;
+drop_severity drop_level(drop d) noexcept;
 const char* drop_text(drop d) noexcept;
 
 /// Per-SA or per-stack drop counters.

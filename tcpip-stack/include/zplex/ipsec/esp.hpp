@@ -71,6 +71,8 @@ struct packet {
     /// Copy @p bytes in as the packet (an IPv4 datagram).
     bool assign(std::span<const std::uint8_t> bytes) noexcept;
 };
+// A hot struct: pinned so a change of layout is a deliberate one (VPP's habit).
+static_assert(sizeof(packet) == packet::capacity + 2 * sizeof(std::size_t), "packet layout changed");
 
 /// One ESP SA, one direction. Its keys are wiped when it goes.
 class esp_sa {

@@ -38,5 +38,7 @@ private:
     std::uint64_t _top = 0;                       ///< highest sequence number accepted
     std::array<std::uint64_t, max_size / 64> _bits{};  ///< bit (seq % size) set: seen
 };
+// Per-SA, touched by every inbound packet: pinned to its size (512-byte bitmap + top + size).
+static_assert(sizeof(replay_window) == 16 + replay_window::max_size / 8, "replay_window layout changed");
 
 }  // namespace zplex::ipsec
