@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// AES-GCM and HMAC-SHA-256 over OpenSSL 3 EVP, keyed once per SA.
+// AES-GCM and HMAC-SHA-2 over OpenSSL 3 EVP, keyed once per SA.
 #include "crypto.hpp"
 
 #include <openssl/core_names.h>
@@ -45,20 +45,28 @@ bool gcm::open(const std::uint8_t (&nonce)[12], std::span<const std::uint8_t> aa
            EVP_DecryptFinal_ex(_dec, data + out, &out) == 1;
 }
 
-hmac_sha256::~hmac_sha256() {
+hmac_sha2::~hmac_sha2() {
     EVP_MAC_CTX_free(_ctx);
     EVP_MAC_free(_mac);
 }
 
-bool hmac_sha256::init(const std::uint8_t* key, std::size_t key_len) noexcept {
+bool hmac_sha2::init(const std::uint8_t* key, std::size_t key_len, unsigned bits) noexcept {
+    if (bits == 0) {
+        bits = key_len == 48 ? 384 : key_len == 64 ? 512 : 256;
+    }
+    const char* digest = bits == 384 ? "SHA384" : bits == 512 ? "SHA512" : bits == 256 ? "SHA256" : nullptr;
+    if (!digest || _ctx) {
+        return false;
+    }
+    _size = bits / 8;
     _mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
     _ctx = _mac ? EVP_MAC_CTX_new(_mac) : nullptr;
-    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>("SHA256"), 0),
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(digest), 0),
                            OSSL_PARAM_construct_end()};
     return _ctx && EVP_MAC_init(_ctx, key, key_len, params) == 1;
 }
 
-bool hmac_sha256::mac(std::initializer_list<std::span<const std::uint8_t>> parts, std::uint8_t* out) noexcept {
+bool hmac_sha2::mac(std::initializer_list<std::span<const std::uint8_t>> parts, std::uint8_t* out) noexcept {
     // A null key re-initialises with the key set by init(): no re-keying per packet.
     if (EVP_MAC_init(_ctx, nullptr, 0, nullptr) != 1) {
         return false;
@@ -69,7 +77,7 @@ bool hmac_sha256::mac(std::initializer_list<std::span<const std::uint8_t>> parts
         }
     }
     std::size_t n = 0;
-    return EVP_MAC_final(_ctx, out, &n, 32) == 1 && n == 32;
+    return EVP_MAC_final(_ctx, out, &n, _size) == 1 && n == _size;
 }
 
 }  // namespace zplex::ipsec::detail

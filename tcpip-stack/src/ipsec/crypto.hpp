@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The two primitives ESP and AH are built on, keyed once per SA: AES-GCM with a
-// 16-byte tag (RFC 4106's AEAD) and HMAC-SHA-256 (truncated by the caller, RFC 4868).
+// 16-byte tag (RFC 4106's AEAD) and HMAC-SHA-256/384/512 (truncated by the caller, RFC 4868).
 #pragma once
 
 #include <cstddef>
@@ -33,20 +33,27 @@ private:
     EVP_CIPHER_CTX* _dec = nullptr;
 };
 
-class hmac_sha256 {
+/// HMAC with SHA-256, SHA-384 or SHA-512: the digest follows the key length, as
+/// RFC 4868 keys them (32, 48, 64 bytes); init() with another length picks SHA-256.
+class hmac_sha2 {
 public:
-    hmac_sha256() = default;
-    ~hmac_sha256();
-    hmac_sha256(const hmac_sha256&) = delete;
-    hmac_sha256& operator=(const hmac_sha256&) = delete;
+    static constexpr std::size_t max_size = 64;
 
-    bool init(const std::uint8_t* key, std::size_t key_len) noexcept;
-    /// The MAC of the parts, in order, into @p out (32 bytes). Reuses the key set by init().
+    hmac_sha2() = default;
+    ~hmac_sha2();
+    hmac_sha2(const hmac_sha2&) = delete;
+    hmac_sha2& operator=(const hmac_sha2&) = delete;
+
+    /// @p bits 256, 384 or 512; 0: by the key length (48 -> 384, 64 -> 512, else 256).
+    bool init(const std::uint8_t* key, std::size_t key_len, unsigned bits = 0) noexcept;
+    /// The MAC of the parts, in order, into @p out (size() bytes). Reuses the key set by init().
     bool mac(std::initializer_list<std::span<const std::uint8_t>> parts, std::uint8_t* out) noexcept;
+    std::size_t size() const noexcept { return _size; }
 
 private:
     EVP_MAC* _mac = nullptr;
     EVP_MAC_CTX* _ctx = nullptr;
+    std::size_t _size = 32;
 };
 
 }  // namespace zplex::ipsec::detail

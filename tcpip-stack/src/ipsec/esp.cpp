@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// ESP for IPv4 (RFC 4303): AES-GCM (RFC 4106) and AES-CBC with HMAC-SHA-256-128
-// (RFC 3602, RFC 4868), transport and tunnel mode, ESN, anti-replay.
+// ESP for IPv4 (RFC 4303): AES-GCM (RFC 4106) and AES-CBC or ENCR_NULL with
+// HMAC-SHA-256/384/512 (RFC 3602, RFC 2410, RFC 4868), transport and tunnel mode,
+// ESN, anti-replay.
 #include <zplex/ipsec/esp.hpp>
 
 #include <openssl/core_names.h>
@@ -54,6 +55,71 @@ const char* drop_text(drop d) noexcept {
     return "?";
 }
 
+std::size_t cipher_key_length(algorithm a) noexcept {
+    switch (a) {
+    case algorithm::aes_gcm_128:
+    case algorithm::aes_cbc_128_hmac_sha256:
+    case algorithm::aes_cbc_128_hmac_sha384:
+    case algorithm::aes_cbc_128_hmac_sha512:
+        return 16;
+    case algorithm::aes_gcm_256:
+    case algorithm::aes_cbc_256_hmac_sha256:
+    case algorithm::aes_cbc_256_hmac_sha384:
+    case algorithm::aes_cbc_256_hmac_sha512:
+        return 32;
+    case algorithm::null_hmac_sha256:
+    case algorithm::null_hmac_sha384:
+    case algorithm::null_hmac_sha512:
+        return 0;
+    }
+    return 0;
+}
+
+std::size_t second_key_length(algorithm a) noexcept {
+    switch (a) {
+    case algorithm::aes_gcm_128:
+    case algorithm::aes_gcm_256:
+        return 4;  // RFC 4106 §8.1: the salt
+    case algorithm::aes_cbc_128_hmac_sha256:
+    case algorithm::aes_cbc_256_hmac_sha256:
+    case algorithm::null_hmac_sha256:
+        return 32;
+    case algorithm::aes_cbc_128_hmac_sha384:
+    case algorithm::aes_cbc_256_hmac_sha384:
+    case algorithm::null_hmac_sha384:
+        return 48;
+    case algorithm::aes_cbc_128_hmac_sha512:
+    case algorithm::aes_cbc_256_hmac_sha512:
+    case algorithm::null_hmac_sha512:
+        return 64;
+    }
+    return 0;
+}
+
+bool is_aead(algorithm a) noexcept { return a == algorithm::aes_gcm_128 || a == algorithm::aes_gcm_256; }
+
+std::size_t icv_length(algorithm a) noexcept {
+    // RFC 4868 §2.3: the HMAC is truncated to half its length.
+    return is_aead(a) ? 16 : second_key_length(a) / 2;
+}
+
+const char* algorithm_name(algorithm a) noexcept {
+    switch (a) {
+    case algorithm::aes_gcm_128: return "AES_GCM_16/128";
+    case algorithm::aes_gcm_256: return "AES_GCM_16/256";
+    case algorithm::aes_cbc_128_hmac_sha256: return "AES_CBC/128 HMAC_SHA2_256_128";
+    case algorithm::aes_cbc_256_hmac_sha256: return "AES_CBC/256 HMAC_SHA2_256_128";
+    case algorithm::null_hmac_sha256: return "NULL HMAC_SHA2_256_128";
+    case algorithm::aes_cbc_128_hmac_sha384: return "AES_CBC/128 HMAC_SHA2_384_192";
+    case algorithm::aes_cbc_256_hmac_sha384: return "AES_CBC/256 HMAC_SHA2_384_192";
+    case algorithm::aes_cbc_128_hmac_sha512: return "AES_CBC/128 HMAC_SHA2_512_256";
+    case algorithm::aes_cbc_256_hmac_sha512: return "AES_CBC/256 HMAC_SHA2_512_256";
+    case algorithm::null_hmac_sha384: return "NULL HMAC_SHA2_384_192";
+    case algorithm::null_hmac_sha512: return "NULL HMAC_SHA2_512_256";
+    }
+    return "?";
+}
+
 bool local_seq_source::next(std::uint64_t& seq) noexcept {
     if (_next == 0 || _next > _limit) {
         return false;  // never wrap (RFC 4303 §3.3.3): rekey
@@ -79,8 +145,9 @@ using detail::ip_checksum;
 using detail::put32;
 
 constexpr std::size_t esp_header = 8;
-constexpr std::size_t icv_len = 16;
+constexpr std::size_t max_icv = 32;
 constexpr std::uint8_t proto_esp = 50;
+constexpr std::uint8_t proto_none = 59;  // RFC 4303 §2.6: a dummy (traffic-flow confidentiality) packet
 constexpr std::uint8_t proto_ipip = 4;
 constexpr std::uint8_t proto_udp = 17;
 
@@ -92,11 +159,11 @@ public:
         if (!_seqs) {
             _seqs = std::make_unique<local_seq_source>(c.esn);
         }
-        _gcm = c.alg == algorithm::aes_gcm_128 || c.alg == algorithm::aes_gcm_256;
-        bool null = c.alg == algorithm::null_hmac_sha256;
-        _key_len = null ? 0
-                   : (c.alg == algorithm::aes_gcm_128 || c.alg == algorithm::aes_cbc_128_hmac_sha256) ? 16
-                                                                                                      : 32;
+        _gcm = is_aead(c.alg);
+        _key_len = cipher_key_length(c.alg);
+        bool null = !_gcm && _key_len == 0;
+        _mac_key_len = _gcm ? 0 : second_key_length(c.alg);
+        _icv_len = icv_length(c.alg);
         _block = _gcm || null ? 4 : 16;  // RFC 4303 §2.4: 4-byte alignment at least
         _iv_len = _gcm ? 8 : null ? 0 : 16;
         // Key schedules once per SA; packets only set their IV.
@@ -106,11 +173,11 @@ public:
             _ctx = EVP_CIPHER_CTX_new();
             _dctx = EVP_CIPHER_CTX_new();
             _cipher = null ? EVP_enc_null() : _key_len == 16 ? EVP_aes_128_cbc() : EVP_aes_256_cbc();
-            _keyed = _ctx && _dctx && c.key.size() == _key_len + 32 &&
+            _keyed = _ctx && _dctx && c.key.size() == _key_len + _mac_key_len &&
                      EVP_EncryptInit_ex(_ctx, _cipher, nullptr, null ? nullptr : c.key.data(), nullptr) == 1 &&
                      EVP_DecryptInit_ex(_dctx, _cipher, nullptr, null ? nullptr : c.key.data(), nullptr) == 1 &&
                      EVP_CIPHER_CTX_set_padding(_ctx, 0) == 1 && EVP_CIPHER_CTX_set_padding(_dctx, 0) == 1 &&
-                     _hmac.init(c.key.data() + _key_len, 32);
+                     _hmac.init(c.key.data() + _key_len, _mac_key_len);
         }
     }
     ~esp_sa_impl() override {
@@ -121,8 +188,7 @@ public:
     }
 
     bool valid() const {
-        std::size_t want = _key_len + (_gcm ? 4 : 32);
-        return _keyed && _c.key.size() == want;
+        return _keyed && _c.key.size() == key_length(_c.alg);
     }
 
     std::uint32_t spi() const noexcept override { return _c.spi; }
@@ -141,12 +207,12 @@ private:
         return d;
     }
 
-    /// HMAC-SHA-256-128 (RFC 4868 §2.3) over @p n bytes, then the ESN high half if used.
+    /// HMAC-SHA-2 truncated to half (RFC 4868 §2.3) over @p n bytes, then the ESN high half if used.
     bool hmac(const std::uint8_t* data, std::size_t n, const std::uint8_t* extra, std::size_t extra_len,
-              std::uint8_t* out16) noexcept {
-        std::uint8_t full[32];
+              std::uint8_t* out) noexcept {
+        std::uint8_t full[detail::hmac_sha2::max_size];
         bool ok = _hmac.mac({std::span(data, n), std::span(extra, extra_len)}, full);
-        std::memcpy(out16, full, icv_len);
+        std::memcpy(out, full, _icv_len);
         OPENSSL_cleanse(full, sizeof full);
         return ok;
     }
@@ -172,7 +238,7 @@ private:
         std::size_t outer = tunnel ? 20 : ihl;
         std::size_t udp = _c.udp_encap ? 8 : 0;  // RFC 3948 §2.1: UDP header before ESP
         std::size_t front = udp + esp_header + _iv_len;
-        std::size_t trailer = pad + 2 + icv_len;
+        std::size_t trailer = pad + 2 + _icv_len;
         if (p.head < front + (tunnel ? 20 : 0) || p.head + p.len + trailer > packet::capacity) {
             return drop::no_room;
         }
@@ -199,7 +265,7 @@ private:
         std::size_t total_plain = plain_len + pad + 2;
         if (udp) {
             std::uint8_t* u = ip + outer;
-            std::size_t ulen = udp + esp_header + _iv_len + total_plain + icv_len;
+            std::size_t ulen = udp + esp_header + _iv_len + total_plain + _icv_len;
             u[0] = static_cast<std::uint8_t>(_c.udp_src >> 8);
             u[1] = static_cast<std::uint8_t>(_c.udp_src);
             u[2] = static_cast<std::uint8_t>(_c.udp_dst >> 8);
@@ -249,7 +315,7 @@ private:
                 return drop::crypto_error;
             }
         }
-        p.len = outer + front + total_plain + icv_len;
+        p.len = outer + front + total_plain + _icv_len;
         ip[9] = udp ? proto_udp : proto_esp;
         ip[2] = static_cast<std::uint8_t>(p.len >> 8);
         ip[3] = static_cast<std::uint8_t>(p.len);
@@ -266,7 +332,7 @@ private:
         std::uint8_t* ip = p.data();
         std::size_t ihl = static_cast<std::size_t>(ip[0] & 0x0f) * 4;
         std::size_t udp = _c.udp_encap ? 8 : 0;
-        if (ihl < 20 || p.len < ihl + udp + esp_header + _iv_len + 2 + icv_len ||
+        if (ihl < 20 || p.len < ihl + udp + esp_header + _iv_len + 2 + _icv_len ||
             ip[9] != (udp ? proto_udp : proto_esp)) {
             return drop::too_short;
         }
@@ -290,7 +356,7 @@ private:
         }
         std::uint8_t* iv = esp + esp_header;
         std::uint8_t* ct = iv + _iv_len;
-        std::size_t ct_len = p.len - ihl - udp - esp_header - _iv_len - icv_len;
+        std::size_t ct_len = p.len - ihl - udp - esp_header - _iv_len - _icv_len;
         std::uint8_t* icv = ct + ct_len;
         if (ct_len % _block != 0 || ct_len < 2) {
             return drop::bad_padding;
@@ -312,18 +378,18 @@ private:
             } else {
                 put32(aad + 4, low);
             }
-            std::uint8_t tag[icv_len];
-            std::memcpy(tag, icv, icv_len);
+            std::uint8_t tag[16];
+            std::memcpy(tag, icv, 16);
             // GCM: the tag is checked (in constant time) before anything is used.
             if (!_aead.open(nonce, std::span(aad, aad_len), ct, ct_len, tag)) {
                 return drop::integrity;
             }
         } else {
-            std::uint8_t want[icv_len];
+            std::uint8_t want[max_icv];
             if (!hmac(esp, esp_header + _iv_len + ct_len, seq_hi, _c.esn ? 4 : 0, want)) {
                 return drop::crypto_error;
             }
-            if (CRYPTO_memcmp(want, icv, icv_len) != 0) {  // constant time
+            if (CRYPTO_memcmp(want, icv, _icv_len) != 0) {  // constant time
                 return drop::integrity;
             }
             if (EVP_DecryptInit_ex(_dctx, nullptr, nullptr, nullptr, _iv_len ? iv : nullptr) != 1 ||
@@ -345,6 +411,9 @@ private:
             if (ct[plain_len + i] != i + 1) {
                 return drop::bad_padding;  // RFC 4303 §2.4: the default padding is 1, 2, 3 ...
             }
+        }
+        if (next_header == proto_none) {
+            return drop::dummy;  // genuine (it verified, the window moved) but carries nothing
         }
         if (_c.mode == sa_mode::tunnel) {
             if (next_header != proto_ipip || plain_len < 20) {
@@ -376,12 +445,14 @@ private:
     replay_window _window;
     bool _gcm = true;
     std::size_t _key_len = 16;
+    std::size_t _mac_key_len = 0;
+    std::size_t _icv_len = 16;
     std::size_t _block = 4;
     std::size_t _iv_len = 8;
     detail::gcm _aead;                ///< AES-GCM SAs
     EVP_CIPHER_CTX* _ctx = nullptr;   ///< CBC/NULL encryption, keyed at creation
     EVP_CIPHER_CTX* _dctx = nullptr;  ///< CBC/NULL decryption, keyed at creation
-    detail::hmac_sha256 _hmac;        ///< CBC/NULL integrity
+    detail::hmac_sha2 _hmac;          ///< CBC/NULL integrity
     bool _keyed = false;
     const EVP_CIPHER* _cipher = nullptr;
     drop_counters _drops;

@@ -45,12 +45,37 @@ void spd::add(spd_rule r) {
     reindex();
 }
 
-void spd::add_dynamic(spd_rule r) { _dynamic.push_back(std::move(r)); }
+void spd::add_dynamic(spd_rule r) {
+    auto idx = static_cast<std::uint32_t>(_dynamic.size());
+    if (r.dst_len == 32) {
+        std::pair<std::uint32_t, std::uint32_t> key{r.dst, idx};
+        _dyn_host.insert(std::upper_bound(_dyn_host.begin(), _dyn_host.end(), key), key);
+    } else {
+        _dyn_wild.push_back(idx);
+    }
+    _dynamic.push_back(std::move(r));
+}
 
 std::size_t spd::remove_dynamic(const std::string& sa_name) {
     auto before = _dynamic.size();
     std::erase_if(_dynamic, [&](const spd_rule& r) { return r.sa_name == sa_name; });
+    if (_dynamic.size() != before) {
+        reindex_dynamic();
+    }
     return before - _dynamic.size();
+}
+
+void spd::reindex_dynamic() {
+    _dyn_host.clear();
+    _dyn_wild.clear();
+    for (std::uint32_t i = 0; i < _dynamic.size(); ++i) {
+        if (_dynamic[i].dst_len == 32) {
+            _dyn_host.emplace_back(_dynamic[i].dst, i);
+        } else {
+            _dyn_wild.push_back(i);
+        }
+    }
+    std::sort(_dyn_host.begin(), _dyn_host.end());
 }
 
 void spd::reindex() {
@@ -81,7 +106,23 @@ const std::vector<std::uint32_t>* spd::bucket(int protocol, int port) const noex
 }
 
 spd_match spd::lookup(const spd_selector& s) const noexcept {
-    for (const auto& r : _dynamic) {
+    // Dynamic filters: the destination's host filters merged with the wild ones, in
+    // the order they were added.
+    auto host = std::lower_bound(_dyn_host.begin(), _dyn_host.end(), std::pair<std::uint32_t, std::uint32_t>{s.dst, 0});
+    auto wild = _dyn_wild.begin();
+    while (true) {
+        bool host_left = host != _dyn_host.end() && host->first == s.dst;
+        bool wild_left = wild != _dyn_wild.end();
+        if (!host_left && !wild_left) {
+            break;
+        }
+        std::uint32_t i;
+        if (host_left && (!wild_left || host->second < *wild)) {
+            i = (host++)->second;
+        } else {
+            i = *wild++;
+        }
+        const auto& r = _dynamic[i];
         if (matches(r, s)) {
             return {r.action, &r};
         }

@@ -21,11 +21,7 @@ std::unique_ptr<esp_sa> make(algorithm alg, sa_mode mode, bool esn, bool udp) {
     c.mode = mode;
     c.esn = esn;
     c.udp_encap = udp;
-    bool gcm = alg == algorithm::aes_gcm_128 || alg == algorithm::aes_gcm_256;
-    std::size_t key = alg == algorithm::null_hmac_sha256 ? 0
-                      : (alg == algorithm::aes_gcm_128 || alg == algorithm::aes_cbc_128_hmac_sha256) ? 16
-                                                                                                      : 32;
-    c.key.assign(key + (gcm ? 4 : 32), 0x42);
+    c.key.assign(key_length(alg), 0x42);
     return esp_sa::create(c);
 }
 
@@ -35,7 +31,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (size < 1) {
         return 0;
     }
-    auto alg = static_cast<algorithm>(data[0] % 5);
+    constexpr int algorithms = static_cast<int>(algorithm::null_hmac_sha512) + 1;
+    auto alg = static_cast<algorithm>(data[0] % algorithms);
     bool udp = data[0] & 16;
     auto mode = (data[0] & 32) ? sa_mode::tunnel : sa_mode::transport;
     bool esn = data[0] & 8;
@@ -51,7 +48,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     ac.spi = 0x1000;
     ac.mode = mode;
     ac.esn = esn;
-    ac.key.assign(32, 0x24);
+    ac.key.assign(32 + 16 * (data[0] % 3), 0x24);  // HMAC-SHA-256, -384, -512
     if (auto ah = ah_sa::create(ac)) {
         (void)ah->decapsulate(a);
     }

@@ -103,19 +103,21 @@ std::vector<std::string> tshark_contained(const pcap_file& pcap, const std::stri
                      " -T fields -e esp.contained_data -e esp.icv 2>/dev/null");
 }
 
-/// HMAC-SHA-256 of @p data under @p key, computed by the openssl command (an
-/// implementation outside zplex), as lower-case hex; empty if it failed.
-std::string openssl_hmac_sha256(std::span<const std::uint8_t> key, std::span<const std::uint8_t> data) {
+/// HMAC-SHA-256/384/512 (by the key length, as RFC 4868 keys them) of @p data under
+/// @p key, computed by the openssl command (an implementation outside zplex), as
+/// lower-case hex; empty if it failed.
+std::string openssl_hmac_sha2(std::span<const std::uint8_t> key, std::span<const std::uint8_t> data) {
     fs::path file = fs::temp_directory_path() / ("zplex-icv-" + std::to_string(::getpid()) + ".bin");
     {
         std::ofstream f(file, std::ios::binary);
         f.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
     }
-    auto out = run_lines("openssl dgst -sha256 -mac HMAC -macopt hexkey:" + hex_of(key) + " -r " + file.string() +
-                         " 2>/dev/null");
+    std::size_t bits = key.size() * 8;
+    auto out = run_lines("openssl dgst -sha" + std::to_string(bits) + " -mac HMAC -macopt hexkey:" + hex_of(key) +
+                         " -r " + file.string() + " 2>/dev/null");
     std::error_code ec;
     fs::remove(file, ec);
-    return out.empty() ? std::string() : out[0].substr(0, 64);
+    return out.empty() ? std::string() : out[0].substr(0, bits / 4);
 }
 
 struct sa_case {
@@ -139,9 +141,11 @@ TEST_P(ipsec_tshark_decrypts, what_zplex_encapsulated) {
     c.udp_encap = udp;
     c.tunnel_src = 0xc61200c8;  // 198.18.0.200
     c.tunnel_dst = 0xc6120201;  // 198.18.2.1
-    bool gcm = alg == algorithm::aes_gcm_128;
+    bool gcm = is_aead(alg);
+    std::size_t mac_key = gcm ? 0 : second_key_length(alg);
+    std::size_t icv_len = icv_length(alg);
     c.key = range(0, 16);
-    auto tail = gcm ? range(0xa0, 4) : range(64, 32);
+    auto tail = gcm ? range(0xa0, 4) : range(64, static_cast<int>(mac_key));
     c.key.insert(c.key.end(), tail.begin(), tail.end());
     auto sa = esp_sa::create(c);
     ASSERT_TRUE(sa);
@@ -158,25 +162,29 @@ TEST_P(ipsec_tshark_decrypts, what_zplex_encapsulated) {
     }
     pcap_file pcap(frames);
     std::string enc = gcm ? "AES-GCM with 16 octet ICV [RFC4106]" : "AES-CBC [RFC3602]";
-    std::string auth = gcm ? "NULL" : "HMAC-SHA-256-128 [RFC4868]";
+    std::string auth = gcm              ? "NULL"
+                       : mac_key == 48  ? "HMAC-SHA-384-192 [RFC4868]"
+                       : mac_key == 64  ? "HMAC-SHA-512-256 [RFC4868]"
+                                        : "HMAC-SHA-256-128 [RFC4868]";
     std::string ekey = "0x" + hex_of(std::span(c.key.data(), gcm ? 20 : 16));
-    std::string akey = gcm ? "" : "0x" + hex_of(std::span(c.key.data() + 16, 32));
+    std::string akey = gcm ? "" : "0x" + hex_of(std::span(c.key.data() + 16, mac_key));
     std::string sa_line = "\"IPv4\",\"*\",\"*\",\"0x00001000\",\"" + enc + "\",\"" + ekey + "\",\"" + auth + "\",\"" +
                           akey + "\"";
     auto got = tshark_contained(pcap, sa_line, udp);
     ASSERT_EQ(got.size(), frames.size()) << name;
     for (std::size_t i = 0; i < frames.size(); ++i) {
         const auto& f = frames[i];
-        std::span<const std::uint8_t> icv(f.data() + f.size() - 16, 16);
+        std::span<const std::uint8_t> icv(f.data() + f.size() - icv_len, icv_len);
         EXPECT_EQ(got[i], hex_of(inner[i]) + "\t" + hex_of(icv)) << name << " frame " << i + 1;
         if (!gcm) {
             // Wireshark 4.0 decrypts but does not report an ICV verdict: the openssl
             // command checks the ICV instead. RFC 4303 §2.8: HMAC over ESP header, IV
-            // and ciphertext; RFC 4868 §2.3: the first 128 bits.
+            // and ciphertext; RFC 4868 §2.3: the first half of the HMAC.
             std::size_t esp_off = 20 + (udp ? 8 : 0);
-            auto mac = openssl_hmac_sha256(std::span(c.key.data() + 16, 32),
-                                           std::span(f.data() + esp_off, f.size() - esp_off - 16));
-            EXPECT_EQ(mac.substr(0, 32), hex_of(icv)) << name << " frame " << i + 1 << ": ICV good";
+            auto mac = openssl_hmac_sha2(std::span(c.key.data() + 16, mac_key),
+                                         std::span(f.data() + esp_off, f.size() - esp_off - icv_len));
+            ASSERT_EQ(mac.size(), mac_key * 2) << "openssl dgst failed";
+            EXPECT_EQ(mac.substr(0, icv_len * 2), hex_of(icv)) << name << " frame " << i + 1 << ": ICV good";
         }
     }
 }
@@ -187,7 +195,11 @@ INSTANTIATE_TEST_SUITE_P(esp, ipsec_tshark_decrypts,
                                            sa_case{"cbc_hmac_transport", algorithm::aes_cbc_128_hmac_sha256,
                                                    sa_mode::transport, false},
                                            sa_case{"cbc_hmac_tunnel_udp4500", algorithm::aes_cbc_128_hmac_sha256,
-                                                   sa_mode::tunnel, true}),
+                                                   sa_mode::tunnel, true},
+                                           sa_case{"cbc_hmac384_transport", algorithm::aes_cbc_128_hmac_sha384,
+                                                   sa_mode::transport, false},
+                                           sa_case{"cbc_hmac512_tunnel", algorithm::aes_cbc_128_hmac_sha512,
+                                                   sa_mode::tunnel, false}),
                          [](const ::testing::TestParamInfo<sa_case>& i) { return std::string(i.param.name); });
 
 TEST(ipsec_tshark_and_zplex, agree_on_a_packet_from_an_independent_implementation) {
@@ -268,7 +280,7 @@ TEST(ipsec_tshark_dissects, ah_zplex_produced_and_openssl_checks_the_icv) {
             covered[8] = 0;
             covered[10] = covered[11] = 0;
             std::memset(covered.data() + 32, 0, 16);
-            auto mac = openssl_hmac_sha256(c.key, covered);
+            auto mac = openssl_hmac_sha2(c.key, covered);
             EXPECT_EQ(mac.substr(0, 32), hex_of(icv)) << "frame " << i + 1 << ": ICV good";
         }
     }

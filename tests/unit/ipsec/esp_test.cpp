@@ -35,12 +35,9 @@ sa_config config(algorithm alg, sa_mode mode, bool esn = false) {
     c.alg = alg;
     c.mode = mode;
     c.esn = esn;
-    bool gcm = alg == algorithm::aes_gcm_128 || alg == algorithm::aes_gcm_256;
-    std::size_t key_len = alg == algorithm::null_hmac_sha256 ? 0
-                          : (alg == algorithm::aes_gcm_128 || alg == algorithm::aes_cbc_128_hmac_sha256) ? 16
-                                                                                                          : 32;
-    c.key = range(0, static_cast<int>(key_len));
-    auto tail = gcm ? hex("cafebabe") : range(64, 32);
+    bool gcm = is_aead(alg);
+    c.key = range(0, static_cast<int>(cipher_key_length(alg)));
+    auto tail = gcm ? hex("cafebabe") : range(64, static_cast<int>(second_key_length(alg)));
     c.key.insert(c.key.end(), tail.begin(), tail.end());
     c.tunnel_src = 0xc612000b;  // 198.18.0.11
     c.tunnel_dst = 0xc61200c8;  // 198.18.0.200
@@ -127,6 +124,12 @@ INSTANTIATE_TEST_SUITE_P(all, ipsec_esp_round_trip,
                                            combo{algorithm::aes_cbc_256_hmac_sha256, sa_mode::tunnel, false},
                                            combo{algorithm::null_hmac_sha256, sa_mode::transport, false},
                                            combo{algorithm::null_hmac_sha256, sa_mode::tunnel, true},
+                                           combo{algorithm::aes_cbc_128_hmac_sha384, sa_mode::transport, false},
+                                           combo{algorithm::aes_cbc_256_hmac_sha384, sa_mode::tunnel, true},
+                                           combo{algorithm::aes_cbc_128_hmac_sha512, sa_mode::tunnel, false},
+                                           combo{algorithm::aes_cbc_256_hmac_sha512, sa_mode::transport, true},
+                                           combo{algorithm::null_hmac_sha384, sa_mode::transport, true},
+                                           combo{algorithm::null_hmac_sha512, sa_mode::tunnel, false},
                                            combo{algorithm::aes_gcm_128, sa_mode::transport, false, true},
                                            combo{algorithm::aes_cbc_128_hmac_sha256, sa_mode::tunnel, true, true}));
 
@@ -208,6 +211,53 @@ TEST(ipsec_counters, every_reason_has_a_name_severity_and_description) {
     EXPECT_EQ(std::string(drop_text(drop::integrity)), "ICV did not verify");
 }
 
+TEST(ipsec_esp, icv_lengths_follow_rfc_4868) {
+    // The ICV is the HMAC truncated to half: 16, 24, 32 bytes on the wire.
+    for (auto [alg, icv] : {std::pair{algorithm::aes_cbc_128_hmac_sha256, 16u},
+                            std::pair{algorithm::aes_cbc_128_hmac_sha384, 24u},
+                            std::pair{algorithm::aes_cbc_128_hmac_sha512, 32u},
+                            std::pair{algorithm::aes_gcm_256, 16u}}) {
+        EXPECT_EQ(icv_length(alg), icv) << algorithm_name(alg);
+        auto sa = esp_sa::create(config(alg, sa_mode::transport));
+        ASSERT_TRUE(sa);
+        packet p;
+        ASSERT_TRUE(p.assign(udp_packet()));
+        ASSERT_EQ(sa->encapsulate(p), drop::none);
+        std::size_t iv = is_aead(alg) ? 8 : 16;
+        std::size_t block = is_aead(alg) ? 4 : 16;
+        std::size_t plain = 16 + 2;  // UDP header and data, pad length, next header
+        std::size_t padded = (plain + block - 1) / block * block;
+        EXPECT_EQ(p.len, 20 + 8 + iv + padded + icv) << algorithm_name(alg);
+    }
+    EXPECT_EQ(std::string(algorithm_name(algorithm::aes_cbc_256_hmac_sha512)), "AES_CBC/256 HMAC_SHA2_512_256");
+}
+
+TEST(ipsec_esp_drops, a_dummy_packet_is_verified_then_discarded) {
+    // RFC 4303 §2.6: next header 59 marks a dummy packet; a receiver drops it silently
+    // once it has passed the ICV and replay checks. Built here by hand as an outside
+    // sender would: a "no next header" packet under the same SA.
+    for (auto alg : {algorithm::aes_gcm_128, algorithm::aes_cbc_128_hmac_sha384}) {
+        auto c = config(alg, sa_mode::transport);
+        auto out = esp_sa::create(c);
+        auto in = esp_sa::create(c);
+        auto dummy = udp_packet();
+        dummy[9] = 59;
+        packet p;
+        ASSERT_TRUE(p.assign(dummy));
+        ASSERT_EQ(out->encapsulate(p), drop::none);
+        packet again = p;
+        EXPECT_EQ(in->decapsulate(p), drop::dummy) << algorithm_name(alg);
+        EXPECT_EQ(in->drops()[drop::dummy], 1u);
+        EXPECT_EQ(in->decapsulate(again), drop::replay) << "the window moved: the dummy was genuine";
+        packet real;
+        ASSERT_TRUE(real.assign(udp_packet()));
+        ASSERT_EQ(out->encapsulate(real), drop::none);
+        EXPECT_EQ(in->decapsulate(real), drop::none);
+        EXPECT_EQ(in->packets(), 1u) << "dummies carry nothing";
+    }
+    EXPECT_EQ(drop_level(drop::dummy), drop_severity::info);
+}
+
 TEST(ipsec_esp_config, bad_key_lengths_are_refused) {
     auto c = config(algorithm::aes_gcm_128, sa_mode::transport);
     c.key.pop_back();
@@ -215,6 +265,11 @@ TEST(ipsec_esp_config, bad_key_lengths_are_refused) {
     auto d = config(algorithm::aes_cbc_256_hmac_sha256, sa_mode::transport);
     d.key.resize(40);
     EXPECT_EQ(esp_sa::create(d), nullptr);
+    auto e = config(algorithm::aes_cbc_128_hmac_sha512, sa_mode::transport);
+    e.key.resize(16 + 32);
+    EXPECT_EQ(esp_sa::create(e), nullptr) << "a SHA-256-sized key for HMAC-SHA-512";
+    EXPECT_EQ(key_length(algorithm::aes_cbc_256_hmac_sha384), 32u + 48u);
+    EXPECT_EQ(key_length(algorithm::null_hmac_sha512), 64u);
 }
 
 }  // namespace

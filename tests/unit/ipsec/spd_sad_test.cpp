@@ -66,6 +66,59 @@ TEST(ipsec_spd, dynamic_filters_come_first_and_leave_with_their_sa) {
     EXPECT_EQ(p.lookup(s).action, spd_action::permit);
 }
 
+TEST(ipsec_spd, thousands_of_dynamic_filters_keep_first_added_order) {
+    // One filter pair per peer host, and now and then a prefix filter that shadows
+    // the later host filters: the index must give what a scan in order gives.
+    spd p;
+    std::vector<spd_rule> all;
+    for (int i = 0; i < 3000; ++i) {
+        spd_rule r;
+        r.dst = ip(198, 19, i / 250, i % 250);
+        r.dst_len = (i % 500 == 499) ? 24 : 32;
+        r.protocol = static_cast<std::uint8_t>(i % 3 == 0 ? 6 : 17);
+        r.action = i % 7 == 0 ? spd_action::deny : spd_action::ipsec;
+        r.sa_name = "SA" + std::to_string(i % 100);
+        all.push_back(r);
+        p.add_dynamic(r);
+    }
+    auto reference = [&](const spd_selector& s) -> const spd_rule* {
+        for (const auto& r : all) {
+            bool pre = r.dst_len == 32 ? r.dst == s.dst : (r.dst >> 8) == (s.dst >> 8);
+            if (pre && r.protocol && *r.protocol == s.protocol) {
+                return &r;
+            }
+        }
+        return nullptr;
+    };
+    int checked = 0;
+    for (int i = 0; i < 3000; i += 7) {
+        for (std::uint8_t proto : {6, 17}) {
+            spd_selector s{ip(198, 18, 2, 1), ip(198, 19, i / 250, i % 250), proto, 1000, 2000, spd_direction::outbound};
+            auto got = p.lookup(s);
+            auto want = reference(s);
+            if (want) {
+                ASSERT_NE(got.rule, nullptr) << i;
+                EXPECT_EQ(got.rule->dst, want->dst) << i;
+                EXPECT_EQ(got.rule->dst_len, want->dst_len) << i;
+                EXPECT_EQ(got.rule->sa_name, want->sa_name) << i;
+                ++checked;
+            } else {
+                EXPECT_EQ(got.rule, nullptr) << i;
+            }
+        }
+    }
+    EXPECT_GT(checked, 400);
+    // Removing an SA's filters keeps the others' order.
+    EXPECT_EQ(p.remove_dynamic("SA99"), 30u);
+    std::erase_if(all, [](const spd_rule& r) { return r.sa_name == "SA99"; });
+    for (int i = 0; i < 3000; i += 11) {
+        spd_selector s{0, ip(198, 19, i / 250, i % 250), 17, 1, 2, spd_direction::outbound};
+        auto want = reference(s);
+        auto got = p.lookup(s);
+        EXPECT_EQ(got.rule ? got.rule->sa_name : "", want ? want->sa_name : "") << i;
+    }
+}
+
 TEST(ipsec_spd, thousands_of_rules_keep_order_semantics) {
     spd p;
     for (int i = 0; i < 5000; ++i) {
@@ -148,6 +201,62 @@ TEST(ipsec_sad, lifesize_and_lifetime_raise_soft_then_hard) {
     d.add_outbound("X", gcm_sa(0x400));
     EXPECT_TRUE(d.remove_outbound("X"));
     EXPECT_EQ(got.back().what, sa_event::deleted);
+}
+
+TEST(ipsec_sad, holds_ah_sas_by_protocol) {
+    sad d;
+    sa_config c;
+    c.spi = 0x500;
+    c.key.assign(48, 7);
+    ASSERT_TRUE(d.add_inbound(0x500, 51, ip(198, 18, 2, 1), std::nullopt, ah_sa::create(c)));
+    EXPECT_FALSE(d.add_inbound(0x501, 51, ip(198, 18, 2, 1), std::nullopt, ah_sa::create(c)))
+        << "the SPI must be the SA's";
+    EXPECT_FALSE(d.add_inbound(0x500, 50, ip(198, 18, 2, 2), std::nullopt, ah_sa::create(c)))
+        << "an AH SA is not filed under ESP";
+    auto* sa = d.inbound(0x500, 51, ip(198, 18, 2, 1), ip(198, 18, 0, 200));
+    ASSERT_NE(sa, nullptr);
+    EXPECT_EQ(sa->protocol(), 51);
+    EXPECT_EQ(d.inbound(0x500, 50, ip(198, 18, 2, 1), ip(198, 18, 0, 200)), nullptr) << "ESP is another SA space";
+}
+
+TEST(ipsec_sad, sequence_exhaustion_drops_and_asks_for_a_rekey_once) {
+    std::vector<sa_notice> got;
+    sad d([&](const sa_notice& n) { got.push_back(n); });
+    sa_config c;
+    c.spi = 0x600;
+    c.key.assign(20, 1);
+    auto seqs = std::make_unique<local_seq_source>(false);
+    seqs->set_next(0xfffffffeull);
+    d.add_outbound("DVA1", esp_sa::create(c, std::move(seqs)));
+    std::vector<std::uint8_t> ipkt = {0x45, 0, 0, 28, 0, 1, 0, 0, 64, 17, 0, 0, 198, 18, 2, 1, 198, 18, 0, 200};
+    ipkt.resize(28, 0);
+    std::vector<drop> results;
+    for (int i = 0; i < 4; ++i) {
+        packet p;
+        p.assign(ipkt);
+        results.push_back(d.protect("DVA1", p));
+    }
+    EXPECT_EQ(results, (std::vector<drop>{drop::none, drop::none, drop::seq_exhausted, drop::seq_exhausted}));
+    ASSERT_EQ(got.size(), 1u) << "one rekey request, not one per packet";
+    EXPECT_EQ(got[0].what, sa_event::seq_exhausted);
+    EXPECT_EQ(got[0].spi, 0x600u);
+    EXPECT_EQ(got[0].name, "DVA1");
+    d.check();
+    EXPECT_EQ(got.size(), 1u);
+    packet p;
+    p.assign(ipkt);
+    EXPECT_EQ(d.protect("NONE", p), drop::no_sa);
+    EXPECT_STREQ(sa_event_name(sa_event::seq_exhausted), "SEQEXHAUST");
+
+    // An SA driven directly (not through protect) is caught by check().
+    auto seqs2 = std::make_unique<local_seq_source>(false);
+    seqs2->set_next(0x100000000ull);
+    d.add_outbound("DVB1", esp_sa::create(c, std::move(seqs2)));
+    p.assign(ipkt);
+    EXPECT_EQ(d.outbound("DVB1")->encapsulate(p), drop::seq_exhausted);
+    d.check();
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_EQ(got[1].name, "DVB1");
 }
 
 }  // namespace

@@ -24,7 +24,8 @@ enum class drop_severity : std::uint8_t { info, warning, error };
     X(bad_next_header, "BADNEXTHDR", error, "next header not allowed for the SA's mode")                  \
     X(seq_exhausted, "SEQEXHAUST", error, "sequence numbers used up: the SA must be rekeyed")             \
     X(no_room, "NOROOM", error, "no headroom or tailroom for encapsulation")                              \
-    X(crypto_error, "CRYPTO", error, "the cipher failed")
+    X(crypto_error, "CRYPTO", error, "the cipher failed")                                                 \
+    X(dummy, "DUMMY", info, "dummy packet (next header 59, RFC 4303 2.6) discarded after verification")
 
 enum class drop : std::uint8_t {
 #define ZPLEX_X(id, name, severity, text) id,

@@ -64,7 +64,13 @@ private:
     static bool matches(const spd_rule& r, const spd_selector& s) noexcept;
     const std::vector<std::uint32_t>* bucket(int protocol, int port) const noexcept;
 
+    void reindex_dynamic();
+
     std::vector<spd_rule> _dynamic;
+    // Index of dynamic filters: those for one destination host, sorted by (dst, index);
+    // the others (prefixes, any) by index. A lookup merges one host range with them.
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> _dyn_host;
+    std::vector<std::uint32_t> _dyn_wild;
     std::vector<spd_rule> _static;
     // Index of static rules: (protocol or 256 for any) x (exact dst port or 65536 for
     // any/range) -> rule indices in order. A lookup merges at most four short lists.
