@@ -20,4 +20,7 @@ void add_cf_commands(CLI::App& app, exit_status& status);
 /// `zplex xcf stress ...`
 void add_xcf_commands(CLI::App& app, exit_status& status);
 
+/// `zplex policy check ...`
+void add_policy_commands(CLI::App& app, exit_status& status);
+
 }  // namespace zplex::cli

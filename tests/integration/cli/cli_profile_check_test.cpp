@@ -185,6 +185,23 @@ TEST(cli, usage_errors_exit_2_with_a_message) {
     EXPECT_EQ(zplex("profile check --sysplex /nonexistent/dir X").rc, 2);
 }
 
+TEST(cli, policy_check_prints_messages_and_the_installed_rules) {
+    auto policies = fs::path(ZPLEX_SOURCE_DIR) / "tests" / "policy";
+    auto good = zplex("policy check " + quote((policies / "swsa.pol").string()));
+    EXPECT_EQ(good.rc, 0) << good.out;
+    EXPECT_NE(good.out.find("3 FILTER RULES AND 1 KEY EXCHANGE RULE INSTALLED"), std::string::npos) << good.out;
+    EXPECT_NE(good.out.find("SWSA_to_partner"), std::string::npos) << good.out;
+    EXPECT_EQ(good.out.find("zplex swsa secret"), std::string::npos) << "the shared key is never printed";
+    auto bad = zplex("policy check --no-summary " + quote((policies / "errors.pol").string()));
+    EXPECT_EQ(bad.rc, 8) << bad.out;
+    EXPECT_NE(bad.out.find("ZPX0804E IPFILTERRULE no_action AT LINE 16 COLUMN 3"), std::string::npos) << bad.out;
+    EXPECT_EQ(bad.out.find("FilterRule"), std::string::npos) << "--no-summary";
+    EXPECT_EQ(zplex("policy check").rc, 2) << "the file is required";
+    auto none = zplex("policy check /nonexistent/file.pol");
+    EXPECT_EQ(none.rc, 8);
+    EXPECT_NE(none.out.find("ZPX0800E"), std::string::npos) << none.out;
+}
+
 TEST(cli, help_exits_0) {
     auto r = zplex("--help");
     EXPECT_EQ(r.rc, 0);
