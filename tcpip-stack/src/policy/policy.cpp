@@ -1288,7 +1288,9 @@ private:
             }
             _r.policy.filter_rules.push_back(std::move(r));
         }
-        for (auto& [r, n] : _pending_kex) {
+        for (auto& pending : _pending_kex) {
+            auto& r = pending.first;
+            const auto& n = pending.second;
             std::string why;
             if (!_r.policy.local_endpoints.count(r.local_endpoint)) {
                 why = "LOCALSECURITYENDPOINT " + r.local_endpoint + " IS NOT DEFINED";
