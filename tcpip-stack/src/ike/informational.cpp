@@ -11,7 +11,7 @@
 
 namespace zplex::ike::detail {
 
-message engine::build_informational(ike_sa& sa, task& t) {
+message engine::build_informational(ike_sa&, task& t) {
     message m;
     m.exchange = exchange_type::informational;
     if (t.kind == task_kind::delete_child) {
