@@ -44,7 +44,8 @@ bool esp_supported(std::uint16_t encr, std::uint16_t bits, std::uint16_t integ) 
         return false;
     }
     return (encr == encr_id::aes_gcm_16 && integ == integ_id::none) ||
-           (encr == encr_id::aes_cbc && integ == integ_id::hmac_sha2_256_128);
+           (encr == encr_id::aes_cbc && (integ == integ_id::hmac_sha2_256_128 || integ == integ_id::hmac_sha2_384_192 ||
+                                         integ == integ_id::hmac_sha2_512_256));
 }
 
 }  // namespace
@@ -305,7 +306,10 @@ bool engine::install_child(ike_sa& sa, child_sa& c, std::span<const std::uint8_t
                            std::span<const std::uint8_t> ni, std::span<const std::uint8_t> nr, bool we_initiated) {
     const bool gcm = c.suite.encr == encr_id::aes_gcm_16;
     const std::size_t ek = c.suite.key_bits / 8u + (gcm ? 4u : 0u);
-    const std::size_t ik = gcm ? 0 : 32;
+    std::size_t ik = 0, icv = 0;
+    if (!gcm && !integ_sizes(c.suite.integ, ik, icv)) {
+        return false;
+    }
     const std::size_t half = ek + ik;
     secret km = child_keymat(sa.suite.prf, sa.keys.sk_d.view(), shared, ni, nr, 2 * half);
     if (km.size() != 2 * half) {
@@ -330,8 +334,17 @@ child_sa_info engine::info(const ike_sa& sa, const child_sa& c) const {
     if (c.suite.encr == encr_id::aes_gcm_16) {
         alg = c.suite.key_bits == 128 ? ipsec::algorithm::aes_gcm_128 : ipsec::algorithm::aes_gcm_256;
     } else {
-        alg = c.suite.key_bits == 128 ? ipsec::algorithm::aes_cbc_128_hmac_sha256
-                                      : ipsec::algorithm::aes_cbc_256_hmac_sha256;
+        bool k128 = c.suite.key_bits == 128;
+        switch (c.suite.integ) {
+        case integ_id::hmac_sha2_384_192:
+            alg = k128 ? ipsec::algorithm::aes_cbc_128_hmac_sha384 : ipsec::algorithm::aes_cbc_256_hmac_sha384;
+            break;
+        case integ_id::hmac_sha2_512_256:
+            alg = k128 ? ipsec::algorithm::aes_cbc_128_hmac_sha512 : ipsec::algorithm::aes_cbc_256_hmac_sha512;
+            break;
+        default:
+            alg = k128 ? ipsec::algorithm::aes_cbc_128_hmac_sha256 : ipsec::algorithm::aes_cbc_256_hmac_sha256;
+        }
     }
     for (auto* s : {&i.inbound, &i.outbound}) {
         s->alg = alg;

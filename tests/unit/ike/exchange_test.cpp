@@ -70,7 +70,11 @@ TEST(ike_exchange, every_ike_and_esp_proposal_negotiates) {
                         esp_case{encr_id::aes_cbc, 128, integ_id::hmac_sha2_256_128, false,
                                  ipsec::algorithm::aes_cbc_128_hmac_sha256},
                         esp_case{encr_id::aes_cbc, 256, integ_id::hmac_sha2_256_128, true,
-                                 ipsec::algorithm::aes_cbc_256_hmac_sha256}}) {
+                                 ipsec::algorithm::aes_cbc_256_hmac_sha256},
+                        esp_case{encr_id::aes_cbc, 128, integ_id::hmac_sha2_384_192, false,
+                                 ipsec::algorithm::aes_cbc_128_hmac_sha384},
+                        esp_case{encr_id::aes_cbc, 256, integ_id::hmac_sha2_512_256, true,
+                                 ipsec::algorithm::aes_cbc_256_hmac_sha512}}) {
             auto cfg = test::pair_config();
             for (auto* c : {&cfg.a.connections[0], &cfg.b.connections[0]}) {
                 c->proposals[0].encr = {{ic.encr, ic.bits}};

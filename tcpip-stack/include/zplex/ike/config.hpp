@@ -25,7 +25,7 @@ struct ike_proposal {
 };
 
 /// An ESP proposal for CHILD SAs. Only what zplex::ipsec implements can be used:
-/// AES-GCM-16 128/256, or AES-CBC 128/256 with HMAC-SHA2-256-128.
+/// AES-GCM-16 128/256, or AES-CBC 128/256 with HMAC-SHA2-256-128, -384-192 or -512-256.
 struct esp_proposal {
     std::vector<std::pair<std::uint16_t, std::uint16_t>> encr{{encr_id::aes_gcm_16, 256}};
     std::vector<std::uint16_t> integ;
