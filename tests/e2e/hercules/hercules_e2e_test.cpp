@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <map>
+#include <fcntl.h>
 #include <sys/mman.h>
 
 namespace zplex::test {
@@ -199,6 +200,51 @@ TEST(hercules_e2e, stopping_an_images_cpu_partitions_it_within_the_interval) {
     EXPECT_TRUE(waited) << plex.log_of(victim.name);
     std::cout << victim.name << " declared failed " << detect_ms << " ms after its CPU was stopped (INTERVAL "
               << interval.count() << " ms)\n";
+}
+
+TEST(hercules_e2e, a_module_built_against_another_configuration_is_refused) {
+    SKIP_WITHOUT_HERCULES();
+    auto module = fs::path(ZPLEX_BINARY_DIR) / "lib" / "hercules-mismatch" / "hdtcfl.so";
+    if (!fs::exists(module)) {
+        GTEST_SKIP() << "no mismatched module (ZPLEX_HERCULES_MISMATCH_TEST=OFF or its configure failed)";
+    }
+    auto dir = fs::path("/tmp") / ("zplex-hercules-mismatch-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    std::ofstream(dir / "t.cnf") << "CPUSERIAL 000611\nCPUMODEL 2064\nMAINSIZE 2\nNUMCPU 1\nARCHMODE ESA/390\n"
+                                 << "TIMERINT 10000\nLDMOD " << module.string() << "\n"
+                                 << "0E00 CFL SYSPLEX=NOSUCH CF=CF01\n";
+    std::ofstream(dir / "t.rc") << "quit\n";
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        if (::chdir(dir.c_str()) != 0) ::_exit(127);
+        int in = ::open("/dev/null", O_RDONLY);
+        int log = ::open("hercules.log", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        ::dup2(in, 0);
+        ::dup2(log, 1);
+        ::dup2(log, 2);
+        ::setenv("HERCULES_RC", "t.rc", 1);
+        ::execl("/usr/bin/hercules", "hercules", "-d", "-f", "t.cnf", static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    ASSERT_GT(pid, 0);
+    int status = 0;
+    bool exited = false;
+    for (int i = 0; i < 1000 && !exited; ++i) {  // 10 s
+        exited = ::waitpid(pid, &status, WNOHANG) == pid;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (!exited) {
+        ::kill(pid, SIGKILL);  // the Hercules this test started
+        ::waitpid(pid, &status, 0);
+    }
+    std::ifstream in(dir / "hercules.log");
+    std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    fs::remove_all(dir);
+    EXPECT_NE(log.find("HHCHD011I Dependency check failed for DEVBLK, size(7648) expected(7656)"), std::string::npos)
+        << log;
+    EXPECT_NE(log.find("HHCHD014E"), std::string::npos) << log;
+    EXPECT_EQ(log.find("ZPX0710I"), std::string::npos) << "the refused module must not have run";
 }
 
 }  // namespace
