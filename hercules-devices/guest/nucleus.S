@@ -5,7 +5,8 @@
 #  - it joins the sysplex and XCF group ZPXIMAGE (member name = SYSNAME), then loops:
 #      status update (CCW x'17' on the XCFS device): the system's heartbeat
 #      receive one XCF message; a TAKE request is answered (see below)
-#      wait 50 ms on the clock comparator (enabled wait: no CPU burnt)
+#      wait 50 ms on the clock comparator (enabled wait: no CPU burnt), unless a
+#      request was just answered (the next may be queued)
 #  - `stop` at the Hercules console stops the loop, so the heartbeat stops and the
 #    sysplex partitions the image; a heartbeat the device refuses because the image
 #    was partitioned loads disabled wait x'0A2' (like z/OS after SFM partitioning)
@@ -81,6 +82,7 @@ loop:
         clc     32(4,%r6),take_id
         jne     sleep
         bras    %r13,serve
+        j       loop                       # more requests may be queued: no wait
 sleep:
         stck    tod
         lm      %r6,%r7,tod
