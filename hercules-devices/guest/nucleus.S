@@ -11,6 +11,7 @@
 #    sysplex partitions the image; a heartbeat the device refuses because the image
 #    was partitioned loads disabled wait x'0A2' (like z/OS after SFM partitioning)
 #
+# The first TAKE for a structure CONNECTs to it (again, when the structure changes).
 # TAKE request (XCF message, 48 bytes):   NUMS reply (XCF message to the sender):
 #   +0  'TAKE'                              +0  'NUMS'
 #   +4  list number                         +4  function, rc, reason of the last CF response
@@ -100,8 +101,11 @@ serve:
         lhi     %r6,0x4000
         sr      %r7,%r7                    # blocks taken
         l       %r9,40(%r6)                # n
-        cli     status+23,2
+        cli     status+23,2                # connected to this TAKE's structure?
+        jne     3f
+        clc     cur_str(16),48(%r6)
         je      take
+3:
         lhi     %r4,0x1000                 # CONNECT structure, connector
         xc      0(48,%r4),0(%r4)
         mvi     0(%r4),1
@@ -109,12 +113,14 @@ serve:
         mvc     32(16,%r4),64(%r6)
         lhi     %r3,48
         bras    %r14,cflio
+        mvi     status+23,1                # the device dropped any old connection
         mvc     status+12(4),0x100(%r4)
         ltr     %r15,%r15
         jnz     reply
         cli     0x101(%r4),4               # rc 0 or 4 (reconnected): connected
         jh      reply
         mvi     status+23,2
+        mvc     cur_str(16),48(%r6)
 take:
         l       %r8,36(%r6)                # list
         l       %r9,40(%r6)                # n
@@ -224,6 +230,7 @@ group:      .ascii "ZPXIMAGE"
 take_id:    .ascii "TAKE"
 nums_id:    .ascii "NUMS"
 eyecatcher: .ascii "ZPXN"
+cur_str:    .fill 16, 1, 0                 # the structure connected to
         .align  8
 orb_hb:     .long 0, 0x0080FF00, ccw_hb, 0, 0, 0, 0, 0
 orb_rw:     .long 0, 0x0080FF00, ccw_rw, 0, 0, 0, 0, 0
