@@ -86,7 +86,9 @@ struct host_connectors {
 
 TEST(hercules_e2e, three_images_and_two_host_connectors_never_share_a_number) {
     SKIP_WITHOUT_HERCULES();
-    hercules_sysplex plex;
+    // A long INTERVAL: this test is about numbers, and a starved build machine must not
+    // get an image partitioned halfway.
+    hercules_sysplex plex(std::chrono::milliseconds(3000));
     std::string err;
     ASSERT_TRUE(plex.start_cf(err)) << err;
     ASSERT_TRUE(plex.join_host(err)) << err;
@@ -173,7 +175,7 @@ TEST(hercules_e2e, stopping_an_images_cpu_partitions_it_within_the_interval) {
     ASSERT_GE(detect_ms, 0) << victim.name << " was never declared failed";
     // Silent for INTERVAL, noticed at the next status check of a survivor (every
     // INTERVAL/4 on the host, every 50 ms in the nuclei): INTERVAL plus one beat and slack.
-    EXPECT_LE(detect_ms, interval.count() + 250.0);
+    EXPECT_LE(detect_ms, interval.count() + 300.0);
     EXPECT_GE(detect_ms, interval.count() - 100.0) << "declared failed before it could have missed a beat";
 
     // The survivors' group exits ran: their devices logged the failure.
