@@ -38,7 +38,9 @@ public:
 
     ccw_result exec(std::uint8_t code, const std::vector<std::uint8_t>& out, std::uint16_t count) {
         std::vector<std::uint8_t> buf(65536);
-        std::memcpy(buf.data(), out.data(), out.size());
+        if (!out.empty()) {
+            std::memcpy(buf.data(), out.data(), out.size());
+        }
         zpx_ccw c{};
         c.code = code;
         c.count = count;
@@ -74,7 +76,9 @@ inline std::vector<std::uint8_t> block(std::uint8_t fn, std::uint32_t arg1, std:
     hdt::put_be64(&b[8], arg2);
     std::memcpy(&b[16], n1.data(), n1.size());
     std::memcpy(&b[32], n2.data(), n2.size());
-    std::memcpy(&b[48], data.data(), data.size());
+    if (!data.empty()) {
+        std::memcpy(&b[48], data.data(), data.size());
+    }
     return b;
 }
 
