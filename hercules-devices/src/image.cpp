@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Generated .cnf files, detached headless Hercules, PID files, the HTTP console.
 #include <zplex/hercules/image.hpp>
+#include <zplex/sysplex/catalogue.hpp>
 
 #include <arpa/inet.h>
 #include <cerrno>
@@ -11,6 +12,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sstream>
+#include <stdexcept>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <thread>
@@ -89,6 +91,26 @@ int read_pid(const fs::path& dir) {
 }
 
 }  // namespace
+
+image_options options_from_catalogue(const sysplex::catalogue& c, const std::string& name) {
+    const auto& cfg = c.config();
+    if (cfg.find_image(name) == nullptr) {
+        throw std::invalid_argument("IMAGE " + name + " IS NOT DEFINED IN " + cfg.file.string());
+    }
+    image_options o;
+    o.name = name;
+    o.sysplex = cfg.name;
+    o.cfs.clear();
+    for (const auto& cf : cfg.cfs) {
+        o.cfs.push_back(cf.name);
+    }
+    if (o.cfs.empty()) {
+        o.cfs.push_back("CF01");
+    }
+    o.interval = cfg.xcf.interval;
+    o.key_file = cfg.file.parent_path() / cfg.xcf.sysplex_key_file;
+    return o;
+}
 
 std::string config_text(const image_options& o) {
     auto abs_dir = fs::absolute(o.module_dir);

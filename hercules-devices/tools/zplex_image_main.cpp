@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // zplex-image start|stop|status|cmd NAME: one image (headless Hercules + the nucleus).
 #include <zplex/hercules/image.hpp>
+#include <zplex/sysplex/catalogue.hpp>
 #include <zplex/xcf/xcf.hpp>
 
 #include <CLI/CLI.hpp>
@@ -109,10 +110,13 @@ int main(int argc, char** argv) {
     };
     auto* st = app.add_subcommand("start", "write NAME's .cnf, start Hercules and IPL the nucleus");
     add_common(st);
-    st->add_option("--sysplex", o.sysplex, "sysplex (shared-memory namespace)")->required();
-    st->add_option("--key-file", o.key_file, "sysplex key file (64 hex digits)")->required();
-    st->add_option("--cf", cfs, "CF link PREFLIST, e.g. CF01,CF02");
-    st->add_option("--interval", interval, "XCF INTERVAL in ms");
+    std::string catalogue_dir;
+    st->add_option("--catalogue", catalogue_dir,
+                   "sysplex folder (SYSPLEX.xml): sysplex name, CFs, INTERVAL and key file from there");
+    auto* o_sysplex = st->add_option("--sysplex", o.sysplex, "sysplex (shared-memory namespace)");
+    auto* o_key = st->add_option("--key-file", o.key_file, "sysplex key file (64 hex digits)");
+    auto* o_cf = st->add_option("--cf", cfs, "CF link PREFLIST, e.g. CF01,CF02");
+    auto* o_interval = st->add_option("--interval", interval, "XCF INTERVAL in ms");
     st->add_option("--http-port", port, "console HTTP port")->required();
     st->add_option("--module-dir", o.module_dir, "where hdtcfl.so, hdtxcfs.so, nucleus.ins are");
     st->add_flag("!--no-ipl", o.ipl, "start Hercules without IPLing the nucleus");
@@ -140,6 +144,26 @@ int main(int argc, char** argv) {
 
     o.dir = std::filesystem::path(run_dir) / o.name;
     if (*st) {
+        if (!catalogue_dir.empty()) {
+            try {
+                auto cat = zplex::sysplex::catalogue::load(catalogue_dir);
+                auto from = hc::options_from_catalogue(cat, o.name);
+                if (!*o_sysplex) o.sysplex = from.sysplex;
+                if (!*o_key) o.key_file = from.key_file;
+                if (!*o_cf) {
+                    cfs.clear();
+                    for (const auto& c : from.cfs) cfs += (cfs.empty() ? "" : ",") + c;
+                }
+                if (!*o_interval) interval = static_cast<long>(from.interval.count());
+            } catch (const std::exception& e) {
+                std::cerr << "ZPX0730E " << e.what() << "\n";
+                return 8;
+            }
+        }
+        if (o.sysplex.empty() || o.key_file.empty()) {
+            std::cerr << "ZPX0730E --sysplex AND --key-file (OR --catalogue) ARE REQUIRED\n";
+            return 2;
+        }
         o.cfs.clear();
         std::string cur;
         for (char c : cfs + ",") {

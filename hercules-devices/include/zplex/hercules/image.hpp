@@ -11,6 +11,10 @@
 #include <string>
 #include <vector>
 
+namespace zplex::sysplex {
+class catalogue;
+}
+
 namespace zplex::hercules {
 
 struct image_options {
@@ -25,6 +29,12 @@ struct image_options {
     std::filesystem::path hercules = "/usr/bin/hercules";
     bool ipl = true;                        ///< IPL the nucleus from the rc file
 };
+
+/// Options for image @p name of a sysplex catalogue (SYSPLEX.xml): the sysplex name as
+/// the namespace, every CF of the CFRM policy as the CF link's PREFLIST, the XCF INTERVAL
+/// and key file. Directory, port and module_dir are left to the caller.
+/// @throws std::invalid_argument if the catalogue has no image @p name.
+image_options options_from_catalogue(const sysplex::catalogue& c, const std::string& name);
 
 /// The .cnf text for @p o (TIMERINT 10000, MAINSIZE 2, one CP, the two devices).
 std::string config_text(const image_options& o);
