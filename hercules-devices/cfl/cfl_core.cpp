@@ -123,6 +123,8 @@ protected:
             w.type = (req.flags & 0x80) ? cf::entry_type::new_entry : cf::entry_type::any;
             if (!req.name2.empty()) {
                 w.where = cf::locator::by_name(req.name2);
+            } else {
+                w.type = cf::entry_type::new_entry;  // no name: never replace some other entry
             }
             w.key = cf::entry_key::of(req.arg2);
             w.data = req.data;

@@ -3,6 +3,7 @@
 #include "device.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstring>
 

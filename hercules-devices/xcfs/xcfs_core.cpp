@@ -47,7 +47,12 @@ public:
             throw std::invalid_argument("SYSNAME= (1-8 characters) is required");
         }
         if (kw.count("INTERVAL")) {
-            long ms = std::stol(kw["INTERVAL"]);
+            long ms = 0;
+            try {
+                ms = std::stol(kw["INTERVAL"]);
+            } catch (const std::exception&) {
+                ms = -1;
+            }
             if (ms < 10 || ms > 600'000) {
                 throw std::invalid_argument("INTERVAL= must be 10-600000 milliseconds");
             }
@@ -165,6 +170,9 @@ private:
             throw unit_check(s0_cmdrej, s1_bad_field, "JOIN needs a group name of 1-8 characters");
         }
         _member.reset();
+        if (_system && _system->fenced()) {
+            _system.reset();  // re-IPL after being partitioned: the system joins afresh
+        }
         if (!_system) {
             auto r = xcf::system::join(_options, _sysname, _system);
             if (!r) {

@@ -100,6 +100,22 @@ TEST(hdt_xcfs, a_silent_system_is_partitioned_and_its_heartbeat_refused) {
     char q[256];
     zpx_core_query(d.core, q, sizeof q);
     EXPECT_NE(std::string(q).find("PARTITIONED"), std::string::npos) << q;
+
+    // Re-IPL: the nucleus JOINs again; the system comes back as a new incarnation.
+    auto r = d.request(block(0x01, 0, 0, "ZPXIMAGE", ""));
+    EXPECT_EQ(rc_of(r), 0) << std::hex << reason_of(r);
+    EXPECT_EQ(d.exec(hdt::ccw_status_update, {}, 1).unitstat, ce_de);
+}
+
+TEST(hdt_xcfs, interval_must_be_a_number_in_range) {
+    hercules_sysplex plex;
+    core_log().clear();
+    auto a = args(plex, "MVS1");
+    a.back() = "INTERVAL=fast";
+    ccw_driver d(a);
+    EXPECT_EQ(d.core, nullptr);
+    ASSERT_EQ(core_log().size(), 1u);
+    EXPECT_NE(core_log()[0].find("INTERVAL= must be 10-600000 milliseconds"), std::string::npos) << core_log()[0];
 }
 
 }  // namespace
