@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Three Hercules images and host connectors share one CF list; an image whose CPU is
-// stopped at its console is partitioned by XCF.
+// stopped at its console is partitioned by XCF, fenced, and comes back when re-IPLed.
 //
 //   HOST --XCF TAKE--> MVSn nucleus --CFL LISTKEYINC--> CF01 ZNUMBERS list 0
 //   HOST <--XCF NUMS-- MVSn nucleus (the first number of every block)
@@ -200,6 +200,18 @@ TEST(hercules_e2e, stopping_an_images_cpu_partitions_it_within_the_interval) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     EXPECT_TRUE(waited) << plex.log_of(victim.name);
+
+    // Re-IPLed, it joins again and is an active member once more.
+    hercules::console(victim.http_port, "ipl " + (hercules_module_dir() / "nucleus.ins").string());
+    bool back = false;
+    auto until_back = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!back && std::chrono::steady_clock::now() < until_back) {
+        for (const auto& m : plex.host_member().query()) {
+            back = back || (m.name == victim.name && m.state == xcf::member_state::active);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_TRUE(back) << plex.log_of(victim.name);
     std::cout << victim.name << " declared failed " << detect_ms << " ms after its CPU was stopped (INTERVAL "
               << interval.count() << " ms)\n";
 }
