@@ -372,11 +372,12 @@ void engine::on_create_child_response(ike_sa& sa, const message& in, task& t, ti
         emit(event{event_type::failed, c.name, sa.id(), {}, {}, err, "CHILD SA not created"});
         return;
     }
-    child_sa* old = t.kind == task_kind::rekey_child ? sa.child_by_spi(t.target_spi) : nullptr;
     std::uint32_t new_spi = child.spi_in;
     bytes my_nr = in.find<nonce_payload>(payload_type::nonce)->data;
     sa.children.push_back(std::move(child));
     auto inf = info(sa, sa.children.back());
+    // Looked up after the push_back, which may move every child.
+    child_sa* old = t.kind == task_kind::rekey_child ? sa.child_by_spi(t.target_spi) : nullptr;
     inf.replaces_spi_in = old ? t.target_spi : 0;
     emit(event{old ? event_type::child_rekeyed : event_type::child_up, c.name, sa.id(), {}, inf, 0, {}});
     if (!old) {
