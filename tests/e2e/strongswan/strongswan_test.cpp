@@ -33,7 +33,12 @@ protected:
         fs::create_directories(dir);
         ca = std::make_unique<charon>(hosts->a, dir / "a");
         cb = std::make_unique<charon>(hosts->b, dir / "b");
+        load("aes128gcm16-prfsha256-modp2048");
+    }
+    /// The same connection on both sides, mirrored, with IKE proposals @p ike.
+    void load(const std::string& ike) {
         psk_connection c;
+        c.ike_proposals = ike;
         c.local_addr = two_hosts::outer_a;
         c.remote_addr = two_hosts::outer_b;
         c.local_ts = std::string(two_hosts::inner_a) + "/32";
@@ -132,6 +137,29 @@ TEST_F(strongswan_e2e, rekey_and_terminate) {
     EXPECT_EQ(ping(hosts->a, two_hosts::inner_a, two_hosts::inner_b, 1, 300ms), 0)
         << "no SA: the inner addresses must not reach each other";
 }
+
+// The key exchanges the zplex IKE engine offers (docs/strongswan-interop.md): each must
+// work with the plugin set the harness loads.
+class strongswan_dh : public strongswan_e2e, public ::testing::WithParamInterface<std::pair<const char*, const char*>> {};
+
+TEST_P(strongswan_dh, establishes_and_carries_traffic) {
+    if (IsSkipped()) {
+        return;
+    }
+    load(std::string("aes128gcm16-prfsha256-") + GetParam().first);
+    auto r = ca->initiate("zpx");
+    ASSERT_TRUE(r.ok()) << r.out;
+    auto ike = ca->list_sas().at(0);
+    EXPECT_EQ(ike.attrs["dh-group"], GetParam().second);
+    EXPECT_EQ(ike.attrs["encr-alg"], "AES_GCM_16");
+    EXPECT_EQ(ike.attrs["prf-alg"], "PRF_HMAC_SHA2_256");
+    EXPECT_TRUE(ping_until(hosts->a, two_hosts::inner_a, two_hosts::inner_b));
+}
+
+INSTANTIATE_TEST_SUITE_P(groups, strongswan_dh,
+                         ::testing::Values(std::pair{"modp2048", "MODP_2048"}, std::pair{"ecp256", "ECP_256"},
+                                           std::pair{"x25519", "CURVE_25519"}),
+                         [](const auto& info) { return std::string(info.param.first); });
 
 }  // namespace
 }  // namespace zplex::e2e
