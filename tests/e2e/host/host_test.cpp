@@ -7,11 +7,19 @@
 #include <zplex/e2e/netns.hpp>
 #include <zplex/e2e/traffic.hpp>
 #include <zplex/e2e/zplex_host.hpp>
+#include <zplex/host/host.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <memory>
+#include <thread>
 
 namespace zplex::e2e {
 namespace {
@@ -133,6 +141,83 @@ TEST_F(host_e2e, unknown_spi_and_unrouted_traffic_are_counted) {
     auto cb = parse_host_counters(rb.out);
     EXPECT_GE(cb["drop NOSAIN"], 2u) << rb.out;
     EXPECT_GE(ca["drop POLICYDENY"], 2u) << ra.out;
+}
+
+/// Send @p msg from @p src:@p sport to @p dst:@p dport; the reply's bytes, or "" after 2 s.
+std::string udp_exchange(const std::string& src, std::uint16_t sport, const std::string& dst, std::uint16_t dport,
+                         const std::string& msg) {
+    int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(sport);
+    a.sin_addr.s_addr = htonl(parse_ipv4(src));
+    sockaddr_in d = a;
+    d.sin_port = htons(dport);
+    d.sin_addr.s_addr = htonl(parse_ipv4(dst));
+    std::string reply;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+        ::sendto(fd, msg.data(), msg.size(), 0, reinterpret_cast<sockaddr*>(&d), sizeof d) >= 0) {
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, 2000) == 1) {
+            char buf[2048];
+            ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+            if (n > 0) {
+                reply.assign(buf, static_cast<std::size_t>(n));
+            }
+        }
+    }
+    ::close(fd);
+    return reply;
+}
+
+// The IKE hook: datagrams on 500, and on 4500 behind the non-ESP marker (RFC 3948 §2.2),
+// go to the engine's callback; what the engine sends on 4500 gets the marker. A
+// NAT-keepalive (one 0xff octet) is consumed. The engine here echoes "re:" + message.
+TEST_F(host_e2e, ike_datagrams_reach_the_engine_callback) {
+    const std::string marker(4, '\0');
+    auto engine = child_process::spawn(
+        [] {
+            host::host_config hc;
+            hc.local_addr = parse_ipv4(two_hosts::outer_a);
+            auto h = host::host::create(hc);
+            h->set_ike_handler([&](std::uint16_t port, std::uint32_t peer, std::uint16_t peer_port,
+                                   std::span<const std::uint8_t> m) {
+                std::string r = "re:" + std::string(m.begin(), m.end());
+                h->send_ike(port, peer, peer_port, std::span(reinterpret_cast<const std::uint8_t*>(r.data()), r.size()));
+            });
+            auto deadline = std::chrono::steady_clock::now() + 8s;
+            while (std::chrono::steady_clock::now() < deadline && h->stats().ike_in < 2) {
+                h->run_once(100);
+            }
+            h->run_once(200);  // the keepalive
+            std::printf("%s", h->format_counters().c_str());
+            return h->stats().ike_in == 2 && h->stats().ike_out == 2 ? 0 : 1;
+        },
+        hosts->a.name());
+    std::this_thread::sleep_for(300ms);  // the sockets open
+    auto on_500 = child_process::spawn(
+        [] {
+            std::printf("%s", udp_exchange(two_hosts::outer_b, 500, two_hosts::outer_a, 500, "IKE_SA_INIT").c_str());
+            return 0;
+        },
+        hosts->b.name()).wait(5s);
+    auto on_4500 = child_process::spawn(
+        [marker] {
+            std::string r = udp_exchange(two_hosts::outer_b, 4500, two_hosts::outer_a, 4500, marker + "IKE_AUTH");
+            bool marked = r.size() > 4 && r.compare(0, 4, marker) == 0;
+            std::printf("%s%s", marked ? "marked:" : "unmarked:", r.substr(marked ? 4 : 0).c_str());
+            udp_exchange(two_hosts::outer_b, 4500, two_hosts::outer_a, 4500, "\xff");  // NAT-keepalive
+            return 0;
+        },
+        hosts->b.name()).wait(8s);
+    auto e = engine.wait(15s);
+    EXPECT_EQ(on_500.out, "re:IKE_SA_INIT");
+    EXPECT_EQ(on_4500.out, "marked:re:IKE_AUTH");
+    EXPECT_EQ(e.status, 0) << e.out;
+    auto c = parse_host_counters(e.out);
+    EXPECT_EQ(c["ike_in"], 2u) << e.out;
+    EXPECT_EQ(c["ike_out"], 2u) << e.out;
+    EXPECT_EQ(c["drop KEEPALIVE"], 1u) << e.out;
 }
 
 }  // namespace
