@@ -146,14 +146,40 @@ TEST_P(strongswan_dh, establishes_and_carries_traffic) {
     if (IsSkipped()) {
         return;
     }
-    load(std::string("aes128gcm16-prfsha256-") + GetParam().first);
-    auto r = ca->initiate("zpx");
+    // b: exactly the responder config zplex's IKE will meet; a offers one group only.
+    auto resp = zplex_interop(two_hosts::outer_b, two_hosts::outer_a, std::string(two_hosts::inner_b) + "/32",
+                              std::string(two_hosts::inner_a) + "/32");
+    cb->load(resp.swanctl_conf());
+    auto init = resp;
+    init.ike_proposals = std::string("aes128gcm16-prfsha256-") + GetParam().first;
+    std::swap(init.local_addr, init.remote_addr);
+    std::swap(init.local_ts, init.remote_ts);
+    ca->load(init.swanctl_conf());
+    auto r = ca->initiate("zplex");
     ASSERT_TRUE(r.ok()) << r.out;
     auto ike = ca->list_sas().at(0);
     EXPECT_EQ(ike.attrs["dh-group"], GetParam().second);
     EXPECT_EQ(ike.attrs["encr-alg"], "AES_GCM_16");
     EXPECT_EQ(ike.attrs["prf-alg"], "PRF_HMAC_SHA2_256");
     EXPECT_TRUE(ping_until(hosts->a, two_hosts::inner_a, two_hosts::inner_b));
+}
+
+// The responder's order wins (charon.prefer_configured_proposals = yes): an initiator
+// whose KE guessed MODP-2048 while offering X25519 too is told INVALID_KE_PAYLOAD and
+// retries with X25519 (RFC 7296 §1.3). zplex's IKE must do the same retry.
+TEST_F(strongswan_e2e, responder_order_wins_with_invalid_ke_retry) {
+    auto resp = zplex_interop(two_hosts::outer_b, two_hosts::outer_a, std::string(two_hosts::inner_b) + "/32",
+                              std::string(two_hosts::inner_a) + "/32");
+    cb->load(resp.swanctl_conf());
+    auto init = resp;
+    init.ike_proposals = "aes128gcm16-prfsha256-modp2048-x25519";
+    std::swap(init.local_addr, init.remote_addr);
+    std::swap(init.local_ts, init.remote_ts);
+    ca->load(init.swanctl_conf());
+    auto r = ca->initiate("zplex");
+    ASSERT_TRUE(r.ok()) << r.out;
+    EXPECT_EQ(ca->list_sas().at(0).attrs["dh-group"], "CURVE_25519");
+    EXPECT_NE(r.out.find("N(INVAL_KE)"), std::string::npos) << r.out;  // swanctl logs it so
 }
 
 INSTANTIATE_TEST_SUITE_P(groups, strongswan_dh,

@@ -85,6 +85,23 @@ std::string psk_connection::swanctl_conf() const {
     return o.str();
 }
 
+psk_connection zplex_interop(const std::string& local_addr, const std::string& remote_addr, const std::string& local_ts,
+                             const std::string& remote_ts) {
+    psk_connection c;
+    c.name = "zplex";
+    c.local_addr = local_addr;
+    c.remote_addr = remote_addr;
+    c.local_ts = local_ts;
+    c.remote_ts = remote_ts;
+    // One proposal per group, in the order zplex prefers: a KE payload for another group
+    // than the one selected draws INVALID_KE_PAYLOAD (RFC 7296 §1.3), which zplex retries.
+    c.ike_proposals = "aes128gcm16-prfsha256-x25519,aes128gcm16-prfsha256-ecp256,aes128gcm16-prfsha256-modp2048";
+    c.esp_proposals = "aes128gcm16";
+    c.encap = true;
+    c.start_action = "none";
+    return c;
+}
+
 // ---- --list-sas --raw ---------------------------------------------------------------
 
 namespace {

@@ -40,6 +40,12 @@ struct psk_connection {
     std::string swanctl_conf() const;          ///< connections { } and secrets { }
 };
 
+/// The strongSwan side for interop with zplex's IKE engine (docs/strongswan-interop.md):
+/// IKEv2, PSK, IKE AES-GCM-128 + PRF-HMAC-SHA-256 with MODP-2048, ECP-256 or X25519, ESP
+/// AES-GCM-128 in tunnel mode, encap = yes (UDP 4500 from IKE_AUTH on), one /32 each way.
+psk_connection zplex_interop(const std::string& local_addr, const std::string& remote_addr, const std::string& local_ts,
+                             const std::string& remote_ts);
+
 /// A CHILD_SA as `swanctl --list-sas --raw` shows it.
 struct child_sa {
     std::string ike;             ///< the IKE_SA's connection name
