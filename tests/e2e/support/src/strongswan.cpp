@@ -4,9 +4,11 @@
 
 #include <sys/mount.h>
 #include <sched.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cctype>
 #include <deque>
 #include <fstream>
 #include <memory>
@@ -243,6 +245,48 @@ std::vector<ike_sa> parse_list_sas(const std::string& raw) {
     return out;
 }
 
+/// The hex of the key charon logged as "<what> => N bytes @ 0x..." and its dump lines
+/// ("   0: CD 30 46 ...  .0F."), lowercase, or "" if not found.
+std::string logged_key(const fs::path& log, const std::string& what) {
+    std::ifstream f(log);
+    std::string line, hex;
+    bool in_dump = false;
+    std::size_t want = 0;
+    while (std::getline(f, line)) {
+        auto tag = line.find("[CHD]");
+        if (tag == std::string::npos) {
+            continue;
+        }
+        std::string text = line.substr(tag + 5);
+        if (!in_dump) {
+            auto at = text.find(what + " => ");
+            if (at != std::string::npos) {
+                in_dump = true;
+                hex.clear();
+                want = std::stoul(text.substr(at + what.size() + 4));
+            }
+            continue;
+        }
+        // "   16: C2 73 84 E8     .s.." -- offset, colon, up to 16 two-digit bytes.
+        auto colon = text.find(':');
+        if (colon == std::string::npos) {
+            in_dump = false;
+            continue;
+        }
+        std::size_t i = colon + 1;
+        while (hex.size() < want * 2 && i + 2 < text.size() && text[i] == ' ' && std::isxdigit(text[i + 1]) &&
+               std::isxdigit(text[i + 2])) {
+            hex += static_cast<char>(std::tolower(text[i + 1]));
+            hex += static_cast<char>(std::tolower(text[i + 2]));
+            i += 3;
+        }
+        if (hex.size() == want * 2) {
+            return hex;  // the newest CHILD_SA's keys come last; the test has one
+        }
+    }
+    return {};
+}
+
 // ---- charon --------------------------------------------------------------------------
 
 charon::charon(const netns& ns, const fs::path& dir, options o) : _ns(ns), _dir(dir) {
@@ -273,6 +317,7 @@ charon::charon(const netns& ns, const fs::path& dir, options o) : _ns(ns), _dir(
           << "            default = " << l << "\n"
           << "            ike = " << l + 1 << "\n            knl = " << l + 1 << "\n"
           << "            esp = " << l + 1 << "\n            net = " << l + 1 << "\n"
+          << o.extra_log
           << "            time_format = %T\n"
           << "            flush_line = yes\n"
           << "        }\n"
@@ -320,6 +365,16 @@ run_result charon::stop() {
         return {};
     }
     auto r = _proc.terminate(5s);
+    _proc = child_process();
+    return r;
+}
+
+run_result charon::kill() {
+    if (_proc.pid() <= 0) {
+        return {};
+    }
+    ::kill(_proc.pid(), SIGKILL);
+    auto r = _proc.wait(5s);
     _proc = child_process();
     return r;
 }

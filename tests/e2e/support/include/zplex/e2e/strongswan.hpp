@@ -71,6 +71,10 @@ struct ike_sa {
 /// {name-n {k=v ...}}}}`). Unknown keys are kept in ike_sa::attrs; never throws on odd text.
 std::vector<ike_sa> parse_list_sas(const std::string& raw);
 
+/// A key charon logged at CHD level 4 (charon::options::extra_log = "chd = 4"), e.g.
+/// @p what = "encryption initiator key": the hex of the last one in @p log, or "".
+std::string logged_key(const std::filesystem::path& log, const std::string& what);
+
 /// A charon of its own: config dir, strongswan.conf, log file, vici socket, and a private
 /// /run (charon's pid file is fixed at /var/run/charon.pid, so each charon runs in its own
 /// mount namespace with a private directory bound on /run). Stopped by PID when destroyed.
@@ -81,6 +85,7 @@ public:
         int log_level = 1;                       ///< filelog default; ike/knl/esp/net are +1
         std::chrono::milliseconds start_timeout = 10s;
         std::string extra_conf;                  ///< more lines inside charon { }
+        std::string extra_log;                   ///< more lines in the filelog (e.g. "chd = 4")
     };
     /// Start charon in @p ns with its files under @p dir (created). Throws if the vici
     /// socket does not appear in time (the log's tail is in the message).
@@ -102,8 +107,11 @@ public:
     /// The installed CHILD_SA named @p child (newest), or one with state empty if none.
     child_sa installed_child(const std::string& child) const;
 
-    /// Stop (SIGTERM, SIGKILL after 5 s) by PID; idempotent.
+    /// Stop (SIGTERM, SIGKILL after 5 s) by PID; idempotent. SIGTERM makes charon delete
+    /// its SAs with the peer first.
     run_result stop();
+    /// SIGKILL by PID: charon vanishes without telling the peer (its SAs live on there).
+    run_result kill();
     pid_t pid() const noexcept { return _proc.pid(); }
     const std::filesystem::path& log_path() const noexcept { return _log; }
     std::string log_tail(std::size_t lines = 40) const;
