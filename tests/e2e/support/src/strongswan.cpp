@@ -249,7 +249,7 @@ std::vector<ike_sa> parse_list_sas(const std::string& raw) {
 /// ("   0: CD 30 46 ...  .0F."), lowercase, or "" if not found.
 std::string logged_key(const fs::path& log, const std::string& what) {
     std::ifstream f(log);
-    std::string line, hex;
+    std::string line, hex, last;
     bool in_dump = false;
     std::size_t want = 0;
     while (std::getline(f, line)) {
@@ -281,10 +281,11 @@ std::string logged_key(const fs::path& log, const std::string& what) {
             i += 3;
         }
         if (hex.size() == want * 2) {
-            return hex;  // the newest CHILD_SA's keys come last; the test has one
+            last = hex;  // a rekeyed CHILD_SA's keys come later: keep the newest
+            in_dump = false;
         }
     }
-    return {};
+    return last;
 }
 
 // ---- charon --------------------------------------------------------------------------
