@@ -18,8 +18,28 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <atomic>
+#include <cstdlib>
 #include <memory>
+#include <new>
 #include <thread>
+
+// Every allocation of this test binary is counted, so a test can show that host mode's
+// per-packet path does not allocate.
+namespace {
+std::atomic<std::uint64_t> g_allocations{0};
+}  // namespace
+
+void* operator new(std::size_t n) {
+    g_allocations.fetch_add(1, std::memory_order_relaxed);
+    if (void* p = std::malloc(n ? n : 1)) {
+        return p;
+    }
+    throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace zplex::e2e {
 namespace {
@@ -218,6 +238,64 @@ TEST_F(host_e2e, ike_datagrams_reach_the_engine_callback) {
     EXPECT_EQ(c["ike_in"], 2u) << e.out;
     EXPECT_EQ(c["ike_out"], 2u) << e.out;
     EXPECT_EQ(c["drop KEEPALIVE"], 1u) << e.out;
+}
+
+// The steady state does not allocate: host mode in this process (a child in namespace a)
+// against zplex-host in b; after a warm-up, 200 echo requests and replies (TUN -> ESP ->
+// UDP and UDP -> ESP -> TUN) pass without one call of operator new.
+TEST_F(host_e2e, per_packet_path_does_not_allocate) {
+    hb = std::make_unique<zplex_host_process>(hosts->b, dir / "b", side_b());
+    auto a = side_a();
+    auto engine = child_process::spawn(
+        [a] {
+            host::host_config hc;
+            hc.local_addr = parse_ipv4(a.local);
+            auto h = host::host::create(hc);
+            host::child_config cc;
+            cc.peer_addr = parse_ipv4(a.peer);
+            cc.local_ts = {parse_ipv4(two_hosts::inner_a), 32};
+            cc.remote_ts = {parse_ipv4(two_hosts::inner_b), 32};
+            cc.inbound.spi = a.spi_in;
+            cc.outbound.spi = a.spi_out;
+            for (auto [sa, key] : {std::pair{&cc.inbound, a.key_in}, std::pair{&cc.outbound, a.key_out}}) {
+                for (std::size_t i = 0; i < key.size(); i += 2) {
+                    sa->key.push_back(static_cast<std::uint8_t>(std::stoul(key.substr(i, 2), nullptr, 16)));
+                }
+            }
+            if (h->add_child(cc) == 0) {
+                return 2;
+            }
+            std::printf("ready\n");
+            std::fflush(stdout);
+            auto deadline = std::chrono::steady_clock::now() + 20s;
+            std::uint64_t before = 0;
+            bool warm = false;
+            while (std::chrono::steady_clock::now() < deadline && h->stats().tun_out < 220) {
+                h->run_once(50);
+                if (!warm && h->stats().tun_out >= 20) {
+                    warm = true;
+                    before = g_allocations.load();
+                }
+            }
+            std::uint64_t after = g_allocations.load();
+            std::printf("allocations %llu packets %llu\n", static_cast<unsigned long long>(after - before),
+                        static_cast<unsigned long long>(h->stats().tun_out.load()));
+            return warm && h->stats().tun_out >= 220 && after == before ? 0 : 1;
+        },
+        hosts->a.name(), dir / "engine.out");
+    for (int i = 0; i < 100 && !hosts->a.exec({"ip", "link", "show", "zpx0"}).ok(); ++i) {
+        std::this_thread::sleep_for(20ms);
+    }
+    hosts->a.ip({"route", "add", std::string(two_hosts::inner_b) + "/32", "dev", "zpx0", "src", two_hosts::inner_a});
+    ASSERT_TRUE(ping_until(hosts->a, two_hosts::inner_a, two_hosts::inner_b));
+    for (int i = 0; i < 12; ++i) {
+        ping(hosts->a, two_hosts::inner_a, two_hosts::inner_b, 20, 200ms);
+    }
+    auto e = engine.wait(15s);
+    std::ifstream f(dir / "engine.out");
+    std::string out((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(e.status, 0) << out;
+    EXPECT_NE(out.find("allocations 0 "), std::string::npos) << out;
 }
 
 }  // namespace
