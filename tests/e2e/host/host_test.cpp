@@ -253,8 +253,8 @@ TEST_F(host_e2e, per_packet_path_does_not_allocate) {
             auto h = host::host::create(hc);
             host::child_config cc;
             cc.peer_addr = parse_ipv4(a.peer);
-            cc.local_ts = {parse_ipv4(two_hosts::inner_a), 32};
-            cc.remote_ts = {parse_ipv4(two_hosts::inner_b), 32};
+            cc.local_ts.addr = parse_ipv4(two_hosts::inner_a);
+            cc.remote_ts.addr = parse_ipv4(two_hosts::inner_b);
             cc.inbound.spi = a.spi_in;
             cc.outbound.spi = a.spi_out;
             for (auto [sa, key] : {std::pair{&cc.inbound, a.key_in}, std::pair{&cc.outbound, a.key_out}}) {
