@@ -166,13 +166,29 @@ public:
         r.dst_len = cc.remote_ts.prefix_len;
         r.dst_port_lo = cc.remote_ts.port_lo;
         r.dst_port_hi = cc.remote_ts.port_hi;
-        _spd.add_dynamic(r);
+        ch.rules[0] = r;
         std::swap(r.src, r.dst);
         std::swap(r.src_len, r.dst_len);
         std::swap(r.src_port_lo, r.dst_port_lo);
         std::swap(r.src_port_hi, r.dst_port_hi);
         r.direction = ipsec::spd_direction::inbound;
-        _spd.add_dynamic(r);
+        ch.rules[1] = r;
+        // Make-before-break rekey (RFC 7296 §2.8): the newest pair's filters must match
+        // first, so an older pair's filters move behind the new ones (the SPD tries
+        // dynamic filters in the order they were added). Older inbound SAs stay in
+        // the SAD for packets still in flight until IKE removes them.
+        std::vector<const child*> older;
+        for (const auto& o : _children) {
+            if (_spd.remove_dynamic(o.name) > 0) {
+                older.push_back(&o);
+            }
+        }
+        _spd.add_dynamic(ch.rules[0]);
+        _spd.add_dynamic(ch.rules[1]);
+        for (auto it = older.rbegin(); it != older.rend(); ++it) {  // newest of the old first
+            _spd.add_dynamic((*it)->rules[0]);
+            _spd.add_dynamic((*it)->rules[1]);
+        }
         _by_spi[in.spi] = ch.id;
         _children.push_back(std::move(ch));
         return _children.back().id;
@@ -304,6 +320,7 @@ private:
         child_config cfg;
         ipsec::esp_sa* in = nullptr;  ///< owned by the SAD
         ipsec::esp_sa* out = nullptr;
+        std::array<ipsec::spd_rule, 2> rules;  ///< outbound, inbound dynamic filters
     };
 
     static sockaddr_in sock(std::uint32_t addr, std::uint16_t port) noexcept {

@@ -304,5 +304,83 @@ TEST_F(host_e2e, per_packet_path_does_not_allocate) {
     EXPECT_NE(out.find("allocations 0 "), std::string::npos) << out;
 }
 
+/// The child_config of side_a()'s options.
+host::child_config child_of(const zplex_host_options& a) {
+    host::child_config cc;
+    cc.peer_addr = parse_ipv4(a.peer);
+    cc.local_ts.addr = parse_ipv4(two_hosts::inner_a);
+    cc.remote_ts.addr = parse_ipv4(two_hosts::inner_b);
+    cc.inbound.spi = a.spi_in;
+    cc.outbound.spi = a.spi_out;
+    for (auto [sa, key] : {std::pair{&cc.inbound, a.key_in}, std::pair{&cc.outbound, a.key_out}}) {
+        for (std::size_t i = 0; i < key.size(); i += 2) {
+            sa->key.push_back(static_cast<std::uint8_t>(std::stoul(key.substr(i, 2), nullptr, 16)));
+        }
+    }
+    return cc;
+}
+
+// Rekey, make before break: a holds an old pair b no longer knows and the new pair b
+// has; traffic takes the newest. Removing the new pair falls back to the old one, which
+// b cannot place (NOSAIN).
+TEST_F(host_e2e, newest_child_sa_carries_the_traffic) {
+    hb = std::make_unique<zplex_host_process>(hosts->b, dir / "b", side_b());
+    auto a = side_a();
+    fs::create_directories(dir);
+    fs::path trigger = dir / "remove-now";
+    auto engine = child_process::spawn(
+        [a, trigger] {
+            host::host_config hc;
+            hc.local_addr = parse_ipv4(a.local);
+            auto h = host::host::create(hc);
+            auto old = a;
+            old.spi_in = 0xdead0a01;
+            old.spi_out = 0xdead0b01;
+            if (h->add_child(child_of(old)) == 0) {
+                return 2;
+            }
+            auto fresh = h->add_child(child_of(a));
+            if (fresh == 0 || h->add_child(child_of(a)) != 0) {  // an inbound SPI in use is refused
+                return 3;
+            }
+            auto deadline = std::chrono::steady_clock::now() + 15s;
+            while (std::chrono::steady_clock::now() < deadline && !fs::exists(trigger)) {
+                h->run_once(50);
+            }
+            h->remove_child(fresh);
+            std::printf("removed\n");
+            std::fflush(stdout);
+            auto until = std::chrono::steady_clock::now() + 2s;
+            while (std::chrono::steady_clock::now() < until) {
+                h->run_once(50);
+            }
+            std::printf("%s", h->format_counters().c_str());
+            return 0;
+        },
+        hosts->a.name(), dir / "engine.out");
+    for (int i = 0; i < 100 && !hosts->a.exec({"ip", "link", "show", "zpx0"}).ok(); ++i) {
+        std::this_thread::sleep_for(20ms);
+    }
+    hosts->a.ip({"route", "add", std::string(two_hosts::inner_b) + "/32", "dev", "zpx0", "src", two_hosts::inner_a});
+    ASSERT_TRUE(ping_until(hosts->a, two_hosts::inner_a, two_hosts::inner_b)) << "the new pair must be used";
+    EXPECT_EQ(ping(hosts->a, two_hosts::inner_a, two_hosts::inner_b, 3), 3);
+    std::ofstream(trigger) << "now\n";
+    auto removed = [&] {
+        std::ifstream f(dir / "engine.out");
+        std::string l;
+        return std::getline(f, l) && l == "removed";
+    };
+    for (int i = 0; i < 100 && !removed(); ++i) {
+        std::this_thread::sleep_for(20ms);
+    }
+    ASSERT_TRUE(removed());
+    EXPECT_EQ(ping(hosts->a, two_hosts::inner_a, two_hosts::inner_b, 2, 300ms), 0);
+    auto e = engine.wait(10s);
+    EXPECT_EQ(e.status, 0);
+    auto rb = hb->stop();
+    auto cb = parse_host_counters(rb.out);
+    EXPECT_GE(cb["drop NOSAIN"], 2u) << rb.out;
+}
+
 }  // namespace
 }  // namespace zplex::e2e

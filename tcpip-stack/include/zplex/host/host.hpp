@@ -105,7 +105,8 @@ public:
     /// The span is valid only during the call.
     using ike_handler = std::function<void(std::uint16_t local_port, std::uint32_t peer, std::uint16_t peer_port,
                                            std::span<const std::uint8_t> message)>;
-    /// SA lifecycle events from the SAD (soft/hard expiry), for the IKE engine's rekeys.
+    /// SA lifecycle events from the SAD (soft/hard expiry), for the IKE engine's rekeys:
+    /// outbound SAs are named "child-<id>", inbound ones come with their SPI.
     using sa_listener = ipsec::sad::listener;
 
     /// Open /dev/net/tun and the sockets, bring the TUN up with its MTU. Throws
@@ -116,6 +117,8 @@ public:
 
     /// Install a CHILD_SA pair and its policies (dynamic SPD filters both ways). Returns
     /// its id, or 0 if a key does not fit the algorithm or the inbound SPI is in use.
+    /// The newest pair's filters match first, so a rekey is add_child(new), then
+    /// remove_child(old) once the old one has drained (make before break).
     virtual child_id add_child(const child_config& c) = 0;
     /// Remove a pair and its policies; false if unknown.
     virtual bool remove_child(child_id id) = 0;
