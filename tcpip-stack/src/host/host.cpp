@@ -49,7 +49,7 @@ constexpr std::uint8_t proto_udp = 17;
 constexpr std::uint8_t proto_tcp = 6;
 constexpr std::size_t udp_front = 28;       ///< IPv4 + UDP header the ESP SA expects before ESP
 constexpr std::size_t tailroom = 64;        ///< ESP padding and ICV
-constexpr int batch = 64;                   ///< datagrams per fd per wake-up, for fairness
+constexpr int batch = 32;                   ///< packets per syscall batch and per fd per wake-up
 
 std::uint32_t get32(const std::uint8_t* p) noexcept {
     return static_cast<std::uint32_t>(p[0]) << 24 | static_cast<std::uint32_t>(p[1]) << 16 |
@@ -94,7 +94,7 @@ class host_impl final : public host {
 public:
     host_impl(const host_config& c, sa_listener on_sa_event) : _c(c), _sad(std::move(on_sa_event)) {
         try {
-            _tun = detail::open_tun(c.tun_name, c.mtu);
+            _tun = detail::open_tun(c.tun_name, c.mtu, c.disable_ipv6);
             _nat_t = detail::open_udp(c.local_addr, c.nat_t_port);
             if (c.ike_port != 0) {
                 _ike = detail::open_udp(c.local_addr, c.ike_port);
@@ -116,6 +116,16 @@ public:
         }
         _children.reserve(64);
         _by_spi.reserve(128);
+        for (std::size_t i = 0; i < static_cast<std::size_t>(batch); ++i) {
+            _out_msgs[i].msg_hdr.msg_name = &_out_to[i];
+            _out_msgs[i].msg_hdr.msg_iov = &_out_iov[i];
+            _out_msgs[i].msg_hdr.msg_iovlen = 1;
+            _in_iov[i].iov_base = _in[i].buf.data() + 128 + udp_front;
+            _in_iov[i].iov_len = ipsec::packet::capacity - 128 - udp_front;
+            _in_msgs[i].msg_hdr.msg_name = &_in_from[i];
+            _in_msgs[i].msg_hdr.msg_iov = &_in_iov[i];
+            _in_msgs[i].msg_hdr.msg_iovlen = 1;
+        }
     }
     ~host_impl() override { close_all(); }
 
@@ -243,8 +253,8 @@ public:
             if (fd == _tun) {
                 handled += from_tun();
             } else if (fd == _nat_t) {
-                if (ev[i].events & EPOLLOUT) {
-                    handled += flush_pending();
+                if ((ev[i].events & EPOLLOUT) && _out_ready > 0 && flush_out()) {
+                    handled += from_tun();  // the TUN was paused: catch up now
                 }
                 if (ev[i].events & EPOLLIN) {
                     handled += from_nat_t();
@@ -262,6 +272,10 @@ public:
         if (now - _last_check >= std::chrono::seconds(1)) {
             _last_check = now;
             _sad.check(now);
+        }
+        if (_c.keepalive_seconds > 0 && now - _last_keepalive >= std::chrono::seconds(_c.keepalive_seconds)) {
+            _last_keepalive = now;
+            send_keepalives();
         }
         return handled;
     }
@@ -283,6 +297,16 @@ public:
     }
 
     const counters& stats() const noexcept override { return _stats; }
+
+    std::optional<child_stats> stats(child_id id) const noexcept override {
+        for (const auto& ch : _children) {
+            if (ch.id == id) {
+                return child_stats{ch.in->spi(), ch.out->spi(), ch.in->packets(), ch.in->bytes(), ch.out->packets(),
+                                   ch.out->bytes()};
+            }
+        }
+        return std::nullopt;
+    }
     const host_config& config() const noexcept override { return _c; }
 
     std::string format_counters() const override {
@@ -297,7 +321,8 @@ public:
               << " bytes " << ch.out->bytes() << "\n";
         }
         o << "tun_in " << _stats.tun_in << "\nesp_sent " << _stats.esp_sent << "\nesp_received " << _stats.esp_received
-          << "\ntun_out " << _stats.tun_out << "\nike_in " << _stats.ike_in << "\nike_out " << _stats.ike_out << "\n";
+          << "\ntun_out " << _stats.tun_out << "\nike_in " << _stats.ike_in << "\nike_out " << _stats.ike_out
+          << "\nkeepalives " << _stats.keepalives << "\n";
         for (std::size_t i = 1; i < static_cast<std::size_t>(drop::count_); ++i) {
             auto d = static_cast<drop>(i);
             if (_stats[d] != 0) {
@@ -369,17 +394,21 @@ private:
         return nullptr;
     }
 
-    /// Outbound: TUN -> SPD -> SAD -> ESP -> UDP. Stops early when the socket is full
-    /// (the packet waits in _pending and the TUN is not read until it is sent).
+    /// Outbound: TUN -> SPD -> SAD -> ESP, up to `batch` packets, then one sendmmsg.
+    /// While the socket is full what is left waits and the TUN is not read.
     int from_tun() noexcept {
+        if (_out_ready > 0 && !flush_out()) {
+            return 0;
+        }
         int handled = 0;
-        for (; handled < batch && !_pending; ++handled) {
-            ipsec::packet& p = _out_pkt;
+        while (_out_ready < batch) {
+            ipsec::packet& p = _out[_out_ready];
             p.head = 128;
             ssize_t n = ::read(_tun, p.buf.data() + p.head, ipsec::packet::capacity - p.head - tailroom);
             if (n <= 0) {
                 break;
             }
+            ++handled;
             _stats.tun_in.fetch_add(1, std::memory_order_relaxed);
             p.len = static_cast<std::size_t>(n);
             const std::uint8_t* ip = p.data();
@@ -409,62 +438,66 @@ private:
             }
             // The SA wrote outer IPv4 + UDP; the socket supplies both, so send from ESP on.
             const std::uint8_t* outer = p.data();
-            _pending_to = sock(get32(outer + 16), get16(outer + 20 + 2));
-            _pending = true;
-            send_pending();
+            std::size_t i = _out_ready++;
+            _out_to[i] = sock(get32(outer + 16), get16(outer + 20 + 2));
+            _out_iov[i].iov_base = p.data() + udp_front;
+            _out_iov[i].iov_len = p.len - udp_front;
+        }
+        if (_out_ready > 0) {
+            flush_out();
         }
         return handled;
     }
 
-    /// Send the ESP datagram in _out_pkt; on a full socket wait for EPOLLOUT.
-    void send_pending() noexcept {
-        ipsec::packet& p = _out_pkt;
-        ssize_t w = ::sendto(_nat_t, p.data() + udp_front, p.len - udp_front, MSG_DONTWAIT,
-                             reinterpret_cast<sockaddr*>(&_pending_to), sizeof _pending_to);
-        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) {
-            if (!_waiting_out) {  // backpressure: stop reading the TUN until the socket drains
-                _waiting_out = true;
-                rewatch(_nat_t, EPOLLIN | EPOLLOUT);
-                rewatch(_tun, 0);
+    /// sendmmsg what is ready. False if the socket is full: EPOLLOUT is armed, the TUN
+    /// paused, and the rest goes when the socket drains (backpressure, no drop).
+    bool flush_out() noexcept {
+        while (_out_sent < _out_ready) {
+            for (std::size_t i = _out_sent; i < _out_ready; ++i) {
+                _out_msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_in);  // sendmmsg reads, never writes it
             }
-            return;
+            int k = ::sendmmsg(_nat_t, &_out_msgs[_out_sent], static_cast<unsigned>(_out_ready - _out_sent),
+                               MSG_DONTWAIT);
+            if (k > 0) {
+                _out_sent += static_cast<std::size_t>(k);
+                _stats.esp_sent.fetch_add(static_cast<std::uint64_t>(k), std::memory_order_relaxed);
+                continue;
+            }
+            if (k < 0 && errno == EINTR) {
+                continue;
+            }
+            if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                if (!_waiting_out) {
+                    _waiting_out = true;
+                    rewatch(_nat_t, EPOLLIN | EPOLLOUT);
+                    rewatch(_tun, 0);
+                }
+                return false;
+            }
+            _stats.count(drop::send_error);  // this datagram is refused (ENOBUFS, EMSGSIZE ...)
+            ++_out_sent;
         }
-        _pending = false;
-        if (w < 0) {
-            _stats.count(drop::send_error);
-        } else {
-            _stats.esp_sent.fetch_add(1, std::memory_order_relaxed);
-        }
+        _out_ready = _out_sent = 0;
         if (_waiting_out) {
             _waiting_out = false;
             rewatch(_nat_t, EPOLLIN);
             rewatch(_tun, EPOLLIN);
         }
-    }
-
-    int flush_pending() noexcept {
-        if (!_pending) {
-            return 0;
-        }
-        send_pending();
-        return _pending ? 0 : 1;
+        return true;
     }
 
     /// Inbound on the NAT-T port: IKE (non-ESP marker), keepalive or ESP (RFC 3948 §2).
     int from_nat_t() noexcept {
-        int handled = 0;
-        for (; handled < batch; ++handled) {
-            ipsec::packet& p = _in_pkt;
+        for (auto& m : _in_msgs) {
+            m.msg_hdr.msg_namelen = sizeof(sockaddr_in);
+        }
+        int k = ::recvmmsg(_nat_t, _in_msgs.data(), batch, MSG_DONTWAIT, nullptr);
+        for (int i = 0; i < k; ++i) {
+            ipsec::packet& p = _in[static_cast<std::size_t>(i)];
             p.head = 128;
             std::uint8_t* d = p.buf.data() + p.head + udp_front;
-            sockaddr_in from{};
-            socklen_t fl = sizeof from;
-            ssize_t n = ::recvfrom(_nat_t, d, ipsec::packet::capacity - p.head - udp_front, 0,
-                                   reinterpret_cast<sockaddr*>(&from), &fl);
-            if (n < 0) {
-                break;
-            }
-            std::size_t len = static_cast<std::size_t>(n);
+            const sockaddr_in& from = _in_from[static_cast<std::size_t>(i)];
+            std::size_t len = _in_msgs[static_cast<std::size_t>(i)].msg_len;
             std::uint32_t peer = ntohl(from.sin_addr.s_addr);
             std::uint16_t peer_port = ntohs(from.sin_port);
             if (len == 1 && d[0] == 0xff) {
@@ -530,7 +563,18 @@ private:
             }
             _stats.tun_out.fetch_add(1, std::memory_order_relaxed);
         }
-        return handled;
+        return k > 0 ? k : 0;
+    }
+
+    /// RFC 3948 §2.3: one 0xff octet from the NAT-T port to each peer keeps NAT state.
+    void send_keepalives() noexcept {
+        const std::uint8_t ff = 0xff;
+        for (const auto& ch : _children) {
+            sockaddr_in to = sock(ch.cfg.peer_addr, ch.cfg.peer_port);
+            if (::sendto(_nat_t, &ff, 1, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&to), sizeof to) == 1) {
+                _stats.keepalives.fetch_add(1, std::memory_order_relaxed);
+            }
+        }
     }
 
     int from_ike_port() noexcept {
@@ -579,13 +623,20 @@ private:
     int _tun = -1, _nat_t = -1, _ike = -1, _wake = -1, _ep = -1;
     std::atomic<bool> _stop{false};
     ipsec::sad::clock::time_point _last_check = ipsec::sad::clock::now();
-    // The per-packet buffers: allocated once with the host.
-    ipsec::packet _out_pkt;
-    ipsec::packet _in_pkt;
+    // The per-packet buffers and message vectors: allocated once with the host.
+    std::array<ipsec::packet, batch> _out;
+    std::array<iovec, batch> _out_iov{};
+    std::array<sockaddr_in, batch> _out_to{};
+    std::array<mmsghdr, batch> _out_msgs{};
+    std::size_t _out_ready = 0;  ///< ESP datagrams in _out[0, ready)
+    std::size_t _out_sent = 0;   ///< of which sent
+    std::array<ipsec::packet, batch> _in;
+    std::array<iovec, batch> _in_iov{};
+    std::array<sockaddr_in, batch> _in_from{};
+    std::array<mmsghdr, batch> _in_msgs{};
     std::array<std::uint8_t, 65536> _ike_buf{};
-    sockaddr_in _pending_to{};
-    bool _pending = false;       ///< _out_pkt holds an ESP datagram not sent yet
     bool _waiting_out = false;   ///< EPOLLOUT armed, TUN paused
+    ipsec::sad::clock::time_point _last_keepalive = ipsec::sad::clock::now();
 };
 
 }  // namespace

@@ -13,6 +13,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <system_error>
 
 namespace zplex::host::detail {
@@ -40,7 +41,7 @@ struct fd_guard {
 
 }  // namespace
 
-int open_tun(const std::string& name, unsigned mtu) {
+int open_tun(const std::string& name, unsigned mtu, bool disable_ipv6) {
     if (name.empty() || name.size() >= IFNAMSIZ) {
         errno = EINVAL;
         fail("TUN name '" + name + "'");
@@ -61,6 +62,9 @@ int open_tun(const std::string& name, unsigned mtu) {
     }
     ifreq req{};
     std::strncpy(req.ifr_name, name.c_str(), IFNAMSIZ - 1);
+    if (disable_ipv6) {  // before it comes up: no link-local address, no solicitations
+        std::ofstream("/proc/sys/net/ipv6/conf/" + name + "/disable_ipv6") << "1\n";
+    }
     req.ifr_mtu = static_cast<int>(mtu);
     if (::ioctl(s.fd, SIOCSIFMTU, &req) != 0) {
         fail("SIOCSIFMTU " + name);

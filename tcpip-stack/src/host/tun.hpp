@@ -9,7 +9,7 @@ namespace zplex::host::detail {
 
 /// Create (or attach to) TUN @p name, non-blocking; set its MTU and bring it up. Throws
 /// std::system_error. Returns the fd.
-int open_tun(const std::string& name, unsigned mtu);
+int open_tun(const std::string& name, unsigned mtu, bool disable_ipv6);
 
 /// A non-blocking UDP socket bound to @p addr:@p port (host order) with large buffers.
 int open_udp(std::uint32_t addr, std::uint16_t port);

@@ -87,6 +87,7 @@ int main(int argc, char** argv) {
     std::string tun = "zpx0", local, peer, local_ts, remote_ts, spi_in, spi_out, key_in, key_out, ready_file;
     std::string alg = "aes-gcm-128";
     unsigned mtu = 1400;
+    unsigned keepalive = 0;
     std::uint16_t peer_port = 4500, nat_t_port = 4500, ike_port = 500;
     app.add_option("--tun", tun, "TUN device name");
     app.add_option("--mtu", mtu, "TUN MTU");
@@ -102,6 +103,7 @@ int main(int argc, char** argv) {
     app.add_option("--key-in", key_in, "inbound key (hex; GCM: key || 4-byte salt)");
     app.add_option("--key-out", key_out, "outbound key (hex)");
     app.add_option("--alg", alg, "aes-gcm-128 | aes-gcm-256 | aes-cbc-128-hmac-sha256 | aes-cbc-256-hmac-sha256");
+    app.add_option("--keepalive", keepalive, "seconds between NAT-keepalives to the peer (0: none)");
     app.add_option("--ready-file", ready_file, "written once the TUN is up and the SAs are in");
     CLI11_PARSE(app, argc, argv);
 
@@ -112,6 +114,7 @@ int main(int argc, char** argv) {
         hc.local_addr = parse_addr(local);
         hc.nat_t_port = nat_t_port;
         hc.ike_port = ike_port;
+        hc.keepalive_seconds = keepalive;
         auto h = zplex::host::host::create(hc);
         if (!peer.empty()) {
             zplex::host::child_config cc;

@@ -153,17 +153,22 @@ TEST_F(host_e2e, unknown_spi_and_unrouted_traffic_are_counted) {
     ha = std::make_unique<zplex_host_process>(hosts->a, dir / "a", a);
     auto b = side_b();
     b.spi_in = 0x0badbad0;  // a sends on 0xc0de0b01, which b does not know
+    b.keepalive = 1;        // and b keeps a NAT binding alive (RFC 3948 §2.3)
     hb = std::make_unique<zplex_host_process>(hosts->b, dir / "b", b);
     EXPECT_EQ(ping(hosts->a, two_hosts::inner_a, two_hosts::inner_b, 2, 300ms), 0);
     // Outside the SA's selectors: routed into the TUN, but no policy covers it.
     hosts->a.ip({"route", "add", "198.18.22.0/24", "dev", "zpx0", "src", two_hosts::inner_a});
     EXPECT_EQ(ping(hosts->a, two_hosts::inner_a, "198.18.22.1", 2, 300ms), 0);
-    auto ra = ha->stop();
+    std::this_thread::sleep_for(1200ms);  // a keepalive is due
     auto rb = hb->stop();
+    std::this_thread::sleep_for(100ms);
+    auto ra = ha->stop();
     auto ca = parse_host_counters(ra.out);
     auto cb = parse_host_counters(rb.out);
     EXPECT_GE(cb["drop NOSAIN"], 2u) << rb.out;
     EXPECT_GE(ca["drop POLICYDENY"], 2u) << ra.out;
+    EXPECT_GE(cb["keepalives"], 1u) << rb.out;
+    EXPECT_EQ(ca["drop KEEPALIVE"], cb["keepalives"]) << ra.out;
 }
 
 /// Send @p msg from @p src:@p sport to @p dst:@p dport; the reply's bytes, or "" after 2 s.

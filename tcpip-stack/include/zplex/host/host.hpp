@@ -65,6 +65,7 @@ struct counters {
     std::atomic<std::uint64_t> tun_out{0};     ///< packets written to the TUN
     std::atomic<std::uint64_t> ike_in{0};      ///< IKE datagrams handed to the engine
     std::atomic<std::uint64_t> ike_out{0};     ///< IKE datagrams sent for the engine
+    std::atomic<std::uint64_t> keepalives{0};  ///< NAT-keepalives sent
     void count(drop d) noexcept { drops[static_cast<std::size_t>(d)].fetch_add(1, std::memory_order_relaxed); }
     std::uint64_t operator[](drop d) const noexcept { return drops[static_cast<std::size_t>(d)].load(); }
 };
@@ -75,6 +76,8 @@ struct host_config {
     std::uint32_t local_addr = 0;    ///< the namespace's outer address, host order
     std::uint16_t nat_t_port = 4500; ///< ESP-in-UDP and IKE with the non-ESP marker
     std::uint16_t ike_port = 500;    ///< plain IKE; 0: no socket
+    unsigned keepalive_seconds = 0;  ///< RFC 3948 §2.3 NAT-keepalive to each peer; 0: none
+    bool disable_ipv6 = true;        ///< no IPv6 on the TUN (no router solicitations in it)
 };
 
 /// A traffic selector (RFC 7296 §3.13.1), IPv4: an address range as prefix, ports, protocol.
@@ -83,6 +86,12 @@ struct traffic_selector {
     std::uint8_t prefix_len = 32;
     std::optional<std::uint8_t> protocol;  ///< nullopt: any
     std::uint16_t port_lo = 0, port_hi = 65535;
+};
+
+/// What one CHILD_SA pair has carried (ESP payload bytes, as lifesize counts them).
+struct child_stats {
+    std::uint32_t spi_in = 0, spi_out = 0;
+    std::uint64_t packets_in = 0, bytes_in = 0, packets_out = 0, bytes_out = 0;
 };
 
 /// One CHILD_SA pair as IKE negotiated it. add_child() forces tunnel mode and UDP
@@ -138,6 +147,8 @@ public:
     virtual void wake() noexcept = 0;
 
     virtual const counters& stats() const noexcept = 0;
+    /// A pair's traffic, or nullopt if @p id is not installed.
+    virtual std::optional<child_stats> stats(child_id id) const noexcept = 0;
     /// Per-SA lines ("child 1 out spi 0x... packets n bytes n") and every non-zero counter.
     virtual std::string format_counters() const = 0;
     virtual const host_config& config() const noexcept = 0;

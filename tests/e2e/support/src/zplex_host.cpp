@@ -52,7 +52,7 @@ zplex_host_process::zplex_host_process(const netns& ns, const fs::path& dir, zpl
     _proc = child_process::exec({o.binary.string(), "--tun", o.tun, "--local", o.local, "--peer", o.peer,
                                  "--local-ts", o.local_ts, "--remote-ts", o.remote_ts, "--spi-in", spi_in,
                                  "--spi-out", spi_out, "--key-in", o.key_in, "--key-out", o.key_out, "--alg", o.alg,
-                                 "--ready-file", ready.string()},
+                                 "--keepalive", std::to_string(o.keepalive), "--ready-file", ready.string()},
                                 ns.name(), _out);
     auto deadline = std::chrono::steady_clock::now() + 10s;
     while (!fs::exists(ready)) {

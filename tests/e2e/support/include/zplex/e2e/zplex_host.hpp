@@ -22,6 +22,7 @@ struct zplex_host_options {
     std::uint32_t spi_in = 0, spi_out = 0;
     std::string key_in, key_out;             ///< hex; AES-GCM-128: 16-byte key || 4-byte salt
     std::string alg = "aes-gcm-128";
+    unsigned keepalive = 0;                  ///< seconds between NAT-keepalives (0: none)
 };
 
 /// The counters zplex-host prints on exit: "name value" lines as a map ("drop NOSAIN" ->
