@@ -119,5 +119,61 @@ TEST_F(esp_interop, zplex_takes_over_a_strongswan_child_sa) {
     EXPECT_EQ(zc["drop INNERPOLICY"], 0u) << zr.out;
 }
 
+// The other role: zplex takes over the responder's side (b); charon a, the initiator,
+// keeps running and sends first.
+TEST_F(esp_interop, zplex_takes_over_the_responder_side) {
+    charon::options logkeys;
+    logkeys.extra_log = "            chd = 4\n";
+    ca = std::make_unique<charon>(hosts->a, dir / "a");
+    cb = std::make_unique<charon>(hosts->b, dir / "b", logkeys);
+    psk_connection c;
+    c.local_addr = two_hosts::outer_a;
+    c.remote_addr = two_hosts::outer_b;
+    c.local_ts = std::string(two_hosts::inner_a) + "/32";
+    c.remote_ts = std::string(two_hosts::inner_b) + "/32";
+    ca->load(c.swanctl_conf());
+    std::swap(c.local_addr, c.remote_addr);
+    std::swap(c.local_ts, c.remote_ts);
+    cb->load(c.swanctl_conf());
+    auto r = ca->initiate("zpx");
+    ASSERT_TRUE(r.ok()) << r.out;
+    auto sb = cb->installed_child("zpx");
+    ASSERT_EQ(sb.state, "INSTALLED");
+    // b responded: "initiator" keys are a -> b, b's inbound.
+    std::string key_ab = logged_key(cb->log_path(), "encryption initiator key");
+    std::string key_ba = logged_key(cb->log_path(), "encryption responder key");
+    ASSERT_EQ(key_ab.size(), 40u);
+    ASSERT_EQ(key_ba.size(), 40u);
+    cb->kill();
+    for (int i = 0; i < 100 && hosts->b.exec({"ip", "link", "show", "ipsec0"}).ok(); ++i) {
+        std::this_thread::sleep_for(20ms);
+    }
+    zplex_host_options o;
+    o.binary = fs::path(ZPLEX_BINARY_DIR) / "bin" / "zplex-host";
+    o.local = two_hosts::outer_b;
+    o.peer = two_hosts::outer_a;
+    o.local_ts = std::string(two_hosts::inner_b) + "/32";
+    o.remote_ts = std::string(two_hosts::inner_a) + "/32";
+    o.route_src = two_hosts::inner_b;
+    o.spi_in = sb.spi_in;
+    o.spi_out = sb.spi_out;
+    o.key_in = key_ab;
+    o.key_out = key_ba;
+    za = std::make_unique<zplex_host_process>(hosts->b, dir / "zb", o);
+
+    ASSERT_TRUE(ping_until(hosts->a, two_hosts::inner_a, two_hosts::inner_b)) << "libipsec ESP <-> zplex ESP";
+    EXPECT_EQ(ping(hosts->b, two_hosts::inner_b, two_hosts::inner_a, 3), 3);
+    constexpr std::uint64_t size = 4u << 20;
+    auto ab = tcp_transfer(hosts->b, two_hosts::inner_b, 5001, hosts->a, two_hosts::inner_a, size);
+    ASSERT_TRUE(ab.ok) << ab.error;
+    auto sa = ca->installed_child("zpx");
+    EXPECT_GE(sa.bytes_out, size);
+    EXPECT_GE(sa.packets_in, 3u) << "strongSwan decrypted zplex's replies";
+    auto zr = za->stop();
+    auto zc = parse_host_counters(zr.out);
+    EXPECT_GE(zc["child 1 in bytes"], size) << zr.out;
+    EXPECT_EQ(zc["drop ESPIN"], 0u) << zr.out;
+}
+
 }  // namespace
 }  // namespace zplex::e2e
