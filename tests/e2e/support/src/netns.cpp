@@ -54,6 +54,22 @@ std::string prefix() {
 
 }  // namespace
 
+namespace {
+
+/// The PID in "<prefix>-<pid>-..." if that process is gone; 0 otherwise.
+long dead_owner(const std::string& name, const std::string& pre) {
+    if (name.rfind(pre, 0) != 0) {
+        return 0;
+    }
+    long pid = std::strtol(name.c_str() + pre.size(), nullptr, 10);
+    if (pid <= 0 || pid == ::getpid() || ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM) {
+        return 0;  // not ours, or its run is still going
+    }
+    return pid;
+}
+
+}  // namespace
+
 int sweep_stale_netns() {
     namespace fs = std::filesystem;
     std::error_code ec;
@@ -61,18 +77,14 @@ int sweep_stale_netns() {
     std::string pre = prefix() + "-";
     for (const auto& e : fs::directory_iterator("/run/netns", ec)) {
         std::string n = e.path().filename().string();
-        if (n.rfind(pre, 0) != 0) {
-            continue;
-        }
-        long pid = std::strtol(n.c_str() + pre.size(), nullptr, 10);
-        if (pid <= 0 || pid == ::getpid()) {
-            continue;
-        }
-        if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM) {
-            continue;  // its run is still going
-        }
-        if (run({"ip", "netns", "del", n}, 10s).ok()) {
+        if (dead_owner(n, pre) != 0 && run({"ip", "netns", "del", n}, 10s).ok()) {
             ++removed;
+        }
+    }
+    // The tests' working directories (charon configs and logs) are named like the namespaces.
+    for (const auto& e : fs::directory_iterator(fs::temp_directory_path(), ec)) {
+        if (e.is_directory(ec) && dead_owner(e.path().filename().string(), pre) != 0) {
+            fs::remove_all(e.path(), ec);
         }
     }
     return removed;

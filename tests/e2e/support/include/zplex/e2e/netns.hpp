@@ -43,7 +43,9 @@ private:
 void veth_link(const netns& a, const std::string& addr_a, const netns& b, const std::string& addr_b,
                const std::string& ifname = "veth0");
 
-/// Remove namespaces named <prefix>-<pid>-... whose PID no longer runs. Returns how many.
+/// Remove namespaces named <prefix>-<pid>-... whose PID no longer runs, and the temp
+/// directories named so (a test killed by ctest's timeout leaves both). Returns how many
+/// namespaces went.
 int sweep_stale_netns();
 
 /// The usual two-host topology: a (198.18.10.1/24) and b (198.18.10.2/24) on a veth, each
