@@ -500,6 +500,10 @@ private:
             std::size_t len = _in_msgs[static_cast<std::size_t>(i)].msg_len;
             std::uint32_t peer = ntohl(from.sin_addr.s_addr);
             std::uint16_t peer_port = ntohs(from.sin_port);
+            if (_in_msgs[static_cast<std::size_t>(i)].msg_hdr.msg_flags & MSG_TRUNC) {
+                _stats.count(drop::too_big);  // over 2 KiB: no ESP of ours; IKE must fragment (RFC 7383)
+                continue;
+            }
             if (len == 1 && d[0] == 0xff) {
                 _stats.count(drop::keepalive);
                 continue;

@@ -35,7 +35,7 @@ namespace zplex::host {
     X(no_outbound_sa, "NOSAOUT", warning, "the matching policy's SA is not installed")                       \
     X(esp_out, "ESPOUT", error, "ESP encapsulation failed (the reason is in the ESP drop counters)")          \
     X(send_error, "SENDERR", warning, "the UDP socket refused the datagram")                                 \
-    X(too_big, "TOOBIG", warning, "packet larger than the buffer (TUN MTU misconfigured)")                   \
+    X(too_big, "TOOBIG", warning, "packet or datagram larger than the buffer (MTU; unfragmented IKE)")      \
     X(udp_short, "UDPSHORT", error, "datagram on the NAT-T port too short to be ESP or IKE")                 \
     X(keepalive, "KEEPALIVE", info, "NAT-keepalive (RFC 3948 2.3), consumed")                                \
     X(ike_no_handler, "IKENOENGINE", warning, "IKE datagram but no IKE engine attached")                     \
