@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: Apache-2.0
+// A TUN device (IFF_TUN | IFF_NO_PI: bare IPv4 packets) and the sockets host mode uses.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace zplex::host::detail {
+
+/// Create (or attach to) TUN @p name, non-blocking; set its MTU and bring it up. Throws
+/// std::system_error. Returns the fd.
+int open_tun(const std::string& name, unsigned mtu, bool disable_ipv6);
+
+/// A non-blocking UDP socket bound to @p addr:@p port (host order) with large buffers.
+int open_udp(std::uint32_t addr, std::uint16_t port);
+
+}  // namespace zplex::host::detail

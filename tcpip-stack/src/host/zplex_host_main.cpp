@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: Apache-2.0
+// zplex-host: host mode with statically keyed SAs (until IKE installs them), for the
+// e2e tests and benchmarks. Run it inside the namespace; route the protected prefixes
+// into its TUN (`ip route add <remote-ts> dev zpx0 src <inner address>`).
+//
+//   zplex-host --local 198.18.10.1 --peer 198.18.10.2 --local-ts 198.18.20.1/32
+//              --remote-ts 198.18.21.1/32 --spi-in 1001 --spi-out 2002
+//              --key-in <40 hex> --key-out <40 hex> [--tun zpx0] [--ready-file F]
+//
+// SIGTERM/SIGINT: print the counters and exit 0. SIGUSR1: print them and go on.
+#include <zplex/host/host.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <arpa/inet.h>
+#include <signal.h>
+
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <stdexcept>
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+std::atomic<bool> g_dump{false};
+zplex::host::host* g_host = nullptr;
+
+void on_signal(int sig) {
+    if (sig == SIGUSR1) {
+        g_dump = true;
+    } else {
+        g_stop = true;
+    }
+    if (g_host) {
+        g_host->wake();
+    }
+}
+
+std::uint32_t parse_addr(const std::string& s) {
+    in_addr a{};
+    if (::inet_pton(AF_INET, s.c_str(), &a) != 1) {
+        throw std::invalid_argument("not an IPv4 address: " + s);
+    }
+    return ntohl(a.s_addr);
+}
+
+zplex::host::traffic_selector parse_ts(const std::string& s) {
+    zplex::host::traffic_selector ts;
+    auto slash = s.find('/');
+    ts.addr = parse_addr(s.substr(0, slash));
+    if (slash != std::string::npos) {
+        int len = std::stoi(s.substr(slash + 1));
+        if (len < 0 || len > 32) {
+            throw std::invalid_argument("bad prefix length in " + s);
+        }
+        ts.prefix_len = static_cast<std::uint8_t>(len);
+    }
+    return ts;
+}
+
+std::vector<std::uint8_t> parse_hex(const std::string& h) {
+    if (h.size() % 2 != 0) {
+        throw std::invalid_argument("odd number of hex digits");
+    }
+    std::vector<std::uint8_t> v;
+    for (std::size_t i = 0; i < h.size(); i += 2) {
+        v.push_back(static_cast<std::uint8_t>(std::stoul(h.substr(i, 2), nullptr, 16)));
+    }
+    return v;
+}
+
+zplex::ipsec::algorithm parse_alg(const std::string& s) {
+    using zplex::ipsec::algorithm;
+    if (s == "aes-gcm-128") return algorithm::aes_gcm_128;
+    if (s == "aes-gcm-256") return algorithm::aes_gcm_256;
+    if (s == "aes-cbc-128-hmac-sha256") return algorithm::aes_cbc_128_hmac_sha256;
+    if (s == "aes-cbc-256-hmac-sha256") return algorithm::aes_cbc_256_hmac_sha256;
+    throw std::invalid_argument("unknown algorithm " + s);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"zplex host mode: TUN + ESP-in-UDP (RFC 3948) with static SAs"};
+    std::string tun = "zpx0", local, peer, local_ts, remote_ts, spi_in, spi_out, key_in, key_out, ready_file;
+    std::string alg = "aes-gcm-128";
+    unsigned mtu = 1400;
+    unsigned keepalive = 0;
+    std::uint16_t peer_port = 4500, nat_t_port = 4500, ike_port = 500;
+    app.add_option("--tun", tun, "TUN device name");
+    app.add_option("--mtu", mtu, "TUN MTU");
+    app.add_option("--local", local, "local outer address (bound on UDP 500/4500)")->required();
+    app.add_option("--nat-t-port", nat_t_port, "local NAT-T port");
+    app.add_option("--ike-port", ike_port, "local IKE port (0: none)");
+    app.add_option("--peer", peer, "peer outer address");
+    app.add_option("--peer-port", peer_port, "peer NAT-T port");
+    app.add_option("--local-ts", local_ts, "local traffic selector a.b.c.d/n");
+    app.add_option("--remote-ts", remote_ts, "remote traffic selector a.b.c.d/n");
+    app.add_option("--spi-in", spi_in, "inbound SPI (hex)");
+    app.add_option("--spi-out", spi_out, "outbound SPI (hex)");
+    app.add_option("--key-in", key_in, "inbound key (hex; GCM: key || 4-byte salt)");
+    app.add_option("--key-out", key_out, "outbound key (hex)");
+    app.add_option("--alg", alg, "aes-gcm-128 | aes-gcm-256 | aes-cbc-128-hmac-sha256 | aes-cbc-256-hmac-sha256");
+    app.add_option("--keepalive", keepalive, "seconds between NAT-keepalives to the peer (0: none)");
+    app.add_option("--ready-file", ready_file, "written once the TUN is up and the SAs are in");
+    CLI11_PARSE(app, argc, argv);
+
+    try {
+        zplex::host::host_config hc;
+        hc.tun_name = tun;
+        hc.mtu = mtu;
+        hc.local_addr = parse_addr(local);
+        hc.nat_t_port = nat_t_port;
+        hc.ike_port = ike_port;
+        hc.keepalive_seconds = keepalive;
+        auto h = zplex::host::host::create(hc);
+        if (!peer.empty()) {
+            zplex::host::child_config cc;
+            cc.peer_addr = parse_addr(peer);
+            cc.peer_port = peer_port;
+            cc.local_ts = parse_ts(local_ts);
+            cc.remote_ts = parse_ts(remote_ts);
+            cc.inbound.spi = static_cast<std::uint32_t>(std::stoul(spi_in, nullptr, 16));
+            cc.outbound.spi = static_cast<std::uint32_t>(std::stoul(spi_out, nullptr, 16));
+            cc.inbound.alg = cc.outbound.alg = parse_alg(alg);
+            cc.inbound.key = parse_hex(key_in);
+            cc.outbound.key = parse_hex(key_out);
+            if (h->add_child(cc) == 0) {
+                std::cerr << "zplex-host: the SA pair was refused (key length or SPI in use)\n";
+                return 2;
+            }
+        }
+        g_host = h.get();
+        struct sigaction sa{};
+        sa.sa_handler = on_signal;
+        sigaction(SIGTERM, &sa, nullptr);
+        sigaction(SIGINT, &sa, nullptr);
+        sigaction(SIGUSR1, &sa, nullptr);
+        if (!ready_file.empty()) {
+            std::ofstream(ready_file) << "ready\n";
+        }
+        while (!g_stop) {
+            h->run_once(1000);
+            if (g_dump.exchange(false)) {
+                std::cout << h->format_counters() << std::flush;
+            }
+        }
+        std::cout << h->format_counters() << std::flush;
+        g_host = nullptr;
+    } catch (const std::exception& e) {
+        std::cerr << "zplex-host: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}

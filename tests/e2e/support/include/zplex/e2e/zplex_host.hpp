@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: Apache-2.0
+// zplex-host (host mode with static SAs) as a process in a namespace, with the route that
+// sends the protected prefix into its TUN, and its counters read back when it stops.
+#pragma once
+
+#include <zplex/e2e/netns.hpp>
+#include <zplex/e2e/process.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+
+namespace zplex::e2e {
+
+struct zplex_host_options {
+    std::filesystem::path binary;            ///< build/<preset>/bin/zplex-host
+    std::string tun = "zpx0";
+    std::string local, peer;                 ///< outer addresses
+    std::string local_ts, remote_ts;         ///< CIDR
+    std::string route_src;                   ///< inner address used as the route's src
+    std::uint32_t spi_in = 0, spi_out = 0;
+    std::string key_in, key_out;             ///< hex; AES-GCM-128: 16-byte key || 4-byte salt
+    std::string alg = "aes-gcm-128";
+    unsigned keepalive = 0;                  ///< seconds between NAT-keepalives (0: none)
+};
+
+/// The counters zplex-host prints on exit: "name value" lines as a map ("drop NOSAIN" ->
+/// n, "esp_drop INTEGRITY" -> n, "tun_in" -> n, "child 1 in packets" -> n ...).
+std::map<std::string, std::uint64_t> parse_host_counters(const std::string& text);
+
+class zplex_host_process {
+public:
+    /// Start it in @p ns, wait (bounded) for its TUN, add `route remote_ts dev tun src route_src`.
+    zplex_host_process(const netns& ns, const std::filesystem::path& dir, zplex_host_options o);
+    ~zplex_host_process();
+    zplex_host_process(const zplex_host_process&) = delete;
+    zplex_host_process& operator=(const zplex_host_process&) = delete;
+    /// SIGTERM by PID; returns its output (the counters) and exit status.
+    run_result stop();
+    pid_t pid() const noexcept { return _proc.pid(); }
+
+private:
+    std::filesystem::path _out;
+    child_process _proc;
+    bool _stopped = false;
+};
+
+}  // namespace zplex::e2e

@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: Apache-2.0
+// ICMP echo over a raw socket and a checksummed TCP transfer, each side in a child
+// process inside its namespace.
+#include <zplex/e2e/traffic.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/ip_icmp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+namespace zplex::e2e {
+
+namespace {
+
+sockaddr_in sock_addr(const std::string& a, std::uint16_t port) {
+    sockaddr_in s{};
+    s.sin_family = AF_INET;
+    s.sin_port = htons(port);
+    s.sin_addr.s_addr = htonl(parse_ipv4(a));
+    return s;
+}
+
+std::uint16_t icmp_checksum(const std::uint8_t* p, std::size_t n) {
+    std::uint32_t sum = 0;
+    for (std::size_t i = 0; i + 1 < n; i += 2) {
+        sum += static_cast<std::uint32_t>(p[i] << 8 | p[i + 1]);
+    }
+    if (n & 1) {
+        sum += static_cast<std::uint32_t>(p[n - 1] << 8);
+    }
+    while (sum >> 16) {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    return static_cast<std::uint16_t>(~sum);
+}
+
+/// The child's ping loop: prints the number of replies.
+int ping_body(const std::string& src, const std::string& dst, int count, int wait_ms) {
+    int fd = ::socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+    if (fd < 0) {
+        std::perror("raw socket");
+        return 2;
+    }
+    auto s = sock_addr(src, 0);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&s), sizeof s) != 0) {
+        std::perror("bind");
+        return 2;
+    }
+    auto d = sock_addr(dst, 0);
+    std::uint16_t id = static_cast<std::uint16_t>(::getpid());
+    int replies = 0;
+    for (int seq = 1; seq <= count; ++seq) {
+        std::uint8_t req[64] = {8, 0, 0, 0, static_cast<std::uint8_t>(id >> 8), static_cast<std::uint8_t>(id), 0,
+                                static_cast<std::uint8_t>(seq)};
+        for (std::size_t i = 8; i < sizeof req; ++i) {
+            req[i] = static_cast<std::uint8_t>(i);
+        }
+        std::uint16_t c = icmp_checksum(req, sizeof req);
+        req[2] = static_cast<std::uint8_t>(c >> 8);
+        req[3] = static_cast<std::uint8_t>(c);
+        ::sendto(fd, req, sizeof req, 0, reinterpret_cast<sockaddr*>(&d), sizeof d);
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
+        for (;;) {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0) {
+                break;
+            }
+            pollfd p{fd, POLLIN, 0};
+            if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) {
+                break;
+            }
+            std::uint8_t buf[1500];
+            ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+            if (n < 28) {
+                continue;
+            }
+            std::size_t ihl = static_cast<std::size_t>(buf[0] & 15) * 4;
+            const std::uint8_t* icmp = buf + ihl;
+            if (static_cast<std::size_t>(n) >= ihl + 8 && icmp[0] == 0 && icmp[4] == (id >> 8) &&
+                icmp[5] == (id & 0xff) && icmp[7] == seq) {
+                ++replies;
+                break;
+            }
+        }
+    }
+    std::printf("%d\n", replies);
+    return 0;
+}
+
+std::string hex(const unsigned char* p, unsigned n) {
+    static const char* d = "0123456789abcdef";
+    std::string s;
+    for (unsigned i = 0; i < n; ++i) {
+        s += d[p[i] >> 4];
+        s += d[p[i] & 15];
+    }
+    return s;
+}
+
+struct sha256 {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    sha256() { EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr); }
+    ~sha256() { EVP_MD_CTX_free(ctx); }
+    void update(const void* p, std::size_t n) { EVP_DigestUpdate(ctx, p, n); }
+    std::string done() {
+        unsigned char md[32];
+        unsigned n = 0;
+        EVP_DigestFinal_ex(ctx, md, &n);
+        return hex(md, n);
+    }
+};
+
+int receiver_body(const std::string& addr, std::uint16_t port, int timeout_ms) {
+    int ls = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    ::setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    auto a = sock_addr(addr, port);
+    if (::bind(ls, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(ls, 1) != 0) {
+        std::perror("receiver bind/listen");
+        return 2;
+    }
+    std::printf("listening\n");
+    std::fflush(stdout);
+    pollfd p{ls, POLLIN, 0};
+    if (::poll(&p, 1, timeout_ms) <= 0) {
+        std::printf("error no connection\n");
+        return 3;
+    }
+    int c = ::accept(ls, nullptr, nullptr);
+    auto t0 = std::chrono::steady_clock::now();
+    sha256 h;
+    std::vector<char> buf(256 * 1024);
+    std::uint64_t total = 0;
+    for (;;) {
+        ssize_t n = ::recv(c, buf.data(), buf.size(), 0);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            break;
+        }
+        h.update(buf.data(), static_cast<std::size_t>(n));
+        total += static_cast<std::uint64_t>(n);
+    }
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::printf("received %llu %s %.6f\n", static_cast<unsigned long long>(total), h.done().c_str(), secs);
+    return 0;
+}
+
+int sender_body(const std::string& src, const std::string& dst, std::uint16_t port, std::uint64_t bytes,
+                int timeout_ms) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    int s = -1;
+    for (;;) {  // the receiver may not listen yet
+        s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        auto a = sock_addr(src, 0);
+        auto d = sock_addr(dst, port);
+        timeval tv{5, 0};
+        ::setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+        if (::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+            std::perror("sender bind");
+            return 2;
+        }
+        if (::connect(s, reinterpret_cast<sockaddr*>(&d), sizeof d) == 0) {
+            break;
+        }
+        int err = errno;
+        ::close(s);
+        if (std::chrono::steady_clock::now() > deadline) {
+            std::printf("error connect: %s\n", std::strerror(err));
+            return 3;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    sha256 h;
+    std::vector<std::uint8_t> buf(64 * 1024);
+    std::uint64_t x = 0x9e3779b97f4a7c15ull, sent = 0;
+    while (sent < bytes) {
+        std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), bytes - sent));
+        for (std::size_t i = 0; i < n; i += 8) {  // xorshift64: cheap, not compressible
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            std::memcpy(buf.data() + i, &x, std::min<std::size_t>(8, n - i));
+        }
+        h.update(buf.data(), n);
+        std::size_t off = 0;
+        while (off < n) {
+            ssize_t w = ::send(s, buf.data() + off, n - off, MSG_NOSIGNAL);
+            if (w < 0 && errno == EINTR) {
+                continue;
+            }
+            if (w <= 0) {
+                std::printf("error send after %llu: %s\n", static_cast<unsigned long long>(sent + off),
+                            std::strerror(errno));
+                return 4;
+            }
+            off += static_cast<std::size_t>(w);
+        }
+        sent += n;
+    }
+    ::shutdown(s, SHUT_WR);
+    char c;
+    while (::recv(s, &c, 1, 0) > 0) {
+    }
+    ::close(s);
+    std::printf("sent %llu %s\n", static_cast<unsigned long long>(sent), h.done().c_str());
+    return 0;
+}
+
+}  // namespace
+
+int ping(const netns& ns, const std::string& src, const std::string& dst, int count, std::chrono::milliseconds wait) {
+    int w = static_cast<int>(wait.count());
+    auto r = child_process::spawn([=] { return ping_body(src, dst, count, w); }, ns.name())
+                 .wait(wait * count + 5s);
+    if (!r.ok()) {
+        return 0;
+    }
+    return std::atoi(r.out.c_str());
+}
+
+bool ping_until(const netns& ns, const std::string& src, const std::string& dst, std::chrono::milliseconds total) {
+    auto deadline = std::chrono::steady_clock::now() + total;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (ping(ns, src, dst, 1, 500ms) == 1) {
+            return true;
+        }
+    }
+    return false;
+}
+
+tcp_result tcp_transfer(const netns& server_ns, const std::string& server_addr, std::uint16_t port,
+                        const netns& client_ns, const std::string& client_addr, std::uint64_t bytes,
+                        std::chrono::milliseconds timeout) {
+    int t = static_cast<int>(timeout.count());
+    auto server = child_process::spawn([=] { return receiver_body(server_addr, port, t); }, server_ns.name());
+    auto client = child_process::spawn([=] { return sender_body(client_addr, server_addr, port, bytes, t); },
+                                       client_ns.name());
+    auto cr = client.wait(timeout);
+    auto sr = server.wait(cr.ok() ? 10s : 1s);
+    tcp_result res;
+    unsigned long long n = 0;
+    char digest[80] = {};
+    double secs = 0;
+    auto at = sr.out.find("received ");
+    if (at != std::string::npos && std::sscanf(sr.out.c_str() + at, "received %llu %64s %lf", &n, digest, &secs) == 3) {
+        res.bytes_received = n;
+        res.sha_received = digest;
+        res.seconds = secs;
+    }
+    at = cr.out.find("sent ");
+    if (at != std::string::npos && std::sscanf(cr.out.c_str() + at, "sent %llu %64s", &n, digest) == 2) {
+        res.bytes_sent = n;
+        res.sha_sent = digest;
+    }
+    res.ok = cr.ok() && sr.ok() && res.bytes_sent == bytes && res.bytes_received == bytes &&
+             !res.sha_sent.empty() && res.sha_sent == res.sha_received;
+    if (!res.ok) {
+        std::ostringstream e;
+        e << "sender (status " << cr.status << (cr.timed_out ? ", timed out" : "") << "): " << cr.out
+          << "receiver (status " << sr.status << (sr.timed_out ? ", timed out" : "") << "): " << sr.out;
+        res.error = e.str();
+    }
+    return res;
+}
+
+}  // namespace zplex::e2e
