@@ -425,7 +425,7 @@ private:
                 _stats.count(m.action == ipsec::spd_action::permit ? drop::policy_bypass : drop::policy_deny);
                 continue;
             }
-            ipsec::esp_sa* sa = _sad.outbound(m.rule->sa_name);
+            ipsec::security_association* sa = _sad.outbound(m.rule->sa_name);
             if (sa == nullptr) {
                 _stats.count(drop::no_outbound_sa);
                 continue;
@@ -518,7 +518,7 @@ private:
                 continue;
             }
             _stats.esp_received.fetch_add(1, std::memory_order_relaxed);
-            ipsec::esp_sa* sa = _sad.inbound(spi, proto_esp, _c.local_addr, peer);
+            ipsec::security_association* sa = _sad.inbound(spi, proto_esp, _c.local_addr, peer);
             const child* ch = sa ? child_by_spi(spi) : nullptr;
             if (ch == nullptr) {
                 _stats.count(drop::no_inbound_sa);
