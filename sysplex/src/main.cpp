@@ -2,7 +2,11 @@
 // zplex: the one command line of the sysplex emulator.
 #include "commands.hpp"
 
+#include <zplex/hercules/image_command.hpp>
+
+#include <cstring>
 #include <iostream>
+#include <string>
 
 int main(int argc, char** argv) {
     CLI::App app{"zplex: a z/OS Parallel Sysplex network plane (CF, XCF, TCP/IP, SWSA) on one Linux machine",
@@ -14,6 +18,15 @@ int main(int argc, char** argv) {
     zplex::cli::add_cf_commands(app, status);
     zplex::cli::add_xcf_commands(app, status);
     zplex::cli::add_policy_commands(app, status);
+    // `zplex image ...` is the image command line as it stands (zplex-image).
+    app.add_subcommand("image", "Hercules images: start, stop, status, cmd, take (zplex image --help)")
+        ->allow_extras()
+        ->prefix_command();
+    if (argc > 1 && std::strcmp(argv[1], "image") == 0) {
+        std::string self = "zplex image";
+        argv[1] = self.data();
+        return zplex::hercules::image_command(argc - 1, argv + 1);
+    }
     if (argc > 1 && argv[1][0] != '-') {
         bool known = false;
         for (const auto* sub : app.get_subcommands({})) {

@@ -202,6 +202,17 @@ TEST(cli, policy_check_prints_messages_and_the_installed_rules) {
     EXPECT_NE(none.out.find("ZPX0800E"), std::string::npos) << none.out;
 }
 
+TEST(cli, image_commands_are_zplex_image) {
+    auto r = zplex("image status NOSUCH --run-dir /nonexistent/zplex-images");
+    EXPECT_EQ(r.rc, 4) << r.out;
+    EXPECT_NE(r.out.find("ZPX0737I IMAGE NOSUCH IS NOT ACTIVE"), std::string::npos) << r.out;
+    auto h = zplex("image --help");
+    EXPECT_EQ(h.rc, 0) << h.out;
+    EXPECT_NE(h.out.find("zplex image"), std::string::npos) << h.out;
+    EXPECT_EQ(zplex("image").rc, 2) << "a subcommand is required";
+    EXPECT_EQ(zplex("image start").rc, 2) << "the name is required";
+}
+
 TEST(cli, help_exits_0) {
     auto r = zplex("--help");
     EXPECT_EQ(r.rc, 0);
