@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
     zplex::cli::add_cf_commands(app, status);
     zplex::cli::add_xcf_commands(app, status);
     zplex::cli::add_policy_commands(app, status);
+    zplex::cli::add_ipsec_commands(app, status);
     if (argc > 1 && argv[1][0] != '-') {
         bool known = false;
         for (const auto* sub : app.get_subcommands({})) {
