@@ -234,6 +234,11 @@ protected:
             }
         }
         ASSERT_FALSE(z.empty());
+        std::printf("zplex out %s pkts %s bytes / strongSwan in %llu pkts %llu bytes; strongSwan out %llu bytes / "
+                    "zplex in %s bytes\n",
+                    z["OutboundPackets"].c_str(), z["OutboundBytes"].c_str(),
+                    static_cast<unsigned long long>(sw.packets_in), static_cast<unsigned long long>(sw.bytes_in),
+                    static_cast<unsigned long long>(sw.bytes_out), z["InboundBytes"].c_str());
         EXPECT_EQ(hex(z.at("EncryptOutboundSpi")), sw.spi_in);
         EXPECT_EQ(std::stoull(z.at("OutboundPackets")), sw.packets_in);
         EXPECT_EQ(std::stoull(z.at("InboundPackets")), sw.packets_out);
