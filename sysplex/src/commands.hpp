@@ -23,4 +23,7 @@ void add_xcf_commands(CLI::App& app, exit_status& status);
 /// `zplex policy check ...`
 void add_policy_commands(CLI::App& app, exit_status& status);
 
+/// `zplex ipsec -k|-y display [-r detail] --control S`, `zplex ipsec --control S rekey ...`
+void add_ipsec_commands(CLI::App& app, exit_status& status);
+
 }  // namespace zplex::cli

@@ -7,8 +7,16 @@
 //              --remote-ts 198.18.21.1/32 --spi-in 1001 --spi-out 2002
 //              --key-in <40 hex> --key-out <40 hex> [--tun zpx0] [--ready-file F]
 //
+// With IKE (docs/ike.md, "Host mode with a policy"): SAs negotiated per a Policy Agent policy,
+//
+//   zplex-host --local 198.18.10.1 --policy a.pol [--initiate RULE] [--control run/zplex.ctl]
+//
+// and `zplex ipsec -k|-y display [-r detail] --control run/zplex.ctl` against it.
+//
 // SIGTERM/SIGINT: print the counters and exit 0. SIGUSR1: print them and go on.
 #include <zplex/host/host.hpp>
+#include <zplex/host/iked.hpp>
+#include <zplex/policy/policy.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -19,6 +27,8 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <memory>
+#include <optional>
 #include <stdexcept>
 
 namespace {
@@ -105,6 +115,11 @@ int main(int argc, char** argv) {
     app.add_option("--alg", alg, "aes-gcm-128 | aes-gcm-256 | aes-cbc-128-hmac-sha256 | aes-cbc-256-hmac-sha256");
     app.add_option("--keepalive", keepalive, "seconds between NAT-keepalives to the peer (0: none)");
     app.add_option("--ready-file", ready_file, "written once the TUN is up and the SAs are in");
+    std::string policy_file, control_path;
+    std::vector<std::string> initiate;
+    app.add_option("--policy", policy_file, "Policy Agent IPSec policy: IKE negotiates the SAs");
+    app.add_option("--initiate", initiate, "KeyExchangeRule to initiate at start (repeatable)");
+    app.add_option("--control", control_path, "control socket (mode 0600) for displays and verbs");
     CLI11_PARSE(app, argc, argv);
 
     try {
@@ -115,7 +130,41 @@ int main(int argc, char** argv) {
         hc.nat_t_port = nat_t_port;
         hc.ike_port = ike_port;
         hc.keepalive_seconds = keepalive;
-        auto h = zplex::host::host::create(hc);
+        std::unique_ptr<zplex::host::iked> ik;
+        std::optional<zplex::host::iked_config> ikc;
+        if (!policy_file.empty()) {
+            auto pr = zplex::policy::parse_file(policy_file);
+            for (const auto& m : pr.messages) {
+                std::cerr << m.str() << "\n";
+            }
+            if (pr.return_code() >= 8) {
+                std::cerr << "ZPX0907E POLICY " << policy_file << " HAS ERRORS: IKE NOT STARTED\n";
+                return 8;
+            }
+            ikc = zplex::host::iked_config_from_policy(pr.policy);
+            for (const auto& m : ikc->messages) {
+                std::cerr << m.str() << "\n";
+            }
+            if (ikc->has_errors()) {
+                return 8;
+            }
+        }
+        auto h = zplex::host::host::create(hc, [&ik](const zplex::ipsec::sa_notice& n) {
+            if (ik) {
+                ik->on_sa_event(n);
+            }
+        });
+        struct iked_first {  // the daemon goes before the host it is attached to
+            std::unique_ptr<zplex::host::iked>& p;
+            ~iked_first() { p.reset(); }
+        } iked_guard{ik};
+        if (ikc) {
+            ik = std::make_unique<zplex::host::iked>(*h, std::move(*ikc), &std::cerr);
+        }
+        std::unique_ptr<zplex::host::control_server> ctl;
+        if (!control_path.empty()) {
+            ctl = std::make_unique<zplex::host::control_server>(control_path);
+        }
         if (!peer.empty()) {
             zplex::host::child_config cc;
             cc.peer_addr = parse_addr(peer);
@@ -141,13 +190,38 @@ int main(int argc, char** argv) {
         if (!ready_file.empty()) {
             std::ofstream(ready_file) << "ready\n";
         }
+        for (const auto& rule : initiate) {
+            if (!ik || !ik->initiate(rule, zplex::ike::clock::now())) {
+                std::cerr << "ZPX0909E CANNOT INITIATE " << rule << "\n";
+                return 8;
+            }
+        }
+        auto last_ctl = zplex::ike::clock::now();
         while (!g_stop) {
-            h->run_once(1000);
+            auto now = zplex::ike::clock::now();
+            int wait = ik ? ik->timeout_ms(now, ctl ? 100 : 1000) : ctl ? 100 : 1000;
+            h->run_once(wait);
+            now = zplex::ike::clock::now();
+            if (ik) {
+                ik->process(now);
+            }
+            if (ctl && now - last_ctl >= std::chrono::milliseconds(20)) {
+                last_ctl = now;
+                ctl->poll([&](const std::string& line) {
+                    if (!ik) {
+                        return line == "counters" ? h->format_counters()
+                                                  : std::string("ZPX0909E NO IKE DAEMON: START WITH --policy\n");
+                    }
+                    return ik->control(line, zplex::ike::clock::now());
+                });
+            }
             if (g_dump.exchange(false)) {
                 std::cout << h->format_counters() << std::flush;
             }
         }
         std::cout << h->format_counters() << std::flush;
+        ctl.reset();
+        ik.reset();
         g_host = nullptr;
     } catch (const std::exception& e) {
         std::cerr << "zplex-host: " << e.what() << "\n";

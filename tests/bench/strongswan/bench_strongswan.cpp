@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <optional>
 #include <thread>
@@ -71,6 +72,67 @@ zplex_host_options zplex_side(std::uint32_t spi_in, std::uint32_t spi_out, std::
     a.key_in = std::move(key_in);
     a.key_out = std::move(key_out);
     return a;
+}
+
+const char* ike_policy = R"(
+IpFilterPolicy
+{
+  IpFilterRule zplex
+  {
+    IpSourceAddr 198.18.20.1
+    IpDestAddr   198.18.21.1
+    IpGenericFilterActionRef permit
+    IpDynVpnActionRef esp_gcm
+  }
+}
+IpDynVpnAction esp_gcm { HowToEncap Tunnel HowToEncrypt AES_GCM_16 KeyLength 128 HowToAuth ESP NULL }
+KeyExchangePolicy
+{
+  KeyExchangeRule to_swan
+  {
+    LocalSecurityEndpointRef  zplex_a
+    RemoteSecurityEndpointRef swan_b
+    KeyExchangeActionRef      ikev2
+    SharedKey                 Ascii "zplex-e2e-preshared-key-0123456789"
+  }
+}
+KeyExchangeAction ikev2
+{
+  HowToAuthPeers PresharedKey
+  KeyExchangeOffer { HowToEncrypt AES_GCM_16 KeyLength 128 PseudoRandomFunction HMAC_SHA2_256 DHGroup Group31 }
+}
+LocalSecurityEndpoint zplex_a  { Location 198.18.10.1 }
+RemoteSecurityEndpoint swan_b  { Location 198.18.10.2 }
+)";
+
+/// zplex-host (IKE from a policy, initiating) in a, a fresh charon in b.
+std::optional<row> measure_ike(const two_hosts& h, const fs::path& dir, std::uint64_t bytes, int runs) {
+    charon cb(h.b, dir / "ikeb");
+    cb.load(zplex_interop(two_hosts::outer_b, two_hosts::outer_a, std::string(two_hosts::inner_b) + "/32",
+                          std::string(two_hosts::inner_a) + "/32")
+                .swanctl_conf());
+    fs::create_directories(dir / "ikea");
+    std::ofstream(dir / "ikea" / "zplex.pol") << ike_policy;
+    zplex_host_options o;
+    o.binary = host_binary();
+    o.local = two_hosts::outer_a;
+    o.remote_ts = std::string(two_hosts::inner_b) + "/32";
+    o.route_src = two_hosts::inner_a;
+    o.policy = (dir / "ikea" / "zplex.pol").string();
+    o.initiate = {"to_swan"};
+    zplex_host_process za(h.a, dir / "ikea", o);
+    if (!ping_until(h.a, two_hosts::inner_a, two_hosts::inner_b, 15s)) {
+        fmt::print(stderr, "bench_strongswan: no ping through zplex IKE -> strongSwan:\n{}\n{}", za.stop().out,
+                   cb.log_tail());
+        return std::nullopt;
+    }
+    auto r = measure("zplex <-> strongSwan (IKE-negotiated SAs)", h, true, bytes, runs);
+    if (r) {
+        auto sb = cb.installed_child("zplex");
+        auto za_c = parse_host_counters(za.stop().out);
+        r->note = fmt::format("{} of {} ESP packets lost a->b", za_c["esp_sent"] - sb.packets_in, za_c["esp_sent"]);
+    }
+    return r;
 }
 
 }  // namespace
@@ -148,6 +210,14 @@ int main(int argc, char** argv) {
             rows.push_back({"strongSwan <-> strongSwan", 0, 0, 0, "skipped: " + why});
         }
         fs::remove_all(dir);
+        if (have_strongswan(&why) && fs::exists(host_binary())) {
+            // zplex-host with IKE: SAs negotiated from a Policy Agent policy against a fresh
+            // charon in b (zplex initiates), as e2e_ike_interop_test does.
+            if (auto r = measure_ike(h, dir, bytes, runs)) {
+                rows.push_back(*r);
+            }
+            fs::remove_all(dir);
+        }
         if (fs::exists(host_binary())) {
             zplex_host_options a = zplex_side(0xc0de0a01, 0xc0de0b01, "101112131415161718191a1b1c1d1e1fb0b1b2b3",
                                               "000102030405060708090a0b0c0d0e0fa0a1a2a3");

@@ -49,11 +49,22 @@ zplex_host_process::zplex_host_process(const netns& ns, const fs::path& dir, zpl
     char spi_in[16], spi_out[16];
     std::snprintf(spi_in, sizeof spi_in, "%x", o.spi_in);
     std::snprintf(spi_out, sizeof spi_out, "%x", o.spi_out);
-    _proc = child_process::exec({o.binary.string(), "--tun", o.tun, "--local", o.local, "--peer", o.peer,
-                                 "--local-ts", o.local_ts, "--remote-ts", o.remote_ts, "--spi-in", spi_in,
-                                 "--spi-out", spi_out, "--key-in", o.key_in, "--key-out", o.key_out, "--alg", o.alg,
-                                 "--keepalive", std::to_string(o.keepalive), "--ready-file", ready.string()},
-                                ns.name(), _out);
+    std::vector<std::string> argv{o.binary.string(), "--tun", o.tun, "--local", o.local, "--keepalive",
+                                  std::to_string(o.keepalive), "--ready-file", ready.string()};
+    if (o.policy.empty()) {
+        argv.insert(argv.end(), {"--peer", o.peer, "--local-ts", o.local_ts, "--remote-ts", o.remote_ts, "--spi-in",
+                                 spi_in, "--spi-out", spi_out, "--key-in", o.key_in, "--key-out", o.key_out, "--alg",
+                                 o.alg});
+    } else {
+        argv.insert(argv.end(), {"--policy", o.policy});
+        if (!o.control.empty()) {
+            argv.insert(argv.end(), {"--control", o.control});
+        }
+        for (const auto& r : o.initiate) {
+            argv.insert(argv.end(), {"--initiate", r});
+        }
+    }
+    _proc = child_process::exec(argv, ns.name(), _out);
     auto deadline = std::chrono::steady_clock::now() + 10s;
     while (!fs::exists(ready)) {
         if (!_proc.running() || std::chrono::steady_clock::now() > deadline) {
@@ -72,6 +83,13 @@ zplex_host_process::~zplex_host_process() {
     if (!_stopped) {
         stop();
     }
+}
+
+std::string zplex_host_process::output() const {
+    std::ifstream f(_out);
+    std::stringstream s;
+    s << f.rdbuf();
+    return s.str();
 }
 
 run_result zplex_host_process::stop() {

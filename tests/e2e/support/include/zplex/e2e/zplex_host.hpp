@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace zplex::e2e {
 
@@ -23,6 +24,10 @@ struct zplex_host_options {
     std::string key_in, key_out;             ///< hex; AES-GCM-128: 16-byte key || 4-byte salt
     std::string alg = "aes-gcm-128";
     unsigned keepalive = 0;                  ///< seconds between NAT-keepalives (0: none)
+    // With IKE: a Policy Agent policy instead of the static SA (spi_*, key_*, peer unused).
+    std::string policy;                      ///< --policy FILE
+    std::string control;                     ///< --control SOCKET
+    std::vector<std::string> initiate;       ///< --initiate RULE ...
 };
 
 /// The counters zplex-host prints on exit: "name value" lines as a map ("drop NOSAIN" ->
@@ -39,6 +44,8 @@ public:
     /// SIGTERM by PID; returns its output (the counters) and exit status.
     run_result stop();
     pid_t pid() const noexcept { return _proc.pid(); }
+    /// What it has printed so far (its IKE messages go to stderr, into the same file).
+    std::string output() const;
 
 private:
     std::filesystem::path _out;

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: Apache-2.0
+// IKE in host mode: an IKE daemon (zplex::ike::peer) attached to a host-mode data plane.
+// The daemon's config comes from a Policy Agent policy (iked_config_from_policy), its
+// datagrams from the host's IKE hook, its timers from the caller's event loop; the CHILD
+// SAs it negotiates are installed with host::add_child (make before break on rekey) and
+// removed when deleted; SAD soft expiry (Lifetime / Lifesize) becomes a CHILD SA rekey.
+// `ipsec -k display` / `ipsec -y display` records and a line-oriented control protocol
+// (docs/ike.md, "zplex-host with a policy") are built here too.
+#pragma once
+
+#include <zplex/host/host.hpp>
+#include <zplex/ike/peer.hpp>
+#include <zplex/ipsec/display.hpp>
+#include <zplex/policy/policy.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace zplex::host {
+
+/// A CHILD SA policy beyond what the engine needs: its lifetimes and display names.
+struct iked_child_policy {
+    std::string connection;          ///< the KeyExchangeRule
+    std::string child;               ///< the IpFilterRule (child_config::name)
+    std::string vpn_action;          ///< the IpDynVpnAction
+    std::chrono::minutes lifetime{240};
+    std::uint64_t lifesize_kb = 0;   ///< 0: none
+};
+
+/// A KeyExchangeRule beyond the engine's connection_config.
+struct iked_connection_policy {
+    std::string name;                ///< the KeyExchangeRule
+    std::string action;              ///< KeyExchangeAction
+    std::string local_endpoint, remote_endpoint;
+    std::string local_id_type = "ID_IPV4_ADDR", local_id, remote_id_type = "ID_IPV4_ADDR", remote_id;
+    std::string auth = "PresharedKey";
+    std::chrono::minutes ike_lifetime{480};  ///< the shortest RefreshLifetimeProposed of its offers
+};
+
+struct iked_config {
+    ike::peer_config peer;
+    std::vector<iked_connection_policy> connections;  ///< one per peer.connections entry, same order
+    std::vector<iked_child_policy> children;
+    std::vector<policy::message> messages;           ///< ZPX09xx: what the adapter refused or changed
+    bool has_errors() const;
+};
+
+/// A policy as the engine takes it. Each KeyExchangeRule is a connection: addresses from
+/// the endpoints' Location (a remote range: any peer in it may initiate), identities
+/// (default: the Location's address), SharedKey, KeyExchangeOffers as IKE proposals.
+/// Each IpFilterRule with an IpDynVpnActionRef is a child of the KeyExchangeRule whose
+/// remote Location overlaps its destination (else of the first one): selectors from its
+/// addresses, protocol and ports; ESP offers, Pfs, Lifetime and Lifesize from the action.
+/// @p host_mode: host mode carries tunnel mode only, so Transport offers become Tunnel
+/// (ZPX0908I). Never throws; what cannot be used is reported in `messages`.
+iked_config iked_config_from_policy(const policy::ipsec_policy& p, bool host_mode = true);
+
+/// An ike::traffic_selector range as host mode's prefix selector; nullopt if the range
+/// is not one prefix.
+std::optional<traffic_selector> to_host_selector(const ike::traffic_selector& ts);
+
+/// The IKE daemon of one host. Single-threaded: the host's event loop thread calls
+/// everything (the IKE handler and SA listener only queue; process() does the work).
+class iked {
+public:
+    using time_point = ike::time_point;
+    /// Attaches itself as @p h's IKE handler. Throws std::runtime_error if the engine
+    /// cannot be built (certificate files).
+    iked(host& h, iked_config cfg, std::ostream* log = nullptr);
+    ~iked();
+    iked(const iked&) = delete;
+    iked& operator=(const iked&) = delete;
+
+    /// Give this to host::create() (through a forwarding lambda): SAD soft/hard expiry.
+    void on_sa_event(const ipsec::sa_notice& n);
+    /// Handle queued datagrams and SA events, timers, IKE SA lifetimes. Call after every
+    /// host::run_once().
+    void process(time_point now);
+    /// How long the event loop may wait, at most @p max_ms.
+    int timeout_ms(time_point now, int max_ms) const;
+
+    /// Control verbs (also reachable by control()). False (and a message) if unknown.
+    bool initiate(const std::string& connection, time_point now);
+    /// @p spi 0: the newest CHILD SA.
+    bool rekey_child(std::uint32_t spi, time_point now);
+    bool delete_child(std::uint32_t spi, time_point now);
+    /// @p connection empty: the newest IKE SA.
+    bool rekey_ike(const std::string& connection, time_point now);
+    bool delete_ike(const std::string& connection, time_point now);
+
+    std::vector<ipsec::ike_tunnel_record> ike_records() const;
+    std::vector<ipsec::dynamic_tunnel_record> dynamic_records() const;
+
+    /// One control request line, e.g. "ipsec -y display -r detail", "rekey child 0xc1a2",
+    /// "delete ike", "initiate RULE", "status"; returns the reply text.
+    std::string control(const std::string& line, time_point now);
+
+    const ike::peer& engine() const noexcept { return _peer; }
+    std::size_t installed_children() const noexcept { return _children.size(); }
+
+private:
+    struct installed {
+        child_id id = 0;
+        std::string connection;
+        ike::ike_sa_id ike;
+        ike::child_sa_info info;      ///< keys wiped after install
+        const iked_child_policy* pol = nullptr;
+        std::chrono::system_clock::time_point created;
+        unsigned generation = 1;
+        std::uint64_t serial = 0;     ///< Y<serial>
+    };
+    struct ike_meta {
+        std::string connection;
+        time_point established;
+        std::chrono::system_clock::time_point created;
+        bool rekey_sent = false;
+        unsigned generation = 1;
+        std::uint64_t serial = 0;     ///< K<serial>
+    };
+    void handle(ike::output&& o, time_point now);
+    void install(const ike::event& e, bool rekey);
+    void say(const std::string& msg);
+    const iked_connection_policy* connection_policy(const std::string& name) const;
+    const iked_child_policy* child_policy(const std::string& connection, const std::string& child) const;
+    std::optional<ike::ike_sa_id> find_ike(const std::string& connection) const;
+
+    host& _h;
+    iked_config _cfg;
+    ike::peer _peer;
+    std::ostream* _log;
+    struct queued {
+        std::uint16_t local_port;
+        std::uint32_t peer;
+        std::uint16_t peer_port;
+        ike::bytes data;
+    };
+    std::deque<queued> _in;
+    std::deque<ipsec::sa_notice> _sa_events;
+    std::map<std::uint32_t, installed> _children;  ///< by inbound SPI
+    std::map<std::uint64_t, ike_meta> _ikes;       ///< by SPIi ^ SPIr key (see key())
+    std::uint64_t _next_k = 0, _next_y = 0;
+};
+
+/// The control socket (unix stream, mode 0600): one request line per connection, the
+/// reply, then close. Non-blocking accept; poll() from the event loop.
+class control_server {
+public:
+    /// Throws std::system_error if the socket cannot be made.
+    explicit control_server(std::string path);
+    ~control_server();
+    control_server(const control_server&) = delete;
+    control_server& operator=(const control_server&) = delete;
+    /// Serve the requests waiting (each bounded by a 1 s read/write timeout).
+    template <typename F>
+    void poll(F&& serve) {
+        while (true) {
+            int c = accept_one();
+            if (c < 0) {
+                return;
+            }
+            std::string line = read_line(c);
+            write_reply(c, serve(line));
+        }
+    }
+    const std::string& path() const noexcept { return _path; }
+    int fd() const noexcept { return _fd; }
+
+private:
+    int accept_one() noexcept;
+    static std::string read_line(int c);
+    static void write_reply(int c, const std::string& reply);
+    std::string _path;
+    int _fd = -1;
+};
+
+/// Client side: send @p line to the control socket at @p path and return the reply.
+/// Throws std::system_error if the socket does not answer within @p timeout.
+std::string control_request(const std::string& path, const std::string& line,
+                            std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+}  // namespace zplex::host
