@@ -317,6 +317,21 @@ void engine::on_create_child_response(ike_sa& sa, const message& in, task& t, ti
             return;
         }
     }
+    if (in.notify(notify_type::temporary_failure) && (t.kind == task_kind::rekey_ike || t.kind == task_kind::rekey_child) &&
+        t.retries < 3 && !sa.rekeyed) {
+        // §2.25: the peer is busy (typically rekeying the same SA); try again after a
+        // random delay, so that simultaneous rekeys do not keep colliding.
+        auto again = std::make_unique<task>();
+        again->kind = t.kind;
+        again->child = t.child;
+        again->target_spi = t.target_spi;
+        again->dh_group = t.dh_group;
+        again->retries = t.retries + 1;
+        unsigned r = random_bytes(1)[0];
+        sa.deferred = std::move(again);
+        sa.retry_at = now + std::chrono::milliseconds(200 + 8 * r);  // 0.2 .. 2.2 s
+        return;
+    }
     if (t.kind == task_kind::rekey_ike) {
         const auto* sa_p = in.find<sa_payload>(payload_type::sa);
         const auto* nr = in.find<nonce_payload>(payload_type::nonce);

@@ -51,6 +51,7 @@ struct task {
     std::unique_ptr<dh_key> dh;
     std::uint64_t new_ike_spi = 0;         ///< rekey_ike
     std::uint16_t dh_group = 0;            ///< after INVALID_KE_PAYLOAD: the group to use
+    unsigned retries = 0;                  ///< after TEMPORARY_FAILURE (RFC 7296 §2.25)
     // Simultaneous rekey (RFC 7296 §2.8.1): the peer's exchange for the same SA.
     bool collided = false;
     bytes peer_ni, peer_nr;
@@ -88,6 +89,10 @@ struct ike_sa {
     };
     std::optional<outstanding> pending;
     std::deque<std::unique_ptr<task>> queue;
+    /// A rekey the peer answered TEMPORARY_FAILURE (it was rekeying too): tried again
+    /// at `retry_at`, a random delay later, so the two sides do not collide again.
+    std::unique_ptr<task> deferred;
+    time_point retry_at{};
     std::vector<child_sa> children;
     time_point created{}, last_heard{};
     bool rekeyed = false;                  ///< replaced by a rekey: waits for its delete

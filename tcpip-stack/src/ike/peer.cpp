@@ -417,6 +417,11 @@ output engine::tick(time_point now) {
             send_raw(sa.local, sa.remote, sa.pending->wire, sa.natt);
             continue;
         }
+        if (sa.deferred && now >= sa.retry_at && sa.state == sa_state::established && !sa.rekeyed) {
+            sa.queue.push_back(std::move(sa.deferred));
+            next_task(sa, now);
+            continue;
+        }
         if (sa.state == sa_state::half_open && now - sa.created >= _cfg.half_open_timeout) {
             remove_sa(sa, "half-open SA expired", false);
             continue;
@@ -442,6 +447,9 @@ std::optional<time_point> engine::next_timeout() const {
     for (const auto& [k, sa] : _sas) {
         if (sa->state == sa_state::deleting) {
             continue;
+        }
+        if (sa->deferred) {
+            consider(sa->retry_at);
         }
         if (sa->pending) {
             consider(sa->pending->next);

@@ -285,6 +285,46 @@ TEST(ike_exchange, simultaneous_child_rekey_leaves_one_child_on_each_side) {
     }
 }
 
+// Both sides rekey the IKE SA at once and each request crosses the other on the wire:
+// each answers TEMPORARY_FAILURE (§2.25), retries after a random delay, and the first
+// retry wins; exactly one new IKE SA results and it carries the child.
+TEST(ike_exchange, simultaneous_ike_rekey_retries_after_temporary_failure) {
+    for (int round = 0; round < 4; ++round) {
+        harness h(test::pair_config());
+        h.run(h.a.initiate("a-to-b", h.now));
+        auto id = h.a.status()[0].id;
+        auto child = h.last(h.ev_a, event_type::child_up).child;
+        h.clear();
+        auto oa = h.a.rekey_ike(id, h.now);
+        auto ob = h.b.rekey_ike(id, h.now);
+        ASSERT_EQ(oa.datagrams.size(), 1u);
+        ASSERT_EQ(ob.datagrams.size(), 1u);
+        // The requests cross: each side sees the other's while its own is outstanding.
+        auto rb = h.b.receive(oa.datagrams[0], h.now);
+        auto ra = h.a.receive(ob.datagrams[0], h.now);
+        ASSERT_EQ(rb.datagrams.size(), 1u);
+        ASSERT_EQ(ra.datagrams.size(), 1u);
+        h.run(h.a.receive(rb.datagrams[0], h.now));
+        h.run(h.b.receive(ra.datagrams[0], h.now));
+        EXPECT_EQ(count(h.ev_a, event_type::ike_rekeyed), 0) << "both were refused for now";
+        EXPECT_EQ(count(h.ev_a, event_type::failed), 0) << "TEMPORARY_FAILURE is not a failure";
+        ASSERT_TRUE(h.a.next_timeout().has_value()) << "a retry is scheduled";
+        h.advance(std::chrono::seconds(3));
+        h.advance(std::chrono::seconds(3));
+        EXPECT_EQ(count(h.ev_a, event_type::ike_rekeyed), 1) << round;
+        EXPECT_EQ(count(h.ev_b, event_type::ike_rekeyed), 1) << round;
+        ASSERT_EQ(h.a.status().size(), 1u) << "the old IKE SA is gone";
+        ASSERT_EQ(h.b.status().size(), 1u);
+        EXPECT_NE(h.a.status()[0].id, id);
+        EXPECT_EQ(h.a.status()[0].id, h.b.status()[0].id);
+        EXPECT_EQ(h.a.status()[0].child_spis_in, std::vector<std::uint32_t>{child.spi_in}) << "the child moved over";
+        // The new IKE SA works: a child rekey through it.
+        h.clear();
+        h.run(h.a.rekey_child(child.spi_in, h.now));
+        EXPECT_EQ(count(h.ev_a, event_type::child_rekeyed), 1);
+    }
+}
+
 // CREATE_CHILD_SA { SA(IKE), Ni, KEi } -->  then INFORMATIONAL { D(IKE) } on the old SA.
 TEST(ike_exchange, ike_rekey_moves_children_and_the_new_sa_works) {
     harness h(test::pair_config());
