@@ -415,17 +415,23 @@ bool iked::initiate(const std::string& connection, time_point now) {
     return true;
 }
 
-bool iked::rekey_child(std::uint32_t spi, time_point now) {
+std::uint32_t iked::child_spi(std::uint32_t spi) const {
     if (spi == 0 && !_children.empty()) {
         auto newest = std::max_element(_children.begin(), _children.end(),
                                        [](const auto& a, const auto& b) { return a.second.id < b.second.id; });
-        spi = newest->first;
+        return newest->first;
     }
-    bool known = false;
     for (const auto& [in, c] : _children) {
-        known = known || in == spi || c.info.spi_out == spi;
+        if (in == spi || c.info.spi_out == spi) {
+            return spi;
+        }
     }
-    if (!known) {
+    return 0;
+}
+
+bool iked::rekey_child(std::uint32_t spi, time_point now) {
+    spi = child_spi(spi);
+    if (spi == 0) {
         return false;
     }
     handle(_peer.rekey_child(spi, now), now);
@@ -433,16 +439,8 @@ bool iked::rekey_child(std::uint32_t spi, time_point now) {
 }
 
 bool iked::delete_child(std::uint32_t spi, time_point now) {
-    if (spi == 0 && !_children.empty()) {
-        auto newest = std::max_element(_children.begin(), _children.end(),
-                                       [](const auto& a, const auto& b) { return a.second.id < b.second.id; });
-        spi = newest->first;
-    }
-    bool known = false;
-    for (const auto& [in, c] : _children) {
-        known = known || in == spi || c.info.spi_out == spi;
-    }
-    if (!known) {
+    spi = child_spi(spi);
+    if (spi == 0) {
         return false;
     }
     handle(_peer.delete_child(spi, now), now);

@@ -105,6 +105,10 @@ public:
     std::size_t installed_children() const noexcept { return _children.size(); }
 
 private:
+    /// @p spi (inbound or outbound) if one of our children has it; 0 picks the newest
+    /// child's inbound SPI; 0 if there is no such child.
+    std::uint32_t child_spi(std::uint32_t spi) const;
+
     struct installed {
         child_id id = 0;
         std::string connection;
