@@ -220,6 +220,7 @@ public:
     }
 
     void set_ike_handler(ike_handler h) override { _ike_handler = std::move(h); }
+    void set_acquire_handler(acquire_handler h) override { _acquire = std::move(h); }
 
     bool send_ike(std::uint16_t local_port, std::uint32_t peer, std::uint16_t peer_port,
                   std::span<const std::uint8_t> message) noexcept override {
@@ -420,9 +421,13 @@ private:
                 _stats.count(drop::too_big);
                 continue;
             }
-            auto m = _spd.lookup(selector_of(ip, p.len, ipsec::spd_direction::outbound));
+            auto sel = selector_of(ip, p.len, ipsec::spd_direction::outbound);
+            auto m = _spd.lookup(sel);
             if (m.action != ipsec::spd_action::ipsec || m.rule == nullptr) {
                 _stats.count(m.action == ipsec::spd_action::permit ? drop::policy_bypass : drop::policy_deny);
+                if (m.action == ipsec::spd_action::deny && _acquire) {
+                    _acquire(sel);
+                }
                 continue;
             }
             ipsec::security_association* sa = _sad.outbound(m.rule->sa_name);
@@ -623,6 +628,7 @@ private:
     std::unordered_map<std::uint32_t, child_id> _by_spi;   ///< inbound SPI -> child
     child_id _next_id = 0;
     ike_handler _ike_handler;
+    acquire_handler _acquire;
     counters _stats;
     int _tun = -1, _nat_t = -1, _ike = -1, _wake = -1, _ep = -1;
     std::atomic<bool> _stop{false};

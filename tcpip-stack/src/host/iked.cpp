@@ -124,12 +124,18 @@ iked::iked(host& h, iked_config cfg, std::ostream* log) : _h(h), _cfg(std::move(
         q.data.insert(q.data.end(), msg.begin(), msg.end());
         _in.push_back(std::move(q));
     });
+    _h.set_acquire_handler([this](const ipsec::spd_selector& sel) {
+        if (_acquired_n < _acquired.size()) {
+            _acquired[_acquired_n++] = sel;
+        }
+    });
     say("ZPX0900I IKE DAEMON STARTED WITH " + std::to_string(_cfg.connections.size()) + " KEY EXCHANGE RULE(S) AND " +
         std::to_string(_cfg.children.size()) + " DYNAMIC VPN RULE(S)");
 }
 
 iked::~iked() {
     _h.set_ike_handler({});
+    _h.set_acquire_handler({});
     for (auto& [spi, c] : _children) {
         wipe(c.info);
     }
@@ -177,6 +183,10 @@ int iked::timeout_ms(time_point now, int max_ms) const {
 }
 
 void iked::process(time_point now) {
+    for (std::size_t i = 0; i < _acquired_n; ++i) {
+        acquire(_acquired[i], now);
+    }
+    _acquired_n = 0;
     while (!_in.empty()) {
         queued q = std::move(_in.front());
         _in.pop_front();
@@ -404,6 +414,63 @@ std::optional<ike::ike_sa_id> iked::find_ike(const std::string& connection) cons
         }
     }
     return best;
+}
+
+namespace {
+
+bool covers(const std::vector<ike::traffic_selector>& list, std::uint32_t addr, std::uint8_t proto,
+            std::uint16_t port) {
+    for (const auto& t : list) {
+        if (addr >= t.start_addr && addr <= t.end_addr && (t.ip_protocol == 0 || t.ip_protocol == proto) &&
+            (proto != 6 && proto != 17 ? t.start_port == 0 && t.end_port == 65535
+                                       : port >= t.start_port && port <= t.end_port)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
+void iked::acquire(const ipsec::spd_selector& s, time_point now) {
+    for (const auto& cp : _cfg.children) {
+        if (!cp.on_demand) {
+            continue;
+        }
+        const ike::connection_config* conn = nullptr;
+        for (const auto& c : _cfg.peer.connections) {
+            if (c.name == cp.connection) {
+                conn = &c;
+            }
+        }
+        if (!conn || conn->remote_addr == 0) {
+            continue;  // a responder-only rule (a remote range): nobody to call
+        }
+        const ike::child_config* child = nullptr;
+        for (const auto& ch : conn->children) {
+            if (ch.name == cp.child) {
+                child = &ch;
+            }
+        }
+        if (!child || !covers(child->local_ts, s.src, s.protocol, s.src_port) ||
+            !covers(child->remote_ts, s.dst, s.protocol, s.dst_port)) {
+            continue;
+        }
+        auto last = _last_acquire.find(conn->name);
+        if (last != _last_acquire.end() && now - last->second < std::chrono::seconds(5)) {
+            return;  // asked recently: the negotiation is under way or failed just now
+        }
+        for (const auto& st : _peer.status()) {
+            if (st.connection == conn->name) {
+                return;  // an IKE SA is there or being set up
+            }
+        }
+        _last_acquire[conn->name] = now;
+        say("ZPX0914I ON DEMAND: A PACKET FROM " + dotted(s.src) + " TO " + dotted(s.dst) + " STARTS KEY EXCHANGE RULE " +
+            conn->name);
+        handle(_peer.initiate(conn->name, now), now);
+        return;
+    }
 }
 
 bool iked::initiate(const std::string& connection, time_point now) {

@@ -306,6 +306,7 @@ iked_config iked_config_from_policy(const policy::ipsec_policy& p, bool host_mod
         chp.vpn_action = va->first;
         chp.lifetime = va->second.lifetime;
         chp.lifesize_kb = va->second.lifesize_kb;
+        chp.on_demand = va->second.initiate_on_demand;
         out.children.push_back(chp);
         out.peer.connections[owner].children.push_back(std::move(ch));
     }

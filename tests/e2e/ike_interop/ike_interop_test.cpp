@@ -273,6 +273,19 @@ TEST_F(ike_interop, zplex_initiates) {
     EXPECT_TRUE(zplex_status_is("ike 0 children 0\n"));
 }
 
+// InitiateWhen OnDemand: nobody initiates; the first packet zplex's side sends to
+// strongSwan's subnet starts IKE, and the pings after it go through the new CHILD SA.
+TEST_F(ike_interop, a_packet_starts_an_on_demand_tunnel) {
+    start_zplex({});
+    EXPECT_TRUE(zplex_status_is("ike 0 children 0\n"));
+    ASSERT_TRUE(ping_until(hosts->a, two_hosts::inner_a, two_hosts::inner_b));
+    auto sw = wait_in_step();
+    EXPECT_EQ(sw.state, "INSTALLED");
+    auto out = za->output();
+    EXPECT_NE(out.find("ZPX0914I ON DEMAND: A PACKET FROM"), std::string::npos) << out;
+    EXPECT_TRUE(zplex_status_is("ike 1 children 1\n"));
+}
+
 TEST_F(ike_interop, strongswan_initiates) {
     start_zplex({});
     auto r = cb->initiate("zplex");

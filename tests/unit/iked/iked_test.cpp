@@ -203,6 +203,8 @@ public:
     }
     bool remove_child(child_id id) override { return children.erase(id) == 1; }
     void set_ike_handler(ike_handler h) override { _h = std::move(h); }
+    void set_acquire_handler(acquire_handler h) override { acquire = std::move(h); }
+    acquire_handler acquire;
     bool send_ike(std::uint16_t local_port, std::uint32_t peer, std::uint16_t peer_port,
                   std::span<const std::uint8_t> m) noexcept override {
         if (other && other->_h && peer == other->_c.local_addr) {
@@ -288,6 +290,35 @@ TEST(iked_pair, initiate_installs_matching_children_and_displays_them) {
     EXPECT_TRUE(k[0].initiator);
     EXPECT_NE(p.a->control("ipsec -k display", p.now).find("to_b"), std::string::npos);
     EXPECT_EQ(p.a->control("status", p.now), "ike 1 children 1\n");
+}
+
+// InitiateWhen OnDemand: a packet the host could not protect starts the KeyExchangeRule
+// whose filter rule covers it; packets outside every rule, and further packets while the
+// negotiation runs, start nothing more.
+TEST(iked_pair, a_packet_for_an_on_demand_rule_starts_ike) {
+    pair_of_ikeds p;
+    ASSERT_TRUE(p.ha.acquire);
+    ipsec::spd_selector outside{0xc6121401u, 0xc6121601u, 6, 40000, 80, ipsec::spd_direction::outbound};
+    p.ha.acquire(outside);  // 198.18.22.1: no rule covers it
+    p.pump();
+    EXPECT_EQ(p.a->engine().status().size(), 0u);
+    ipsec::spd_selector ping{0xc6121401u, 0xc6121505u, 1, 0, 0, ipsec::spd_direction::outbound};
+    for (int i = 0; i < 5; ++i) {
+        p.ha.acquire(ping);  // 198.18.20.1 -> 198.18.21.5: tunnel_ab
+    }
+    p.pump();
+    ASSERT_EQ(p.ha.children.size(), 1u) << "one negotiation for five packets";
+    ASSERT_EQ(p.hb.children.size(), 1u);
+    EXPECT_EQ(p.a->engine().status().size(), 1u);
+    p.ha.acquire(ping);  // a late packet while the SA is up: nothing new
+    p.pump();
+    EXPECT_EQ(p.a->engine().status().size(), 1u);
+    EXPECT_EQ(p.ha.children.size(), 1u);
+    // b's rule names a range of peers: it can answer, not call.
+    ipsec::spd_selector back{0xc6121505u, 0xc6121401u, 1, 0, 0, ipsec::spd_direction::outbound};
+    p.hb.acquire(back);
+    p.pump();
+    EXPECT_EQ(p.b->engine().status().size(), 1u);
 }
 
 TEST(iked_pair, rekeys_make_before_break_and_deletes_reach_the_other_side) {

@@ -14,6 +14,7 @@
 #include <zplex/ipsec/counters.hpp>
 #include <zplex/ipsec/esp.hpp>
 #include <zplex/ipsec/sad.hpp>
+#include <zplex/ipsec/spd.hpp>
 
 #include <array>
 #include <atomic>
@@ -133,6 +134,12 @@ public:
     virtual bool remove_child(child_id id) = 0;
     /// Where IKE datagrams go; without one they are counted (IKENOENGINE) and dropped.
     virtual void set_ike_handler(ike_handler h) = 0;
+    /// An outbound packet that no CHILD SA's filter takes (it is dropped, as a policy
+    /// deny): what it looked like, so IKE can start an on-demand tunnel (z/OS
+    /// InitiateWhen OnDemand). Called on the packet path: it must not block, throw or
+    /// allocate. Hosts without a packet path ignore it.
+    using acquire_handler = std::function<void(const ipsec::spd_selector&)>;
+    virtual void set_acquire_handler(acquire_handler) {}
     /// Send an IKE message from @p local_port (the NAT-T port adds the non-ESP marker).
     virtual bool send_ike(std::uint16_t local_port, std::uint32_t peer, std::uint16_t peer_port,
                           std::span<const std::uint8_t> message) noexcept = 0;

@@ -13,6 +13,7 @@
 #include <zplex/ipsec/display.hpp>
 #include <zplex/policy/policy.hpp>
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -31,6 +32,7 @@ struct iked_child_policy {
     std::string vpn_action;          ///< the IpDynVpnAction
     std::chrono::minutes lifetime{240};
     std::uint64_t lifesize_kb = 0;   ///< 0: none
+    bool on_demand = true;           ///< InitiateWhen OnDemand: a packet for it starts IKE
 };
 
 /// A KeyExchangeRule beyond the engine's connection_config.
@@ -104,6 +106,10 @@ public:
     const ike::peer& engine() const noexcept { return _peer; }
     std::size_t installed_children() const noexcept { return _children.size(); }
 
+    /// An outbound packet no CHILD SA took (the host's acquire): if an on-demand rule
+    /// covers it and its KeyExchangeRule has no IKE SA, initiate (at most every 5 s).
+    void acquire(const ipsec::spd_selector& s, time_point now);
+
 private:
     /// @p spi (inbound or outbound) if one of our children has it; 0 picks the newest
     /// child's inbound SPI; 0 if there is no such child.
@@ -146,6 +152,11 @@ private:
     };
     std::deque<queued> _in;
     std::deque<ipsec::sa_notice> _sa_events;
+    // Packets the host could not protect, kept without allocating (the packet path
+    // calls in); a full array drops the rest, the next packet asks again.
+    std::array<ipsec::spd_selector, 16> _acquired{};
+    std::size_t _acquired_n = 0;
+    std::map<std::string, time_point> _last_acquire;   ///< per KeyExchangeRule
     std::map<std::uint32_t, installed> _children;  ///< by inbound SPI
     std::map<std::uint64_t, ike_meta> _ikes;       ///< by SPIi ^ SPIr key (see key())
     std::uint64_t _next_k = 0, _next_y = 0;
