@@ -11,6 +11,7 @@
 #include <fstream>
 #include <netinet/in.h>
 #include <poll.h>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <sys/socket.h>
@@ -32,10 +33,46 @@ std::string join(const std::vector<std::string>& v, char sep) {
     return out;
 }
 
+/// Written for the owner only (image.cnf holds the console password).
 bool write_file(const fs::path& p, const std::string& text) {
     std::ofstream out(p, std::ios::trunc);
     out << text;
-    return static_cast<bool>(out);
+    out.close();
+    std::error_code ec;
+    fs::permissions(p, fs::perms::owner_read | fs::perms::owner_write, ec);
+    return static_cast<bool>(out) && !ec;
+}
+
+std::string random_password() {
+    std::random_device rd;
+    static const char* hex = "0123456789abcdef";
+    std::string pw;
+    for (int i = 0; i < 4; ++i) {
+        auto v = rd();
+        for (int k = 0; k < 8; ++k) {
+            pw.push_back(hex[(v >> (4 * k)) & 15]);
+        }
+    }
+    return pw;  // 128 bits
+}
+
+std::string base64(const std::string& in) {
+    static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    std::size_t i = 0;
+    for (; i + 2 < in.size(); i += 3) {
+        unsigned v = static_cast<unsigned char>(in[i]) << 16 | static_cast<unsigned char>(in[i + 1]) << 8 |
+                     static_cast<unsigned char>(in[i + 2]);
+        out += {t[v >> 18], t[(v >> 12) & 63], t[(v >> 6) & 63], t[v & 63]};
+    }
+    if (i + 1 == in.size()) {
+        unsigned v = static_cast<unsigned char>(in[i]) << 16;
+        out += {t[v >> 18], t[(v >> 12) & 63], '=', '='};
+    } else if (i + 2 == in.size()) {
+        unsigned v = static_cast<unsigned char>(in[i]) << 16 | static_cast<unsigned char>(in[i + 1]) << 8;
+        out += {t[v >> 18], t[(v >> 12) & 63], t[(v >> 6) & 63], '='};
+    }
+    return out;
 }
 
 std::string url_encode(const std::string& s) {
@@ -123,7 +160,8 @@ std::string config_text(const image_options& o) {
       << "ARCHMODE  ESA/390\n"
       << "TIMERINT  10000\n"
       << "PANRATE   SLOW\n"
-      << "HTTPPORT  " << o.http_port << " NOAUTH\n"
+      << "SHCMDOPT  DISABLE\n"
+      << "HTTPPORT  " << o.http_port << " AUTH zplex " << (o.http_password.empty() ? "-" : o.http_password) << "\n"
       << "LDMOD     " << (abs_dir / "hdtcfl.so").string() << "\n"
       << "LDMOD     " << (abs_dir / "hdtxcfs.so").string() << "\n"
       << "# subchannel 0: the CF link; subchannel 1: the XCF signalling path\n"
@@ -133,13 +171,18 @@ std::string config_text(const image_options& o) {
     return c.str();
 }
 
-int start(const image_options& o, std::string& error) {
+int start(const image_options& options, std::string& error) {
+    image_options o = options;
+    if (o.http_password.empty()) {
+        o.http_password = random_password();
+    }
     if (o.name.empty() || o.name.size() > 8 || o.http_port == 0 || o.sysplex.empty()) {
         error = "ZPX0730E IMAGE NAME (1-8), SYSPLEX AND HTTP PORT ARE REQUIRED";
         return -1;
     }
     std::error_code ec;
     fs::create_directories(o.dir, ec);
+    fs::permissions(o.dir, fs::perms::owner_all, ec);  // the console password is in there
     auto dir = fs::canonical(o.dir, ec);
     if (ec) {
         error = "ZPX0731E CANNOT CREATE " + o.dir.string();
@@ -230,8 +273,32 @@ int running_pid(const fs::path& dir_in) {
     return argv0.find("hercules") != std::string::npos ? pid : 0;
 }
 
-std::string console(std::uint16_t port, const std::string& command, std::chrono::milliseconds wait) {
+namespace {
+
+/// The console password recorded in dir/image.cnf (empty if none).
+std::string http_password_of(const fs::path& dir) {
+    std::ifstream in(dir / "image.cnf");
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind("HTTPPORT", 0) == 0) {
+            std::istringstream ls(line.substr(8));
+            std::string port, auth, user, pw;
+            ls >> port >> auth >> user >> pw;
+            return auth == "AUTH" ? pw : std::string();
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
+std::string console(const fs::path& dir, const std::string& command, std::chrono::milliseconds wait) {
+    std::uint16_t port = http_port_of(dir);
+    std::string auth = "zplex:" + http_password_of(dir);
     auto until = std::chrono::steady_clock::now() + wait;
+    if (port == 0) {
+        return {};
+    }
     while (true) {
         int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         sockaddr_in a{};
@@ -240,7 +307,8 @@ std::string console(std::uint16_t port, const std::string& command, std::chrono:
         a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         if (s >= 0 && ::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
             std::string req = "GET /cgi-bin/tasks/cmd?cmd=" + url_encode(command) +
-                              " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+                              " HTTP/1.0\r\nHost: 127.0.0.1\r\nAuthorization: Basic " + base64(auth) +
+                              "\r\n\r\n";
             (void)!::write(s, req.data(), req.size());
             std::string resp;
             char buf[4096];
@@ -304,9 +372,7 @@ bool stop(const fs::path& dir, std::chrono::milliseconds grace) {
     if (pid <= 0) {
         return true;
     }
-    if (auto port = http_port_of(dir); port != 0) {
-        console(port, "quit", std::chrono::milliseconds(1000));
-    }
+    console(dir, "quit", std::chrono::milliseconds(1000));
     auto until = std::chrono::steady_clock::now() + grace;
     while (std::chrono::steady_clock::now() < until) {
         if (running_pid(dir) != pid) {

@@ -206,13 +206,13 @@ int zplex::hercules::image_command(int argc, char** argv) {
             return 4;
         }
         std::cout << "ZPX0738I IMAGE " << o.name << " ACTIVE, HERCULES PID " << pid << "\n"
-                  << hc::console(hc::http_port_of(o.dir), "psw");
+                  << hc::console(o.dir, "psw");
         return 0;
     }
     if (pid <= 0) {
         std::cerr << "ZPX0737I IMAGE " << o.name << " IS NOT ACTIVE\n";
         return 4;
     }
-    std::cout << hc::console(hc::http_port_of(o.dir), command);
+    std::cout << hc::console(o.dir, command);
     return 0;
 }

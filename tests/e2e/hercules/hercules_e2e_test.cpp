@@ -159,7 +159,7 @@ TEST(hercules_e2e, stopping_an_images_cpu_partitions_it_within_the_interval) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     const auto& victim = plex.images[2];
     auto t0 = std::chrono::steady_clock::now();
-    auto answer = hercules::console(victim.http_port, "stop");
+    auto answer = hercules::console(victim.dir, "stop");
     ASSERT_FALSE(answer.empty()) << "the console of " << victim.name << " did not answer";
 
     double detect_ms = -1;
@@ -192,7 +192,7 @@ TEST(hercules_e2e, stopping_an_images_cpu_partitions_it_within_the_interval) {
 
     // Started again, the partitioned image is fenced: its next heartbeat is refused and
     // the nucleus loads disabled wait 0A2.
-    hercules::console(victim.http_port, "start");
+    hercules::console(victim.dir, "start");
     bool waited = false;
     auto until_wait = std::chrono::steady_clock::now() + std::chrono::seconds(3);
     while (!waited && std::chrono::steady_clock::now() < until_wait) {
@@ -202,7 +202,7 @@ TEST(hercules_e2e, stopping_an_images_cpu_partitions_it_within_the_interval) {
     EXPECT_TRUE(waited) << plex.log_of(victim.name);
 
     // Re-IPLed, it joins again and is an active member once more.
-    hercules::console(victim.http_port, "ipl " + (hercules_module_dir() / "nucleus.ins").string());
+    hercules::console(victim.dir, "ipl " + (hercules_module_dir() / "nucleus.ins").string());
     bool back = false;
     auto until_back = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     while (!back && std::chrono::steady_clock::now() < until_back) {

@@ -27,7 +27,9 @@ TEST(hercules_image, config_has_the_timer_port_modules_and_both_devices) {
     o.module_dir = "/m";
     auto c = config_text(o);
     EXPECT_NE(c.find("TIMERINT  10000\n"), std::string::npos) << c;
-    EXPECT_NE(c.find("HTTPPORT  31001 NOAUTH\n"), std::string::npos) << c;
+    EXPECT_NE(c.find("HTTPPORT  31001 AUTH zplex "), std::string::npos) << c;
+    EXPECT_EQ(c.find("NOAUTH"), std::string::npos) << "the console needs its password";
+    EXPECT_NE(c.find("SHCMDOPT  DISABLE\n"), std::string::npos) << "no shell commands from the console";
     EXPECT_NE(c.find("LDMOD     /m/hdtcfl.so\n"), std::string::npos) << c;
     EXPECT_NE(c.find("LDMOD     /m/hdtxcfs.so\n"), std::string::npos) << c;
     auto cfl = c.find("0E00 CFL  SYSPLEX=ZPLEX1 CF=CF01,CF02 CONNAME=MVS1CFL\n");

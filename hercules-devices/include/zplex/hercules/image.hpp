@@ -25,6 +25,9 @@ struct image_options {
     std::filesystem::path key_file;         ///< sysplex key (64 hex digits)
     std::chrono::milliseconds interval{300};  ///< XCF failure detection INTERVAL
     std::uint16_t http_port = 0;            ///< console port (31000-31999 in tests); required
+    /// The console's password (HTTP basic auth, user `zplex`); start() draws a random
+    /// one when empty. It is kept in image.cnf (0600, in the image's 0700 directory).
+    std::string http_password;
     std::filesystem::path module_dir;       ///< where hdtcfl.so, hdtxcfs.so and nucleus.ins are
     std::filesystem::path hercules = "/usr/bin/hercules";
     bool ipl = true;                        ///< IPL the nucleus from the rc file
@@ -36,7 +39,8 @@ struct image_options {
 /// @throws std::invalid_argument if the catalogue has no image @p name.
 image_options options_from_catalogue(const sysplex::catalogue& c, const std::string& name);
 
-/// The .cnf text for @p o (TIMERINT 10000, MAINSIZE 2, one CP, the two devices).
+/// The .cnf text for @p o (TIMERINT 10000, MAINSIZE 2, one CP, the two devices; the
+/// HTTP console with a password, Hercules' `sh` shell commands disabled).
 std::string config_text(const image_options& o);
 
 /// Start the image: write the files, run Hercules detached (its own session) with
@@ -46,9 +50,10 @@ int start(const image_options& o, std::string& error);
 /// The PID in dir/hercules.pid if that process is a live Hercules running in @p dir; else 0.
 int running_pid(const std::filesystem::path& dir);
 
-/// One console command through the HTTP server; the text of the answer (HTML stripped),
-/// or an empty string if the console did not answer within @p wait.
-std::string console(std::uint16_t http_port, const std::string& command,
+/// One console command through the HTTP server of the image in @p dir (port and
+/// password from its image.cnf); the text of the answer (HTML stripped), or an empty
+/// string if the console did not answer within @p wait.
+std::string console(const std::filesystem::path& dir, const std::string& command,
                     std::chrono::milliseconds wait = std::chrono::milliseconds(2000));
 
 /// Stop the image: `quit` on its console, SIGKILL after @p grace. Only the PID this
