@@ -4,6 +4,7 @@
 #include "commands.hpp"
 
 #include <zplex/policy/policy.hpp>
+#include <zplex/tcpip/profile/ipv4.hpp>
 
 #include <fmt/format.h>
 
@@ -13,15 +14,14 @@ namespace zplex::cli {
 
 namespace {
 
-std::string dotted(std::uint32_t a) {
-    return fmt::format("{}.{}.{}.{}", a >> 24, a >> 16 & 255, a >> 8 & 255, a & 255);
-}
+using tcpip::profile::ipv4_address;
+
 
 std::string addr(const policy::address& a) {
     if (a.prefix == 0) {
         return "All";
     }
-    return a.prefix == 32 ? dotted(a.addr) : fmt::format("{}/{}", dotted(a.addr), a.prefix);
+    return a.prefix == 32 ? ipv4_address{a.addr}.str() : fmt::format("{}/{}", ipv4_address{a.addr}.str(), a.prefix);
 }
 
 int run_policy_check(const std::string& file, bool summary) {

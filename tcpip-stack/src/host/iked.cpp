@@ -2,6 +2,7 @@
 // The IKE daemon of host mode: zplex::ike::peer driven by host mode's IKE hook, SAD
 // events and the event loop; CHILD SAs installed into and removed from the host.
 #include <zplex/host/iked.hpp>
+#include <zplex/tcpip/profile/ipv4.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -12,10 +13,8 @@ namespace zplex::host {
 
 namespace {
 
-std::string dotted(std::uint32_t a) {
-    return std::to_string(a >> 24) + "." + std::to_string(a >> 16 & 255) + "." + std::to_string(a >> 8 & 255) + "." +
-           std::to_string(a & 255);
-}
+using tcpip::profile::ipv4_address;
+
 
 std::string hex32(std::uint32_t v) {
     char b[16];
@@ -87,7 +86,7 @@ alg_names esp_names(ipsec::algorithm a) {
 }
 
 std::string ts_text(const traffic_selector& t) {
-    return dotted(t.addr) + (t.prefix_len == 32 ? "" : "/" + std::to_string(t.prefix_len));
+    return ipv4_address{t.addr}.str() + (t.prefix_len == 32 ? "" : "/" + std::to_string(t.prefix_len));
 }
 
 /// "0x1234abcd", "1234abcd" (hex) or "" (0: the newest).
@@ -312,7 +311,7 @@ void iked::install(const ike::event& e, bool rekey) {
     }
     say(std::string(rekey ? "ZPX0902I CHILD SA REKEYED " : "ZPX0902I CHILD SA INSTALLED ") + e.connection + " " +
         info.name + " SPI IN " + hex32(info.spi_in) + " OUT " + hex32(info.spi_out) + " " + ts_text(*lts) +
-        " === " + ts_text(*rts) + " PEER " + dotted(cc.peer_addr) + ":" + std::to_string(cc.peer_port));
+        " === " + ts_text(*rts) + " PEER " + ipv4_address{cc.peer_addr}.str() + ":" + std::to_string(cc.peer_port));
     _children[info.spi_in] = std::move(in);
 }
 
@@ -466,7 +465,7 @@ void iked::acquire(const ipsec::spd_selector& s, time_point now) {
             }
         }
         _last_acquire[conn->name] = now;
-        say("ZPX0914I ON DEMAND: A PACKET FROM " + dotted(s.src) + " TO " + dotted(s.dst) + " STARTS KEY EXCHANGE RULE " +
+        say("ZPX0914I ON DEMAND: A PACKET FROM " + ipv4_address{s.src}.str() + " TO " + ipv4_address{s.dst}.str() + " STARTS KEY EXCHANGE RULE " +
             conn->name);
         handle(_peer.initiate(conn->name, now), now);
         return;
@@ -550,12 +549,12 @@ std::vector<ipsec::ike_tunnel_record> iked::ike_records() const {
             r.local_id_type = cp->local_id_type;
             r.local_id = cp->local_id;
             r.remote_id_type = cp->remote_id_type;
-            r.remote_id = cp->remote_id == "*" ? dotted(s.remote.addr) : cp->remote_id;
+            r.remote_id = cp->remote_id == "*" ? ipv4_address{s.remote.addr}.str() : cp->remote_id;
             r.local_auth = r.remote_auth = cp->auth;
             r.lifetime = cp->ike_lifetime;
         }
-        r.local_endpoint = dotted(s.local.addr);
-        r.remote_endpoint = dotted(s.remote.addr);
+        r.local_endpoint = ipv4_address{s.local.addr}.str();
+        r.remote_endpoint = ipv4_address{s.remote.addr}.str();
         r.state = s.established ? "DONE" : "INIT";
         r.auth_algorithm = integ_name(s.integ);
         r.encryption_algorithm = encr_name(s.encr);
@@ -590,8 +589,8 @@ std::vector<ipsec::dynamic_tunnel_record> iked::dynamic_records() const {
             if (s.id == c.ike) {
                 auto m = _ikes.find(s.id.spi_i);
                 r.parent_ike_tunnel = m == _ikes.end() ? "K-" : "K" + std::to_string(m->second.serial);
-                r.local_endpoint = dotted(s.local.addr);
-                r.remote_endpoint = dotted(s.remote.addr);
+                r.local_endpoint = ipv4_address{s.local.addr}.str();
+                r.remote_endpoint = ipv4_address{s.remote.addr}.str();
                 r.local_nated = s.nat_local;
                 r.remote_nated = s.nat_remote;
             }

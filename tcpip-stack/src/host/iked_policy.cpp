@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Policy Agent policy -> IKE engine configuration (iked_config_from_policy).
 #include <zplex/host/iked.hpp>
+#include <zplex/tcpip/profile/ipv4.hpp>
 
 #include <arpa/inet.h>
 
@@ -12,11 +13,8 @@ namespace {
 
 using policy::message;
 using policy::severity;
+using tcpip::profile::ipv4_address;
 
-std::string dotted(std::uint32_t a) {
-    return std::to_string(a >> 24) + "." + std::to_string(a >> 16 & 255) + "." + std::to_string(a >> 8 & 255) + "." +
-           std::to_string(a & 255);
-}
 
 std::uint32_t mask_of(std::uint8_t prefix) {
     return prefix == 0 ? 0 : prefix >= 32 ? 0xffffffffu : ~((1u << (32 - prefix)) - 1);
@@ -180,7 +178,7 @@ iked_config iked_config_from_policy(const policy::ipsec_policy& p, bool host_mod
             }
         } else {
             c.local_id = ike::identity::ipv4(c.local_addr);
-            cp.local_id = dotted(c.local_addr);
+            cp.local_id = ipv4_address{c.local_addr}.str();
         }
         if (re->second.id) {
             auto id = to_identity(*re->second.id, cp.remote_id_type);
@@ -192,7 +190,7 @@ iked_config iked_config_from_policy(const policy::ipsec_policy& p, bool host_mod
             }
         } else if (c.remote_addr != 0) {
             c.remote_id = ike::identity::ipv4(c.remote_addr);
-            cp.remote_id = dotted(c.remote_addr);
+            cp.remote_id = ipv4_address{c.remote_addr}.str();
         } else {
             c.remote_id.data.clear();  // any identity that authenticates
             cp.remote_id = "*";

@@ -3,6 +3,7 @@
 // own attribute keywords (several attributes may share a line, as in
 // `IpService { SourcePortRange 443 Protocol tcp }`), then one reader per statement.
 #include <zplex/policy/policy.hpp>
+#include <zplex/tcpip/profile/ipv4.hpp>
 
 #include <openssl/crypto.h>
 
@@ -352,32 +353,13 @@ private:
         return ec == std::errc() && p == s.data() + s.size() && v <= max;
     }
 
+    /// Strict dotted decimal, as the profile takes it (no leading zeros).
     static bool ipv4(std::string_view s, std::uint32_t& a) {
-        std::uint32_t out = 0;
-        int parts = 0;
-        std::size_t i = 0;
-        while (parts < 4) {
-            std::size_t j = i;
-            while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) {
-                ++j;
-            }
-            std::uint64_t v = 0;
-            if (j == i || j - i > 3 || !number(s.substr(i, j - i), v, 255)) {
-                return false;
-            }
-            out = out << 8 | static_cast<std::uint32_t>(v);
-            ++parts;
-            if (parts < 4) {
-                if (j >= s.size() || s[j] != '.') {
-                    return false;
-                }
-                i = j + 1;
-            } else if (j != s.size()) {
-                return false;
-            }
+        auto v = tcpip::profile::ipv4_address::parse(s);
+        if (v) {
+            a = v->value;
         }
-        a = out;
-        return true;
+        return v.has_value();
     }
 
     /// `All`, `a.b.c.d`, `a.b.c.d/len`.
@@ -1147,10 +1129,7 @@ private:
         }
         if (!e.id) {  // the default identity: the endpoint's address
             if (e.location->prefix == 32) {
-                std::uint32_t a = e.location->addr;
-                e.id = identity{id_type::ipv4_addr, std::to_string(a >> 24) + "." + std::to_string(a >> 16 & 255) +
-                                                        "." + std::to_string(a >> 8 & 255) + "." +
-                                                        std::to_string(a & 255)};
+                e.id = identity{id_type::ipv4_addr, tcpip::profile::ipv4_address{e.location->addr}.str()};
             }
         }
         if (_bad_attr) {
