@@ -57,10 +57,6 @@ std::uint32_t get32(const std::uint8_t* p) noexcept {
 }
 std::uint16_t get16(const std::uint8_t* p) noexcept { return static_cast<std::uint16_t>(p[0] << 8 | p[1]); }
 
-bool in_prefix(std::uint32_t a, std::uint32_t net, std::uint8_t len) noexcept {
-    std::uint32_t mask = len == 0 ? 0 : ~std::uint32_t{0} << (32 - len);
-    return (a & mask) == (net & mask);
-}
 
 /// The selector of an IPv4 packet: addresses, protocol, ports (first fragment only).
 ipsec::spd_selector selector_of(const std::uint8_t* ip, std::size_t len, ipsec::spd_direction dir) noexcept {
@@ -79,7 +75,7 @@ ipsec::spd_selector selector_of(const std::uint8_t* ip, std::size_t len, ipsec::
 }
 
 bool ts_matches(const traffic_selector& ts, std::uint32_t addr, std::uint8_t proto, std::uint16_t port) noexcept {
-    return in_prefix(addr, ts.addr, ts.prefix_len) && (!ts.protocol || *ts.protocol == proto) &&
+    return ipsec::in_prefix(addr, ts.addr, ts.prefix_len) && (!ts.protocol || *ts.protocol == proto) &&
            port >= ts.port_lo && port <= ts.port_hi;
 }
 

@@ -16,19 +16,16 @@ using policy::severity;
 using tcpip::profile::ipv4_address;
 
 
-std::uint32_t mask_of(std::uint8_t prefix) {
-    return prefix == 0 ? 0 : prefix >= 32 ? 0xffffffffu : ~((1u << (32 - prefix)) - 1);
-}
 
 bool overlaps(const policy::address& a, const policy::address& b) {
     std::uint8_t p = std::min(a.prefix, b.prefix);
-    return ((a.addr ^ b.addr) & mask_of(p)) == 0;
+    return ((a.addr ^ b.addr) & ipsec::prefix_mask(p)) == 0;
 }
 
 ike::traffic_selector selector(const policy::address& a, std::optional<std::uint8_t> proto, std::uint16_t lo,
                                std::uint16_t hi) {
     ike::traffic_selector ts;
-    std::uint32_t m = mask_of(a.prefix);
+    std::uint32_t m = ipsec::prefix_mask(a.prefix);
     ts.start_addr = a.addr & m;
     ts.end_addr = ts.start_addr | ~m;
     ts.ip_protocol = proto.value_or(0);
@@ -126,7 +123,7 @@ std::optional<traffic_selector> to_host_selector(const ike::traffic_selector& ts
     while (prefix > 0 && (span >> (32 - prefix)) != 0) {
         --prefix;
     }
-    if (span != ~mask_of(prefix) || (ts.start_addr & ~mask_of(prefix)) != 0) {
+    if (span != ~ipsec::prefix_mask(prefix) || (ts.start_addr & ~ipsec::prefix_mask(prefix)) != 0) {
         return std::nullopt;
     }
     traffic_selector h;

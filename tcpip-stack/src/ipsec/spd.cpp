@@ -13,13 +13,6 @@ constexpr int any_port = 65536;
 
 std::uint32_t key_of(int protocol, int port) { return static_cast<std::uint32_t>(protocol) << 17 | static_cast<std::uint32_t>(port); }
 
-bool in_prefix(std::uint32_t a, std::uint32_t net, std::uint8_t len) {
-    if (len == 0) {
-        return true;
-    }
-    std::uint32_t mask = len >= 32 ? ~0u : ~((1u << (32 - len)) - 1);
-    return (a & mask) == (net & mask);
-}
 
 }  // namespace
 

@@ -380,8 +380,7 @@ private:
             bad_value(n, owner, "AN IPV4 ADDRESS, ADDRESS/PREFIX OR ALL IS EXPECTED");
             return false;
         }
-        std::uint32_t mask = len == 0 ? 0 : ~0u << (32 - len);
-        if ((a & ~mask) != 0) {
+        if ((a & ~ipsec::prefix_mask(static_cast<std::uint8_t>(len))) != 0) {
             bad_value(n, owner, "THE ADDRESS HAS BITS SET BEYOND ITS PREFIX");
             return false;
         }
@@ -1311,10 +1310,7 @@ private:
     std::vector<std::pair<key_exchange_rule, node>> _pending_kex;
 };
 
-bool covers(const address& a, std::uint32_t ip) {
-    std::uint32_t mask = a.prefix == 0 ? 0 : ~0u << (32 - a.prefix);
-    return (ip & mask) == (a.addr & mask);
-}
+bool covers(const address& a, std::uint32_t ip) { return ipsec::in_prefix(ip, a.addr, a.prefix); }
 
 }  // namespace
 

@@ -11,6 +11,15 @@
 
 namespace zplex::ipsec {
 
+/// The IPv4 netmask of a prefix length (0: 0, 32 or more: all ones).
+constexpr std::uint32_t prefix_mask(std::uint8_t len) noexcept {
+    return len == 0 ? 0 : len >= 32 ? 0xffffffffu : ~0u << (32 - len);
+}
+/// True if @p a lies in @p net / @p len (host order).
+constexpr bool in_prefix(std::uint32_t a, std::uint32_t net, std::uint8_t len) noexcept {
+    return ((a ^ net) & prefix_mask(len)) == 0;
+}
+
 enum class spd_action : std::uint8_t { permit, deny, ipsec };
 enum class spd_direction : std::uint8_t { inbound, outbound, both };
 
