@@ -103,13 +103,12 @@ bool sad::expire(entry& e, const std::string& name, clock::time_point now) {
 }
 
 void sad::check(clock::time_point now) {
-    for (auto& [name, e] : _out) {
+    for (auto it = _out.begin(); it != _out.end();) {
+        auto& e = it->second;
         if (!e.exhausted_sent && e.sa->drops()[drop::seq_exhausted] > 0) {
             e.exhausted_sent = true;
-            notify(sa_event::seq_exhausted, e.sa->spi(), name, false);
+            notify(sa_event::seq_exhausted, e.sa->spi(), it->first, false);
         }
-    }
-    for (auto it = _out.begin(); it != _out.end();) {
         it = expire(it->second, it->first, now) ? _out.erase(it) : std::next(it);
     }
     for (auto it = _in.begin(); it != _in.end();) {

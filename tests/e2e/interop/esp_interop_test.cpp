@@ -46,6 +46,26 @@ protected:
             fs::remove_all(dir, ec);
         }
     }
+    /// charon a and b with a PSK connection between the inner addresses; the charon
+    /// on side @p log_keys_on_a (a or b) logs its CHILD_SA keys (level 4). a initiates.
+    void establish(bool log_keys_on_a) {
+        charon::options logkeys;
+        logkeys.extra_log = "            chd = 4\n";
+        ca = std::make_unique<charon>(hosts->a, dir / "a", log_keys_on_a ? logkeys : charon::options{});
+        cb = std::make_unique<charon>(hosts->b, dir / "b", log_keys_on_a ? charon::options{} : logkeys);
+        psk_connection c;
+        c.local_addr = two_hosts::outer_a;
+        c.remote_addr = two_hosts::outer_b;
+        c.local_ts = std::string(two_hosts::inner_a) + "/32";
+        c.remote_ts = std::string(two_hosts::inner_b) + "/32";
+        ca->load(c.swanctl_conf());
+        std::swap(c.local_addr, c.remote_addr);
+        std::swap(c.local_ts, c.remote_ts);
+        cb->load(c.swanctl_conf());
+        auto r = ca->initiate("zpx");
+        ASSERT_TRUE(r.ok()) << r.out;
+    }
+
     std::unique_ptr<two_hosts> hosts;
     fs::path dir;
     std::unique_ptr<charon> ca, cb;
@@ -53,21 +73,7 @@ protected:
 };
 
 TEST_F(esp_interop, zplex_takes_over_a_strongswan_child_sa) {
-    charon::options logkeys;
-    logkeys.extra_log = "            chd = 4\n";  // CHILD_SA keys in the log (level 4)
-    ca = std::make_unique<charon>(hosts->a, dir / "a", logkeys);
-    cb = std::make_unique<charon>(hosts->b, dir / "b");
-    psk_connection c;
-    c.local_addr = two_hosts::outer_a;
-    c.remote_addr = two_hosts::outer_b;
-    c.local_ts = std::string(two_hosts::inner_a) + "/32";
-    c.remote_ts = std::string(two_hosts::inner_b) + "/32";
-    ca->load(c.swanctl_conf());
-    std::swap(c.local_addr, c.remote_addr);
-    std::swap(c.local_ts, c.remote_ts);
-    cb->load(c.swanctl_conf());
-    auto r = ca->initiate("zpx");
-    ASSERT_TRUE(r.ok()) << r.out;
+    ASSERT_NO_FATAL_FAILURE(establish(true));
     auto sa = ca->installed_child("zpx");
     ASSERT_EQ(sa.state, "INSTALLED");
     // RFC 7296 §2.17: initiator-to-responder keys first; a initiated, so "initiator" is a -> b.
@@ -122,21 +128,7 @@ TEST_F(esp_interop, zplex_takes_over_a_strongswan_child_sa) {
 // The other role: zplex takes over the responder's side (b); charon a, the initiator,
 // keeps running and sends first.
 TEST_F(esp_interop, zplex_takes_over_the_responder_side) {
-    charon::options logkeys;
-    logkeys.extra_log = "            chd = 4\n";
-    ca = std::make_unique<charon>(hosts->a, dir / "a");
-    cb = std::make_unique<charon>(hosts->b, dir / "b", logkeys);
-    psk_connection c;
-    c.local_addr = two_hosts::outer_a;
-    c.remote_addr = two_hosts::outer_b;
-    c.local_ts = std::string(two_hosts::inner_a) + "/32";
-    c.remote_ts = std::string(two_hosts::inner_b) + "/32";
-    ca->load(c.swanctl_conf());
-    std::swap(c.local_addr, c.remote_addr);
-    std::swap(c.local_ts, c.remote_ts);
-    cb->load(c.swanctl_conf());
-    auto r = ca->initiate("zpx");
-    ASSERT_TRUE(r.ok()) << r.out;
+    ASSERT_NO_FATAL_FAILURE(establish(false));
     auto sb = cb->installed_child("zpx");
     ASSERT_EQ(sb.state, "INSTALLED");
     // b responded: "initiator" keys are a -> b, b's inbound.
