@@ -1,31 +1,81 @@
 // SPDX-License-Identifier: Apache-2.0
-// Process liveness from /proc, console time stamps.
+// Process identity and liveness from /proc, console time stamps.
 #include <zplex/sysplex/process.hpp>
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <signal.h>
+#include <unistd.h>
 
 namespace zplex::sysplex {
+namespace {
 
-bool process_alive(std::int32_t pid) {
-    if (pid <= 0 || (::kill(pid, 0) != 0 && errno != EPERM)) {
-        return false;
+// Reads /proc/PID/stat; returns the text after the command name's closing
+// parenthesis (the command may itself contain ')' and spaces), or nullptr.
+const char* stat_fields(std::int32_t pid, char (&buf)[1024]) {
+    if (pid <= 0) {
+        return nullptr;
     }
     char path[64];
     std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
     FILE* f = std::fopen(path, "r");
     if (!f) {
-        return false;
+        return nullptr;
     }
-    char buf[256] = {};
     auto n = std::fread(buf, 1, sizeof buf - 1, f);
     std::fclose(f);
-    // The state letter follows the command name in parentheses.
+    buf[n] = '\0';
     const char* close = std::strrchr(buf, ')');
-    return n > 0 && close && close[1] == ' ' && close[2] != 'Z' && close[2] != 'X';
+    if (n == 0 || !close || close[1] != ' ') {
+        return nullptr;
+    }
+    return close + 2;  // field 3 (state)
+}
+
+}  // namespace
+
+std::uint64_t process_start_time(std::int32_t pid) {
+    char buf[1024];
+    const char* p = stat_fields(pid, buf);
+    if (!p) {
+        return 0;
+    }
+    // p is at field 3; start time is field 22.
+    for (int field = 3; field < 22; ++field) {
+        p = std::strchr(p, ' ');
+        if (!p) {
+            return 0;
+        }
+        ++p;
+    }
+    return std::strtoull(p, nullptr, 10);
+}
+
+process_identity self_identity() {
+    static const process_identity self{static_cast<std::int32_t>(::getpid()),
+                                       process_start_time(static_cast<std::int32_t>(::getpid()))};
+    return self;
+}
+
+process_identity identity_of(std::int32_t pid) { return {pid, process_start_time(pid)}; }
+
+bool process_alive(std::int32_t pid) {
+    if (pid <= 0 || (::kill(pid, 0) != 0 && errno != EPERM)) {
+        return false;
+    }
+    char buf[1024];
+    const char* state = stat_fields(pid, buf);
+    return state && *state != 'Z' && *state != 'X';
+}
+
+bool process_alive(const process_identity& id) {
+    if (!process_alive(id.pid)) {
+        return false;
+    }
+    return id.start_time == 0 || process_start_time(id.pid) == id.start_time;
 }
 
 std::string console_time() {
