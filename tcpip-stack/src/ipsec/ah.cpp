@@ -3,6 +3,7 @@
 // the IP header with its mutable fields and options zeroed, the AH header with a zero
 // ICV, the payload, and (ESN) the high half of the sequence number.
 #include <zplex/ipsec/ah.hpp>
+#include <zplex/sysplex/log.hpp>
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -85,6 +86,7 @@ private:
     drop count(drop d) noexcept {
         if (d != drop::none) {
             _drops.count(d);
+            ZPLEX_DBG(esp, packet, "AH SPI {:08X}: PACKET DROPPED, {} ({})", _c.spi, drop_name(d), drop_text(d));
         }
         return d;
     }

@@ -3,6 +3,7 @@
 // HMAC-SHA-256/384/512 (RFC 3602, RFC 2410, RFC 4868), transport and tunnel mode,
 // ESN, anti-replay.
 #include <zplex/ipsec/esp.hpp>
+#include <zplex/sysplex/log.hpp>
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -203,6 +204,7 @@ private:
     drop count(drop d) noexcept {
         if (d != drop::none) {
             _drops.count(d);
+            ZPLEX_DBG(esp, packet, "ESP SPI {:08X}: PACKET DROPPED, {} ({})", _c.spi, drop_name(d), drop_text(d));
         }
         return d;
     }
