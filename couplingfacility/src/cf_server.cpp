@@ -182,10 +182,11 @@ void cf_server::impl::leave() noexcept {
 
 // ---------------------------------------------------------------- allocation
 
-void cf_server::impl::retire_stale(const sysplex::structure_config& s, instance* fresh) {
+std::vector<std::unique_ptr<instance>> cf_server::impl::retire_stale(const sysplex::structure_config& s) {
+    std::vector<std::unique_ptr<instance>> olds;
     for (const auto& c : s.preflist) {
         auto old = instance::open(shm(c, s.name));
-        if (!old || (fresh && old->hdr().instance_id == fresh->hdr().instance_id)) {
+        if (!old) {
             continue;
         }
         auto& h = old->hdr();
@@ -199,21 +200,19 @@ void cf_server::impl::retire_stale(const sysplex::structure_config& s, instance*
                     " WAS LOST: ITS CF FAILED WITHOUT A DUPLEX COPY");
             }
         }
-        // A new simplex instance starts at or above every key any old copy handed out
-        // (fenced first, read after: a block taken later is thrown away by its taker).
-        if (fresh && (h.fenced.load(std::memory_order_seq_cst) || !old->owner_alive())) {
-            fresh->carry_keys_from(*old);
+        if (h.fenced.load(std::memory_order_seq_cst) || !old->owner_alive()) {
+            olds.push_back(std::move(old));  // kept mapped: its keys outlive its name
         }
     }
+    return olds;
 }
 
 void cf_server::impl::allocate(const sysplex::structure_config& s) {
     auto elsewhere = primary_of(s);
+    auto olds = retire_stale(s);
     if (elsewhere && (!s.duplex || elsewhere->hdr().operator_simplex.load() || elsewhere->hdr().duplex_active.load())) {
-        retire_stale(s, nullptr);
         return;  // allocated in another CF; no copy wanted (or it has one)
     }
-    retire_stale(s, nullptr);
     if (elsewhere) {
         auto in = instance::create(shm(o.cf, s.name), params(s), role::secondary);
         establish_duplex(*elsewhere, *in);
@@ -223,7 +222,11 @@ void cf_server::impl::allocate(const sysplex::structure_config& s) {
         return;
     }
     auto in = instance::create(shm(o.cf, s.name), params(s), role::simplex);
-    retire_stale(s, in.get());
+    // A new simplex instance starts at or above every key an old copy handed out (each
+    // was fenced before its keys are read: a block taken later is thrown away by its taker).
+    for (auto& old : olds) {
+        in->carry_keys_from(*old);
+    }
     say("IXL015I STRUCTURE " + s.name + " ALLOCATED IN " + o.cf + ", " +
         std::to_string((in->hdr().total_size + 1023) / 1024) + " K");
     mine[s.name] = std::move(in);

@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace zplex::cf {
 
@@ -49,7 +50,9 @@ struct cf_server::impl {
     void start();
     void rollback() noexcept;
     void allocate(const sysplex::structure_config& s);
-    void retire_stale(const sysplex::structure_config& s, detail::instance* fresh);
+    /// Fence our own instance of @p s a dead CF left; every old (fenced or ownerless)
+    /// instance of @p s, still mapped.
+    std::vector<std::unique_ptr<detail::instance>> retire_stale(const sysplex::structure_config& s);
     void establish_duplex(detail::instance& primary, detail::instance& secondary);
     std::string join(const std::string& name, bool rebuild);
     void take_over(const std::string& name, detail::instance& me);

@@ -48,7 +48,10 @@ struct plex {
     std::mutex log_mutex;
     std::vector<std::string> logs;  // every in-process CF's log lines
 
-    explicit plex(sysplex::structure_config s = policy()) : str(std::move(s)) { fs::create_directories(run); }
+    explicit plex(sysplex::structure_config s = policy()) : str(std::move(s)) {
+        fs::create_directories(run);
+        fs::permissions(run, fs::perms::owner_all);
+    }
     ~plex() {
         for (auto pid : children) {
             ::kill(pid, SIGKILL);
