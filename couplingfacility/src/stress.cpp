@@ -14,6 +14,7 @@
 #include <ostream>
 #include <poll.h>
 #include <random>
+#include <sstream>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -169,6 +170,8 @@ int run_stress(const stress_options& in, stress_report& report, std::ostream& lo
                 ::waitpid(pid, nullptr, 0);
             }
         }
+        std::ostringstream quiet;
+        sweep_leftovers(o.sysplex, quiet);  // what a CF killed on purpose (duplex) left
         if (own_run_dir) {
             std::error_code ec;
             std::filesystem::remove_all(o.run_dir, ec);
@@ -279,7 +282,7 @@ int run_stress(const stress_options& in, stress_report& report, std::ostream& lo
             }
         }
         // Duplex: kill the primary CF halfway; the secondary takes over.
-        if (o.duplex && !cf_killed && issued * 2 >= total_blocks) {
+        if (o.duplex && !cf_killed && issued * 2 >= total_blocks && (!o.rival_cf || report.rival_rc >= 0)) {
             ::kill(cfs[o.cfs[0]], SIGKILL);
             ::waitpid(cfs[o.cfs[0]], nullptr, 0);
             cfs[o.cfs[0]] = -1;
