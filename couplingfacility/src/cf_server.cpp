@@ -390,7 +390,10 @@ void cf_server::impl::poll() {
         }
         auto p = partner_of(in);
         if (r == role::secondary) {
-            if (!p || !p->owner_alive()) {
+            // Take over only from a primary that is really gone: an instance that cannot
+            // be opened while its CF still runs is no reason for a second primary.
+            bool gone = p ? !p->owner_alive() : cf_lock::holder(o.sysplex, cf_of(h.partner_cf)).pid == 0;
+            if (gone) {
                 take_over(name, in);
             } else if (!p->hdr().fenced.load() &&
                        (!p->hdr().duplex_active.load() || p->hdr().partner_instance.load() != h.instance_id)) {
