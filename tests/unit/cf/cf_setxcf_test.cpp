@@ -4,6 +4,7 @@
 // list keys that never move back; the CF's event messages.
 #include "cf_plex.hpp"
 
+#include <cstdlib>
 #include <set>
 
 namespace zplex::cf {
@@ -151,6 +152,17 @@ TEST(cf_setxcf, duplex_disabled_is_respected) {
         EXPECT_EQ(reply_code(r), 8);
     }
     EXPECT_NE(send_command(p.run, "CF02", "JOIN EZBDVIPA").find("DUPLEX(DISABLED)"), std::string::npos);
+#ifdef ZPLEX_BIN
+    // The operator's command line: a rejected SETXCF exits 8, a done display 0.
+    auto cli = std::string(ZPLEX_BIN) + " cf cmd --run-dir " + p.run.string() + " --cf CF02 ";
+    auto code = [](const std::string& c) {
+        int st = std::system((c + " >/dev/null 2>&1").c_str());
+        return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    };
+    EXPECT_EQ(code(cli + "'SETXCF START,REBUILD,DUPLEX,STRNAME=EZBDVIPA'"), 8);
+    EXPECT_EQ(code(cli + "'D XCF,STR'"), 0);
+    EXPECT_EQ(code(std::string(ZPLEX_BIN) + " cf cmd --run-dir " + p.run.string() + " --cf CF05 'D CF'"), 12);
+#endif
     EXPECT_EQ(send_command(p.run, "CF02", "D CF").find("EZBDVIPA"), std::string::npos);
 }
 
