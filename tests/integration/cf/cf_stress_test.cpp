@@ -45,6 +45,10 @@ pid_t killed_run() {
     }
     ::kill(-child, SIGKILL);
     ::waitpid(child, nullptr, 0);
+    // Until every process of the group (its CF, its connectors) is gone.
+    for (int i = 0; i < 4000 && ::kill(-child, 0) == 0; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
     return child;
 }
 

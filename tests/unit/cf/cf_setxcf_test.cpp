@@ -105,12 +105,19 @@ TEST(cf_setxcf, every_sequence_leaves_one_truth_and_keys_never_move_back) {
     EXPECT_EQ(a->current_cf(), "CF02");
     r = send_command(p.run, "CF02", "SETXCF START,REBUILD,STRNAME=EZBDVIPA");
     EXPECT_NE(r.find("NOW IN CF01"), std::string::npos) << r;
-    EXPECT_EQ(agreed(p, both), std::make_pair(std::string("SIMPLEX"), std::string("")));
     take();
     EXPECT_EQ(a->current_cf(), "CF01");
-    EXPECT_TRUE(p.logged("IXC571I") && p.logged("IXC570I"));
+    EXPECT_TRUE(p.logged("IXC571I") && p.logged("IXC570I") && p.logged("IXC521I"));
+    // A rebuild is no operator stop: DUPLEX(ENABLED) duplexes it again by itself.
+    EXPECT_TRUE(eventually([&] { return summary(p, "CF01").find("DUPLEXING") != std::string::npos; }));
+    EXPECT_EQ(agreed(p, both), std::make_pair(std::string("DUPLEXED PRIMARY"), std::string("DUPLEXED SECONDARY")));
+    take();
 
     // Operator-simplex in CF01, then CF01 is killed: lost, and every display says so.
+    r = send_command(p.run, "CF02", "SETXCF STOP,REBUILD,DUPLEX,STRNAME=EZBDVIPA");
+    EXPECT_EQ(reply_code(r), 0) << r;
+    EXPECT_EQ(agreed(p, both), std::make_pair(std::string("SIMPLEX"), std::string("")));
+    take();
     ::kill(cf1, SIGKILL);
     ::waitpid(cf1, nullptr, 0);
     p.children.clear();
