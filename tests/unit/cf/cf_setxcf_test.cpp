@@ -145,6 +145,29 @@ TEST(cf_setxcf, every_sequence_leaves_one_truth_and_keys_never_move_back) {
     EXPECT_EQ(listed(p, "CF02", "CF02"), "SIMPLEX");
 }
 
+TEST(cf_setxcf, a_killed_secondary_cf_is_dropped_logged_and_duplexed_again_when_back) {
+    plex p(policy(true));
+    auto& cf1 = p.start("CF01");
+    pid_t cf2 = p.start_process("CF02");
+    ASSERT_TRUE(eventually([&] { return cf1.command("D XCF,STR").find("DUPLEXING") != std::string::npos; }));
+    auto a = p.connect("A");
+    std::uint64_t f = 0;
+    ASSERT_TRUE(a->take_list_keys(0, 1000, f));
+    ::kill(cf2, SIGKILL);
+    ::waitpid(cf2, nullptr, 0);
+    p.children.clear();
+    cf1.poll();
+    EXPECT_TRUE(p.logged("IXC572I DUPLEX PARTNER CF02 OF STRUCTURE EZBDVIPA FAILED"));
+    EXPECT_NE(cf1.command("D CF").find("SIMPLEX"), std::string::npos);
+    EXPECT_NE(cf1.command("D XCF,STR").find("ALLOCATED IN CF01"), std::string::npos);
+    std::uint64_t g = 0;
+    ASSERT_TRUE(a->take_list_keys(0, 1, g));
+    EXPECT_GE(g, f + 1000);
+    p.start_process("CF02");
+    ASSERT_TRUE(eventually([&] { return cf1.command("D XCF,STR").find("DUPLEXING") != std::string::npos; }));
+    EXPECT_NE(cf1.command("D CF,CFNAME=CF02").find("DUPLEXED SECONDARY"), std::string::npos);
+}
+
 TEST(cf_setxcf, duplex_disabled_is_respected) {
     auto s = policy(false);
     s.preflist = {"CF01", "CF02"};

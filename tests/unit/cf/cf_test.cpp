@@ -290,32 +290,7 @@ TEST(cf_locks, set_reset_and_conditions) {
 
 // ---------------------------------------------------------------- crashes
 
-TEST(cf_crash, a_holder_killed_mid_request_is_undone) {
-    plex p;
-    p.start("CF01");
-    auto a = p.connect("A");
-    ASSERT_TRUE(a->write(new_entry(0, "KEEP", "kept", 1)));
-    auto shm = detail::instance::shm_name(p.ns, "CF01", "EZBDVIPA");
-    pid_t child = ::fork();
-    if (child == 0) {
-        // Start a delete, change half of it, and die holding the mutex.
-        auto in = detail::instance::open(shm);
-        detail::instance::locked l(*in);
-        auto s = in->find(locator::by_name("KEEP"));
-        l.begin(s, 0);
-        in->slot(s).in_use = 0;
-        in->list(0).count = 77;
-        ::_exit(0);
-    }
-    ::waitpid(child, nullptr, 0);
-    entry e;
-    ASSERT_TRUE(a->read(locator::by_name("KEEP"), e));  // EOWNERDEAD: journal undone
-    EXPECT_EQ(std::string(e.data.begin(), e.data.end()), "kept");
-    list_controls lc;
-    ASSERT_TRUE(a->read_list_controls(0, lc));
-    EXPECT_EQ(lc.count, 1u);
-    ASSERT_TRUE(a->write(new_entry(0, "AFTER", "ok")));  // not wedged
-}
+// A holder killed mid-request: cf_hardening_test (cf_crash.a_connector_killed_halfway_through_a_real_request_is_undone).
 
 TEST(cf_crash, a_killed_connector_becomes_failed_persistent_and_reconnects) {
     plex p;
