@@ -153,13 +153,20 @@ std::size_t sweep_leftovers(const std::string& ns_prefix, std::ostream& log) {
                     }
                 }
             } else {
-                // An instance of an older layout (ZPLEXCF1): its owner's PID is at offset 72.
+                // Not a complete instance. One with no magic yet was being allocated by a
+                // CF that died (allocation happens only under the lock we now hold); one of
+                // the older layout (ZPLEXCF1) has its owner's PID at offset 72.
                 int fd = ::open(("/dev/shm/" + n).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
                 std::uint64_t magic = 0;
                 std::int32_t pid = 0;
-                if (fd >= 0 && ::pread(fd, &magic, sizeof magic, 0) == sizeof magic &&
-                    magic == 0x5a504c4558434631ull && ::pread(fd, &pid, sizeof pid, 72) == sizeof pid) {
-                    dead = !sysplex::process_alive(pid);
+                if (fd >= 0) {
+                    auto got = ::pread(fd, &magic, sizeof magic, 0);
+                    if (got == 0 || (got == sizeof magic && magic == 0)) {
+                        dead = true;
+                    } else if (got == sizeof magic && magic == 0x5a504c4558434631ull &&
+                               ::pread(fd, &pid, sizeof pid, 72) == sizeof pid) {
+                        dead = !sysplex::process_alive(pid);
+                    }
                 }
                 if (fd >= 0) {
                     ::close(fd);
