@@ -214,7 +214,7 @@ int run_stress(const stress_options& in, stress_report& report, std::ostream& lo
     }
 
     std::vector<record> records;
-    records.reserve(total_blocks);
+    records.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(total_blocks, 1u << 20)));  // grows as needed
     std::mt19937 rng(12345);
     std::uint32_t kills_done = 0;
     bool cf_killed = false;

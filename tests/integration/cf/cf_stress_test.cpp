@@ -36,7 +36,11 @@ pid_t killed_run() {
         o.numbers = 1ull << 40;  // runs until killed
         stress_report r;
         std::ostringstream log;
-        run_stress(o, r, log);
+        try {
+            run_stress(o, r, log);
+        } catch (...) {
+            ::_exit(12);
+        }
         ::_exit(0);
     }
     ::setpgid(child, child);
