@@ -15,6 +15,8 @@
 
 namespace zplex::cf {
 
+void (*detail::mid_request_hook)() = nullptr;
+
 entry_key entry_key::of(std::uint64_t v) noexcept {
     entry_key k;
     for (int i = 0; i < 8; ++i) {
@@ -108,6 +110,12 @@ private:
     result usable();
     result reattach();
     bool check_secondary();
+    /// False if the primary says it is duplexed but its copy cannot be opened.
+    bool secondary_reachable() {
+        auto& h = _p->hdr();
+        return !h.duplex_active.load(std::memory_order_seq_cst) || check_secondary() ||
+               !h.duplex_active.load(std::memory_order_seq_cst);
+    }
     /// Run @p f under the structure mutex (and the partner's, when duplexed),
     /// mirroring what it changed to the partner.
     template <class F>
@@ -138,7 +146,7 @@ result connector_impl::attach(bool first) {
         }
         auto& h = in->hdr();
         if (h.fenced.load() || h.lost.load() || static_cast<role>(h.role.load()) == role::secondary ||
-            !process_alive(h.cf_pid.load())) {
+            !in->owner_alive()) {
             continue;
         }
         primary = std::move(in);
@@ -160,7 +168,8 @@ result connector_impl::attach(bool first) {
 result connector_impl::register_in(instance& in, bool first) {
     auto& h = in.hdr();
     instance::locked l(in);
-    std::int32_t me = ::getpid();
+    auto self = sysplex::self_identity();
+    std::int32_t me = self.pid;
     std::uint32_t free = max_connectors;
     for (std::uint32_t i = 0; i < max_connectors; ++i) {
         auto& c = h.connectors[i];
@@ -173,7 +182,8 @@ result connector_impl::register_in(instance& in, bool first) {
             continue;
         }
         bool reconnect = st == conn_state::failed_persistent ||
-                         (st == conn_state::active && !process_alive(c.pid.load())) ||
+                         (st == conn_state::active &&
+                          !process_alive(sysplex::process_identity{c.pid.load(), c.start_time.load()})) ||
                          (!first && c.token.load() == _token);
         if (st == conn_state::active && !reconnect && c.pid.load() != me) {
             return fail(reason::duplicate_connector);
@@ -186,6 +196,7 @@ result connector_impl::register_in(instance& in, bool first) {
             _token = fresh_token();
         }
         c.pid.store(me);
+        c.start_time.store(self.start_time);
         c.token.store(_token);
         c.state.store(static_cast<std::uint32_t>(conn_state::active));
         if (first && st == conn_state::failed_persistent) {
@@ -199,6 +210,7 @@ result connector_impl::register_in(instance& in, bool first) {
     auto& c = h.connectors[free];
     name_set(c.name, _o.conname);
     c.pid.store(me);
+    c.start_time.store(self.start_time);
     if (first) {
         _token = fresh_token();
     }
@@ -215,12 +227,18 @@ bool connector_impl::check_secondary() {
         _s.reset();
         return false;
     }
-    if (_s && std::strncmp(_s->hdr().cf, h.partner_cf, sizeof h.partner_cf) == 0) {
+    // The copy is the instance the primary names by id: a stale handle on an earlier
+    // copy of the same CF (duplexing stopped and started again) is not it.
+    auto want = h.partner_instance.load(std::memory_order_seq_cst);
+    if (_s && want != 0 && _s->hdr().instance_id == want) {
         return true;
     }
     char partner[sizeof h.partner_cf + 1] = {};
     std::memcpy(partner, h.partner_cf, sizeof h.partner_cf);
     _s = instance::open(instance::shm_name(_o.sysplex, partner, _o.structure));
+    if (_s && (want == 0 || _s->hdr().instance_id != want)) {
+        _s.reset();
+    }
     return _s != nullptr;
 }
 
@@ -252,7 +270,7 @@ result connector_impl::usable() {
         return fail(reason::bad_connect_token);
     }
     // A CF that died without telling anyone: noticed every 4096 requests.
-    if ((++_requests & 4095) == 0 && !process_alive(_p->hdr().cf_pid.load())) {
+    if ((++_requests & 4095) == 0 && !_p->owner_alive()) {
         _p->hdr().fenced.store(1);
         if (!_p->hdr().duplex_active.load()) {
             _p->hdr().lost.store(1);
@@ -300,15 +318,25 @@ result connector_impl::take_list_keys(std::uint32_t list, std::uint64_t n, std::
         // but the list key.
         h.connectors[_conid - 1].requests.fetch_add(1, std::memory_order_relaxed);
         std::uint64_t f = 0;
+        if (!secondary_reachable()) {
+            return fail(reason::duplex_copy_unavailable, rc::environment);  // nothing taken
+        }
         if (!_p->take_keys(list, n, f)) {
             if (!h.fenced.load()) {
                 return fail(n == 0 ? reason::bad_parameter : reason::list_key_exceeds_max);
             }
         } else {
             // Duplexed: the partner's list key is pushed past the block before the
-            // block is used, so either instance alone never hands it out again.
-            if (h.duplex_active.load(std::memory_order_seq_cst) && check_secondary()) {
-                _s->advance_key(list, f + n);
+            // block is used, so either instance alone never hands it out again. A block
+            // the copy cannot be moved past is never used (fail closed): it is lost.
+            if (h.duplex_active.load(std::memory_order_seq_cst)) {
+                if (!check_secondary()) {
+                    if (h.duplex_active.load(std::memory_order_seq_cst) && !h.fenced.load()) {
+                        return fail(reason::duplex_copy_unavailable, rc::environment);
+                    }
+                } else {
+                    _s->advance_key(list, f + n);
+                }
             }
             // A fence after the take means the block may also come from the new
             // instance: throw it away (lost numbers are fine, reused ones never).
@@ -338,6 +366,9 @@ result connector_impl::locked_request(bool changes, F&& f) {
         h.connectors[_conid - 1].requests.fetch_add(1, std::memory_order_relaxed);
         {
             instance::locked lp(*_p);
+            if (changes && !secondary_reachable()) {
+                return fail(reason::duplex_copy_unavailable, rc::environment);  // nothing changed
+            }
             if (!h.fenced.load()) {
                 touched t;
                 auto r = f(*_p, lp, t);
@@ -471,6 +502,9 @@ result connector_impl::write(const write_request& q, answer* ans) {
             in.list(list).count++;
             h.count.entries_in_use++;
         }
+        if (mid_request_hook) {
+            mid_request_hook();  // half done: counted, no data, not in use
+        }
         if (create || q.assign_list_key || q.key != entry_key{}) {
             std::memcpy(sl.key, key.bytes.data(), key_size);
         }
@@ -537,6 +571,9 @@ result connector_impl::remove(const locator& where, const conditions& when, entr
         auto list = in.slot(s).list;
         l.begin(s, list);
         in.slot(s).in_use = 0;
+        if (mid_request_hook) {
+            mid_request_hook();  // half done: freed, still counted
+        }
         in.list(list).count--;
         in.hdr().count.entries_in_use--;
         l.commit();

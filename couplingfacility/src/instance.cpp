@@ -5,11 +5,17 @@
 
 #include <boost/interprocess/permissions.hpp>
 
+#include <algorithm>
+
 #include <cerrno>
 #include <cstdio>
-#include <signal.h>
 #include <cstring>
+#include <ctime>
+#include <fcntl.h>
+#include <random>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 namespace zplex::cf::detail {
 
@@ -27,24 +33,69 @@ instance::instance(std::string shm, bip::shared_memory_object obj, bip::mapped_r
     _max_entries = h.max_entries;
 }
 
+namespace {
+
+std::uint64_t random_id() {
+    static std::mt19937_64 rng{std::random_device{}() ^ (static_cast<std::uint64_t>(::getpid()) << 32)};
+    std::uint64_t v = 0;
+    while (v == 0) {
+        v = rng();
+    }
+    return v;
+}
+
+[[noreturn]] void no_room(const instance_params& p, std::size_t need, const char* why) {
+    struct statvfs v {};
+    unsigned long long avail = 0;
+    unsigned long long total = 0;
+    if (::statvfs("/dev/shm", &v) == 0) {
+        avail = static_cast<unsigned long long>(v.f_bavail) * v.f_frsize;
+        total = static_cast<unsigned long long>(v.f_blocks) * v.f_frsize;
+    }
+    char msg[320];
+    std::snprintf(msg, sizeof msg,
+                  "IXL162E STRUCTURE %s CANNOT BE ALLOCATED IN %s: IT NEEDS %zu BYTES, /dev/shm HAS %llu FREE "
+                  "OF %llu (%s)",
+                  p.structure.c_str(), p.cf.c_str(), need, avail, total, why);
+    throw cf_failure(msg, 12);
+}
+
+}  // namespace
+
 std::unique_ptr<instance> instance::create(const std::string& shm, const instance_params& p, role r) {
+    auto g = geometry::of(p.list_count, p.max_entries, p.entry_size, p.lock_entries);
+    // Refuse what cannot fit before taking any of it (other structures share /dev/shm).
+    struct statvfs v {};
+    if (::statvfs("/dev/shm", &v) == 0 && g.total > static_cast<std::size_t>(v.f_bavail) * v.f_frsize) {
+        no_room(p, g.total, "NOT ENOUGH FREE SPACE");
+    }
     bip::shared_memory_object::remove(shm.c_str());
     bip::permissions perm(0600);
     bip::shared_memory_object obj(bip::create_only, shm.c_str(), bip::read_write, perm);
-    auto g = geometry::of(p.list_count, p.max_entries, p.entry_size, p.lock_entries);
-    obj.truncate(static_cast<bip::offset_t>(g.total));
-    bip::mapped_region region(obj, bip::read_write);
-    std::memset(region.get_address(), 0, g.total);
+    int fd = obj.get_mapping_handle().handle;
+    ::fchmod(fd, 0600);
+    // Reserve every page now: a sparse object would die of SIGBUS at the first page
+    // tmpfs cannot supply. posix_fallocate gives the pages back itself when it fails.
+    int rc = ::posix_fallocate(fd, 0, static_cast<off_t>(g.total));
+    if (rc != 0) {
+        bip::shared_memory_object::remove(shm.c_str());
+        no_room(p, g.total, rc == ENOSPC ? "NO SPACE" : std::strerror(rc));
+    }
+    bip::mapped_region region(obj, bip::read_write);  // fresh pages are zero
     auto* h = new (region.get_address()) header{};
     std::strncpy(h->structure, p.structure.c_str(), sizeof h->structure - 1);
     std::strncpy(h->cf, p.cf.c_str(), sizeof h->cf - 1);
+    h->instance_id = random_id();
+    h->allocated_at = static_cast<std::int64_t>(std::time(nullptr));
     h->list_count = p.list_count;
     h->max_entries = p.max_entries;
     h->entry_size = p.entry_size;
     h->lock_entries = p.lock_entries;
     h->slot_stride = g.stride;
     h->total_size = g.total;
-    h->cf_pid.store(::getpid());
+    auto self = sysplex::self_identity();
+    h->cf_pid.store(self.pid);
+    h->cf_start.store(self.start_time);
     h->role.store(static_cast<std::uint32_t>(r));
     h->count.next_entry_id = 1;
     h->count.next_order = 1;
@@ -61,8 +112,14 @@ std::unique_ptr<instance> instance::create(const std::string& shm, const instanc
     }
     std::atomic_thread_fence(std::memory_order_seq_cst);
     h->magic = layout_magic;  // last: an attacher sees a complete instance or none
-    ::fchmod(obj.get_mapping_handle().handle, 0600);
     return std::unique_ptr<instance>(new instance(shm, std::move(obj), std::move(region)));
+}
+
+void instance::carry_keys_from(instance& old) noexcept {
+    auto n = std::min(_list_count, old._list_count);
+    for (std::uint32_t i = 0; i < n; ++i) {
+        advance_key(i, old.list(i).list_key.load(std::memory_order_seq_cst));
+    }
 }
 
 std::unique_ptr<instance> instance::open(const std::string& shm) {

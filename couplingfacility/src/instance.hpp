@@ -5,6 +5,7 @@
 
 #include "layout.hpp"
 
+#include <zplex/cf/cf_server.hpp>
 #include <zplex/cf/connector.hpp>
 #include <zplex/sysplex/process.hpp>
 
@@ -12,6 +13,7 @@
 #include <boost/interprocess/shared_memory_object.hpp>
 
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 namespace zplex::cf::detail {
@@ -25,12 +27,16 @@ struct instance_params {
     std::uint32_t lock_entries = 0;
 };
 
+using cf_failure = start_error;
+
 class instance {
 public:
     /// `zplex.<sysplex>.<cf>.<structure>`: the shared-memory object of an instance.
     static std::string shm_name(const std::string& sysplex, const std::string& cf, const std::string& structure);
 
     /// The CF allocates an instance (mode 0600, all lists empty). Replaces a stale one.
+    /// The whole size is reserved up front (no SIGBUS later); if /dev/shm cannot hold it,
+    /// throws cf_failure (IXL162E, code 12) and leaves nothing behind.
     static std::unique_ptr<instance> create(const std::string& shm, const instance_params& p, role r);
     /// A connector attaches; nullptr if there is none (or it is not a zplex structure).
     static std::unique_ptr<instance> open(const std::string& shm);
@@ -44,6 +50,12 @@ public:
     const std::string& shm() const noexcept { return _shm; }
     std::uint32_t list_count() const noexcept { return _list_count; }
     std::uint32_t max_entries() const noexcept { return _max_entries; }
+
+    /// The process that owns the instance (its zplex-cf), and whether it still runs.
+    sysplex::process_identity owner() noexcept { return {hdr().cf_pid.load(), hdr().cf_start.load()}; }
+    bool owner_alive() noexcept { return sysplex::process_alive(owner()); }
+    /// Raise every list key to at least the one @p old had (keys never move back).
+    void carry_keys_from(instance& old) noexcept;
 
     /// Lock-free LISTKEYINC: take [first, first+n) or fail if it would pass the max.
     bool take_keys(std::uint32_t list, std::uint64_t n, std::uint64_t& first) noexcept;
@@ -90,6 +102,31 @@ private:
 };
 
 using sysplex::process_alive;
+
+/// Test hook: called by WRITE and DELETE halfway through changing an entry, under the
+/// mutex (nullptr outside tests). A crash test stops a real connector there and kills it.
+extern void (*mid_request_hook)();
+
+/// The lock that makes one process the CF @p cf of namespace @p ns (a 0600 file in
+/// /dev/shm, flock'ed, holding the owner's PID and start time). Released (and the file
+/// removed) on destruction; the kernel drops it when the process dies.
+class cf_lock {
+public:
+    /// Take it; nullptr if a live process holds it (then @p holder says which).
+    static std::unique_ptr<cf_lock> acquire(const std::string& ns, const std::string& cf,
+                                            sysplex::process_identity& holder);
+    /// The live process holding the lock of @p cf, or {0, 0}.
+    static sysplex::process_identity holder(const std::string& ns, const std::string& cf);
+    static std::string path(const std::string& ns, const std::string& cf);
+    ~cf_lock();
+    cf_lock(const cf_lock&) = delete;
+    cf_lock& operator=(const cf_lock&) = delete;
+
+private:
+    cf_lock(std::string path, int fd) : _path(std::move(path)), _fd(fd) {}
+    std::string _path;
+    int _fd;
+};
 
 /// Name field helpers (16 bytes, zero padded; upper case is the caller's business).
 bool name_equals(const char (&field)[name_size], const std::string& name) noexcept;

@@ -25,11 +25,12 @@
 
 namespace zplex::cf::detail {
 
-inline constexpr std::uint64_t layout_magic = 0x5a504c4558434631ull;  // "ZPLEXCF1"
+inline constexpr std::uint64_t layout_magic = 0x5a504c4558434632ull;  // "ZPLEXCF2"
 inline constexpr std::uint32_t max_connectors = 32;                  // CONACONID 1..32
 inline constexpr std::uint32_t adjunct_size = 64;
 inline constexpr std::uint32_t key_size = 16;
 inline constexpr std::uint32_t name_size = 16;
+inline constexpr std::uint32_t cf_name_size = 16;  // CF names are 1-8 characters: always NUL ended
 
 enum class role : std::uint32_t { simplex = 0, primary = 1, secondary = 2 };
 enum class conn_state : std::uint32_t { unused = 0, active = 1, failed_persistent = 2 };
@@ -37,6 +38,7 @@ enum class conn_state : std::uint32_t { unused = 0, active = 1, failed_persisten
 struct alignas(64) connector_slot {  // a cache line each: no false sharing
     std::atomic<std::uint32_t> state;   // [a] conn_state
     std::atomic<std::int32_t> pid;      // [a] the connector's process
+    std::atomic<std::uint64_t> start_time;  // [a] its start time: with pid, its identity
     char name[name_size];               // [m] CONNAME
     std::atomic<std::uint64_t> token;   // [a] changes on every connect (stale tokens refused)
     std::atomic<std::uint64_t> requests;  // [a] requests issued, for displays
@@ -87,8 +89,10 @@ struct journal {
 struct header {
     std::uint64_t magic;                  // [I]
     char structure[name_size];            // [I]
-    char cf[8];                           // [I] the CF holding this instance
-    char partner_cf[8];                   // [a] duplex partner (when duplex_active)
+    char cf[cf_name_size];                // [I] the CF holding this instance
+    char partner_cf[cf_name_size];        // [a] duplex partner (when duplex_active)
+    std::uint64_t instance_id;            // [I] random, never 0: tells two instances of one name apart
+    std::int64_t allocated_at;            // [I] time_t of the allocation
     std::uint32_t list_count;             // [I]
     std::uint32_t max_entries;            // [I]
     std::uint32_t entry_size;             // [I]
@@ -97,6 +101,9 @@ struct header {
     std::uint32_t pad0;
     std::uint64_t total_size;             // [I]
     std::atomic<std::int32_t> cf_pid;     // [a] the zplex-cf that owns the instance
+    std::atomic<std::uint64_t> cf_start;  // [a] its start time: with cf_pid, its identity
+    std::atomic<std::uint64_t> partner_instance;  // [a] instance_id of the duplex partner
+    std::atomic<std::uint32_t> operator_simplex;  // [a] 1: SETXCF STOP,REBUILD,DUPLEX: no automatic re-duplex
     std::atomic<std::uint32_t> role;      // [a] role
     std::atomic<std::uint32_t> fenced;    // [a] 1: moved or lost, connectors must reattach
     std::atomic<std::uint32_t> lost;      // [a] 1: contents lost (no duplex copy)

@@ -29,6 +29,7 @@ const char* reason_text(reason r) noexcept {
     case reason::bad_parameter: return "PARAMETER NOT VALID";
     case reason::structure_lost: return "STRUCTURE LOST: REPOPULATE";
     case reason::structure_rebuilt: return "STRUCTURE MOVED: REQUEST REDONE";
+    case reason::duplex_copy_unavailable: return "DUPLEX COPY UNAVAILABLE: NOTHING DONE, RETRY";
     }
     return "UNKNOWN REASON";
 }

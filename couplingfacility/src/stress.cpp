@@ -14,7 +14,9 @@
 #include <ostream>
 #include <poll.h>
 #include <random>
+#include <sstream>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -42,6 +44,7 @@ pid_t start_cf(const stress_options& o, const std::string& cf, const sysplex::st
         return pid;
     }
     ::signal(SIGTERM, [](int) { g_stop.store(true); });
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // ends (and frees its structures) with the run
     server_options so;
     so.sysplex = o.sysplex;
     so.cf = cf;
@@ -49,10 +52,12 @@ pid_t start_cf(const stress_options& o, const std::string& cf, const sysplex::st
     so.run_dir = o.run_dir;
     so.interval = std::chrono::milliseconds(5);
     int rc = 12;
-    {
+    try {
         cf_server server(so);
         server.start();
         rc = server.run(g_stop);
+    } catch (const start_error& e) {
+        rc = e.code();
     }
     ::_exit(rc);
 }
@@ -73,6 +78,7 @@ bool wait_allocated(const stress_options& o, std::chrono::milliseconds limit) {
 
 [[noreturn]] void worker(const stress_options& o, std::uint32_t id, int out_fd, shared_state* st,
                          std::uint64_t total_blocks) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     std::unique_ptr<connector> c;
     connect_options co{o.sysplex, o.structure, "STRESS" + std::to_string(id), o.cfs};
     if (!connector::connect(co, c)) {
@@ -101,6 +107,8 @@ int run_stress(const stress_options& in, stress_report& report, std::ostream& lo
         log << "IXL013I STRESS: CONNECTORS MUST BE 1-30, BLOCK AND NUMBERS ABOVE 0\n";
         return 12;
     }
+    // Runs that were killed outright (their CFs too) left their structures behind.
+    report.swept = sweep_leftovers("STRESS", log);
     if (o.sysplex.empty()) {
         o.sysplex = "STRESS" + std::to_string(::getpid());
     }
@@ -138,13 +146,32 @@ int run_stress(const stress_options& in, stress_report& report, std::ostream& lo
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
     }
+    pid_t rival = -1;
     auto cleanup = [&] {
+        if (rival > 0) {
+            // The rival must have ended by itself at once; one still running started.
+            int status = 0;
+            pid_t got = 0;
+            for (int i = 0; i < 1000 && (got = ::waitpid(rival, &status, WNOHANG)) == 0; ++i) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            }
+            if (got == rival) {
+                report.rival_rc = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
+            } else {
+                ::kill(rival, SIGKILL);
+                ::waitpid(rival, &status, 0);
+                report.rival_rc = 0;
+            }
+            rival = -1;
+        }
         for (auto& [name, pid] : cfs) {
             if (pid > 0) {
                 ::kill(pid, SIGTERM);
                 ::waitpid(pid, nullptr, 0);
             }
         }
+        std::ostringstream quiet;
+        sweep_leftovers(o.sysplex, quiet);  // what a CF killed on purpose (duplex) left
         if (own_run_dir) {
             std::error_code ec;
             std::filesystem::remove_all(o.run_dir, ec);
@@ -187,7 +214,7 @@ int run_stress(const stress_options& in, stress_report& report, std::ostream& lo
     }
 
     std::vector<record> records;
-    records.reserve(total_blocks);
+    records.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(total_blocks, 1u << 20)));  // grows as needed
     std::mt19937 rng(12345);
     std::uint32_t kills_done = 0;
     bool cf_killed = false;
@@ -242,8 +269,20 @@ int run_stress(const stress_options& in, stress_report& report, std::ostream& lo
                 }
             }
         }
+        // A second CF01 for the same sysplex and run folder while CF01 lives: refused.
+        if (o.rival_cf && rival < 0 && report.rival_rc < 0 && issued * 5 >= total_blocks * 2) {
+            rival = start_cf(o, o.cfs[0], s);
+        }
+        if (rival > 0) {
+            int status = 0;
+            if (::waitpid(rival, &status, WNOHANG) == rival) {
+                report.rival_rc = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
+                rival = -1;
+                log << "IXL013I STRESS: THE RIVAL " << o.cfs[0] << " ENDED WITH CODE " << report.rival_rc << "\n";
+            }
+        }
         // Duplex: kill the primary CF halfway; the secondary takes over.
-        if (o.duplex && !cf_killed && issued * 2 >= total_blocks) {
+        if (o.duplex && !cf_killed && issued * 2 >= total_blocks && (!o.rival_cf || report.rival_rc >= 0)) {
             ::kill(cfs[o.cfs[0]], SIGKILL);
             ::waitpid(cfs[o.cfs[0]], nullptr, 0);
             cfs[o.cfs[0]] = -1;
@@ -277,6 +316,10 @@ int run_stress(const stress_options& in, stress_report& report, std::ostream& lo
     log << "numbers " << report.numbers << ", duplicates " << report.duplicates << ", lost blocks "
         << report.lost_blocks << "\n";
     if (report.duplicates > 0) {
+        return 8;
+    }
+    if (o.rival_cf && report.rival_rc != 8) {
+        log << "IXL013I STRESS: THE RIVAL " << o.cfs[0] << " WAS NOT REFUSED (CODE " << report.rival_rc << ")\n";
         return 8;
     }
     return bad_exit != 0 ? 12 : 0;

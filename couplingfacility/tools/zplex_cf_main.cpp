@@ -3,12 +3,17 @@
 // name and serves until SIGTERM/SIGINT.
 #include <zplex/cf/cf_server.hpp>
 #include <zplex/sysplex/catalogue.hpp>
+#include <zplex/sysplex/process.hpp>
 
 #include <CLI/CLI.hpp>
 
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <iostream>
+#include <mutex>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace {
 std::atomic<bool> g_stop{false};
@@ -50,19 +55,51 @@ int main(int argc, char** argv) {
         std::cerr << "IXL158I CF " << cf << " IS NOT DEFINED IN THE CFRM POLICY OF " << cfg.name << "\n";
         return 8;
     }
-    ::mkdir(run_dir.c_str(), 0700);
+    std::string space = ns.empty() ? cfg.name : ns;
+    for (auto bad : {zplex::cf::check_name("SYSPLEX NAMESPACE", space, 32), zplex::cf::check_name("CF NAME", cf, 8)}) {
+        if (!bad.empty()) {
+            std::cerr << bad << "\n";
+            return 8;
+        }
+    }
+    // The run folder: ours, a real folder (not a link), 0700. Checked before anything is
+    // allocated, so a bad one changes nothing.
+    if (::mkdir(run_dir.c_str(), 0700) != 0 && errno != EEXIST) {
+        std::cerr << "IXL165E RUN DIRECTORY " << run_dir << " CANNOT BE CREATED: " << std::strerror(errno) << "\n";
+        return 12;
+    }
+    struct stat st {};
+    if (::lstat(run_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid() ||
+        (st.st_mode & 0077) != 0) {
+        std::cerr << "IXL165E RUN DIRECTORY " << run_dir
+                  << " IS NOT USABLE: IT MUST BE A FOLDER (NOT A LINK) OWNED BY THE CALLER WITH MODE 0700\n";
+        return 8;
+    }
     std::signal(SIGTERM, on_signal);
     std::signal(SIGINT, on_signal);
     zplex::cf::server_options o;
-    o.sysplex = ns.empty() ? cfg.name : ns;
+    o.sysplex = space;
     o.cf = cf;
     o.structures = cfg.structures;
     o.run_dir = run_dir;
     o.interval = std::chrono::milliseconds(interval);
+    static std::mutex log_mutex;
+    o.log = [](const std::string& line) {
+        std::lock_guard<std::mutex> g(log_mutex);
+        std::cout << zplex::sysplex::console_time() << " " << line << "\n" << std::flush;
+    };
     zplex::cf::cf_server server(o);
-    server.start();
+    try {
+        server.start();
+    } catch (const zplex::cf::start_error& e) {
+        std::cerr << e.what() << "\n";
+        return e.code();
+    }
     std::cout << "IXL157I CF " << cf << " ACTIVE FOR SYSPLEX " << cfg.name << "\n" << server.command("D CF") << std::flush;
     int rc = server.run(g_stop);
+    if (rc != 0) {
+        std::cerr << "IXL161E CF " << cf << " CANNOT SERVE ITS COMMAND SOCKET IN " << run_dir << "\n";
+    }
     std::cout << "IXL159I CF " << cf << " ENDED\n";
     return rc;
 }

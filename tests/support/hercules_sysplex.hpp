@@ -115,10 +115,12 @@ public:
             so.run_dir = dir;
             so.interval = std::chrono::milliseconds(20);
             int rc = 12;
-            {
+            try {
                 cf::cf_server server(so);
                 server.start();
                 rc = server.run(stop);
+            } catch (const cf::start_error& e) {
+                rc = e.code();
             }
             ::_exit(rc);
         }

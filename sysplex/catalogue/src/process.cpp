@@ -55,8 +55,12 @@ std::uint64_t process_start_time(std::int32_t pid) {
 }
 
 process_identity self_identity() {
-    static const process_identity self{static_cast<std::int32_t>(::getpid()),
-                                       process_start_time(static_cast<std::int32_t>(::getpid()))};
+    // Cached per thread and re-read after a fork (a child has a PID of its own).
+    static thread_local process_identity self{};
+    auto pid = static_cast<std::int32_t>(::getpid());
+    if (self.pid != pid) {
+        self = {pid, process_start_time(pid)};
+    }
     return self;
 }
 

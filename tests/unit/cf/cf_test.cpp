@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Coupling facility: every request type and reason code, crash recovery of the
 // structure mutex, failed-persistent connectors, duplexing, rebuild, displays.
+#include "cf_plex.hpp"
 #include "instance.hpp"
 
 #include <zplex/cf/cf_server.hpp>
@@ -18,104 +19,7 @@
 namespace zplex::cf {
 namespace {
 
-namespace fs = std::filesystem;
-
-int g_seq = 0;
-
-sysplex::structure_config policy(bool duplex = false, std::uint32_t max_entries = 8) {
-    sysplex::structure_config s;
-    s.name = "EZBDVIPA";
-    s.list_count = 4;
-    s.entry_size = 32;
-    s.max_entries = max_entries;
-    s.size_kb = 64;
-    s.preflist = duplex ? std::vector<std::string>{"CF01", "CF02"} : std::vector<std::string>{"CF01"};
-    s.duplex = duplex;
-    return s;
-}
-
-/// A private sysplex namespace and run folder; every CF it started is ended.
-struct plex {
-    std::string ns = "T" + std::to_string(::getpid()) + "X" + std::to_string(++g_seq);
-    fs::path run = fs::temp_directory_path() / ("zplex-cf-test-" + ns);
-    sysplex::structure_config str;
-    std::vector<std::unique_ptr<cf_server>> servers;
-    std::vector<pid_t> children;
-
-    explicit plex(sysplex::structure_config s = policy()) : str(std::move(s)) { fs::create_directories(run); }
-    ~plex() {
-        for (auto pid : children) {
-            ::kill(pid, SIGKILL);
-            ::waitpid(pid, nullptr, 0);
-        }
-        servers.clear();
-        for (const auto& cf : {"CF01", "CF02"}) {
-            detail::instance::remove(detail::instance::shm_name(ns, cf, str.name));
-        }
-        std::error_code ec;
-        fs::remove_all(run, ec);
-    }
-    plex(const plex&) = delete;
-    plex& operator=(const plex&) = delete;
-
-    server_options options(const std::string& cf) const {
-        server_options o;
-        o.sysplex = ns;
-        o.cf = cf;
-        o.structures = {str};
-        o.run_dir = run;
-        o.interval = std::chrono::milliseconds(5);
-        o.lock_entries = 8;
-        return o;
-    }
-    cf_server& start(const std::string& cf) {
-        servers.push_back(std::make_unique<cf_server>(options(cf)));
-        servers.back()->start();
-        return *servers.back();
-    }
-    /// A CF in a child process (so it can be killed with SIGKILL).
-    pid_t start_process(const std::string& cf) {
-        pid_t pid = ::fork();
-        if (pid == 0) {
-            static std::atomic<bool> stop{false};
-            cf_server s(options(cf));
-            s.start();
-            s.run(stop);
-            ::_exit(0);
-        }
-        children.push_back(pid);
-        for (int i = 0; i < 500; ++i) {  // until it allocated
-            std::unique_ptr<connector> c;
-            if (connector::connect(opts("PROBE"), c)) {
-                c->disconnect();
-                break;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        }
-        return pid;
-    }
-    connect_options opts(const std::string& name) const { return {ns, str.name, name, str.preflist}; }
-    std::unique_ptr<connector> connect(const std::string& name) {
-        std::unique_ptr<connector> c;
-        auto r = connector::connect(opts(name), c);
-        EXPECT_TRUE(r) << to_string(r);
-        return c;
-    }
-};
-
-std::vector<std::uint8_t> bytes(const std::string& s) { return {s.begin(), s.end()}; }
-
-write_request new_entry(std::uint32_t list, const std::string& name, const std::string& data, std::uint64_t key = 0) {
-    write_request w;
-    w.list = list;
-    w.name = name;
-    w.key = entry_key::of(key);
-    w.type = entry_type::new_entry;
-    static thread_local std::vector<std::uint8_t> buf;
-    buf = bytes(data);
-    w.data = buf;
-    return w;
-}
+using namespace test;
 
 // ---------------------------------------------------------------- connect
 
@@ -386,32 +290,7 @@ TEST(cf_locks, set_reset_and_conditions) {
 
 // ---------------------------------------------------------------- crashes
 
-TEST(cf_crash, a_holder_killed_mid_request_is_undone) {
-    plex p;
-    p.start("CF01");
-    auto a = p.connect("A");
-    ASSERT_TRUE(a->write(new_entry(0, "KEEP", "kept", 1)));
-    auto shm = detail::instance::shm_name(p.ns, "CF01", "EZBDVIPA");
-    pid_t child = ::fork();
-    if (child == 0) {
-        // Start a delete, change half of it, and die holding the mutex.
-        auto in = detail::instance::open(shm);
-        detail::instance::locked l(*in);
-        auto s = in->find(locator::by_name("KEEP"));
-        l.begin(s, 0);
-        in->slot(s).in_use = 0;
-        in->list(0).count = 77;
-        ::_exit(0);
-    }
-    ::waitpid(child, nullptr, 0);
-    entry e;
-    ASSERT_TRUE(a->read(locator::by_name("KEEP"), e));  // EOWNERDEAD: journal undone
-    EXPECT_EQ(std::string(e.data.begin(), e.data.end()), "kept");
-    list_controls lc;
-    ASSERT_TRUE(a->read_list_controls(0, lc));
-    EXPECT_EQ(lc.count, 1u);
-    ASSERT_TRUE(a->write(new_entry(0, "AFTER", "ok")));  // not wedged
-}
+// A holder killed mid-request: cf_hardening_test (cf_crash.a_connector_killed_halfway_through_a_real_request_is_undone).
 
 TEST(cf_crash, a_killed_connector_becomes_failed_persistent_and_reconnects) {
     plex p;
@@ -508,7 +387,14 @@ TEST(cf_rebuild, setxcf_start_rebuild_moves_the_structure) {
     std::uint64_t g = 0;
     ASSERT_TRUE(a->take_list_keys(0, 1, g));
     EXPECT_GE(g, 500u);
-    EXPECT_NE(cf1.command("SETXCF START,REBUILD,STRNAME=EZBDVIPA").find("IXC341I"), std::string::npos);
+    // SETXCF is sysplex-wide: sent to CF01 again, it moves the structure back to CF01.
+    auto back = cf1.command("SETXCF START,REBUILD,STRNAME=EZBDVIPA");
+    EXPECT_NE(back.find("NOW IN CF01"), std::string::npos) << back;
+    std::uint64_t h = 0;
+    ASSERT_TRUE(a->take_list_keys(0, 1, h));
+    EXPECT_GT(h, g) << "the list key never moves back";
+    EXPECT_EQ(a->current_cf(), "CF01");
+    EXPECT_NE(cf1.command("SETXCF START,REBUILD,STRNAME=NOPE").find("IXC341I"), std::string::npos);
     stop = true;
     serve.join();
 }

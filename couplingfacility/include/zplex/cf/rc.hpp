@@ -41,6 +41,7 @@ enum class reason : std::uint16_t {
     // environment
     structure_lost = 0x0C01,                 ///< the CF failed with no duplex: repopulate
     structure_rebuilt = 0x0C02,              ///< moved by rebuild or duplex switch: reattached, retry
+    duplex_copy_unavailable = 0x0C03,        ///< duplexed, but the copy cannot be reached: nothing done, retry
 };
 
 /// One request's outcome.

@@ -20,7 +20,7 @@ struct process_identity {
 /// The start time of @p pid (clock ticks since boot), or 0 when there is no such process.
 std::uint64_t process_start_time(std::int32_t pid);
 
-/// This process's identity (computed once).
+/// This process's identity (cached, and read again in a forked child).
 process_identity self_identity();
 
 /// The identity of @p pid now ({pid, 0} when there is no such process).
