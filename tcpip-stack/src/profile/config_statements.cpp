@@ -98,7 +98,7 @@ void processor::st_ipconfig(cursor& c, const token& kw) {
                 x.address = expect_ipv4(c, "A DYNAMIC XCF ADDRESS");
                 if (!c.at_end() && c.peek().text.starts_with("/")) {
                     const token& bits = c.peek();
-                    auto r = parse_cidr("0.0.0.0" + bits.text);
+                    auto r = parse_cidr_profile("0.0.0.0" + bits.text);
                     if (!r) {
                         fail_value(c, bits, "DYNAMICXCF", "NOT A VALID /PREFIX LENGTH");
                     }

@@ -66,6 +66,14 @@ std::vector<token> tokenize(std::string_view text, const std::string& dataset,
     std::vector<token> out;
     int line = 0;
     std::size_t pos = 0;
+    if (text.starts_with("\xEF\xBB\xBF")) {
+        // Editors on workstations write one; z/OS never sees it (EBCDIC). Say so
+        // instead of letting an invisible prefix spoil the first statement.
+        log.add("ZPX0113I", severity::warning,
+                "UTF-8 BYTE-ORDER MARK X'EFBBBF' AT THE START OF " + dataset + " IGNORED",
+                source_ref{dataset, 1, 1});
+        pos = 3;
+    }
     while (pos <= text.size()) {
         auto eol = text.find('\n', pos);
         if (eol == std::string_view::npos) {

@@ -15,7 +15,7 @@ constexpr std::size_t max_hotstandby_backups = 31;
 constexpr std::uint8_t default_weight = 10;
 
 bool is_dotted(const token& t) {
-    return !t.quoted && ipv4_address::parse(t.text).has_value();
+    return !t.quoted && ipv4_address::parse_profile(t.text).has_value();
 }
 
 }  // namespace
@@ -60,7 +60,7 @@ void processor::st_vipadynamic(cursor& c, const token& kw) {
             }
             if (!handled) {
                 fail_at(c, sk, "EZZ0324I",
-                        "UNRECOGNIZED STATEMENT " + sk.text + " FOUND ON LINE " + std::to_string(sk.line) +
+                        "UNRECOGNIZED STATEMENT " + echo(sk.text) + " FOUND ON LINE " + std::to_string(sk.line) +
                             " COLUMN " + std::to_string(sk.column) + " OF " + c.dataset() + " IN VIPADYNAMIC BLOCK");
             }
         } catch (const statement_error& e) {
@@ -533,10 +533,19 @@ void processor::vd_range(cursor& c, const token& kw) {
     const token& at = c.at_end() ? kw : c.peek();
     auto a = expect_ipv4(c, "A VIPARANGE ADDRESS");
     std::string saf;
-    if (c.accept("SAF")) {
-        saf = expect_name(c, "A SAF RESOURCE NAME", 8);
+    bool zcx = false;
+    // SAF and ZCX (V2R4: DVIPAs for z/OS Container Extensions) in either order.
+    while (!c.at_end()) {
+        if (saf.empty() && c.accept("SAF")) {
+            saf = expect_name(c, "A SAF RESOURCE NAME", 8);
+        } else if (!zcx && c.accept("ZCX")) {
+            zcx = true;
+        } else {
+            break;
+        }
     }
     vipa_range_config r;
+    r.zcx = zcx;
     r.address = ipv4_address{a.value & prefix_to_mask(prefix).value};
     r.prefix_len = prefix;
     r.nondisruptive = nondisruptive;
