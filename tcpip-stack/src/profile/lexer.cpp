@@ -17,7 +17,9 @@ bool is_symbol_char(char c) {
 std::string to_upper(std::string_view s) {
     std::string r(s);
     for (auto& c : r) {
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        if (c >= 'a' && c <= 'z') {
+            c = static_cast<char>(c - 'a' + 'A');
+        }
     }
     return r;
 }
@@ -64,6 +66,7 @@ std::string substitute(std::string_view rec, int line, const std::string& datase
 std::vector<token> tokenize(std::string_view text, const std::string& dataset,
                             const std::map<std::string, std::string>& symbols, message_log& log) {
     std::vector<token> out;
+    out.reserve(text.size() / 8);
     int line = 0;
     std::size_t pos = 0;
     if (text.starts_with("\xEF\xBB\xBF")) {

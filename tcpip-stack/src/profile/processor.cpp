@@ -20,18 +20,23 @@ namespace zplex::tcpip::profile::detail {
 
 bool keyword_matches(std::string_view upper, std::string_view spelled) noexcept {
     // Most calls compare different words: reject on the first letter first.
-    if (upper.empty() || spelled.empty() || upper[0] != spelled[0]) {
+    // ASCII only (profiles are), without the locale-aware <cctype> calls.
+    if (upper.empty() || spelled.empty() || upper[0] != spelled[0] || upper.size() > spelled.size()) {
         return false;
     }
     std::size_t min = 0;
-    while (min < spelled.size() && !std::islower(static_cast<unsigned char>(spelled[min]))) {
+    while (min < spelled.size() && !(spelled[min] >= 'a' && spelled[min] <= 'z')) {
         ++min;
     }
-    if (upper.size() < min || upper.size() > spelled.size()) {
+    if (upper.size() < min) {
         return false;
     }
-    for (std::size_t i = 0; i < upper.size(); ++i) {
-        if (upper[i] != std::toupper(static_cast<unsigned char>(spelled[i]))) {
+    for (std::size_t i = 1; i < upper.size(); ++i) {
+        char s = spelled[i];
+        if (s >= 'a' && s <= 'z') {
+            s = static_cast<char>(s - 'a' + 'A');
+        }
+        if (upper[i] != s) {
             return false;
         }
     }
