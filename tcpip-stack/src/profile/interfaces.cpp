@@ -210,17 +210,23 @@ void processor::interface_body(cursor& c, interface_config& i, const token& nt) 
             fail_expected(c, "AN INTERFACE " + keyword_name(tt.upper) + " PARAMETER OR A STATEMENT");
         }
     }
+    auto required = [&](std::string_view param) {
+        fail_at(c, nt, "EZZ0318I",
+                "INTERFACE " + i.name + " ON LINE " + std::to_string(nt.line) + " COLUMN " + std::to_string(nt.column) +
+                    " OF " + c.dataset() + " HAS NO " + std::string(param) + ": " + std::string(param) +
+                    " IS REQUIRED FOR " + keyword_name(tt.upper));
+    };
     if (osa && i.port_name.empty()) {
-        fail_expected(c, "PORTNAME");
+        required("PORTNAME");
     }
     if (idio && !i.chpid) {
-        fail_expected(c, "CHPID");
+        required("CHPID");
     }
     if (i.type == interface_type::mpcptp6 && i.trle.empty()) {
-        fail_expected(c, "TRLENAME");
+        required("TRLENAME");
     }
     if (!v6 && !have_addr) {
-        fail_expected(c, "IPADDR");
+        required("IPADDR");
     }
 }
 
