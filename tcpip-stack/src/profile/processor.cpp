@@ -126,6 +126,7 @@ const processor::statement_list& processor::statement_table_top() {
         {"INCLUDE", &processor::st_include},
         {"VIPADynamic", &processor::st_vipadynamic},
         {"IPCONFig", &processor::st_ipconfig},
+        {"IPCONFIG6", &processor::st_ipconfig6},
         {"GLOBALCONFig", &processor::st_globalconfig},
         {"TCPCONFig", &processor::st_tcpconfig},
         {"UDPCONFig", &processor::st_udpconfig},

@@ -116,6 +116,11 @@ private:
     void st_globalconfig(cursor& c, const token& kw);
     void st_tcpconfig(cursor& c, const token& kw);
     void st_udpconfig(cursor& c, const token& kw);
+    void st_ipconfig6(cursor& c, const token& kw);
+    // IPv6 DVIPA forms (ipv6.cpp); @p intf is the interface-name token, not yet consumed.
+    void vd_dvipa6(cursor& c, const token& intf, const dvipa_config& v4, const std::string& stmt);
+    void vd_delete6(cursor& c, const token& intf);
+    void vd_range6(cursor& c, const token& intf, bool del, bool nondisruptive);
     void st_ipsec(cursor& c, const token& kw);
     void st_device(cursor& c, const token& kw);
     void st_link(cursor& c, const token& kw);

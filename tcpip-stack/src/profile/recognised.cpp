@@ -47,7 +47,7 @@ constexpr std::string_view block_statements[][2] = {
 
 constexpr std::string_view plain_statements[] = {
     "ARPAGE",   "DATATRACE", "DELETE",    "ITRACE",   "NETMONITOR", "PKTTRACE", "PORTRANGE",
-    "PRIMARYINTERFACE", "SACONFIG", "SMFCONFIG", "SMFPARMS", "SOMAXCONN", "TRANSLATE", "IPCONFIG6",
+    "PRIMARYINTERFACE", "SACONFIG", "SMFCONFIG", "SMFPARMS", "SOMAXCONN", "TRANSLATE",
 };
 
 /// Removed from z/OS Communications Server by V2R2/V2R3: V2R5 rejects them.
@@ -274,16 +274,6 @@ void processor::st_recognised(cursor& c, const token& kw) {
         if (!any) {
             fail_expected(c, "A PORT NUMBER AFTER PORTRANGE");
         }
-    } else if (s == "IPCONFIG6") {
-        consume_operands(*this, c,
-                         {{"DATAGRamfwd"}, {"NODATAGRamfwd"}, {"DYNAMICXCF", 1}, {"NODYNAMICXCF"}, {"INTFID", 1},
-                          {"HOPLimit", 1, true}, {"ICMPERRorlimit", 1, true}, {"IGNOREROUTERHoplimit"},
-                          {"NOIGNOREROUTERHoplimit"}, {"IPSECURITY"}, {"OSMSECCLASS", 1, true},
-                          {"LOGIMPLICIT"}, {"NOLOGIMPLICIT"}, {"MULTIPATH"}, {"PERConnection"}, {"PERPacket"},
-                          {"NOMULTIPATH"}, {"SOURCEVIPA"}, {"NOSOURCEVIPA"}, {"TCPSTACKSOURCEVipa", 1},
-                          {"NOTCPSTACKSOURCEVipa"}, {"TEMPADDRS"}, {"NOTEMPADDRS"}, {"PREFLIFETIME", 1, true},
-                          {"VALIDLIFETIME", 1, true}, {"SECCLASS", 1, true}},
-                         s);
     } else if (s == "TRANSLATE") {
         // TRANSLATE entries: address type hardware_address link_name.
         bool any = false;

@@ -116,12 +116,7 @@ void processor::vd_define_or_backup(cursor& c, const token& kw, vipa_origin orig
             warn(c, t, "ZPX0102I", stmt + " OPTION " + t.upper + " " + line_of(c, t) + " IS ACCEPTED BUT NOT EMULATED");
         } else if ((!backup || moveable_given) && !is_number(t) && t.text.find(':') == std::string::npos) {
             // ... MOVEABLE IMMEDIATE intfname ipv6_addr: the IPv6 form.
-            c.skip();
-            warn(c, t, "ZPX0100I", "IPV6 " + stmt + " FOR INTERFACE " + t.upper + " " + line_of(c, t) +
-                                       " IS ACCEPTED BUT NOT EMULATED");
-            while (more_parameters(c, context::vipadynamic)) {
-                c.skip();
-            }
+            vd_dvipa6(c, t, d, stmt);
             return;
         } else {
             fail_expected(c, backup ? "A DYNAMIC VIPA ADDRESS" : "AN ADDRESS MASK");
@@ -162,9 +157,7 @@ void processor::vd_delete(cursor& c, const token& kw) {
         const token& at = c.peek();
         if (!is_dotted(at) && at.text.find(':') == std::string::npos) {
             // VIPADELETE intfname: the IPv6 form.
-            c.skip();
-            warn(c, at, "ZPX0100I", "IPV6 VIPADELETE FOR INTERFACE " + at.upper + " " + line_of(c, at) +
-                                        " IS ACCEPTED BUT NOT EMULATED");
+            vd_delete6(c, at);
             any = true;
             continue;
         }
@@ -518,12 +511,7 @@ void processor::vd_range(cursor& c, const token& kw) {
                 fail_expected(c, "NONDISRUPTIVE OR DISRUPTIVE AFTER MOVEABLE");
             }
         } else if (!is_number(t) && t.text.find(':') == std::string::npos) {
-            c.skip();
-            warn(c, t, "ZPX0100I",
-                 "IPV6 VIPARANGE FOR INTERFACE " + t.upper + " " + line_of(c, t) + " IS ACCEPTED BUT NOT EMULATED");
-            while (more_parameters(c, context::vipadynamic)) {
-                c.skip();
-            }
+            vd_range6(c, t, del, nondisruptive);
             return;
         } else {
             fail_expected(c, "AN ADDRESS MASK");

@@ -23,7 +23,7 @@ TEST(recognised, every_plain_statement_stops_at_an_unknown_word) {
                            "PKTTRACE ON FULL IP=9.1.1.1 PROT=TCP", "NETMONITOR SMFSERVICE MINLIFETIME 5",
                            "SACONFIG ENABLED COMMUNITY PUBLIC AGENT 161", "SMFCONFIG TYPE119 TCPINIT NOTCPTERM",
                            "DELETE LINK OLDL", "PORTRANGE 4000 10 TCP OMVS SHAREPORT", "SMFPARMS 0 0 0",
-                           "TRANSLATE 9.1.1.1 ETHERNET 020000000001 ETH1", "IPCONFIG6 HOPLIMIT 32 NOSOURCEVIPA",
+                           "TRANSLATE 9.1.1.1 ETHERNET 020000000001 ETH1",
                            "DATATRACE ON JOBNAME=FTPD"};
     for (const char* s : stmts) {
         auto r = initial(std::string(s) + "\nDATASETPREFIX TCPIP\n");
@@ -167,6 +167,44 @@ TEST(echo, utf8_byte_order_mark_is_named_and_skipped) {
     EXPECT_EQ(r.rc(), 4) << r.text();
     EXPECT_TRUE(r.has("ZPX0113I", "UTF-8 BYTE-ORDER MARK X'EFBBBF' AT THE START OF 'TEST.PROFILE' IGNORED"));
     EXPECT_FALSE(r.cfg.tcpconfig.delay_acks);
+}
+
+// Item 13: IPv6 statements go into the model with their rules.
+TEST(ipv6, ipconfig6_is_processed) {
+    auto r = initial("IPCONFIG6 DATAGRAMFWD HOPLIMIT 32 ICMPERRORLIMIT 5 MULTIPATH PERPACKET SOURCEVIPA\n"
+                     "  TCPSTACKSOURCEVIPA VIPAV6 TEMPADDRS PREFLIFETIME 12 VALIDLIFETIME 48\n"
+                     "  DYNAMICXCF 2001:db8:99::1 INTFID 0:0:0:1 IPSECURITY OSMSECCLASS 7\n");
+    EXPECT_EQ(r.rc(), 0) << r.text();
+    const auto& ip = r.cfg.ipconfig6;
+    EXPECT_TRUE(ip.present);
+    EXPECT_EQ(ip.hop_limit, 32);
+    EXPECT_EQ(ip.icmp_error_limit, 5);
+    EXPECT_EQ(ip.multipath, multipath_mode::perpacket);
+    EXPECT_EQ(ip.tcpstack_source_vipa, "VIPAV6");
+    EXPECT_EQ(ip.pref_lifetime_hours, 12u);
+    EXPECT_EQ(ip.dynamic_xcf, "2001:DB8:99::1");
+    EXPECT_EQ(ip.dynamic_xcf_intfid, "0:0:0:1");
+    EXPECT_EQ(ip.osm_secclass, 7);
+    EXPECT_TRUE(initial("IPCONFIG6 HOPLIMIT 256\n").has("EZZ0319I", "NOT IN THE RANGE 1 TO 255"));
+    EXPECT_TRUE(initial("IPCONFIG6 TEMPADDRS PREFLIFETIME 48 VALIDLIFETIME 24\n")
+                    .has("EZZ0319I", "VALIDLIFETIME MUST BE GREATER THAN PREFLIFETIME"));
+    EXPECT_TRUE(initial("IPCONFIG6 DYNAMICXCF 9.1.1.1\n").has("EZZ0318I", "AN IPV6 DYNAMIC XCF ADDRESS"));
+}
+
+TEST(ipv6, ipv6_interfaces_are_processed) {
+    auto r = initial("INTERFACE OSAV6 DEFINE IPAQENET6 PORTNAME OSAPRT1 IPADDR 2001:db8:10::1 2001:db8:11::/64\n"
+                     "  INTFID 0:0:0:1 MTU 1500\n"
+                     "INTERFACE HSV6 DEFINE IPAQIDIO6 CHPID FE\nINTERFACE PTPV6 DEFINE MPCPTP6 TRLENAME TRLE1\n"
+                     "START OSAV6\n");
+    EXPECT_EQ(r.rc(), 0) << r.text();
+    ASSERT_EQ(r.cfg.interfaces.size(), 3u);
+    EXPECT_EQ(r.cfg.interfaces[0].type, interface_type::ipaqenet6);
+    EXPECT_EQ(r.cfg.interfaces[0].ipv6_addresses.at(1), "2001:DB8:11::/64");
+    EXPECT_EQ(r.cfg.interfaces[1].chpid.value_or(0), 0xFE);
+    EXPECT_EQ(r.cfg.interfaces[2].trle, "TRLE1");
+    EXPECT_TRUE(initial("INTERFACE V6 DEFINE IPAQENET6 PORTNAME P IPADDR 2001:db8::/129\n")
+                    .has("EZZ0319I", "NOT A VALID IPV6 ADDRESS OR PREFIX"));
+    EXPECT_TRUE(initial("INTERFACE P6 DEFINE MPCPTP6 IPADDR 2001:db8::1\n").has("EZZ0318I", "HAS NO TRLENAME"));
 }
 
 // Item 6: removed statements are rejected, naming the statement.

@@ -116,6 +116,45 @@ struct ipconfig_config {
     bool format_long = true;
 };
 
+/// IPCONFIG6 (processed into the model; there is no IPv6 data path).
+struct ipconfig6_config {
+    bool present = false;              ///< an IPCONFIG6 statement was processed
+    bool datagram_fwd = true;
+    std::uint8_t hop_limit = 255;
+    std::uint8_t icmp_error_limit = 3; ///< ICMPERRORLIMIT per second, 1-20
+    bool ignore_router_hop_limit = false;
+    bool ipsecurity = false;
+    std::uint8_t osm_secclass = 255;
+    multipath_mode multipath = multipath_mode::none;
+    bool source_vipa = false;
+    std::string tcpstack_source_vipa;  ///< a VIRTUAL6 interface name, empty: none
+    bool temp_addrs = false;
+    std::uint32_t pref_lifetime_hours = 24;
+    std::uint32_t valid_lifetime_hours = 168;
+    std::string dynamic_xcf;           ///< IPv6 dynamic XCF address, empty: none
+    std::string dynamic_xcf_intfid;
+};
+
+/// An IPv6 DVIPA: VIPADEFINE/VIPABACKUP intf_name ipv6_address.
+struct dvipa6_config {
+    std::string interface;
+    std::string address;               ///< normalised upper-case text
+    vipa_origin origin = vipa_origin::define;
+    moveable_mode moveable = moveable_mode::immediate;
+    std::uint8_t rank = 0;
+    bool service_mgr = false;
+    source_ref where;
+};
+
+/// An IPv6 VIPARANGE: intf_name prefix/len.
+struct vipa_range6_config {
+    std::string interface;
+    std::string prefix;                ///< normalised, with /len
+    bool nondisruptive = true;
+    std::string saf_resource;
+    source_ref where;
+};
+
 // ---------------------------------------------------------------- GLOBALCONFIG
 
 struct sysplex_monitor_config {
@@ -365,6 +404,10 @@ struct profile {
     std::vector<autolog_entry> autolog;
 
     std::vector<unemulated_statement> unemulated;     ///< recognised, not emulated
+
+    ipconfig6_config ipconfig6;
+    std::vector<dvipa6_config> dvipas6;               ///< IPv6 VIPADEFINE/VIPABACKUP
+    std::vector<vipa_range6_config> vipa_ranges6;
 
     const dvipa_config* find_dvipa(ipv4_address a) const;
     const device_config* find_device(std::string_view name) const;
