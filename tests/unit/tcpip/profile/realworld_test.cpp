@@ -229,3 +229,23 @@ TEST(removed, atm_mpcosa_and_token_ring_are_rejected) {
 
 }  // namespace
 }  // namespace zplex::tcpip::profile::test
+
+namespace zplex::tcpip::profile::test {
+namespace {
+
+// Broader V2R5 parameter coverage: sub-options are consumed with their parameter.
+TEST(parameters, globalconfig_and_ipconfig_sub_options) {
+    auto r = initial("GLOBALCONFIG SMCR PFID 0018 PORTNUM 1 MTU 1024 FIXEDMEMORY 200 AUTOIQDX ALLTRAFFIC\n"
+                     "  EXPLICITBINDPORTRANGE 5000 100 TCPIPSTATISTICS SERVICE TCPSTAT ZIIP IPSECURITY\n"
+                     "IPCONFIG IPSECURITY OSMSECCLASS 3 LOGIMPLICIT IQDIOROUTING QDIOPRIORITY 2 SYSPLEXROUTING\n"
+                     "TCPCONFIG TCPMAXSENDBUFRSIZE 512K QUEUEDRTT 20 EPHEMERALPORTS 1024 65535 NAGLE\n"
+                     "UDPCONFIG UDPMAXRCVBUFRSIZE 2M NOUDPCHKSUM\n");
+    EXPECT_EQ(r.log.count(severity::error), 0u) << r.text();
+    EXPECT_TRUE(r.cfg.ipconfig.ipsecurity);
+    EXPECT_TRUE(r.cfg.ipconfig.sysplex_routing);
+    EXPECT_FALSE(r.cfg.udpconfig.checksum);
+    EXPECT_TRUE(r.has("ZPX0102I", "GLOBALCONFIG PARAMETER SMCR ON LINE 1")) << r.text();
+}
+
+}  // namespace
+}  // namespace zplex::tcpip::profile::test
