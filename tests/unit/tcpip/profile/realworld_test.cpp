@@ -4,7 +4,14 @@
 // follow-on errors, INCLUDE bounds and what messages echo.
 #include "helpers.hpp"
 
+#include <zplex/sysplex/dataset.hpp>
+
 #include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <unistd.h>
 
 namespace zplex::tcpip::profile::test {
 namespace {
@@ -245,6 +252,39 @@ TEST(parameters, globalconfig_and_ipconfig_sub_options) {
     EXPECT_TRUE(r.cfg.ipconfig.sysplex_routing);
     EXPECT_FALSE(r.cfg.udpconfig.checksum);
     EXPECT_TRUE(r.has("ZPX0102I", "GLOBALCONFIG PARAMETER SMCR ON LINE 1")) << r.text();
+}
+
+}  // namespace
+}  // namespace zplex::tcpip::profile::test
+
+namespace zplex::tcpip::profile::test {
+namespace {
+
+// Item 10: a symbolic link the user does not own is not followed by INCLUDE.
+TEST(include_files, a_foreign_symlink_is_not_followed) {
+    namespace fs = std::filesystem;
+    auto dir = fs::temp_directory_path() / ("zplex-prof-link-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    std::ofstream(dir / "secret") << "root:$6$hash:19000:0:99999:7:::\n";
+    fs::create_symlink(dir / "secret", dir / "link");
+    bool foreign = ::lchown((dir / "link").c_str(), ::geteuid() == 0 ? 65534 : ::geteuid(), -1) == 0 &&
+                   ::geteuid() == 0;
+    sysplex::dataset_catalogue cat(dir);
+    parse_options o;
+    o.reader = catalogue_reader(cat);
+    message_log log;
+    process_initial_text("INCLUDE " + (dir / "link").string() + "\n", "'TEST.PROFILE'", o, log);
+    std::string all;
+    for (const auto& m : log.messages()) {
+        all += m.str() + "\n";
+    }
+    fs::remove_all(dir);
+    if (!foreign) {
+        GTEST_SKIP() << "needs root to give the link another owner";
+    }
+    EXPECT_NE(all.find("IT IS A SYMBOLIC LINK OWNED BY ANOTHER USER: NOT FOLLOWED"), std::string::npos) << all;
+    EXPECT_EQ(all.find("$6$hash"), std::string::npos) << all;
 }
 
 }  // namespace
