@@ -108,7 +108,7 @@ int run_check(const check_options& o) {
     }
     if (!dir.empty()) {
         try {
-            cat.emplace(sysplex::catalogue::load(dir));
+            cat.emplace(sysplex::catalogue::load(dir, false));
         } catch (const sysplex::catalogue_error& e) {
             std::cout << e.what() << "\n";
             return 8;
@@ -119,7 +119,7 @@ int run_check(const check_options& o) {
     if (o.all) {
         if (!cp) {
             std::cout << "ZPX0012I --all NEEDS A SYSPLEX: GIVE --sysplex DIR\n";
-            return 8;
+            return 2;
         }
         int rc = 0;
         for (const auto& image : cp->config().images) {
@@ -132,19 +132,19 @@ int run_check(const check_options& o) {
     if (!o.system.empty()) {
         if (!cp) {
             std::cout << "ZPX0012I --system NEEDS A SYSPLEX: GIVE --sysplex DIR\n";
-            return 8;
+            return 2;
         }
         image = cp->config().find_image(o.system);
         if (!image) {
             std::cout << fmt::format("ZPX0013I SYSTEM {} IS NOT AN IMAGE OF SYSPLEX {}\n", o.system, cp->config().name);
-            return 8;
+            return 2;
         }
     }
     std::string ref = o.target;
     if (ref.empty()) {
         if (!image) {
             std::cout << "ZPX0014I NAME A PROFILE DATA SET OR FILE, OR GIVE --system OR --all\n";
-            return 8;
+            return 2;
         }
         ref = image->profile_dsn;
     }

@@ -127,8 +127,9 @@ public:
         return v;
     }
 
-    /// A CIDR inside the emulated range 198.18.0.0/15.
-    std::string cidr(const pugi::xml_node& n, const char* attr) const {
+    /// A CIDR; inside the emulated range 198.18.0.0/15 when @p emulated (the
+    /// networks zplex itself builds). An image's lan-address is the user's own.
+    std::string cidr(const pugi::xml_node& n, const char* attr, bool emulated = true) const {
         std::string v = n.attribute(attr).value();
         auto slash = v.find('/');
         unsigned octets[4] = {};
@@ -156,7 +157,7 @@ public:
         if (!ok) {
             fail(n, std::string(attr) + "=\"" + v + "\" IS NOT AN ADDRESS/PREFIX LENGTH");
         }
-        if (octets[0] != 198 || (octets[1] != 18 && octets[1] != 19) || bits < 15) {
+        if (emulated && (octets[0] != 198 || (octets[1] != 18 && octets[1] != 19) || bits < 15)) {
             fail(n, std::string(attr) + "=\"" + v + "\" IS OUTSIDE 198.18.0.0/15, THE RANGE FOR EMULATED NETWORKS");
         }
         return v;
@@ -292,7 +293,7 @@ public:
             }
             im.profile_dsn = dsn->str();
             if (i.attribute("lan-address")) {
-                im.lan_address = cidr(i, "lan-address");
+                im.lan_address = cidr(i, "lan-address", false);
             }
             symbols(i, im.symbols);
             cfg.images.push_back(std::move(im));
@@ -388,6 +389,10 @@ sysplex_config parse_sysplex_xml(std::string_view text, const std::string& file)
 }
 
 catalogue catalogue::load(const std::filesystem::path& dir) {
+    return load(dir, true);
+}
+
+catalogue catalogue::load(const std::filesystem::path& dir, bool require_profiles) {
     auto file = dir / "SYSPLEX.xml";
     std::ifstream in(file, std::ios::binary);
     if (!in) {
@@ -404,7 +409,7 @@ catalogue catalogue::load(const std::filesystem::path& dir) {
     auto image_node = doc.document_element().child("image");
     for (const auto& im : cfg.images) {
         std::string why;
-        if (!datasets.resolve(im.profile_dsn, &why)) {
+        if (require_profiles && !datasets.resolve(im.profile_dsn, &why)) {
             int line = lines.line_of(image_node.offset_debug());
             throw catalogue_error(file.string(), line,
                                   "ZPX0203E " + file.string() + " LINE " + std::to_string(line) + ": PROFILE '" +

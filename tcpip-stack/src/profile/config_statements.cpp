@@ -12,7 +12,40 @@ namespace {
 struct unemulated_param {
     std::string_view spelled;
     int values;
+    /// Sub-options that may follow, blank-separated, each `WORD` or `WORD=n` for
+    /// one taking n values (GLOBALCONFIG SMCR PFID id PORTNUM n MTU n ...).
+    std::string_view options = {};
 };
+
+/// Consume the sub-options @p options allows, in any order.
+void accept_options(processor& p, cursor& c, std::string_view options) {
+    while (!c.at_end() && !options.empty()) {
+        const token& t = c.peek();
+        bool hit = false;
+        std::size_t pos = 0;
+        while (pos < options.size() && !hit) {
+            auto end = options.find(' ', pos);
+            auto item = options.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
+            pos = end == std::string_view::npos ? options.size() : end + 1;
+            auto eq = item.find('=');
+            auto word = item.substr(0, eq);
+            int values = eq == std::string_view::npos ? 0 : item[eq + 1] - '0';
+            if (!t.quoted && keyword_matches(t.upper, word)) {
+                hit = true;
+                c.skip();
+                for (int i = 0; i < values; ++i) {
+                    if (c.at_end() || p.at_statement(c, context::top)) {
+                        p.fail_expected(c, "A VALUE FOR " + keyword_name(word));
+                    }
+                    c.skip();
+                }
+            }
+        }
+        if (!hit) {
+            return;
+        }
+    }
+}
 
 
 }  // namespace
@@ -30,6 +63,7 @@ static bool accept_unemulated(processor& p, cursor& c, std::string_view stmt,
                 }
                 c.skip();
             }
+            accept_options(p, c, u.options);
             p.warn(c, t, "ZPX0102I",
                    std::string(stmt) + " PARAMETER " + keyword_name(u.spelled) + " " + line_of(c, t) +
                        " IS ACCEPTED BUT NOT EMULATED");
@@ -68,6 +102,7 @@ void processor::st_ipconfig(cursor& c, const token& kw) {
             } else {
                 ip.ipsecurity = true;
             }
+            accept_options(*this, c, "OSMSECCLASS=1 LOGIMPLICIT NOLOGIMPLICIT");
         } else if (c.accept("SOURCEVIPA")) {
             ip.source_vipa = true;
         } else if (c.accept("NOSOURCEVIPA")) {
@@ -98,7 +133,7 @@ void processor::st_ipconfig(cursor& c, const token& kw) {
                 x.address = expect_ipv4(c, "A DYNAMIC XCF ADDRESS");
                 if (!c.at_end() && c.peek().text.starts_with("/")) {
                     const token& bits = c.peek();
-                    auto r = parse_cidr("0.0.0.0" + bits.text);
+                    auto r = parse_cidr_profile("0.0.0.0" + bits.text);
                     if (!r) {
                         fail_value(c, bits, "DYNAMICXCF", "NOT A VALID /PREFIX LENGTH");
                     }
@@ -139,8 +174,11 @@ void processor::st_ipconfig(cursor& c, const token& kw) {
                 fail_expected(c, "LONG OR SHORT");
             }
         } else if (!accept_unemulated(*this, c, "IPCONFIG",
-                                      {{"ACCEPTRedirect", 0}, {"CLAWUSEDoublenop", 0}, {"IQDIORouting", 0},
+                                      {{"ACCEPTRedirect", 0}, {"CLAWUSEDoublenop", 0},
+                                       {"IQDIORouting", 0, "QDIOPriority=1"},
                                        {"NOIQDIORouting", 0}, {"QDIOPriority", 1}, {"REASSEMBLYtimeout", 1},
+                                       {"QDIOACCELerator", 0, "QDIOPriority=1"}, {"NOQDIOACCELerator", 0},
+                                       {"IQDMULTIWRITE", 0}, {"NOIQDMULTIWRITE", 0},
                                        {"STOPONclawerror", 0}, {"VARSUBNETTING", 0}, {"NOVARSUBNETTING", 0},
                                        {"IQDMULTIWRITE", 0}, {"NOIQDMULTIWRITE", 0}, {"IQDVLANID", 1},
                                        {"SEGMENTATIONOFFLoad", 0}, {"NOSEGMENTATIONOFFLoad", 0},
@@ -208,13 +246,25 @@ void processor::st_globalconfig(cursor& c, const token& kw) {
                 }
             }
         } else if (!accept_unemulated(*this, c, "GLOBALCONFIG",
-                                      {{"ECSALIMIT", 1}, {"POOLLIMIT", 1}, {"TCPIPSTATistics", 0},
+                                      {{"ECSALIMIT", 1}, {"POOLLIMIT", 1}, {"TCPIPSTATistics", 0, "SERVICE=1"},
                                        {"NOTCPIPSTATistics", 0}, {"SEGMENTATIONOFFLoad", 0},
-                                       {"NOSEGMENTATIONOFFLoad", 0}, {"EXPLICITBINDPORTRANGE", 1},
+                                       {"NOSEGMENTATIONOFFLoad", 0}, {"EXPLICITBINDPORTRANGE", 2},
                                        {"IQDMULTIWRITE", 0}, {"NOIQDMULTIWRITE", 0}, {"MAXRECS", 1},
                                        {"SYSPLEXWLMPOLL", 1}, {"IQDVLANID", 1}, {"ADJUSTDVIPAMSS", 1},
-                                       {"AUTOIQDX", 0}, {"NOAUTOIQDX", 0}, {"SMCR", 0}, {"NOSMCR", 0},
-                                       {"SMCD", 0}, {"NOSMCD", 0}, {"NOTCPIPSTATISTICS", 0}})) {
+                                       {"AUTOIQDX", 0, "ALLTRAFFIC NOLARGEDATA NOINBOUND"}, {"NOAUTOIQDX", 0},
+                                       {"AUTOIQDC", 0, "ALLTRAFFIC NOLARGEDATA"}, {"NOAUTOIQDC", 0},
+                                       {"SMCR", 0, "PFID=1 PORTNUM=1 MTU=1 FIXEDMEMORY=1 TCPKEEPMININTERVAL=1"},
+                                       {"NOSMCR", 0},
+                                       {"SMCD", 0, "FIXEDMEMORY=1 TCPKEEPMININTERVAL=1"}, {"NOSMCD", 0},
+                                       {"SMCGLOBAL", 0, "AUTOCACHE NOAUTOCACHE AUTOSMC NOAUTOSMC SMCEID=1 "
+                                                        "SMCGLOBALEID=1"},
+                                       {"SMCEID", 1}, {"WLMPRIORITYQ", 0, "IOPRI1=1 IOPRI2=1 IOPRI3=1 IOPRI4=1 "
+                                                                          "CONTROL NOCONTROL"},
+                                       {"NOWLMPRIORITYQ", 0},
+                                       {"ZIIP", 0, "IPSECURITY NOIPSECURITY IQDIOMULTIWRITE NOIQDIOMULTIWRITE"},
+                                       {"DVIPSECOPTLOCAL", 0}, {"NODVIPSECOPTLOCAL", 0},
+                                       {"ZERT", 0, "AGGREGATION NOAGGREGATION INTVAL=1 SYNCVAL=1"},
+                                       {"NOZERT", 0}, {"NOTCPIPSTATISTICS", 0}})) {
             fail_expected(c, "A GLOBALCONFIG PARAMETER");
         }
     }
@@ -251,6 +301,7 @@ void processor::st_tcpconfig(cursor& c, const token& kw) {
             t.finwait2_time = static_cast<std::uint16_t>(expect_number(c, "A FINWAIT2 TIME", 60, 3600));
         } else if (!accept_unemulated(*this, c, "TCPCONFIG",
                                       {{"TCPMAXRCVBufrsize", 1}, {"INTERVAL", 1}, {"SENDGARBAGE", 1},
+                                       {"TCPMAXSENDBufrsize", 1}, {"QUEUEDRTT", 1}, {"EPHEMERALPORTS", 2},
                                        {"TCPTIMESTAMP", 0}, {"NOTCPTIMESTAMP", 0}, {"TTLS", 0}, {"NOTTLS", 0},
                                        {"KEEPALIVEPROBES", 1}, {"MAXSOCKETS", 1}, {"SOMAXCONN", 1},
                                        {"RETRANSMITATTEMPT", 1}, {"TCPQUEUEDRLIMIT", 0}, {"NOTCPQUEUEDRLIMIT", 0},
@@ -283,7 +334,9 @@ void processor::st_udpconfig(cursor& c, const token& kw) {
         } else if (c.accept("RESTRICTLowports")) {
             u.unrestrict_low_ports = false;
         } else if (!accept_unemulated(*this, c, "UDPCONFIG",
-                                      {{"UDPQUEUELimit", 0}, {"NOUDPQUEUELimit", 0}, {"IGNORENETWORKUNREACHABLE", 0}})) {
+                                      {{"UDPQUEUELimit", 0}, {"NOUDPQUEUELimit", 0}, {"IGNORENETWORKUNREACHABLE", 0},
+                                       {"NOIGNORENETWORKUNREACHABLE", 0}, {"UDPMAXRCVBufrsize", 1},
+                                       {"EPHEMERALPORTS", 2}})) {
             fail_expected(c, "A UDPCONFIG PARAMETER");
         }
     }

@@ -3,7 +3,10 @@
 // Ordering rules: DEVICE before LINK, LINK/INTERFACE before HOME, ROUTE and START.
 #include "processor.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
+#include <cctype>
 
 namespace zplex::tcpip::profile::detail {
 
@@ -11,139 +14,38 @@ namespace {
 
 constexpr std::size_t name_max = 16;
 
-
 }  // namespace
 
-// A DEVICE, LINK or INTERFACE type z/OS has but zplex does not emulate (CLAW,
-// ATM, HCH, CDLC, SNALINK, IPAQENET6 ...): recorded, warned, the rest skipped.
-void processor::unemulated_type(cursor& c, const token& kw, std::string_view stmt) {
-    const token& tt = c.next();
-    _cfg.unemulated.push_back(unemulated_statement{std::string(stmt) + " " + tt.upper, c.at(kw)});
-    warn(c, tt, "ZPX0100I",
-         std::string(stmt) + " TYPE " + tt.upper + " " + line_of(c, tt) + " IS ACCEPTED BUT NOT EMULATED");
-    skip_statement(c, context::top);
-}
-
-void processor::st_device(cursor& c, const token& kw) {
-    const token& nt = c.at_end() ? kw : c.peek();
-    device_config d;
-    d.name = expect_name(c, "A DEVICE NAME", name_max);
-    d.where = c.at(nt);
-    if (_cfg.find_device(d.name)) {
-        fail_at(c, nt, "EZZ0326I", "DEVICE CONFLICTS WITH DEVICE VALUE " + d.name + " USED ON " +
-                                       where_text(_cfg.find_device(d.name)->where));
-    }
-    if (c.at_end()) {
-        fail_expected(c, "A DEVICE TYPE");
-    }
-    const token& tt = c.peek();
-    if (c.accept("VIRTUAL")) {
-        d.type = device_type::virtual_device;
-        expect_number(c, "0 AFTER VIRTUAL", 0, 0);
-    } else if (c.accept("MPCIPA")) {
-        d.type = device_type::mpcipa;
-        while (c.accept("NONROUTER") || c.accept("PRIROUTER") || c.accept("SECROUTER") || c.accept("AUTORESTART") ||
-               c.accept("NOAUTORESTART")) {
+std::optional<std::string> ipv6_text(std::string_view text) {
+    std::string addr(text);
+    int len = -1;
+    if (auto slash = addr.find('/'); slash != std::string::npos) {
+        auto bits = addr.substr(slash + 1);
+        if (bits.empty() || bits.size() > 3 || bits.find_first_not_of("0123456789") != std::string::npos) {
+            return std::nullopt;
         }
-    } else if (c.accept("MPCPTP")) {
-        d.type = device_type::mpcptp;
-        c.accept("AUTORESTART");
-    } else if (c.accept("CTC") || c.accept("LCS")) {
-        d.type = tt.upper == "CTC" ? device_type::ctc : device_type::lcs;
-        if (c.at_end()) {
-            fail_expected(c, "A DEVICE NUMBER");
+        len = std::stoi(bits);
+        if (len > 128) {
+            return std::nullopt;
         }
-        const token& dn = c.peek();
-        auto v = dn.text.find_first_not_of("0123456789ABCDEFabcdef") == std::string::npos && !dn.text.empty() &&
-                         dn.text.size() <= 4
-                     ? std::stoul(dn.text, nullptr, 16)
-                     : 0x10000ul;
-        if (v > 0xffff) {
-            fail_value(c, dn, "DEVICE", "NOT A HEXADECIMAL DEVICE NUMBER");
-        }
-        c.skip();
-        d.device_number = static_cast<std::uint16_t>(v);
-        d.autorestart = c.accept("AUTORESTART");
-    } else {
-        // CLAW, ATM, HCH, CDLC, SNALINK, X25NPSI ...: recognised, not emulated.
-        unemulated_type(c, kw, "DEVICE");
-        return;
+        addr.resize(slash);
     }
-    if (more_parameters(c, context::top)) {
-        fail_expected(c, "A STATEMENT");
+    unsigned char buf[16];
+    if (addr.size() > 45 || inet_pton(AF_INET6, addr.c_str(), buf) != 1) {
+        return std::nullopt;
     }
-    _cfg.devices.push_back(d);
-}
-
-void processor::st_link(cursor& c, const token& kw) {
-    const token& nt = c.at_end() ? kw : c.peek();
-    link_config l;
-    l.name = expect_name(c, "A LINK NAME", name_max);
-    l.where = c.at(nt);
-    if (_cfg.find_link(l.name) || _cfg.find_interface(l.name)) {
-        fail_at(c, nt, "EZZ0326I", "LINK CONFLICTS WITH A LINK OR INTERFACE NAMED " + l.name);
+    char out[INET6_ADDRSTRLEN];
+    if (!inet_ntop(AF_INET6, buf, out, sizeof out)) {
+        return std::nullopt;
     }
-    if (c.at_end()) {
-        fail_expected(c, "A LINK TYPE");
+    std::string r(out);
+    for (auto& ch : r) {
+        ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
     }
-    auto need_device = [&](std::string_view what) {
-        if (c.at_end()) {
-            fail_expected(c, what);
-        }
-        const token& dt = c.peek();
-        auto dev = expect_name(c, what, name_max);
-        if (!_cfg.find_device(dev)) {
-            fail_value(c, dt, "LINK", "DEVICE " + dev + " IS NOT DEFINED (DEVICE MUST COME BEFORE LINK)");
-        }
-        return dev;
-    };
-    if (c.accept("VIRTUAL")) {
-        l.type = link_type::virtual_link;
-        expect_number(c, "0 AFTER VIRTUAL", 0, 0);
-        l.device = need_device("A DEVICE NAME");
-    } else if (c.accept("IPAQENET")) {
-        l.type = link_type::ipaqenet;
-        l.device = need_device("AN OSA PORT (DEVICE) NAME");
-        while (more_parameters(c, context::top)) {
-            if (c.accept("VLANID")) {
-                l.vlan_id = static_cast<std::uint16_t>(expect_number(c, "A VLAN ID", 1, 4094));
-            } else if (c.accept("VMAC")) {
-                if (!c.at_end() && c.peek().text.size() == 12) {
-                    c.skip();
-                }
-                c.accept("ROUTEALL") || c.accept("ROUTELCL");
-            } else if (c.accept("IPBCAST") || c.accept("NOIPBCAST")) {
-            } else if (c.accept("INBPERF")) {
-                if (!(c.accept("BALANCED") || c.accept("DYNAMIC") || c.accept("MINCPU") || c.accept("MINLATENCY"))) {
-                    fail_expected(c, "BALANCED, DYNAMIC, MINCPU OR MINLATENCY");
-                }
-            } else if (c.accept("READSTORAGE")) {
-                if (!(c.accept("GLOBAL") || c.accept("MAX") || c.accept("AVG") || c.accept("MIN"))) {
-                    fail_expected(c, "GLOBAL, MAX, AVG OR MIN");
-                }
-            } else {
-                fail_expected(c, "A LINK IPAQENET PARAMETER");
-            }
-        }
-    } else if (c.accept("MPCPTP")) {
-        l.type = link_type::mpcptp;
-        l.device = need_device("A DEVICE NAME");
-    } else if (c.accept("CTC")) {
-        l.type = link_type::ctc;
-        expect_number(c, "A CTC ADAPTER NUMBER 0-1", 0, 1);
-        l.device = need_device("A DEVICE NAME");
-    } else if (c.accept("ETHERNET") || c.accept("802.3") || c.accept("ETHEROR802.3")) {
-        l.type = link_type::ethernet;
-        expect_number(c, "AN LCS ADAPTER NUMBER", 0, 255);
-        l.device = need_device("A DEVICE NAME");
-    } else {
-        unemulated_type(c, kw, "LINK");
-        return;
+    if (len >= 0) {
+        r += "/" + std::to_string(len);
     }
-    if (more_parameters(c, context::top)) {
-        fail_expected(c, "A STATEMENT");
-    }
-    _cfg.links.push_back(l);
+    return r;
 }
 
 void processor::st_interface(cursor& c, const token& kw) {
@@ -155,7 +57,7 @@ void processor::st_interface(cursor& c, const token& kw) {
         auto it = std::find_if(_cfg.interfaces.begin(), _cfg.interfaces.end(),
                                [&](const interface_config& x) { return x.name == i.name; });
         if (it == _cfg.interfaces.end()) {
-            fail_value(c, nt, "INTERFACE DELETE", "INTERFACE " + i.name + " IS NOT DEFINED");
+            fail_value(c, nt, "INTERFACE DELETE", undefined_text("INTERFACE", i.name, "NOTHING TO DELETE"));
         }
         if (std::find(_cfg.started.begin(), _cfg.started.end(), i.name) != _cfg.started.end()) {
             fail_value(c, nt, "INTERFACE DELETE", "INTERFACE " + i.name + " MUST BE STOPPED FIRST");
@@ -163,84 +65,199 @@ void processor::st_interface(cursor& c, const token& kw) {
         _cfg.interfaces.erase(it);
         return;
     }
-    if (c.accept("ADDADDR") || c.accept("DELADDR") || c.accept("CHANGE")) {
-        warn(c, nt, "ZPX0100I", "INTERFACE " + i.name + " " + line_of(c, nt) +
-                                    ": ADDADDR, DELADDR AND CHANGE ARE ACCEPTED BUT NOT EMULATED");
-        skip_statement(c, context::top);
+    if (c.accept("ADDADDR") || c.accept("DELADDR") || c.accept("ADDTEMPPREFIX") || c.accept("DELTEMPPREFIX")) {
+        const token& op = c.prev();
+        if (!_cfg.find_interface(i.name)) {
+            fail_value(c, nt, "INTERFACE " + op.upper, undefined_text("INTERFACE", i.name, "DEFINE IT FIRST"));
+        }
+        if (c.at_end() || at_statement(c, context::top)) {
+            fail_expected(c, "AN IPV6 ADDRESS OR PREFIX AFTER " + op.upper);
+        }
+        c.skip();
+        warn(c, op, "ZPX0100I",
+             "INTERFACE " + i.name + " " + op.upper + " " + line_of(c, op) + " IS ACCEPTED BUT NOT EMULATED");
         return;
     }
     if (!c.accept("DEFINE")) {
         fail_expected(c, "DEFINE, DELETE, ADDADDR OR DELADDR");
     }
+    try {
+        interface_body(c, i, nt);
+    } catch (const statement_error&) {
+        if (!_cfg.find_interface(i.name)) {
+            reject_name("INTERFACE", i.name, i.where);
+        }
+        throw;
+    }
+    _rejected.erase("INTERFACE " + i.name);
+    _cfg.interfaces.push_back(i);
+}
+
+void processor::interface_body(cursor& c, interface_config& i, const token& nt) {
     if (_cfg.find_interface(i.name) || _cfg.find_link(i.name)) {
         fail_at(c, nt, "EZZ0326I", "INTERFACE CONFLICTS WITH A LINK OR INTERFACE NAMED " + i.name);
     }
     if (c.at_end()) {
         fail_expected(c, "AN INTERFACE TYPE");
     }
+    const token& tt = c.peek();
     if (c.accept("IPAQENET")) {
         i.type = interface_type::ipaqenet;
     } else if (c.accept("IPAQIDIO")) {
         i.type = interface_type::ipaqidio;
     } else if (c.accept("VIRTUAL")) {
         i.type = interface_type::virtual_interface;
+    } else if (c.accept("IPAQENET6")) {
+        i.type = interface_type::ipaqenet6;
+    } else if (c.accept("IPAQIDIO6")) {
+        i.type = interface_type::ipaqidio6;
+    } else if (c.accept("VIRTUAL6")) {
+        i.type = interface_type::virtual6;
+    } else if (c.accept("MPCPTP6")) {
+        i.type = interface_type::mpcptp6;
     } else {
-        unemulated_type(c, kw, "INTERFACE");
-        return;
+        fail_expected(c, "AN INTERFACE TYPE (IPAQENET, IPAQENET6, IPAQIDIO, IPAQIDIO6, MPCPTP6, VIRTUAL OR "
+                         "VIRTUAL6)");
     }
+    const bool v6 = i.is_ipv6();
+    const bool osa = i.type == interface_type::ipaqenet || i.type == interface_type::ipaqenet6;
+    const bool idio = i.type == interface_type::ipaqidio || i.type == interface_type::ipaqidio6;
+    const bool qdio = osa || idio;
+    const bool virt = i.type == interface_type::virtual_interface || i.type == interface_type::virtual6;
     bool have_addr = false;
     while (more_parameters(c, context::top)) {
         const token& t = c.peek();
-        if (c.accept("PORTNAME")) {
+        if (osa && c.accept("PORTNAME")) {
             i.port_name = expect_name(c, "AN OSA PORT NAME", 8);
         } else if (c.accept("IPADDR")) {
-            auto [a, len] = expect_cidr(c, "AN IP ADDRESS/PREFIX LENGTH");
-            i.address = a;
-            i.prefix_len = len;
+            if (v6) {
+                i.ipv6_addresses = expect_ipv6_list(c);
+            } else {
+                auto [a, len] = expect_cidr(c, "AN IP ADDRESS/PREFIX LENGTH");
+                i.address = a;
+                i.prefix_len = len;
+            }
             have_addr = true;
-        } else if (c.accept("MTU")) {
-            i.mtu = static_cast<std::uint16_t>(expect_number(c, "AN MTU", 576, 65535));
-        } else if (c.accept("VLANID")) {
-            i.vlan_id = static_cast<std::uint16_t>(expect_number(c, "A VLAN ID", 1, 4094));
-        } else if (c.accept("VMAC")) {
+        } else if (v6 && c.accept("INTFID")) {
+            if (c.at_end() || at_statement(c, context::top) || c.peek().upper.find(':') == std::string::npos) {
+                fail_expected(c, "AN INTERFACE ID (X:X:X:X) AFTER INTFID");
+            }
+            i.intfid = c.next().upper;
+        } else if (i.type == interface_type::mpcptp6 && c.accept("TRLENAME")) {
+            i.trle = expect_name(c, "A TRLE NAME", 8);
+        } else if (!virt && c.accept("MTU")) {
+            i.mtu = static_cast<std::uint16_t>(expect_number(c, "AN MTU", v6 ? 1280 : 576, 65535));
+        } else if (qdio && c.accept("VLANID")) {
+            i.vlan_id = static_cast<std::uint16_t>(expect_number(c, "A VLAN ID 1-4094", 1, 4094));
+        } else if ((idio || osa) && c.accept("CHPID")) {
+            i.chpid = expect_chpid(c);
+        } else if (osa && c.accept("CHPIDTYPE")) {
+            if (c.accept("OSD") || c.accept("OSX")) {
+                i.chpid_type = c.prev().upper;
+            } else {
+                fail_expected(c, "OSD OR OSX AFTER CHPIDTYPE");
+            }
+        } else if (osa && c.accept("VMAC")) {
             i.vmac = true;
-            if (!c.at_end() && c.peek().text.size() == 12 &&
-                c.peek().upper.find_first_not_of("0123456789ABCDEF") == std::string::npos) {
-                c.skip();
+            i.vmac_address = accept_mac(c);
+            if (c.accept("ROUTELCL")) {
+                i.vmac_routeall = false;
+            } else {
+                c.accept("ROUTEALL");
             }
-            c.accept("ROUTEALL") || c.accept("ROUTELCL");
-        } else if (c.accept("CHPIDTYPE")) {
-            if (!(c.accept("OSD") || c.accept("OSX"))) {
-                fail_expected(c, "OSD OR OSX");
+        } else if (osa && (c.accept("NONROUTER") || c.accept("PRIROUTER") || c.accept("SECROUTER"))) {
+            auto w = c.prev().upper;
+            i.router = w == "PRIROUTER" ? router_role::prirouter
+                       : w == "SECROUTER" ? router_role::secrouter
+                                          : router_role::nonrouter;
+        } else if (osa && (c.accept("OLM") || c.accept("NOOLM"))) {
+            i.olm = c.prev().upper == "OLM";
+        } else if (osa && (c.accept("ISOLATE") || c.accept("NOISOLATE"))) {
+            i.isolate = c.prev().upper == "ISOLATE";
+        } else if (osa && (c.accept("DYNVLANREG") || c.accept("NODYNVLANREG"))) {
+            i.dynvlanreg = c.prev().upper == "DYNVLANREG";
+        } else if (osa && c.accept("OPTLAN")) {
+            i.optlan = true;
+        } else if (osa && !v6 && c.accept("IPBCAST")) {
+            i.ipbcast = true;
+        } else if (osa && c.accept("INBPERF")) {
+            i.inbperf = expect_inbperf(c, i.workloadq);
+        } else if (qdio && c.accept("READSTORAGE")) {
+            i.readstorage = expect_readstorage(c);
+        } else if (!virt && c.accept("SECCLASS")) {
+            i.secclass = static_cast<std::uint8_t>(expect_number(c, "A SECCLASS VALUE 1-255", 1, 255));
+        } else if (!virt && c.accept("MONSYSPLEX")) {
+            i.monsysplex = true;
+        } else if (!virt && c.accept("NOMONSYSPLEX")) {
+            i.monsysplex = false;
+        } else if (v6 && !virt && c.accept("DUPADDRDET")) {
+            expect_number(c, "A DUPADDRDET COUNT 0-2", 0, 2);
+        } else if (v6 && !virt && c.accept("TEMPPREFIX")) {
+            if (c.accept("ALL")) {
+                i.temp_prefix_all = true;
+            } else if (!c.accept("NONE")) {
+                expect_ipv6_list(c);
             }
-        } else if (c.accept("NONROUTER") || c.accept("PRIROUTER") || c.accept("SECROUTER") || c.accept("OLM") ||
-                   c.accept("NOOLM") || c.accept("ISOLATE") || c.accept("NOISOLATE") || c.accept("OPTLAN") ||
-                   c.accept("IPBCAST")) {
-        } else if (c.accept("INBPERF")) {
-            if (!(c.accept("BALANCED") || c.accept("DYNAMIC") || c.accept("MINCPU") || c.accept("MINLATENCY"))) {
-                fail_expected(c, "BALANCED, DYNAMIC, MINCPU OR MINLATENCY");
-            }
-            c.accept("WORKLOADQ") || c.accept("NOWORKLOADQ");
-        } else if (c.accept("READSTORAGE")) {
-            if (!(c.accept("GLOBAL") || c.accept("MAX") || c.accept("AVG") || c.accept("MIN"))) {
-                fail_expected(c, "GLOBAL, MAX, AVG OR MIN");
-            }
-        } else if (c.accept("SOURCEVIPAINTerface")) {
+        } else if (!virt && c.accept("SOURCEVIPAINTerface")) {
             auto v = expect_name(c, "A VIRTUAL INTERFACE NAME", name_max);
-            if (!_cfg.find_link(v) && !_cfg.find_interface(v)) {
-                fail_value(c, t, "SOURCEVIPAINTERFACE", "VIPA " + v + " IS NOT DEFINED BEFORE THIS INTERFACE");
+            const interface_config* vi = _cfg.find_interface(v);
+            if (!_cfg.find_link(v) && !vi) {
+                fail_value(c, t, "SOURCEVIPAINTERFACE",
+                           undefined_text("INTERFACE", v, "THE VIPA MUST BE DEFINED BEFORE THIS INTERFACE"));
             }
+            i.source_vipa_interface = v;
         } else {
-            fail_expected(c, "AN INTERFACE PARAMETER");
+            fail_expected(c, "AN INTERFACE " + keyword_name(tt.upper) + " PARAMETER OR A STATEMENT");
         }
     }
-    if (i.type != interface_type::virtual_interface && i.port_name.empty()) {
-        fail_expected(c, "PORTNAME");
+    auto required = [&](std::string_view param) {
+        fail_at(c, nt, "EZZ0318I",
+                "INTERFACE " + i.name + " ON LINE " + std::to_string(nt.line) + " COLUMN " + std::to_string(nt.column) +
+                    " OF " + c.dataset() + " HAS NO " + std::string(param) + ": " + std::string(param) +
+                    " IS REQUIRED FOR " + keyword_name(tt.upper));
+    };
+    if (osa && i.port_name.empty()) {
+        required("PORTNAME");
     }
-    if (!have_addr) {
-        fail_expected(c, "IPADDR");
+    if (idio && !i.chpid) {
+        required("CHPID");
     }
-    _cfg.interfaces.push_back(i);
+    if (i.type == interface_type::mpcptp6 && i.trle.empty()) {
+        required("TRLENAME");
+    }
+    if (!v6 && !have_addr) {
+        required("IPADDR");
+    }
+}
+
+std::uint8_t processor::expect_chpid(cursor& c) const {
+    if (c.at_end()) {
+        fail_expected(c, "A CHPID (TWO HEXADECIMAL DIGITS)");
+    }
+    const token& t = c.peek();
+    if (t.quoted || t.upper.empty() || t.upper.size() > 2 ||
+        t.upper.find_first_not_of("0123456789ABCDEF") != std::string::npos) {
+        fail_value(c, t, "CHPID", "A CHPID IS TWO HEXADECIMAL DIGITS, 00 TO FF");
+    }
+    c.skip();
+    return static_cast<std::uint8_t>(std::stoul(t.upper, nullptr, 16));
+}
+
+std::vector<std::string> processor::expect_ipv6_list(cursor& c) const {
+    std::vector<std::string> out;
+    while (!c.at_end() && !c.peek().quoted && c.peek().text.find(':') != std::string::npos) {
+        const token& t = c.peek();
+        auto a = ipv6_text(t.text);
+        if (!a) {
+            fail_value(c, t, "IPADDR", "NOT A VALID IPV6 ADDRESS OR PREFIX");
+        }
+        out.push_back(*a);
+        c.skip();
+    }
+    if (out.empty()) {
+        fail_expected(c, "AN IPV6 ADDRESS OR PREFIX/LENGTH");
+    }
+    return out;
 }
 
 void processor::st_home(cursor& c, const token& kw) {
@@ -256,17 +273,24 @@ void processor::st_home(cursor& c, const token& kw) {
         h.where = c.at(at);
         const token& lt = c.at_end() ? at : c.peek();
         h.link = expect_name(c, "A LINK NAME", name_max);
+        // A wrong name or a duplicate address drops that entry only; the list goes on.
         if (!_cfg.find_link(h.link)) {
-            fail_value(c, lt, "HOME",
-                       _cfg.find_interface(h.link)
-                           ? "INTERFACE " + h.link + " GETS ITS ADDRESS FROM IPADDR, NOT FROM HOME"
-                           : "LINK " + h.link + " IS NOT DEFINED (LINK MUST COME BEFORE HOME)");
+            _log.add("EZZ0319I", severity::error,
+                     "INCORRECT VALUE '" + h.link + "' FOR HOME ON LINE " + std::to_string(lt.line) + " COLUMN " +
+                         std::to_string(lt.column) + " OF " + c.dataset() + ": " +
+                         (_cfg.find_interface(h.link)
+                              ? "INTERFACE " + h.link + " GETS ITS ADDRESS FROM IPADDR, NOT FROM HOME"
+                              : undefined_text("LINK", h.link, "LINK MUST COME BEFORE HOME")),
+                     c.at(lt));
+            continue;
         }
         auto dup = std::find_if(_cfg.home.begin(), _cfg.home.end(),
                                 [&](const home_entry& x) { return x.address == h.address; });
         if (dup != _cfg.home.end()) {
-            fail_at(c, at, "EZZ0326I",
-                    "HOME CONFLICTS WITH HOME VALUE " + h.address.str() + " USED ON " + where_text(dup->where));
+            _log.add("EZZ0326I", severity::error,
+                     "HOME CONFLICTS WITH HOME VALUE " + h.address.str() + " USED ON " + where_text(dup->where),
+                     c.at(at));
+            continue;
         }
         _cfg.home.push_back(h);
     }
@@ -290,7 +314,7 @@ void processor::st_beginroutes(cursor& c, const token& kw) {
             const token& rt = c.next();
             if (rt.upper != "ROUTE") {
                 fail_at(c, rt, "EZZ0318I",
-                        "'" + rt.text + "' FOUND ON LINE " + std::to_string(rt.line) + " COLUMN " +
+                        "'" + echo(rt.text) + "' FOUND ON LINE " + std::to_string(rt.line) + " COLUMN " +
                             std::to_string(rt.column) + " OF " + c.dataset() + " WHEN ROUTE OR ENDROUTES WAS EXPECTED");
             }
             route_config r;
@@ -305,10 +329,10 @@ void processor::st_beginroutes(cursor& c, const token& kw) {
                 r.destination = expect_ipv4(c, "A DESTINATION, DESTINATION/LENGTH OR DEFAULT");
                 if (c.accept("HOST")) {
                     r.prefix_len = 32;
-                } else if (!c.at_end() && ipv4_address::parse(c.peek().text) && c.raw() && !c.raw()->seqno) {
+                } else if (!c.at_end() && ipv4_address::parse_profile(c.peek().text) && c.raw() && !c.raw()->seqno) {
                     // ROUTE dest mask gateway link: the mask form.
                     auto save = c.peek();
-                    auto m = ipv4_address::parse(save.text);
+                    auto m = ipv4_address::parse_profile(save.text);
                     auto p = mask_to_prefix(*m);
                     if (p && (m->value & 0x80000000u)) {
                         c.skip();
@@ -331,8 +355,12 @@ void processor::st_beginroutes(cursor& c, const token& kw) {
             const token& lt = c.at_end() ? rt : c.peek();
             r.link = expect_name(c, "A LINK OR INTERFACE NAME", name_max);
             if (!_cfg.find_link(r.link) && !_cfg.find_interface(r.link)) {
-                fail_value(c, lt, "ROUTE",
-                           "LINK OR INTERFACE " + r.link + " IS NOT DEFINED (IT MUST COME BEFORE BEGINROUTES)");
+                std::string why = _rejected.count("LINK " + r.link) ? undefined_text("LINK", r.link, "")
+                                  : _rejected.count("INTERFACE " + r.link)
+                                      ? undefined_text("INTERFACE", r.link, "")
+                                      : "LINK OR INTERFACE " + r.link +
+                                            " IS NOT DEFINED (IT MUST COME BEFORE BEGINROUTES)";
+                fail_value(c, lt, "ROUTE", why);
             }
             while (more_parameters(c, context::routes)) {
                 if (c.accept("MTU")) {

@@ -16,7 +16,7 @@ ip_filter_address processor::filter_address(cursor& c, std::string_view what) {
         return a;
     }
     if (t.text.find('/') != std::string::npos) {
-        auto r = parse_cidr(t.text);
+        auto r = parse_cidr_profile(t.text);
         if (!r) {
             fail_value(c, t, what, "NOT A VALID ADDRESS/PREFIX LENGTH");
         }
@@ -31,8 +31,8 @@ ip_filter_address processor::filter_address(cursor& c, std::string_view what) {
         return a;
     }
     if (auto dash = t.text.find('-'); dash != std::string::npos) {
-        auto lo = ipv4_address::parse(std::string_view(t.text).substr(0, dash));
-        auto hi = ipv4_address::parse(std::string_view(t.text).substr(dash + 1));
+        auto lo = ipv4_address::parse_profile(std::string_view(t.text).substr(0, dash));
+        auto hi = ipv4_address::parse_profile(std::string_view(t.text).substr(dash + 1));
         if (!lo || !hi || *hi < *lo) {
             fail_value(c, t, what, "NOT A VALID ADDRESS RANGE LOW-HIGH");
         }
@@ -222,7 +222,7 @@ void processor::st_ipsec(cursor& c, const token& kw) {
                 }
             } else {
                 fail_at(c, r, "EZZ0318I",
-                        "'" + r.text + "' FOUND ON LINE " + std::to_string(r.line) + " COLUMN " +
+                        "'" + echo(r.text) + "' FOUND ON LINE " + std::to_string(r.line) + " COLUMN " +
                             std::to_string(r.column) + " OF " + c.dataset() +
                             " WHEN IPSECRULE OR ENDIPSEC WAS EXPECTED");
             }

@@ -4,7 +4,9 @@
 
 namespace zplex::tcpip::profile {
 
-std::optional<ipv4_address> ipv4_address::parse(std::string_view text) noexcept {
+namespace {
+
+std::optional<ipv4_address> parse_dotted(std::string_view text, bool leading_zeros) noexcept {
     std::uint32_t value = 0;
     int parts = 0;
     std::size_t i = 0;
@@ -21,7 +23,7 @@ std::optional<ipv4_address> ipv4_address::parse(std::string_view text) noexcept 
             }
             ++i;
         }
-        if (i - start > 1 && text[start] == '0') {
+        if (!leading_zeros && i - start > 1 && text[start] == '0') {
             return std::nullopt;  // 010.1.1.1 is ambiguous (octal elsewhere): refuse
         }
         value = (value << 8) | octet;
@@ -37,6 +39,43 @@ std::optional<ipv4_address> ipv4_address::parse(std::string_view text) noexcept 
         return std::nullopt;
     }
     return ipv4_address{value};
+}
+
+std::optional<std::pair<ipv4_address, std::uint8_t>> cidr(std::string_view text, bool leading_zeros) noexcept {
+    auto slash = text.find('/');
+    if (slash == std::string_view::npos) {
+        return std::nullopt;
+    }
+    auto a = parse_dotted(text.substr(0, slash), leading_zeros);
+    auto bits = text.substr(slash + 1);
+    if (!a || bits.empty() || bits.size() > 2) {
+        return std::nullopt;
+    }
+    unsigned n = 0;
+    for (char ch : bits) {
+        if (ch < '0' || ch > '9') {
+            return std::nullopt;
+        }
+        n = n * 10 + static_cast<unsigned>(ch - '0');
+    }
+    if (n > 32) {
+        return std::nullopt;
+    }
+    return std::make_pair(*a, static_cast<std::uint8_t>(n));
+}
+
+}  // namespace
+
+std::optional<ipv4_address> ipv4_address::parse(std::string_view text) noexcept {
+    return parse_dotted(text, false);
+}
+
+std::optional<ipv4_address> ipv4_address::parse_profile(std::string_view text) noexcept {
+    return parse_dotted(text, true);
+}
+
+std::optional<std::pair<ipv4_address, std::uint8_t>> parse_cidr_profile(std::string_view text) noexcept {
+    return cidr(text, true);
 }
 
 std::string ipv4_address::str() const {
@@ -70,26 +109,7 @@ ipv4_address prefix_to_mask(std::uint8_t prefix_len) noexcept {
 }
 
 std::optional<std::pair<ipv4_address, std::uint8_t>> parse_cidr(std::string_view text) noexcept {
-    auto slash = text.find('/');
-    if (slash == std::string_view::npos) {
-        return std::nullopt;
-    }
-    auto a = ipv4_address::parse(text.substr(0, slash));
-    auto bits = text.substr(slash + 1);
-    if (!a || bits.empty() || bits.size() > 2) {
-        return std::nullopt;
-    }
-    unsigned n = 0;
-    for (char ch : bits) {
-        if (ch < '0' || ch > '9') {
-            return std::nullopt;
-        }
-        n = n * 10 + static_cast<unsigned>(ch - '0');
-    }
-    if (n > 32) {
-        return std::nullopt;
-    }
-    return std::make_pair(*a, static_cast<std::uint8_t>(n));
+    return cidr(text, false);
 }
 
 }  // namespace zplex::tcpip::profile

@@ -17,7 +17,9 @@ bool is_symbol_char(char c) {
 std::string to_upper(std::string_view s) {
     std::string r(s);
     for (auto& c : r) {
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        if (c >= 'a' && c <= 'z') {
+            c = static_cast<char>(c - 'a' + 'A');
+        }
     }
     return r;
 }
@@ -64,8 +66,17 @@ std::string substitute(std::string_view rec, int line, const std::string& datase
 std::vector<token> tokenize(std::string_view text, const std::string& dataset,
                             const std::map<std::string, std::string>& symbols, message_log& log) {
     std::vector<token> out;
+    out.reserve(text.size() / 8);
     int line = 0;
     std::size_t pos = 0;
+    if (text.starts_with("\xEF\xBB\xBF")) {
+        // Editors on workstations write one; z/OS never sees it (EBCDIC). Say so
+        // instead of letting an invisible prefix spoil the first statement.
+        log.add("ZPX0113I", severity::warning,
+                "UTF-8 BYTE-ORDER MARK X'EFBBBF' AT THE START OF " + dataset + " IGNORED",
+                source_ref{dataset, 1, 1});
+        pos = 3;
+    }
     while (pos <= text.size()) {
         auto eol = text.find('\n', pos);
         if (eol == std::string_view::npos) {

@@ -7,7 +7,11 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <filesystem>
 #include <fstream>
+
+#include <sys/stat.h>
+#include <unistd.h>
 #include <sstream>
 
 namespace zplex::tcpip::profile::detail {
@@ -16,18 +20,23 @@ namespace zplex::tcpip::profile::detail {
 
 bool keyword_matches(std::string_view upper, std::string_view spelled) noexcept {
     // Most calls compare different words: reject on the first letter first.
-    if (upper.empty() || spelled.empty() || upper[0] != spelled[0]) {
+    // ASCII only (profiles are), without the locale-aware <cctype> calls.
+    if (upper.empty() || spelled.empty() || upper[0] != spelled[0] || upper.size() > spelled.size()) {
         return false;
     }
     std::size_t min = 0;
-    while (min < spelled.size() && !std::islower(static_cast<unsigned char>(spelled[min]))) {
+    while (min < spelled.size() && !(spelled[min] >= 'a' && spelled[min] <= 'z')) {
         ++min;
     }
-    if (upper.size() < min || upper.size() > spelled.size()) {
+    if (upper.size() < min) {
         return false;
     }
-    for (std::size_t i = 0; i < upper.size(); ++i) {
-        if (upper[i] != std::toupper(static_cast<unsigned char>(spelled[i]))) {
+    for (std::size_t i = 1; i < upper.size(); ++i) {
+        char s = spelled[i];
+        if (s >= 'a' && s <= 'z') {
+            s = static_cast<char>(s - 'a' + 'A');
+        }
+        if (upper[i] != s) {
             return false;
         }
     }
@@ -42,6 +51,29 @@ std::string keyword_name(std::string_view spelled) {
     return r;
 }
 
+std::string echo(std::string_view text, std::size_t max_len) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    std::size_t shown = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (shown >= max_len) {
+            out += "...";
+            break;
+        }
+        auto ch = static_cast<unsigned char>(text[i]);
+        if (ch >= 0x20 && ch < 0x7f) {
+            out += static_cast<char>(ch);
+        } else {
+            out += "X'";
+            out += hex[ch >> 4];
+            out += hex[ch & 15];
+            out += '\'';
+        }
+        ++shown;
+    }
+    return out;
+}
+
 std::string where_text(const source_ref& w) {
     return "LINE " + std::to_string(w.line) + " OF " + w.dataset;
 }
@@ -53,7 +85,7 @@ const token& cursor::peek() const {
     if (t.seqno) {
         throw statement_error{message{
             "EZZ0401I", severity::error,
-            "SYNTAX ERROR IN FILE: " + _dataset + " ON LINE: " + std::to_string(t.line) + " AT: '" + t.text +
+            "SYNTAX ERROR IN FILE: " + _dataset + " ON LINE: " + std::to_string(t.line) + " AT: '" + echo(t.text) +
                 "' - SEQUENCE NUMBER IN COLUMNS 73-80 (EDIT WITH NUMBER OFF)",
             source_ref{_dataset, t.line, t.column}}};
     }
@@ -88,33 +120,13 @@ source_ref cursor::here() const {
 
 // ------------------------------------------------------------------ statement tables
 
-namespace {
-
-/// Statements z/OS accepts that zplex recognises but does not act on.
-/// `end` is the keyword that closes a block statement, empty for a plain one.
-struct unemulated_def {
-    std::string_view spelled;
-    std::string_view end;
-};
-
-constexpr unemulated_def unemulated_statements[] = {
-    {"ARPAGE", ""},         {"ATMARPSV", ""},        {"ATMLIS", ""},          {"ATMPVC", ""},
-    {"ASSORTEDPARMS", "ENDASSORTEDPARMS"},            {"BSDROUTINGPARMS", "ENDBSDROUTINGPARMS"},
-    {"DEFADDRTABLE", "ENDDEFADDRTABLE"},              {"DELETE", ""},          {"GATEWAY", ""},
-    {"IPCONFIG6", ""},      {"ITRACE", ""},          {"KEEPALIVEOPTIONS", "ENDKEEPALIVEOPTIONS"},
-    {"NETACCESS", "ENDNETACCESS"},                    {"NETMONITOR", ""},      {"PKTTRACE", ""},
-    {"PORTRANGE", ""},      {"PRIMARYINTERFACE", ""}, {"SACONFIG", ""},       {"SMFCONFIG", ""},
-    {"SMFPARMS", ""},       {"SOMAXCONN", ""},       {"SRCIP", "ENDSRCIP"},   {"TRANSLATE", ""},
-    {"DATATRACE", ""},
-};
-
-}  // namespace
 
 const processor::statement_list& processor::statement_table_top() {
     static const statement_list defs = {
         {"INCLUDE", &processor::st_include},
         {"VIPADynamic", &processor::st_vipadynamic},
         {"IPCONFig", &processor::st_ipconfig},
+        {"IPCONFIG6", &processor::st_ipconfig6},
         {"GLOBALCONFig", &processor::st_globalconfig},
         {"TCPCONFig", &processor::st_tcpconfig},
         {"UDPCONFig", &processor::st_udpconfig},
@@ -155,9 +167,8 @@ bool processor::at_statement(const cursor& c, context ctx) const {
     };
     switch (ctx) {
     case context::top:
-        return any_of(statement_table_top()) ||
-               std::any_of(std::begin(unemulated_statements), std::end(unemulated_statements),
-                           [&](const unemulated_def& d) { return t->upper == d.spelled; });
+        return any_of(statement_table_top()) || is_recognised_statement(t->upper) ||
+               removed_statement(t->upper).has_value();
     case context::vipadynamic:
         // A top-level statement also ends a parameter list (ENDVIPADYNAMIC is
         // missing); PORT is a VIPADISTRIBUTE parameter, not the PORT statement.
@@ -186,7 +197,7 @@ void processor::fail_expected(const cursor& c, std::string_view expected) const 
     }
     const token& t = c.peek();
     throw statement_error{message{"EZZ0318I", severity::error,
-                                  "'" + t.text + "' FOUND ON LINE " + std::to_string(t.line) + " COLUMN " +
+                                  "'" + echo(t.text) + "' FOUND ON LINE " + std::to_string(t.line) + " COLUMN " +
                                       std::to_string(t.column) + " OF " + c.dataset() + " WHEN " +
                                       std::string(expected) + " WAS EXPECTED",
                                   c.at(t)}};
@@ -194,7 +205,7 @@ void processor::fail_expected(const cursor& c, std::string_view expected) const 
 
 void processor::fail_value(const cursor& c, const token& t, std::string_view param, std::string_view reason) const {
     throw statement_error{message{"EZZ0319I", severity::error,
-                                  "INCORRECT VALUE '" + t.text + "' FOR " + std::string(param) + " ON LINE " +
+                                  "INCORRECT VALUE '" + echo(t.text) + "' FOR " + std::string(param) + " ON LINE " +
                                       std::to_string(t.line) + " COLUMN " + std::to_string(t.column) + " OF " +
                                       c.dataset() + ": " + std::string(reason),
                                   c.at(t)}};
@@ -223,7 +234,7 @@ ipv4_address processor::expect_ipv4(cursor& c, std::string_view what) const {
         fail_expected(c, what);
     }
     const token& t = c.peek();
-    auto a = ipv4_address::parse(t.text);
+    auto a = ipv4_address::parse_profile(t.text);
     if (!a) {
         if (t.text.find(':') != std::string::npos) {
             fail_value(c, t, what, "IPV6 ADDRESSES ARE NOT EMULATED");
@@ -242,7 +253,7 @@ std::uint8_t processor::expect_mask(cursor& c, std::string_view what) const {
         fail_expected(c, what);
     }
     const token& t = c.peek();
-    auto a = ipv4_address::parse(t.text);
+    auto a = ipv4_address::parse_profile(t.text);
     if (!a) {
         fail_expected(c, what);
     }
@@ -260,7 +271,7 @@ std::pair<ipv4_address, std::uint8_t> processor::expect_cidr(cursor& c, std::str
     }
     const token& t = c.peek();
     if (t.text.find('/') != std::string::npos) {
-        auto r = parse_cidr(t.text);
+        auto r = parse_cidr_profile(t.text);
         if (!r) {
             fail_value(c, t, what, "NOT A VALID ADDRESS/PREFIX LENGTH");
         }
@@ -365,19 +376,9 @@ void processor::statement(cursor& c) {
             return;
         }
     }
-    for (const auto& u : unemulated_statements) {
-        if (!kw.quoted && kw.upper == u.spelled) {
-            _cfg.unemulated.push_back(unemulated_statement{kw.upper, c.at(kw)});
-            warn(c, kw, "ZPX0100I",
-                 "STATEMENT " + kw.upper + " ON LINE " + std::to_string(kw.line) + " OF " + c.dataset() +
-                     " IS ACCEPTED BUT NOT EMULATED");
-            if (u.end.empty()) {
-                skip_statement(c, context::top);
-            } else {
-                skip_block(c, u.end, kw);
-            }
-            return;
-        }
+    if (!kw.quoted && is_recognised_statement(kw.upper)) {
+        st_recognised(c, kw);
+        return;
     }
     std::string hint;
     for (const auto& d : statement_table_vipadynamic()) {
@@ -388,8 +389,11 @@ void processor::statement(cursor& c) {
     if (keyword_matches(kw.upper, "IPSECRule")) {
         hint = " (VALID ONLY BETWEEN IPSEC AND ENDIPSEC)";
     }
+    if (auto why = kw.quoted ? std::nullopt : removed_statement(kw.upper)) {
+        hint = " (" + std::string(*why) + ")";
+    }
     fail_at(c, kw, "EZZ0324I",
-            "UNRECOGNIZED STATEMENT " + kw.text + " FOUND ON LINE " + std::to_string(kw.line) + " COLUMN " +
+            "UNRECOGNIZED STATEMENT " + echo(kw.text) + " FOUND ON LINE " + std::to_string(kw.line) + " COLUMN " +
                 std::to_string(kw.column) + " OF " + c.dataset() + hint);
 }
 
@@ -429,11 +433,22 @@ bool processor::run_dataset(std::string_view ref, std::string_view what, const s
     if (!got) {
         std::string at = from ? " ON LINE " + std::to_string(from->line) + " OF " + from->dataset : "";
         _log.add("EZZ0325I", severity::error,
-                 "UNABLE TO OPEN " + std::string(what) + " FILE '" + std::string(ref) + "'" + at + ": " + why,
+                 "UNABLE TO OPEN " + std::string(what) + " FILE '" + echo(ref, 255) + "'" + at + ": " + why,
                  from ? *from : source_ref{});
         return false;
     }
     auto& [text, name] = *got;
+    if (what == "INCLUDE") {
+        _include_bytes += text.size();
+        if (_include_bytes > _opts.max_include_bytes) {
+            std::string at = from ? " ON LINE " + std::to_string(from->line) + " OF " + from->dataset : "";
+            _log.add("ZPX0112I", severity::error,
+                     "INCLUDE FILE " + name + at + " NOT PROCESSED: THE INCLUDED FILES OF THIS PROFILE EXCEED " +
+                         std::to_string(_opts.max_include_bytes) + " BYTES",
+                     from ? *from : source_ref{});
+            return false;
+        }
+    }
     _log.add("EZZ0300I", severity::info, "OPENED " + std::string(what) + " FILE " + name);
     if (what != "INCLUDE") {
         _log.add("EZZ0309I", severity::info, "PROFILE PROCESSING BEGINNING FOR " + name);
@@ -450,13 +465,20 @@ void processor::st_include(cursor& c, const token& kw) {
     const token& ds = c.next();
     if (_depth >= _opts.max_include_depth) {
         fail_at(c, ds, "ZPX0101I",
-                "INCLUDE '" + ds.text + "' ON LINE " + std::to_string(ds.line) + " OF " + c.dataset() +
+                "INCLUDE '" + echo(ds.text, 255) + "' ON LINE " + std::to_string(ds.line) + " OF " + c.dataset() +
                     " NESTS DEEPER THAN " + std::to_string(_opts.max_include_depth) +
                     " LEVELS (AN INCLUDE LOOP?): NOT PROCESSED");
     }
     if (!c.at_end() && !at_statement(c, context::top)) {
         fail_expected(c, "A STATEMENT AFTER THE INCLUDE DATA SET NAME");
     }
+    if (_includes >= _opts.max_includes) {
+        fail_at(c, ds, "ZPX0111I",
+                "INCLUDE '" + echo(ds.text, 255) + "' ON LINE " + std::to_string(ds.line) + " OF " + c.dataset() +
+                    " NOT PROCESSED: MORE THAN " + std::to_string(_opts.max_includes) +
+                    " INCLUDE STATEMENTS IN ONE PROFILE");
+    }
+    ++_includes;
     (void)kw;
     ++_depth;
     source_ref from = c.at(ds);
@@ -473,9 +495,12 @@ void processor::st_start_stop(cursor& c, const token& kw) {
     const token& nt = c.peek();
     auto name = expect_name(c, "A DEVICE OR INTERFACE NAME", 16);
     if (!_cfg.find_device(name) && !_cfg.find_interface(name)) {
-        fail_value(c, nt, kw.upper,
-                   "DEVICE OR INTERFACE " + name + " IS NOT DEFINED (DEVICE OR INTERFACE MUST COME BEFORE " +
-                       kw.upper + ")");
+        std::string why = _rejected.count("DEVICE " + name)      ? undefined_text("DEVICE", name, "")
+                          : _rejected.count("INTERFACE " + name) ? undefined_text("INTERFACE", name, "")
+                                                                 : "DEVICE OR INTERFACE " + name +
+                                                                       " IS NOT DEFINED (DEVICE OR INTERFACE MUST "
+                                                                       "COME BEFORE " + kw.upper + ")";
+        fail_value(c, nt, kw.upper, why);
     }
     if (kw.upper == "START") {
         if (std::find(_cfg.started.begin(), _cfg.started.end(), name) == _cfg.started.end()) {
@@ -542,6 +567,15 @@ dataset_reader catalogue_reader(const sysplex::dataset_catalogue& catalogue) {
                -> std::optional<std::pair<std::string, std::string>> {
         auto path = catalogue.resolve(ref, &why);
         if (!path) {
+            std::error_code ec;
+            if (!sysplex::looks_like_dataset_name(ref) && std::filesystem::is_directory(std::string(ref), ec)) {
+                why = "IT IS A DIRECTORY, NOT A FILE";
+            }
+            return std::nullopt;
+        }
+        struct stat st {};
+        if (::lstat(path->c_str(), &st) == 0 && S_ISLNK(st.st_mode) && st.st_uid != ::geteuid()) {
+            why = "IT IS A SYMBOLIC LINK OWNED BY ANOTHER USER: NOT FOLLOWED";
             return std::nullopt;
         }
         std::ifstream in(*path, std::ios::binary);

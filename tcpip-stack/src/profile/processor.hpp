@@ -46,6 +46,10 @@ public:
     /// The current token without the sequence-number check, or null at the end.
     const token* raw() const noexcept { return at_end() ? nullptr : &_tokens[_pos]; }
     void skip() noexcept { ++_pos; }
+    /// The token just consumed, or null at the start.
+    const token* raw_prev() const noexcept { return _pos ? &_tokens[_pos - 1] : nullptr; }
+    /// The token just consumed. Precondition: a token was consumed.
+    const token& prev() const noexcept { return _tokens[_pos - 1]; }
 
     const std::string& dataset() const noexcept { return _dataset; }
     /// Where the current token is (or the last token, at the end).
@@ -112,16 +116,37 @@ private:
     void st_globalconfig(cursor& c, const token& kw);
     void st_tcpconfig(cursor& c, const token& kw);
     void st_udpconfig(cursor& c, const token& kw);
+    void st_ipconfig6(cursor& c, const token& kw);
+    // IPv6 DVIPA forms (ipv6.cpp); @p intf is the interface-name token, not yet consumed.
+    void vd_dvipa6(cursor& c, const token& intf, const dvipa_config& v4, const std::string& stmt);
+    void vd_delete6(cursor& c, const token& intf);
+    void vd_range6(cursor& c, const token& intf, bool del, bool nondisruptive);
     void st_ipsec(cursor& c, const token& kw);
     void st_device(cursor& c, const token& kw);
     void st_link(cursor& c, const token& kw);
+    // DEVICE/LINK helpers (devices.cpp)
+    void device_body(cursor& c, device_config& d, const token& nt);
+    void link_body(cursor& c, link_config& l, const token& nt);
+    std::uint8_t expect_adapter(cursor& c, std::string_view stmt, std::uint32_t hi) const;
+    std::string accept_mac(cursor& c) const;
+    inbound_perf expect_inbperf(cursor& c, bool& workloadq) const;
+    read_storage expect_readstorage(cursor& c) const;
+    void interface_body(cursor& c, interface_config& i, const token& nt);
+    std::uint8_t expect_chpid(cursor& c) const;
+    /// IPv6 addresses or prefixes (addr, addr/len) while the tokens hold a colon.
+    std::vector<std::string> expect_ipv6_list(cursor& c) const;
+    /// A DEVICE, LINK or INTERFACE whose statement was rejected: later references say so.
+    void reject_name(std::string_view kind, const std::string& name, const source_ref& where);
+    /// `kind NAME IS NOT DEFINED (rule)`, or `kind NAME WAS REJECTED ON LINE n OF dsn`.
+    std::string undefined_text(std::string_view kind, const std::string& name, std::string_view rule) const;
     void st_interface(cursor& c, const token& kw);
     void st_home(cursor& c, const token& kw);
     void st_beginroutes(cursor& c, const token& kw);
     void st_port(cursor& c, const token& kw);
     void st_autolog(cursor& c, const token& kw);
     void st_start_stop(cursor& c, const token& kw);
-    void unemulated_type(cursor& c, const token& kw, std::string_view stmt);
+    /// A statement recognised but not emulated: warned, its own operands consumed (recognised.cpp).
+    void st_recognised(cursor& c, const token& kw);
 
     // VIPADYNAMIC sub-statements (vipadynamic.cpp)
     void vd_define(cursor& c, const token& kw);
@@ -152,14 +177,32 @@ private:
     const parse_options& _opts;
     message_log& _log;
     int _depth = 0;
+    int _includes = 0;               // INCLUDE statements processed in this run
+    std::size_t _include_bytes = 0;  // bytes the INCLUDEd files of this run hold
     int _ipsec_blocks = 0;
     // PORT conflict look-up: (port, protocol) -> index into _cfg.ports.
     static std::uint32_t port_key(std::uint16_t port, transport t) noexcept {
         return (std::uint32_t{port} << 1) | (t == transport::udp ? 1u : 0u);
     }
     std::unordered_multimap<std::uint32_t, std::size_t> _port_index;
+    // "DEVICE NAME", "LINK NAME", "INTERFACE NAME" -> where its rejected statement was.
+    std::unordered_map<std::string, source_ref> _rejected;
     bool _port_index_built = false;
 };
+
+/// Recognised-only statements (recognised.cpp): the statement keyword, folded.
+bool is_recognised_statement(std::string_view upper) noexcept;
+/// Statements, DEVICE and LINK types IBM removed by V2R3: why, or nullopt.
+std::optional<std::string_view> removed_statement(std::string_view upper) noexcept;
+std::optional<std::string_view> removed_device_type(std::string_view upper) noexcept;
+std::optional<std::string_view> removed_link_type(std::string_view upper) noexcept;
+
+/// An IPv6 address or addr/len (0-128) in canonical lower-case text, or nullopt.
+std::optional<std::string> ipv6_text(std::string_view text);
+
+/// A token as messages echo it: at most 32 characters (then `...`), bytes
+/// outside printable ASCII as X'hh', so nothing invisible or raw reaches a log.
+std::string echo(std::string_view text, std::size_t max_len = 32);
 
 /// `LINE n OF dsn`: where an earlier statement was (for conflict messages).
 std::string where_text(const source_ref& w);

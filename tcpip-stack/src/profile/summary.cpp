@@ -112,7 +112,16 @@ std::string format_summary(const profile& p, const std::string& system, const st
         }
     }
     for (const auto& r : p.vipa_ranges) {
-        line(fmt::format("  VIPARANGE    {}/{} {}{}", r.address.str(), r.prefix_len,
+        line(fmt::format("  VIPARANGE    {}/{} {}{}{}", r.address.str(), r.prefix_len,
+                         r.nondisruptive ? "NONDISRUPTIVE" : "DISRUPTIVE",
+                         r.saf_resource.empty() ? "" : " SAF " + r.saf_resource, r.zcx ? " ZCX" : ""));
+    }
+    for (const auto& d : p.dvipas6) {
+        line(fmt::format("  DVIPA6       {:<16} {} {}{}", d.interface, d.address, to_string(d.origin),
+                         d.origin == vipa_origin::backup ? fmt::format(" RANK {}", d.rank) : ""));
+    }
+    for (const auto& r : p.vipa_ranges6) {
+        line(fmt::format("  VIPARANGE6   {:<16} {} {}{}", r.interface, r.prefix,
                          r.nondisruptive ? "NONDISRUPTIVE" : "DISRUPTIVE",
                          r.saf_resource.empty() ? "" : " SAF " + r.saf_resource));
     }
@@ -132,9 +141,35 @@ std::string format_summary(const profile& p, const std::string& system, const st
         line("  IPSEC        NONE (ALL TRAFFIC PERMITTED WITHOUT IP FILTERING)");
     }
 
+    for (const auto& d : p.devices) {
+        static constexpr const char* types[] = {"VIRTUAL", "MPCIPA", "MPCPTP", "CTC", "LCS", "SAMEHOST"};
+        auto t = static_cast<std::size_t>(d.type);
+        line(fmt::format("  DEVICE       {:<16} {}{}", d.name, t < std::size(types) ? types[t] : "?",
+                         d.hipersockets() ? " (HIPERSOCKETS)" : d.samehost_mpcptp() ? " (SAME HOST)" : ""));
+    }
+    for (const auto& l : p.links) {
+        static constexpr const char* types[] = {"VIRTUAL", "IPAQENET", "MPCPTP", "CTC", "ETHERNET", "IPAQIDIO",
+                                                "SAMEHOST"};
+        auto t = static_cast<std::size_t>(l.type);
+        line(fmt::format("  LINK         {:<16} {} {}{}", l.name, t < std::size(types) ? types[t] : "?", l.device,
+                         l.vlan_id ? fmt::format(" VLANID {}", l.vlan_id) : ""));
+    }
     for (const auto& i : p.interfaces) {
-        line(fmt::format("  INTERFACE    {:<16} {}/{} PORTNAME {} MTU {}{}", i.name, i.address.str(), i.prefix_len,
-                         i.port_name.empty() ? "-" : i.port_name, i.mtu ? std::to_string(i.mtu) : "DEFAULT",
+        std::string where = i.chpid ? fmt::format("CHPID {:02X}", *i.chpid)
+                            : i.trle.empty() ? "PORTNAME " + (i.port_name.empty() ? std::string("-") : i.port_name)
+                                             : "TRLENAME " + i.trle;
+        std::string addr = fmt::format("{}/{}", i.address.str(), i.prefix_len);
+        if (i.is_ipv6()) {
+            addr.clear();
+            for (const auto& a : i.ipv6_addresses) {
+                addr += (addr.empty() ? "" : " ") + a;
+            }
+            if (addr.empty()) {
+                addr = "(AUTOCONFIGURED)";
+            }
+        }
+        line(fmt::format("  INTERFACE    {:<16} {} {} MTU {}{}", i.name, addr, where,
+                         i.mtu ? std::to_string(i.mtu) : "DEFAULT",
                          i.vlan_id ? fmt::format(" VLANID {}", i.vlan_id) : ""));
     }
     for (const auto& h : p.home) {

@@ -15,7 +15,7 @@ constexpr std::size_t max_hotstandby_backups = 31;
 constexpr std::uint8_t default_weight = 10;
 
 bool is_dotted(const token& t) {
-    return !t.quoted && ipv4_address::parse(t.text).has_value();
+    return !t.quoted && ipv4_address::parse_profile(t.text).has_value();
 }
 
 }  // namespace
@@ -60,7 +60,7 @@ void processor::st_vipadynamic(cursor& c, const token& kw) {
             }
             if (!handled) {
                 fail_at(c, sk, "EZZ0324I",
-                        "UNRECOGNIZED STATEMENT " + sk.text + " FOUND ON LINE " + std::to_string(sk.line) +
+                        "UNRECOGNIZED STATEMENT " + echo(sk.text) + " FOUND ON LINE " + std::to_string(sk.line) +
                             " COLUMN " + std::to_string(sk.column) + " OF " + c.dataset() + " IN VIPADYNAMIC BLOCK");
             }
         } catch (const statement_error& e) {
@@ -116,12 +116,7 @@ void processor::vd_define_or_backup(cursor& c, const token& kw, vipa_origin orig
             warn(c, t, "ZPX0102I", stmt + " OPTION " + t.upper + " " + line_of(c, t) + " IS ACCEPTED BUT NOT EMULATED");
         } else if ((!backup || moveable_given) && !is_number(t) && t.text.find(':') == std::string::npos) {
             // ... MOVEABLE IMMEDIATE intfname ipv6_addr: the IPv6 form.
-            c.skip();
-            warn(c, t, "ZPX0100I", "IPV6 " + stmt + " FOR INTERFACE " + t.upper + " " + line_of(c, t) +
-                                       " IS ACCEPTED BUT NOT EMULATED");
-            while (more_parameters(c, context::vipadynamic)) {
-                c.skip();
-            }
+            vd_dvipa6(c, t, d, stmt);
             return;
         } else {
             fail_expected(c, backup ? "A DYNAMIC VIPA ADDRESS" : "AN ADDRESS MASK");
@@ -162,9 +157,7 @@ void processor::vd_delete(cursor& c, const token& kw) {
         const token& at = c.peek();
         if (!is_dotted(at) && at.text.find(':') == std::string::npos) {
             // VIPADELETE intfname: the IPv6 form.
-            c.skip();
-            warn(c, at, "ZPX0100I", "IPV6 VIPADELETE FOR INTERFACE " + at.upper + " " + line_of(c, at) +
-                                        " IS ACCEPTED BUT NOT EMULATED");
+            vd_delete6(c, at);
             any = true;
             continue;
         }
@@ -518,12 +511,7 @@ void processor::vd_range(cursor& c, const token& kw) {
                 fail_expected(c, "NONDISRUPTIVE OR DISRUPTIVE AFTER MOVEABLE");
             }
         } else if (!is_number(t) && t.text.find(':') == std::string::npos) {
-            c.skip();
-            warn(c, t, "ZPX0100I",
-                 "IPV6 VIPARANGE FOR INTERFACE " + t.upper + " " + line_of(c, t) + " IS ACCEPTED BUT NOT EMULATED");
-            while (more_parameters(c, context::vipadynamic)) {
-                c.skip();
-            }
+            vd_range6(c, t, del, nondisruptive);
             return;
         } else {
             fail_expected(c, "AN ADDRESS MASK");
@@ -533,10 +521,19 @@ void processor::vd_range(cursor& c, const token& kw) {
     const token& at = c.at_end() ? kw : c.peek();
     auto a = expect_ipv4(c, "A VIPARANGE ADDRESS");
     std::string saf;
-    if (c.accept("SAF")) {
-        saf = expect_name(c, "A SAF RESOURCE NAME", 8);
+    bool zcx = false;
+    // SAF and ZCX (V2R4: DVIPAs for z/OS Container Extensions) in either order.
+    while (!c.at_end()) {
+        if (saf.empty() && c.accept("SAF")) {
+            saf = expect_name(c, "A SAF RESOURCE NAME", 8);
+        } else if (!zcx && c.accept("ZCX")) {
+            zcx = true;
+        } else {
+            break;
+        }
     }
     vipa_range_config r;
+    r.zcx = zcx;
     r.address = ipv4_address{a.value & prefix_to_mask(prefix).value};
     r.prefix_len = prefix;
     r.nondisruptive = nondisruptive;

@@ -169,10 +169,36 @@ TEST(cli, missing_profile_is_rc_8) {
         << r.out;
 }
 
-TEST(cli, unknown_system_is_rc_8) {
+TEST(cli, unknown_system_is_a_command_line_mistake) {
     auto r = zplex("profile check --sysplex " + quote(fig4.string()) + " --system MVS9");
-    EXPECT_EQ(r.rc, 8) << r.out;
+    EXPECT_EQ(r.rc, 2) << r.out;
     EXPECT_NE(r.out.find("ZPX0013I SYSTEM MVS9 IS NOT AN IMAGE"), std::string::npos) << r.out;
+}
+
+TEST(cli, profile_check_mistakes_exit_2) {
+    EXPECT_EQ(zplex("profile check --all").rc, 2);
+    auto none = zplex("profile check --sysplex " + quote(fig4.string()));
+    EXPECT_EQ(none.rc, 2) << none.out;
+    EXPECT_NE(none.out.find("ZPX0014I"), std::string::npos) << none.out;
+}
+
+TEST(cli, a_directory_is_not_reported_as_missing) {
+    auto r = zplex("profile check " + quote((fig4 / "SYS1.TCPPARMS").string() + "/"));
+    EXPECT_EQ(r.rc, 8) << r.out;
+    EXPECT_NE(r.out.find("IT IS A DIRECTORY, NOT A FILE"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("FILE NOT FOUND"), std::string::npos) << r.out;
+}
+
+TEST(cli, system_with_a_named_file_needs_no_other_profile) {
+    fig4_copy copy;
+    fs::remove(copy.dir / "SYS1.TCPPARMS" / "PROFMVS5");
+    auto r = zplex("profile check --sysplex " + quote(copy.dir.string()) + " --system MVS1 " +
+                   quote((copy.dir / "SYS1.TCPPARMS" / "PROFMVS1").string()));
+    EXPECT_EQ(r.rc, 0) << r.out;
+    auto own = zplex("profile check --sysplex " + quote(copy.dir.string()) + " --system MVS5");
+    EXPECT_EQ(own.rc, 8) << own.out;
+    EXPECT_NE(own.out.find("EZZ0325I UNABLE TO OPEN PROFILE FILE 'SYS1.TCPPARMS(PROFMVS5)'"), std::string::npos)
+        << own.out;
 }
 
 TEST(cli, usage_errors_exit_2_with_a_message) {

@@ -81,6 +81,17 @@ TEST(catalogue_schema, minimal_is_valid) {
     EXPECT_EQ(error_of(head + image + tail), "");
 }
 
+TEST(catalogue_schema, an_image_lan_address_is_the_users_own) {
+    // Only the networks zplex builds (lan subnets) stay in 198.18.0.0/15.
+    EXPECT_EQ(error_of(head + "  <image name=\"A\" sysclone=\"A1\" profile=\"S.T(P)\" lan-address=\"10.1.2.11/24\"/>\n" +
+                       tail),
+              "");
+    EXPECT_NE(error_of(head + "  <image name=\"A\" sysclone=\"A1\" profile=\"S.T(P)\" lan-address=\"10.1.2/24\"/>\n" +
+                       tail)
+                  .find("IS NOT AN ADDRESS/PREFIX LENGTH"),
+              std::string::npos);
+}
+
 TEST(catalogue_schema, not_well_formed_names_the_line) {
     int line = 0;
     auto e = error_of(head + image + "  <cf name=\"CF01\">\n" + tail, &line);
@@ -179,6 +190,16 @@ TEST(catalogue_load, a_missing_profile_names_its_image_line) {
                   std::string::npos)
             << e.what();
     }
+    fs::remove_all(dir);
+}
+
+TEST(catalogue_load, profiles_need_not_exist_when_not_required) {
+    auto dir = fs::temp_directory_path() / ("zplex-cat-noreq-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    std::ofstream(dir / "SYSPLEX.xml") << head << image << tail;
+    EXPECT_THROW(catalogue::load(dir), catalogue_error);
+    EXPECT_EQ(catalogue::load(dir, false).config().images.size(), 1u);
     fs::remove_all(dir);
 }
 

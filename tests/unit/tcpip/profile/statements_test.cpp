@@ -110,10 +110,13 @@ TEST(devices, duplicate_device_conflicts) {
     EXPECT_TRUE(initial("DEVICE D1 VIRTUAL 0\nDEVICE D1 VIRTUAL 0\n").has("EZZ0326I", "DEVICE CONFLICTS WITH DEVICE"));
 }
 
-TEST(devices, unemulated_device_types_warn) {
+TEST(devices, removed_device_types_are_rejected) {
     auto r = initial("DEVICE CLAW1 CLAW 0E30 HOSTA WKSTN NONE 20 20 4096 4096\nIPCONFIG SYSPLEXROUTING\n");
-    EXPECT_EQ(r.rc(), 4) << r.text();
-    EXPECT_TRUE(r.has("ZPX0100I", "DEVICE TYPE CLAW"));
+    EXPECT_EQ(r.rc(), 8) << r.text();
+    EXPECT_TRUE(r.has("EZZ0318I", "'CLAW' FOUND ON LINE 1 COLUMN 14 OF 'TEST.PROFILE' WHEN A DEVICE TYPE WAS EXPECTED "
+                                  "(CLAW SUPPORT WAS REMOVED IN V2R3)"))
+        << r.text();
+    EXPECT_TRUE(r.cfg.ipconfig.sysplex_routing);
 }
 
 TEST(interfaces, ipaqenet_interface) {

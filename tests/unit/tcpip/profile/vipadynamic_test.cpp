@@ -292,11 +292,29 @@ TEST(viparoute, define_delete_conflict) {
     EXPECT_TRUE(vd("VIPAROUTE 198.18.1.2 198.18.3.2\nVIPAROUTE DELETE 198.18.1.2\n").cfg.vipa_routes.empty());
 }
 
-TEST(vipadynamic, ipv6_forms_are_recognised_not_emulated) {
-    auto r = vd("VIPADEFINE MOVEABLE IMMEDIATE DVIPA6 2001:db8::1\nVIPADEFINE 255.255.255.0 198.18.2.1\n");
-    EXPECT_EQ(r.rc(), 4) << r.text();
-    EXPECT_TRUE(r.has("ZPX0100I", "IPV6 VIPADEFINE FOR INTERFACE DVIPA6"));
+TEST(vipadynamic, ipv6_forms_go_into_the_model) {
+    auto r = vd("VIPADEFINE MOVEABLE IMMEDIATE DVIPA6 2001:db8::1\nVIPADEFINE 255.255.255.0 198.18.2.1\n"
+                "VIPABACKUP 50 MOVEABLE WHENIDLE DVIPA7 2001:DB8:0::7\n"
+                "VIPARANGE DEFINE MOVEABLE DISRUPTIVE RANGE6 2001:db8:1::/64 SAF V6RES\n");
+    EXPECT_EQ(r.rc(), 0) << r.text();
     EXPECT_EQ(r.cfg.dvipas.size(), 1u);
+    ASSERT_EQ(r.cfg.dvipas6.size(), 2u) << r.text();
+    EXPECT_EQ(r.cfg.dvipas6[0].interface, "DVIPA6");
+    EXPECT_EQ(r.cfg.dvipas6[0].address, "2001:DB8::1");
+    EXPECT_EQ(r.cfg.dvipas6[1].origin, vipa_origin::backup);
+    EXPECT_EQ(r.cfg.dvipas6[1].rank, 50);
+    EXPECT_EQ(r.cfg.dvipas6[1].address, "2001:DB8::7");
+    ASSERT_EQ(r.cfg.vipa_ranges6.size(), 1u);
+    EXPECT_EQ(r.cfg.vipa_ranges6[0].prefix, "2001:DB8:1::/64");
+    EXPECT_FALSE(r.cfg.vipa_ranges6[0].nondisruptive);
+    auto dup = vd("VIPADEFINE DVIPA6 2001:db8::1\nVIPADEFINE DVIPA8 2001:db8::1\n");
+    EXPECT_TRUE(dup.has("EZZ0326I", "VIPADEFINE CONFLICTS WITH VIPADEFINE VALUE DVIPA6 2001:DB8::1 USED ON LINE 3"))
+        << dup.text();
+    auto del = vd("VIPADEFINE DVIPA6 2001:db8::1\nVIPADELETE DVIPA6\nVIPADEFINE DVIPA6 2001:db8::2\n");
+    EXPECT_EQ(del.rc(), 0) << del.text();
+    ASSERT_EQ(del.cfg.dvipas6.size(), 1u);
+    EXPECT_EQ(del.cfg.dvipas6[0].address, "2001:DB8::2");
+    EXPECT_TRUE(vd("VIPADEFINE DVIPA6 2001:db8::zz\n").has("EZZ0319I", "NOT A VALID IPV6 ADDRESS"));
 }
 
 }  // namespace

@@ -99,6 +99,9 @@ public:
     /// Read and schema-check @p dir/SYSPLEX.xml.
     /// @throws catalogue_error naming the file, line and the rule broken.
     static catalogue load(const std::filesystem::path& dir);
+    /// The same; with @p require_profiles false a missing image profile is not an
+    /// error here (`zplex profile check` of a named file reports what it opens).
+    static catalogue load(const std::filesystem::path& dir, bool require_profiles);
 
     const sysplex_config& config() const noexcept { return _config; }
     const dataset_catalogue& datasets() const noexcept { return _datasets; }

@@ -79,6 +79,7 @@ struct vipa_range_config {
     bool nondisruptive = true;
     std::string saf_resource;          ///< empty when no SAF keyword
     source_ref where;
+    bool zcx = false;                  ///< ZCX: DVIPAs for z/OS Container Extensions (V2R4)
 };
 
 /// VIPAROUTE: forward to a target over IP instead of the dynamic XCF link.
@@ -113,6 +114,45 @@ struct ipconfig_config {
     std::uint8_t ttl = 64;
     std::uint16_t dev_retry_duration = 90;
     bool format_long = true;
+};
+
+/// IPCONFIG6 (processed into the model; there is no IPv6 data path).
+struct ipconfig6_config {
+    bool present = false;              ///< an IPCONFIG6 statement was processed
+    bool datagram_fwd = true;
+    std::uint8_t hop_limit = 255;
+    std::uint8_t icmp_error_limit = 3; ///< ICMPERRORLIMIT per second, 1-20
+    bool ignore_router_hop_limit = false;
+    bool ipsecurity = false;
+    std::uint8_t osm_secclass = 255;
+    multipath_mode multipath = multipath_mode::none;
+    bool source_vipa = false;
+    std::string tcpstack_source_vipa;  ///< a VIRTUAL6 interface name, empty: none
+    bool temp_addrs = false;
+    std::uint32_t pref_lifetime_hours = 24;
+    std::uint32_t valid_lifetime_hours = 168;
+    std::string dynamic_xcf;           ///< IPv6 dynamic XCF address, empty: none
+    std::string dynamic_xcf_intfid;
+};
+
+/// An IPv6 DVIPA: VIPADEFINE/VIPABACKUP intf_name ipv6_address.
+struct dvipa6_config {
+    std::string interface;
+    std::string address;               ///< normalised upper-case text
+    vipa_origin origin = vipa_origin::define;
+    moveable_mode moveable = moveable_mode::immediate;
+    std::uint8_t rank = 0;
+    bool service_mgr = false;
+    source_ref where;
+};
+
+/// An IPv6 VIPARANGE: intf_name prefix/len.
+struct vipa_range6_config {
+    std::string interface;
+    std::string prefix;                ///< normalised, with /len
+    bool nondisruptive = true;
+    std::string saf_resource;
+    source_ref where;
 };
 
 // ---------------------------------------------------------------- GLOBALCONFIG
@@ -179,7 +219,12 @@ struct ipsec_config {
 
 // ---------------------------------------------------------------- devices, links, interfaces
 
-enum class device_type : std::uint8_t { virtual_device, mpcipa, mpcptp, ctc, lcs };
+/// DEVICE types of V2R5 (IP Configuration Reference, DEVICE and LINK statements).
+/// New values are added at the end.
+enum class device_type : std::uint8_t { virtual_device, mpcipa, mpcptp, ctc, lcs, samehost };
+
+/// MPCIPA router role (PRIROUTER/SECROUTER/NONROUTER).
+enum class router_role : std::uint8_t { nonrouter, prirouter, secrouter };
 
 struct device_config {
     std::string name;
@@ -187,9 +232,22 @@ struct device_config {
     std::uint16_t device_number = 0;   ///< CTC/LCS device number
     bool autorestart = false;
     source_ref where;
+    router_role router = router_role::nonrouter;  ///< MPCIPA
+    std::uint32_t iobuffer_size = 0;   ///< CTC IOBUFFERSIZE, 0: default
+    std::string task_name;             ///< SAMEHOST: the application's address space, may be empty
+    /// MPCIPA device whose name is IUTIQDxx (HiperSockets, CHPID xx) or IUTIQDIO.
+    bool hipersockets() const { return type == device_type::mpcipa && name.starts_with("IUTIQD"); }
+    /// MPCPTP device IUTSAMEH: the same-host path between stacks of one image.
+    bool samehost_mpcptp() const { return type == device_type::mpcptp && name == "IUTSAMEH"; }
 };
 
-enum class link_type : std::uint8_t { virtual_link, ipaqenet, mpcptp, ctc, ethernet };
+/// LINK types of V2R5. New values are added at the end.
+enum class link_type : std::uint8_t { virtual_link, ipaqenet, mpcptp, ctc, ethernet, ipaqidio, samehost };
+
+/// INBPERF values of OSA-Express QDIO links and interfaces.
+enum class inbound_perf : std::uint8_t { balanced, dynamic, mincpu, minlatency };
+/// READSTORAGE values.
+enum class read_storage : std::uint8_t { global, max, avg, min };
 
 struct link_config {
     std::string name;
@@ -197,11 +255,30 @@ struct link_config {
     std::string device;                ///< DEVICE name (or OSA port name for IPAQENET)
     std::uint16_t vlan_id = 0;
     source_ref where;
+    std::uint8_t adapter = 0;          ///< CTC adapter 0-1, LCS adapter number
+    std::uint32_t ifspeed = 0;         ///< IFSPEED bits/s, 0 when not given
+    std::uint64_t ifhspeed = 0;        ///< IFHSPEED Mbit/s, 0 when not given
+    bool checksum = true;              ///< NOCHECKSUM turns it off (CTC/LCS)
+    std::uint8_t secclass = 255;       ///< SECCLASS 1-255
+    bool monsysplex = false;           ///< MONSYSPLEX
+    bool ipbcast = false;              ///< IPBCAST
+    bool vmac = false;
+    std::string vmac_address;          ///< 12 hex digits, empty: generated
+    bool vmac_routeall = true;         ///< ROUTEALL (default) or ROUTELCL
+    inbound_perf inbperf = inbound_perf::balanced;
+    bool workloadq = false;
+    read_storage readstorage = read_storage::global;
+    bool isolate = false;
+    bool olm = false;
+    bool dynvlanreg = false;
 };
 
-enum class interface_type : std::uint8_t { ipaqenet, virtual_interface, ipaqidio };
+/// INTERFACE types of V2R5. New values are added at the end.
+enum class interface_type : std::uint8_t {
+    ipaqenet, virtual_interface, ipaqidio, ipaqenet6, ipaqidio6, virtual6, mpcptp6
+};
 
-/// INTERFACE name DEFINE type ... (IPv4 forms).
+/// INTERFACE name DEFINE type ... (IPv4 and IPv6 forms).
 struct interface_config {
     std::string name;
     interface_type type = interface_type::ipaqenet;
@@ -212,6 +289,30 @@ struct interface_config {
     std::uint16_t vlan_id = 0;
     bool vmac = false;
     source_ref where;
+    std::optional<std::uint8_t> chpid; ///< IPAQIDIO/IPAQIDIO6 CHPID (hex 00-FF); OSX/OSD for IPAQENET
+    std::string chpid_type;            ///< IPAQENET CHPIDTYPE OSD or OSX
+    std::string vmac_address;
+    bool vmac_routeall = true;
+    router_role router = router_role::nonrouter;
+    std::uint8_t secclass = 255;
+    bool monsysplex = false;
+    bool ipbcast = false;
+    bool isolate = false;
+    bool olm = false;
+    bool optlan = false;
+    bool dynvlanreg = false;
+    bool temp_prefix_all = false;      ///< IPv6 TEMPPREFIX ALL
+    inbound_perf inbperf = inbound_perf::balanced;
+    bool workloadq = false;
+    read_storage readstorage = read_storage::global;
+    std::string source_vipa_interface; ///< SOURCEVIPAINTERFACE
+    std::string trle;                  ///< MPCPTP6 TRLE name
+    std::string intfid;                ///< IPv6 INTFID (text as written, folded)
+    std::vector<std::string> ipv6_addresses;  ///< IPv6 IPADDR entries, normalised text (prefix/len kept)
+    bool is_ipv6() const {
+        return type == interface_type::ipaqenet6 || type == interface_type::ipaqidio6 ||
+               type == interface_type::virtual6 || type == interface_type::mpcptp6;
+    }
 };
 
 struct home_entry {
@@ -303,6 +404,10 @@ struct profile {
     std::vector<autolog_entry> autolog;
 
     std::vector<unemulated_statement> unemulated;     ///< recognised, not emulated
+
+    ipconfig6_config ipconfig6;
+    std::vector<dvipa6_config> dvipas6;               ///< IPv6 VIPADEFINE/VIPABACKUP
+    std::vector<vipa_range6_config> vipa_ranges6;
 
     const dvipa_config* find_dvipa(ipv4_address a) const;
     const device_config* find_device(std::string_view name) const;

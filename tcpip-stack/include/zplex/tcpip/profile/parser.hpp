@@ -34,6 +34,11 @@ struct parse_options {
     dataset_reader reader;
     /// INCLUDE nesting limit (an INCLUDE loop stops here with a message).
     int max_include_depth = 16;
+    /// INCLUDE statements processed in one run (a member that includes itself
+    /// several times fans out; the depth limit alone does not bound the count).
+    int max_includes = 256;
+    /// Bytes all INCLUDEd files of one run may hold together.
+    std::size_t max_include_bytes = 16u * 1024 * 1024;
 };
 
 /// A reader that resolves references through a dataset catalogue (and plain paths).
