@@ -30,6 +30,7 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <system_error>
 
 namespace {
 
@@ -163,7 +164,13 @@ int main(int argc, char** argv) {
         }
         std::unique_ptr<zplex::host::control_server> ctl;
         if (!control_path.empty()) {
-            ctl = std::make_unique<zplex::host::control_server>(control_path);
+            try {
+                ctl = std::make_unique<zplex::host::control_server>(control_path);
+            } catch (const std::system_error& e) {
+                // Whatever is at the path stays as it is (docs/host-mode.md).
+                std::cerr << "ZPX0915E CONTROL SOCKET " << control_path << " NOT OPENED: " << e.what() << "\n";
+                return 8;
+            }
         }
         if (!peer.empty()) {
             zplex::host::child_config cc;

@@ -145,12 +145,15 @@ TEST(iked_policy, filter_rule_with_dyn_vpn_action_becomes_a_child) {
     EXPECT_EQ(c.children[0].vpn_action, "gcm");
 }
 
-TEST(iked_policy, remote_range_accepts_any_peer_and_transport_becomes_tunnel) {
+TEST(iked_policy, remote_range_is_kept_and_the_identity_must_be_an_address_in_it) {
     auto c = config_of(policy_b);
     ASSERT_FALSE(c.has_errors());
     const auto& k = c.peer.connections[0];
-    EXPECT_EQ(k.remote_addr, 0u);
+    EXPECT_EQ(k.remote_addr, 0xc6120a00u);  // 198.18.10.0/24, not "any address"
+    EXPECT_EQ(k.remote_prefix, 24);
     EXPECT_TRUE(k.remote_id.data.empty());
+    EXPECT_TRUE(k.remote_id_in_range);  // not "any identity"
+    EXPECT_EQ(c.connections[0].remote_id, "198.18.10.0/24");
     EXPECT_EQ(k.children.at(0).mode, ipsec::sa_mode::tunnel);
     bool told = false;
     for (const auto& m : c.messages) {

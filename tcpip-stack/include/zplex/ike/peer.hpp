@@ -85,6 +85,9 @@ struct output {
 struct peer_counters {
     std::uint64_t received = 0, sent = 0, retransmits = 0, decode_errors = 0, integrity_failures = 0,
                   dropped = 0, cookies_sent = 0, invalid_ke_sent = 0;
+    /// Requests with the last answered message ID that are not a byte-for-byte repeat
+    /// from the same address and port (RFC 7296 §2.1): dropped, never answered.
+    std::uint64_t not_retransmissions = 0;
 };
 
 /// A snapshot of one IKE SA (displays, tests).
