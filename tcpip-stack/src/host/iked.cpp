@@ -112,7 +112,7 @@ bool parse_spi(const std::string& s, std::uint32_t& spi) {
 
 iked::iked(host& h, iked_config cfg, std::ostream* log) : _h(h), _cfg(std::move(cfg)), _peer(_cfg.peer), _log(log) {
     for (auto& c : _cfg.peer.connections) {
-        wipe(c.psk);  // the engine has its copy
+        c.psk = ike::secret();  // the engine has its copy; this one is wiped now
     }
     _h.set_ike_handler([this](std::uint16_t local_port, std::uint32_t peer, std::uint16_t peer_port,
                               std::span<const std::uint8_t> msg) {

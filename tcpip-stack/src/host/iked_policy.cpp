@@ -210,7 +210,7 @@ iked_config iked_config_from_policy(const policy::ipsec_policy& p, bool host_mod
                 continue;
             }
             c.auth = ike::auth_kind::psk;
-            c.psk.assign(rule.shared_key.begin(), rule.shared_key.end());
+            c.psk = ike::secret(rule.shared_key.data(), rule.shared_key.size());
         } else {
             c.auth = ike::auth_kind::cert;
             c.cert_file = le->second.certificate;

@@ -152,7 +152,8 @@ std::uint16_t engine::respond_child(ike_sa& sa, const message& req, message& res
 
 std::uint16_t engine::complete_child(ike_sa& sa, const message& res, task& t, bool ccsa, child_sa& out) {
     if (const auto* err = res.error_notify()) {
-        return err->type;
+        // Type 0 is reserved (RFC 7296 §3.10.1) but still an error: never "success".
+        return err->type ? err->type : notify_type::invalid_syntax;
     }
     const auto* sa_p = res.find<sa_payload>(payload_type::sa);
     const auto* tsi = res.find<ts_payload>(payload_type::tsi);

@@ -58,7 +58,7 @@ static bool make_auth(engine& e, ike_sa& sa, const id_payload& id, auth_payload&
     bytes octets = auth_octets(sa.suite.prf, first, nonce, skp.view(), id);
     if (c.auth == auth_kind::psk) {
         out.method = auth_method::psk;
-        out.data = psk_auth(sa.suite.prf, bytes(c.psk.begin(), c.psk.end()), octets);
+        out.data = psk_auth(sa.suite.prf, c.psk.view(), octets);
         return !out.data.empty();
     }
     const credential* cr = e.cred(c);
@@ -87,7 +87,7 @@ static bool check_auth(engine& e, ike_sa& sa, const message& m, const id_payload
     bytes octets = auth_octets(sa.suite.prf, first, nonce, skp.view(), id);
     if (c.auth == auth_kind::psk) {
         if (a->method != auth_method::psk ||
-            !equal_ct(a->data, psk_auth(sa.suite.prf, bytes(c.psk.begin(), c.psk.end()), octets))) {
+            !equal_ct(a->data, psk_auth(sa.suite.prf, c.psk.view(), octets))) {
             why = "pre-shared key AUTH does not verify";
             return false;
         }

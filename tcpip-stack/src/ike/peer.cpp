@@ -34,6 +34,43 @@ void output::append(output&& o) {
     }
 }
 
+namespace {
+void wipe_keys(child_sa_info& c) noexcept {
+    detail::wipe(c.inbound.key);
+    detail::wipe(c.outbound.key);
+}
+}  // namespace
+
+child_sa_info& child_sa_info::operator=(const child_sa_info& o) {
+    if (this != &o) {
+        wipe_keys(*this);
+        name = o.name;
+        spi_in = o.spi_in;
+        spi_out = o.spi_out;
+        inbound = o.inbound;
+        outbound = o.outbound;
+        local_ts = o.local_ts;
+        remote_ts = o.remote_ts;
+        replaces_spi_in = o.replaces_spi_in;
+    }
+    return *this;
+}
+child_sa_info& child_sa_info::operator=(child_sa_info&& o) noexcept {
+    if (this != &o) {
+        wipe_keys(*this);
+        name = std::move(o.name);
+        spi_in = o.spi_in;
+        spi_out = o.spi_out;
+        inbound = std::move(o.inbound);
+        outbound = std::move(o.outbound);
+        local_ts = std::move(o.local_ts);
+        remote_ts = std::move(o.remote_ts);
+        replaces_spi_in = o.replaces_spi_in;
+    }
+    return *this;
+}
+child_sa_info::~child_sa_info() { wipe_keys(*this); }
+
 identity identity::ipv4(std::uint32_t a) { return identity{id_type::ipv4_addr, detail::be32(a)}; }
 identity identity::fqdn(const std::string& n) { return identity{id_type::fqdn, bytes(n.begin(), n.end())}; }
 identity identity::key_id(const std::string& n) { return identity{id_type::key_id, bytes(n.begin(), n.end())}; }

@@ -124,5 +124,27 @@ TEST(ike_engine_input, only_a_true_retransmission_is_answered_again) {
     EXPECT_EQ(f.e.counters.retransmits, 1u);
 }
 
+// Found by fuzz_ike_engine: a response whose only notify is the reserved type 0 (an
+// "error" below 16384) was taken as success, and the missing Nr read through null.
+//   HDR, SK { SA, Ni, KEi, TSi, TSr } -->   <-- HDR, SK { N(0) }
+TEST(ike_engine_input, a_reserved_error_notify_in_a_child_response_is_a_failure) {
+    engine_fixture f;
+    auto t = std::make_unique<detail::task>();
+    t->kind = detail::task_kind::create_child;
+    t->child = &f.sa->conn->children[0];
+    auto sent = f.e.start_task(f.sa->id(), std::move(t), f.now);
+    ASSERT_EQ(sent.datagrams.size(), 1u);
+    message r;
+    r.exchange = exchange_type::create_child_sa;
+    r.add_notify(0);
+    auto clear = encode(r);
+    std::span<const std::uint8_t> chain(clear);
+    auto o = f.deliver(f.protect(exchange_type::create_child_sa, header_flags::response | header_flags::initiator,
+                                 f.sa->next_mid, clear[16], chain.subspan(28)));
+    EXPECT_EQ(count(o, event_type::child_up), 0);
+    EXPECT_EQ(count(o, event_type::failed), 1);
+    EXPECT_EQ(f.sa->children.size(), 1u);
+}
+
 }  // namespace
 }  // namespace zplex::ike

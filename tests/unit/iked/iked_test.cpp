@@ -108,7 +108,8 @@ TEST(iked_policy, key_exchange_rule_becomes_a_connection) {
     EXPECT_EQ(k.local_id, ike::identity::ipv4(0xc6120a01u));
     EXPECT_EQ(k.remote_id, ike::identity::fqdn("b.zplex.test"));
     EXPECT_EQ(k.auth, ike::auth_kind::psk);
-    EXPECT_EQ(k.psk, "zplex-e2e-preshared-key-0123456789");
+    EXPECT_EQ(std::string(k.psk.view().begin(), k.psk.view().end()), "zplex-e2e-preshared-key-0123456789");
+    static_assert(std::is_same_v<decltype(k.psk), ike::secret>, "the PSK lives in a wiping type");
     ASSERT_EQ(k.proposals.size(), 2u);
     EXPECT_EQ(k.proposals[0].encr, (std::vector<std::pair<std::uint16_t, std::uint16_t>>{{ike::encr_id::aes_gcm_16, 128}}));
     EXPECT_TRUE(k.proposals[0].integ.empty());

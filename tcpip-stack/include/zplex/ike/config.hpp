@@ -3,6 +3,7 @@
 // these; nothing here reads files except the paths the peer opens at construction.
 #pragma once
 
+#include <zplex/ike/keys.hpp>
 #include <zplex/ike/message.hpp>
 #include <zplex/ipsec/esp.hpp>
 
@@ -72,7 +73,7 @@ struct connection_config {
     /// peer identified by its address, the z/OS default), not any identity.
     bool remote_id_in_range = false;
     auth_kind auth = auth_kind::psk;
-    std::string psk;                  ///< for auth_kind::psk (both directions)
+    secret psk;                       ///< for auth_kind::psk (both directions); wiped when it goes
     std::string cert_file;            ///< PEM, for auth_kind::cert
     std::string key_file;             ///< PEM private key (RSA or ECDSA P-256/384/521)
     std::string ca_file;              ///< PEM trust anchors for the peer's certificate

@@ -51,6 +51,14 @@ struct child_sa_info {
     std::vector<traffic_selector> local_ts;
     std::vector<traffic_selector> remote_ts;
     std::uint32_t replaces_spi_in = 0;     ///< child_rekeyed: the old SA's inbound SPI
+
+    // The keys in inbound/outbound are wiped when this record goes (copies too).
+    child_sa_info() = default;
+    child_sa_info(const child_sa_info&) = default;
+    child_sa_info(child_sa_info&&) noexcept = default;
+    child_sa_info& operator=(const child_sa_info& o);
+    child_sa_info& operator=(child_sa_info&& o) noexcept;
+    ~child_sa_info();
 };
 
 enum class event_type : std::uint8_t {
