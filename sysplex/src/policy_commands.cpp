@@ -29,7 +29,8 @@ int run_policy_check(const std::string& file, bool summary) {
     for (const auto& m : r.messages) {
         std::cout << m.str() << '\n';
     }
-    if (summary) {
+    const bool unread = !r.messages.empty() && r.messages.front().id == "ZPX0800E";
+    if (summary && !unread) {
         const auto& p = r.policy;
         std::cout << fmt::format("{:<24} {:<18} {:<18} {:<6} {:<12} {}\n", "FilterRule", "Source", "Destination",
                                  "Proto", "Ports", "Action");

@@ -6,6 +6,8 @@
 
 #include <zplex/ipsec/spd.hpp>
 
+#include <openssl/crypto.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
@@ -24,6 +26,15 @@
 namespace zplex::host {
 
 namespace {
+
+/// Key bytes that are no longer needed: zeroed (so the compiler cannot drop it), then freed.
+void wipe_key(std::vector<std::uint8_t>& k) noexcept {
+    if (!k.empty()) {
+        OPENSSL_cleanse(k.data(), k.size());
+    }
+    k.clear();
+    k.shrink_to_fit();
+}
 
 struct drop_row {
     const char* name;
@@ -130,6 +141,15 @@ public:
             return 0;
         }
         ipsec::sa_config in = cc.inbound, out = cc.outbound;
+        // The SAs keep their own key schedules: the copies made here go at once.
+        struct wipe_on_exit {
+            std::vector<std::uint8_t>& a;
+            std::vector<std::uint8_t>& b;
+            ~wipe_on_exit() {
+                wipe_key(a);
+                wipe_key(b);
+            }
+        } wipe_copies{in.key, out.key};
         for (auto* s : {&in, &out}) {
             s->mode = ipsec::sa_mode::tunnel;  // RFC 3948 §3: what libipsec and z/OS peers use
             s->udp_encap = true;
@@ -151,6 +171,8 @@ public:
         ch.id = ++_next_id;
         ch.name = "child-" + std::to_string(ch.id);
         ch.cfg = cc;
+        wipe_key(ch.cfg.inbound.key);  // the record keeps addresses and SPIs, never keys
+        wipe_key(ch.cfg.outbound.key);
         ch.in = in_sa.get();
         ch.out = out_sa.get();
         if (!_sad.add_inbound(in.spi, proto_esp, _c.local_addr, cc.peer_addr, std::move(in_sa), cc.life)) {

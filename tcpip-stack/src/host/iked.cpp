@@ -112,7 +112,7 @@ bool parse_spi(const std::string& s, std::uint32_t& spi) {
 
 iked::iked(host& h, iked_config cfg, std::ostream* log) : _h(h), _cfg(std::move(cfg)), _peer(_cfg.peer), _log(log) {
     for (auto& c : _cfg.peer.connections) {
-        wipe(c.psk);  // the engine has its copy
+        c.psk = ike::secret();  // the engine has its copy; this one is wiped now
     }
     _h.set_ike_handler([this](std::uint16_t local_port, std::uint32_t peer, std::uint16_t peer_port,
                               std::span<const std::uint8_t> msg) {
@@ -442,7 +442,7 @@ void iked::acquire(const ipsec::spd_selector& s, time_point now) {
                 conn = &c;
             }
         }
-        if (!conn || conn->remote_addr == 0) {
+        if (!conn || conn->remote_addr == 0 || conn->remote_prefix < 32) {
             continue;  // a responder-only rule (a remote range): nobody to call
         }
         const ike::child_config* child = nullptr;
@@ -549,7 +549,8 @@ std::vector<ipsec::ike_tunnel_record> iked::ike_records() const {
             r.local_id_type = cp->local_id_type;
             r.local_id = cp->local_id;
             r.remote_id_type = cp->remote_id_type;
-            r.remote_id = cp->remote_id == "*" ? ipv4_address{s.remote.addr}.str() : cp->remote_id;
+            const bool by_address = cp->remote_id == "*" || cp->remote_id.find('/') != std::string::npos;
+            r.remote_id = by_address ? ipv4_address{s.remote.addr}.str() : cp->remote_id;  // a range: who it was
             r.local_auth = r.remote_auth = cp->auth;
             r.lifetime = cp->ike_lifetime;
         }

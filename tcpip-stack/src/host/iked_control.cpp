@@ -40,7 +40,33 @@ void set_timeouts(int fd, std::chrono::milliseconds t) {
 
 control_server::control_server(std::string path) : _path(std::move(path)) {
     auto a = unix_addr(_path);
-    ::unlink(_path.c_str());
+    // Never delete what is not ours: only a stale socket of this user is replaced.
+    struct stat st{};
+    if (::lstat(_path.c_str(), &st) == 0) {
+        if (!S_ISSOCK(st.st_mode)) {
+            throw std::system_error(EEXIST, std::generic_category(),
+                                    "control socket " + _path + ": something that is not a socket is there; refused");
+        }
+        if (st.st_uid != ::geteuid()) {
+            throw std::system_error(EPERM, std::generic_category(),
+                                    "control socket " + _path + ": the socket there belongs to another user; refused");
+        }
+        int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        int rc = probe < 0 ? -1 : ::connect(probe, reinterpret_cast<sockaddr*>(&a), sizeof a);
+        int e = errno;
+        if (probe >= 0) {
+            ::close(probe);
+        }
+        if (rc == 0) {
+            throw std::system_error(EADDRINUSE, std::generic_category(),
+                                    "control socket " + _path + ": a running server answers there; refused");
+        }
+        if (e != ECONNREFUSED || ::unlink(_path.c_str()) != 0) {
+            throw std::system_error(e, std::generic_category(), "control socket " + _path + ": cannot replace it");
+        }
+    } else if (errno != ENOENT) {
+        throw std::system_error(errno, std::generic_category(), "control socket " + _path);
+    }
     _fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (_fd < 0) {
         throw std::system_error(errno, std::generic_category(), "control socket");
@@ -48,58 +74,94 @@ control_server::control_server(std::string path) : _path(std::move(path)) {
     mode_t old = ::umask(0177);  // created 0600: displays show SPIs, verbs change SAs
     int rc = ::bind(_fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
     ::umask(old);
-    if (rc != 0 || ::chmod(_path.c_str(), 0600) != 0 || ::listen(_fd, 8) != 0) {
+    if (rc != 0 || ::lstat(_path.c_str(), &st) != 0 || ::listen(_fd, 8) != 0) {
         int e = errno;
         ::close(_fd);
         _fd = -1;
         throw std::system_error(e, std::generic_category(), "control socket " + _path);
     }
+    _dev = st.st_dev;
+    _ino = st.st_ino;
 }
 
 control_server::~control_server() {
+    for (auto& c : _clients) {
+        ::close(c.fd);
+    }
     if (_fd >= 0) {
         ::close(_fd);
-        ::unlink(_path.c_str());
+        struct stat st{};
+        if (::lstat(_path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode) && st.st_dev == _dev && st.st_ino == _ino) {
+            ::unlink(_path.c_str());  // still the one we bound
+        }
     }
 }
 
-int control_server::accept_one() noexcept {
-    int c = ::accept4(_fd, nullptr, nullptr, SOCK_CLOEXEC);
-    if (c >= 0) {
-        set_timeouts(c, std::chrono::seconds(1));
+std::size_t control_server::poll(const handler& serve, clock::time_point now) {
+    std::size_t served = 0;
+    while (_clients.size() < max_clients) {
+        int c = ::accept4(_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (c < 0) {
+            break;  // EAGAIN: nobody waiting (or a transient error: next poll)
+        }
+        _clients.push_back(client{c, {}, {}, 0, false, now + client_deadline});
     }
-    return c;
+    for (std::size_t i = 0; i < _clients.size();) {
+        if (step(_clients[i], serve, served, now)) {
+            ++i;
+            continue;
+        }
+        ::close(_clients[i].fd);
+        _clients.erase(_clients.begin() + static_cast<std::ptrdiff_t>(i));
+    }
+    return served;
 }
 
-std::string control_server::read_line(int c) {
-    std::string line;
-    char buf[256];
-    while (line.size() < 4096) {
-        ssize_t n = ::read(c, buf, sizeof buf);
-        if (n <= 0) {
+bool control_server::step(client& c, const handler& serve, std::size_t& served, clock::time_point now) {
+    if (!c.answered) {
+        char buf[512];
+        bool eof = false;
+        for (;;) {
+            ssize_t n = ::recv(c.fd, buf, sizeof buf, MSG_DONTWAIT);
+            if (n > 0) {
+                c.in.append(buf, static_cast<std::size_t>(n));
+                if (c.in.find('\n') != std::string::npos || c.in.size() > max_line) {
+                    break;
+                }
+                continue;
+            }
+            eof = n == 0;
+            if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+                return false;
+            }
             break;
         }
-        line.append(buf, static_cast<std::size_t>(n));
-        if (line.find('\n') != std::string::npos) {
-            break;
+        auto nl = c.in.find('\n');
+        if (nl == std::string::npos && (c.in.size() > max_line || (eof && c.in.empty()))) {
+            return false;  // too long, or gone without a word
         }
-    }
-    if (auto nl = line.find('\n'); nl != std::string::npos) {
-        line.resize(nl);
-    }
-    return line;
-}
-
-void control_server::write_reply(int c, const std::string& reply) {
-    std::size_t off = 0;
-    while (off < reply.size()) {
-        ssize_t n = ::write(c, reply.data() + off, reply.size() - off);
-        if (n <= 0) {
-            break;
+        if (nl == std::string::npos && !eof) {
+            return now < c.deadline;  // the rest of the line may still come
         }
-        off += static_cast<std::size_t>(n);
+        if (nl != std::string::npos) {
+            c.in.resize(nl);
+        }
+        c.out = serve(c.in);
+        c.answered = true;
+        ++served;
     }
-    ::close(c);
+    while (c.sent < c.out.size()) {
+        ssize_t n = ::send(c.fd, c.out.data() + c.sent, c.out.size() - c.sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n > 0) {
+            c.sent += static_cast<std::size_t>(n);
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+            return now < c.deadline;  // the client reads slowly: go on next poll
+        }
+        return false;
+    }
+    return false;  // all written: close
 }
 
 std::string control_request(const std::string& path, const std::string& line, std::chrono::milliseconds timeout) {

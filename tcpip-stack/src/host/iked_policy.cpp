@@ -163,7 +163,9 @@ iked_config iked_config_from_policy(const policy::ipsec_policy& p, bool host_mod
         cp.remote_endpoint = rule.remote_endpoint;
         c.local_addr = le->second.location->addr;
         std::optional<policy::address> rloc = re->second.location;
-        c.remote_addr = rloc && rloc->prefix == 32 ? rloc->addr : 0;
+        // A remote range stays a range: only peers in it match, and only respond.
+        c.remote_prefix = rloc ? rloc->prefix : 0;
+        c.remote_addr = rloc ? rloc->addr & ipsec::prefix_mask(rloc->prefix) : 0;
         bool ok = true;
         if (le->second.id) {
             auto id = to_identity(*le->second.id, cp.local_id_type);
@@ -185,12 +187,14 @@ iked_config iked_config_from_policy(const policy::ipsec_policy& p, bool host_mod
                 c.remote_id = *id;
                 cp.remote_id = re->second.id->value;
             }
-        } else if (c.remote_addr != 0) {
+        } else if (c.remote_prefix == 32) {
             c.remote_id = ike::identity::ipv4(c.remote_addr);
             cp.remote_id = ipv4_address{c.remote_addr}.str();
         } else {
-            c.remote_id.data.clear();  // any identity that authenticates
-            cp.remote_id = "*";
+            // No Identity: the peer identifies itself by its address, inside the range.
+            c.remote_id = ike::identity{};
+            c.remote_id_in_range = true;
+            cp.remote_id = ipv4_address{c.remote_addr}.str() + "/" + std::to_string(c.remote_prefix);
         }
         if (!ok) {
             add(msgs, "ZPX0907E", severity::error,
@@ -206,7 +210,7 @@ iked_config iked_config_from_policy(const policy::ipsec_policy& p, bool host_mod
                 continue;
             }
             c.auth = ike::auth_kind::psk;
-            c.psk.assign(rule.shared_key.begin(), rule.shared_key.end());
+            c.psk = ike::secret(rule.shared_key.data(), rule.shared_key.size());
         } else {
             c.auth = ike::auth_kind::cert;
             c.cert_file = le->second.certificate;

@@ -5,7 +5,11 @@
 //
 //   zplex-host --local 198.18.10.1 --peer 198.18.10.2 --local-ts 198.18.20.1/32
 //              --remote-ts 198.18.21.1/32 --spi-in 1001 --spi-out 2002
-//              --key-in <40 hex> --key-out <40 hex> [--tun zpx0] [--ready-file F]
+//              --key-file keys [--tun zpx0] [--ready-file F]
+//
+// The key file (mode 0600, owned by the user, not a symlink) holds two lines,
+// `in <hex>` and `out <hex>` (GCM: key || 4-byte salt). Keys are never taken on the
+// command line: any local user can read that in /proc.
 //
 // With IKE (docs/ike.md, "Host mode with a policy"): SAs negotiated per a Policy Agent policy,
 //
@@ -20,16 +24,25 @@
 
 #include <CLI/CLI.hpp>
 
+#include <openssl/crypto.h>
+
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
+#include <system_error>
 
 namespace {
 
@@ -74,11 +87,84 @@ std::vector<std::uint8_t> parse_hex(const std::string& h) {
     if (h.size() % 2 != 0) {
         throw std::invalid_argument("odd number of hex digits");
     }
-    std::vector<std::uint8_t> v;
-    for (std::size_t i = 0; i < h.size(); i += 2) {
-        v.push_back(static_cast<std::uint8_t>(std::stoul(h.substr(i, 2), nullptr, 16)));
+    auto nibble = [](char c) {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        throw std::invalid_argument("not a hex digit");
+    };
+    std::vector<std::uint8_t> v(h.size() / 2);  // no temporaries holding key digits
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        v[i] = static_cast<std::uint8_t>(nibble(h[2 * i]) << 4 | nibble(h[2 * i + 1]));
     }
     return v;
+}
+
+/// Zero a string that held key text.
+void wipe(std::string& s) noexcept {
+    if (!s.empty()) {
+        OPENSSL_cleanse(s.data(), s.size());
+    }
+    s.clear();
+}
+
+/// The static SA keys from @p path; false and @p why if the file is not ours alone.
+bool read_key_file(const std::string& path, std::vector<std::uint8_t>& in, std::vector<std::uint8_t>& out,
+                   std::string& why) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0) {
+        why = errno == ELOOP ? "IT IS A SYMBOLIC LINK" : std::string("IT CANNOT BE OPENED: ") + std::strerror(errno);
+        return false;
+    }
+    struct stat st{};
+    std::string text;
+    bool ok = ::fstat(fd, &st) == 0;
+    if (!ok || !S_ISREG(st.st_mode)) {
+        why = "IT IS NOT A REGULAR FILE";
+    } else if (st.st_uid != ::geteuid()) {
+        why = "IT BELONGS TO ANOTHER USER";
+    } else if ((st.st_mode & 077) != 0) {
+        why = "ITS MODE IS NOT 0600: OTHERS CAN READ OR CHANGE IT";
+    } else if (st.st_size > 4096) {
+        why = "IT IS LARGER THAN 4096 BYTES";
+    } else {
+        text.resize(static_cast<std::size_t>(st.st_size));
+        ok = ::read(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+        why = ok ? "" : "IT CANNOT BE READ";
+    }
+    ::close(fd);
+    if (!why.empty()) {
+        wipe(text);
+        return false;
+    }
+    std::istringstream lines(text);
+    std::string line;
+    while (std::getline(lines, line)) {
+        std::istringstream w(line);
+        std::string dir, hex;
+        w >> dir >> hex;
+        if (dir.empty() || dir[0] == '#') {
+            continue;
+        }
+        try {
+            if (dir == "in" && in.empty()) {
+                in = parse_hex(hex);
+            } else if (dir == "out" && out.empty()) {
+                out = parse_hex(hex);
+            } else {
+                why = "A LINE IS NOT 'in HEX' OR 'out HEX' (OR REPEATS ONE)";
+            }
+        } catch (const std::exception&) {
+            why = "A KEY IS NOT AN EVEN NUMBER OF HEX DIGITS";
+        }
+        wipe(hex);
+        wipe(line);
+    }
+    wipe(text);
+    if (why.empty() && (in.empty() || out.empty())) {
+        why = "IT NEEDS BOTH AN 'in' AND AN 'out' KEY";
+    }
+    return why.empty();
 }
 
 zplex::ipsec::algorithm parse_alg(const std::string& s) {
@@ -110,8 +196,10 @@ int main(int argc, char** argv) {
     app.add_option("--remote-ts", remote_ts, "remote traffic selector a.b.c.d/n");
     app.add_option("--spi-in", spi_in, "inbound SPI (hex)");
     app.add_option("--spi-out", spi_out, "outbound SPI (hex)");
-    app.add_option("--key-in", key_in, "inbound key (hex; GCM: key || 4-byte salt)");
-    app.add_option("--key-out", key_out, "outbound key (hex)");
+    std::string key_file;
+    app.add_option("--key-file", key_file, "static SA keys: a 0600 file with lines 'in HEX' and 'out HEX'");
+    app.add_option("--key-in", key_in, "refused: use --key-file")->group("");
+    app.add_option("--key-out", key_out, "refused: use --key-file")->group("");
     app.add_option("--alg", alg, "aes-gcm-128 | aes-gcm-256 | aes-cbc-128-hmac-sha256 | aes-cbc-256-hmac-sha256");
     app.add_option("--keepalive", keepalive, "seconds between NAT-keepalives to the peer (0: none)");
     app.add_option("--ready-file", ready_file, "written once the TUN is up and the SAs are in");
@@ -121,6 +209,20 @@ int main(int argc, char** argv) {
     app.add_option("--initiate", initiate, "KeyExchangeRule to initiate at start (repeatable)");
     app.add_option("--control", control_path, "control socket (mode 0600) for displays and verbs");
     CLI11_PARSE(app, argc, argv);
+    if (!key_in.empty() || !key_out.empty()) {
+        wipe(key_in);
+        wipe(key_out);
+        std::cerr << "ZPX0916E KEYS ARE NOT TAKEN ON THE COMMAND LINE (ANY LOCAL USER CAN READ IT): USE --key-file\n";
+        return 2;
+    }
+    std::vector<std::uint8_t> static_in, static_out;
+    if (!peer.empty()) {
+        std::string why = key_file.empty() ? "NO --key-file WAS GIVEN" : "";
+        if (!why.empty() || !read_key_file(key_file, static_in, static_out, why)) {
+            std::cerr << "ZPX0916E KEY FILE " << key_file << " NOT USED: " << why << "\n";
+            return why == "NO --key-file WAS GIVEN" ? 2 : 8;
+        }
+    }
 
     try {
         zplex::host::host_config hc;
@@ -163,7 +265,13 @@ int main(int argc, char** argv) {
         }
         std::unique_ptr<zplex::host::control_server> ctl;
         if (!control_path.empty()) {
-            ctl = std::make_unique<zplex::host::control_server>(control_path);
+            try {
+                ctl = std::make_unique<zplex::host::control_server>(control_path);
+            } catch (const std::system_error& e) {
+                // Whatever is at the path stays as it is (docs/host-mode.md).
+                std::cerr << "ZPX0915E CONTROL SOCKET " << control_path << " NOT OPENED: " << e.what() << "\n";
+                return 8;
+            }
         }
         if (!peer.empty()) {
             zplex::host::child_config cc;
@@ -174,9 +282,12 @@ int main(int argc, char** argv) {
             cc.inbound.spi = static_cast<std::uint32_t>(std::stoul(spi_in, nullptr, 16));
             cc.outbound.spi = static_cast<std::uint32_t>(std::stoul(spi_out, nullptr, 16));
             cc.inbound.alg = cc.outbound.alg = parse_alg(alg);
-            cc.inbound.key = parse_hex(key_in);
-            cc.outbound.key = parse_hex(key_out);
-            if (h->add_child(cc) == 0) {
+            cc.inbound.key = std::move(static_in);
+            cc.outbound.key = std::move(static_out);
+            auto id = h->add_child(cc);
+            OPENSSL_cleanse(cc.inbound.key.data(), cc.inbound.key.size());
+            OPENSSL_cleanse(cc.outbound.key.data(), cc.outbound.key.size());
+            if (id == 0) {
                 std::cerr << "zplex-host: the SA pair was refused (key length or SPI in use)\n";
                 return 2;
             }

@@ -106,11 +106,12 @@ std::uint16_t engine::respond_child(ike_sa& sa, const message& req, message& res
                 return notify_type::invalid_ke_payload;
             }
         }
-        auto it = std::find_if(sa_p->proposals.begin(), sa_p->proposals.end(),
-                               [&](const proposal& p) { return p.number == chosen.number; });
+        if (chosen.spi.size() != 4) {  // select_esp takes only 4-byte SPIs; never read past one
+            return notify_type::invalid_syntax;
+        }
         out.cfg = &cc;
         out.suite = s;
-        out.spi_out = get32(it->spi.data());
+        out.spi_out = get32(chosen.spi.data());
         out.spi_in = new_child_spi();
         out.mode = req.notify(notify_type::use_transport_mode) && cc.mode == ipsec::sa_mode::transport
                        ? ipsec::sa_mode::transport
@@ -151,7 +152,8 @@ std::uint16_t engine::respond_child(ike_sa& sa, const message& req, message& res
 
 std::uint16_t engine::complete_child(ike_sa& sa, const message& res, task& t, bool ccsa, child_sa& out) {
     if (const auto* err = res.error_notify()) {
-        return err->type;
+        // Type 0 is reserved (RFC 7296 §3.10.1) but still an error: never "success".
+        return err->type ? err->type : notify_type::invalid_syntax;
     }
     const auto* sa_p = res.find<sa_payload>(payload_type::sa);
     const auto* tsi = res.find<ts_payload>(payload_type::tsi);
@@ -213,14 +215,12 @@ void engine::on_create_child_request(ike_sa& sa, const datagram& d, const messag
             r.add_notify(notify_type::invalid_ke_payload, bytes{static_cast<std::uint8_t>(suite.dh >> 8),
                                                                 static_cast<std::uint8_t>(suite.dh)});
         } else {
-            auto it = std::find_if(sa_p->proposals.begin(), sa_p->proposals.end(),
-                                   [&](const proposal& p) { return p.number == chosen.number; });
             auto dh = dh_key::generate(suite.dh);
             secret shared;
             auto n = std::make_unique<ike_sa>();
             n->conn = sa.conn;
             n->initiator = false;
-            n->spi_i = it->spi.size() == 8 ? get64(it->spi.data()) : 0;
+            n->spi_i = chosen.spi.size() == 8 ? get64(chosen.spi.data()) : 0;  // §3.3.1: the offer's SPI
             n->spi_r = new_ike_spi();
             n->local = sa.local;
             n->remote = sa.remote;

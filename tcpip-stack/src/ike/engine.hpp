@@ -80,6 +80,8 @@ struct ike_sa {
     bool have_response = false;
     bytes last_response;                   ///< for retransmitted requests (encoded, no marker)
     endpoint last_response_to;
+    bytes last_request;                    ///< the request last_response answers (as received)
+    endpoint last_request_from;
     struct outstanding {
         bytes wire;
         time_point next;
@@ -101,6 +103,9 @@ struct ike_sa {
     ike_sa_id id() const noexcept { return {spi_i, spi_r}; }
     child_sa* child_by_spi(std::uint32_t spi) noexcept;  ///< inbound or outbound
 };
+
+/// True if @p remote (host order) is one of @p c's peers (remote_addr/remote_prefix).
+bool peer_in(const connection_config& c, std::uint32_t remote) noexcept;
 
 class engine {
 public:
@@ -138,6 +143,9 @@ public:
     // proposals and selectors (proposals.cpp)
     static sa_payload ike_offer(const connection_config& c, bytes spi);
     static sa_payload esp_offer(const child_config& c, std::uint32_t spi, bool with_dh);
+    /// Select from the peer's offer. @p chosen is the reply's proposal: the offered
+    /// proposal's number and SPI (the caller puts its own SPI in before answering) and
+    /// the transforms picked. False if nothing fits or the offer is not numbered from 1.
     static bool select_ike(const connection_config& c, const sa_payload& offered, proposal& chosen, ike_suite& s);
     static bool select_esp(const child_config& c, const sa_payload& offered, bool want_dh, proposal& chosen,
                            esp_suite& s);

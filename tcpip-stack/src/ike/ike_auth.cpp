@@ -18,7 +18,33 @@ id_payload my_id(const connection_config& c, const credential* cr) {
 }
 
 bool id_acceptable(const connection_config& c, const id_payload& id) {
+    if (c.remote_id.data.empty() && c.remote_id_in_range) {
+        // The peer's address is its identity: an ID_IPV4_ADDR inside the range.
+        return id.type == id_type::ipv4_addr && id.data.size() == 4 &&
+               peer_in(c, std::uint32_t{id.data[0]} << 24 | std::uint32_t{id.data[1]} << 16 |
+                              std::uint32_t{id.data[2]} << 8 | id.data[3]);
+    }
     return c.remote_id.data.empty() || (c.remote_id.type == id.type && c.remote_id.data == id.data);
+}
+
+/// The connection for a responder's IKE SA once IDi is known (RFC 7296 §2.15): the
+/// first connection for these addresses that names this identity, else the first that
+/// accepts it by range or as "any". IKE_SA_INIT could only go by address.
+const connection_config* by_identity(const engine& e, const ike_sa& sa, const id_payload& id) {
+    const connection_config* loose = nullptr;
+    for (const auto& c : e.config().connections) {
+        if ((c.local_addr != 0 && c.local_addr != sa.local.addr) || !peer_in(c, sa.remote.addr) ||
+            !id_acceptable(c, id)) {
+            continue;
+        }
+        if (!c.remote_id.data.empty()) {
+            return &c;
+        }
+        if (!loose) {
+            loose = &c;
+        }
+    }
+    return loose;
 }
 
 }  // namespace
@@ -32,7 +58,7 @@ static bool make_auth(engine& e, ike_sa& sa, const id_payload& id, auth_payload&
     bytes octets = auth_octets(sa.suite.prf, first, nonce, skp.view(), id);
     if (c.auth == auth_kind::psk) {
         out.method = auth_method::psk;
-        out.data = psk_auth(sa.suite.prf, bytes(c.psk.begin(), c.psk.end()), octets);
+        out.data = psk_auth(sa.suite.prf, c.psk.view(), octets);
         return !out.data.empty();
     }
     const credential* cr = e.cred(c);
@@ -61,7 +87,7 @@ static bool check_auth(engine& e, ike_sa& sa, const message& m, const id_payload
     bytes octets = auth_octets(sa.suite.prf, first, nonce, skp.view(), id);
     if (c.auth == auth_kind::psk) {
         if (a->method != auth_method::psk ||
-            !equal_ct(a->data, psk_auth(sa.suite.prf, bytes(c.psk.begin(), c.psk.end()), octets))) {
+            !equal_ct(a->data, psk_auth(sa.suite.prf, c.psk.view(), octets))) {
             why = "pre-shared key AUTH does not verify";
             return false;
         }
@@ -119,6 +145,11 @@ void engine::on_ike_auth_request(ike_sa& sa, const datagram& d, const message& i
     }
     const auto* idi = in.find<id_payload>(payload_type::idi);
     std::string why = "no IDi payload";
+    if (idi) {
+        if (const auto* c = by_identity(*this, sa, *idi)) {
+            sa.conn = c;  // its key, its children
+        }
+    }
     if (!idi || !check_auth(*this, sa, in, *idi, why)) {
         // §2.21.2: AUTHENTICATION_FAILED in the response, then the SA is gone.
         r.add_notify(notify_type::authentication_failed);

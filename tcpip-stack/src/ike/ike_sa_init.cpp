@@ -31,6 +31,10 @@ bool nonce_ok(const nonce_payload* n) { return n && n->data.size() >= 16 && n->d
 }  // namespace
 
 output engine::begin_ike_sa_init(const connection_config& c, time_point now) {
+    if (c.remote_addr == 0 || c.remote_prefix < 32) {
+        emit(event{event_type::failed, c.name, {}, {}, {}, 0, "the peer is a range or any address: only responds"});
+        return take();
+    }
     auto sa = std::make_unique<ike_sa>();
     sa->conn = &c;
     sa->initiator = true;
@@ -155,6 +159,7 @@ void engine::on_ike_sa_init_request(const datagram& d, const decoded& in, std::s
     sa->state = sa_state::half_open;
     message r;
     r.exchange = exchange_type::ike_sa_init;
+    chosen.spi.clear();  // §3.3.1: no SPI in IKE_SA_INIT (the header carries them)
     r.add(payload_type::sa, sa_payload{{chosen}});
     r.add(payload_type::ke, ke_payload{suite.dh, sa->dh->public_value()});
     r.add(payload_type::nonce, nonce_payload{sa->nr});

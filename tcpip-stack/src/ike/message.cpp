@@ -147,6 +147,13 @@ bool parse_sa(std::span<const std::uint8_t> body, sa_payload& out, std::string& 
         }
         proposal p;
         p.number = r.u8();
+        // RFC 7296 §3.3.1: proposals are numbered 1, 2, 3 ... in order. A response
+        // carries one proposal, with the number of the one it accepted.
+        if (p.number == 0 || (!out.proposals.empty() && p.number != out.proposals.back().number + 1)) {
+            why = "SA: proposal number " + std::to_string(p.number) +
+                  (out.proposals.empty() ? " is zero" : " does not follow " + std::to_string(out.proposals.back().number));
+            return false;
+        }
         p.protocol = static_cast<protocol_id>(r.u8());
         std::uint8_t spi_size = r.u8();
         std::uint8_t ntrans = r.u8();

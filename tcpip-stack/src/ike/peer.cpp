@@ -7,6 +7,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace zplex::ike {
@@ -32,6 +33,43 @@ void output::append(output&& o) {
         events.push_back(std::move(e));
     }
 }
+
+namespace {
+void wipe_keys(child_sa_info& c) noexcept {
+    detail::wipe(c.inbound.key);
+    detail::wipe(c.outbound.key);
+}
+}  // namespace
+
+child_sa_info& child_sa_info::operator=(const child_sa_info& o) {
+    if (this != &o) {
+        wipe_keys(*this);
+        name = o.name;
+        spi_in = o.spi_in;
+        spi_out = o.spi_out;
+        inbound = o.inbound;
+        outbound = o.outbound;
+        local_ts = o.local_ts;
+        remote_ts = o.remote_ts;
+        replaces_spi_in = o.replaces_spi_in;
+    }
+    return *this;
+}
+child_sa_info& child_sa_info::operator=(child_sa_info&& o) noexcept {
+    if (this != &o) {
+        wipe_keys(*this);
+        name = std::move(o.name);
+        spi_in = o.spi_in;
+        spi_out = o.spi_out;
+        inbound = std::move(o.inbound);
+        outbound = std::move(o.outbound);
+        local_ts = std::move(o.local_ts);
+        remote_ts = std::move(o.remote_ts);
+        replaces_spi_in = o.replaces_spi_in;
+    }
+    return *this;
+}
+child_sa_info::~child_sa_info() { wipe_keys(*this); }
 
 identity identity::ipv4(std::uint32_t a) { return identity{id_type::ipv4_addr, detail::be32(a)}; }
 identity identity::fqdn(const std::string& n) { return identity{id_type::fqdn, bytes(n.begin(), n.end())}; }
@@ -116,11 +154,19 @@ const connection_config* engine::connection(const std::string& name) const {
 
 const connection_config* engine::connection_for(std::uint32_t local, std::uint32_t remote) const {
     for (const auto& c : _cfg.connections) {
-        if ((c.local_addr == 0 || c.local_addr == local) && (c.remote_addr == 0 || c.remote_addr == remote)) {
+        if ((c.local_addr == 0 || c.local_addr == local) && peer_in(c, remote)) {
             return &c;
         }
     }
     return nullptr;
+}
+
+bool peer_in(const connection_config& c, std::uint32_t remote) noexcept {
+    if (c.remote_addr == 0 && c.remote_prefix >= 32) {
+        return true;  // a responder for any peer
+    }
+    const std::uint32_t mask = c.remote_prefix == 0 ? 0 : ~std::uint32_t{0} << (32 - std::min<unsigned>(c.remote_prefix, 32));
+    return ((c.remote_addr ^ remote) & mask) == 0;
 }
 
 std::uint64_t engine::new_ike_spi() {
@@ -299,8 +345,12 @@ output engine::receive(const datagram& d, time_point now) {
     if (static_cast<exchange_type>(exch) == exchange_type::ike_sa_init && !response && spi_r == 0) {
         // A retransmitted IKE_SA_INIT of a half-open SA gets the same answer.
         for (auto& [k, sa] : _sas) {
-            if (!sa->initiator && sa->spi_i == spi_i && sa->remote.addr == d.src.addr && sa->have_response &&
+            if (!sa->initiator && sa->spi_i == spi_i && sa->remote == d.src && sa->have_response &&
                 sa->state != sa_state::deleting) {
+                if (!std::equal(wire.begin(), wire.end(), sa->init_request.begin(), sa->init_request.end())) {
+                    ++counters.not_retransmissions;  // same SPI, other content: not ours to answer
+                    return take();
+                }
                 send_raw(sa->local, d.src, sa->last_response, false);
                 return take();
             }
@@ -363,8 +413,17 @@ void engine::dispatch(ike_sa& sa, const datagram& d, std::span<const std::uint8_
     }
     // A request.
     if (sa.have_response && mid + 1 == sa.expect_mid) {
+        // §2.1: answer a retransmission again, but only a true one: the same bytes from
+        // the same address and port. Anything else that merely names our SPIs (and the
+        // last message ID, both visible on the wire) gets nothing, or we would reflect
+        // our response to any address a forger cares to name.
+        if (!(d.src == sa.last_request_from) || !std::equal(wire.begin(), wire.end(), sa.last_request.begin(),
+                                                            sa.last_request.end())) {
+            ++counters.not_retransmissions;
+            return;
+        }
         ++counters.retransmits;
-        send_raw(sa.local, d.src, sa.last_response, sa.natt);  // §2.1: answer a retransmission again
+        send_raw(sa.local, sa.last_response_to, sa.last_response, sa.natt);
         return;
     }
     if (mid != sa.expect_mid || exchange == exchange_type::ike_sa_init || !sa.in) {
@@ -377,6 +436,8 @@ void engine::dispatch(ike_sa& sa, const datagram& d, std::span<const std::uint8_
         return;
     }
     sa.last_heard = now;
+    sa.last_request.assign(wire.begin(), wire.end());  // what a retransmission must repeat
+    sa.last_request_from = d.src;
     // RFC 7296 §2.23: after a NAT is detected, follow the peer's address and port.
     if (d.dst.port == _cfg.natt_port && !sa.natt) {
         sa.natt = true;

@@ -99,7 +99,16 @@ sa_payload engine::esp_offer(const child_config& c, std::uint32_t spi, bool with
     return sa;
 }
 
+/// RFC 7296 §3.3.1: an offer's proposals are numbered 1, 2, 3 (the decoder checks
+/// that they follow each other; an offer must also start at one).
+static bool numbered_from_one(const sa_payload& offered) noexcept {
+    return !offered.proposals.empty() && offered.proposals[0].number == 1;
+}
+
 bool engine::select_ike(const connection_config& c, const sa_payload& offered, proposal& chosen, ike_suite& s) {
+    if (!numbered_from_one(offered)) {
+        return false;
+    }
     for (const auto& mine : c.proposals) {
         for (const auto& p : offered.proposals) {
             if (p.protocol != protocol_id::ike) {
@@ -142,7 +151,7 @@ bool engine::select_ike(const connection_config& c, const sa_payload& offered, p
             cipher_sizes cs;
             if (got_encr && got_prf && got_integ && got_dh &&
                 cipher_sizes_of(r.encr, r.encr_key_bits, r.integ, cs) && prf_size(r.prf)) {
-                chosen = proposal{p.number, protocol_id::ike, {}, {}};
+                chosen = proposal{p.number, protocol_id::ike, p.spi, {}};  // the offer's own SPI
                 add(chosen.transforms, transform_type::encr, r.encr, r.encr_key_bits);
                 add(chosen.transforms, transform_type::prf, r.prf);
                 if (r.integ != integ_id::none) {
@@ -159,6 +168,9 @@ bool engine::select_ike(const connection_config& c, const sa_payload& offered, p
 
 bool engine::select_esp(const child_config& c, const sa_payload& offered, bool want_dh, proposal& chosen,
                         esp_suite& s) {
+    if (!numbered_from_one(offered)) {
+        return false;
+    }
     for (const auto& mine : c.proposals) {
         for (const auto& p : offered.proposals) {
             if (p.protocol != protocol_id::esp || p.spi.size() != 4) {
@@ -213,7 +225,7 @@ bool engine::select_esp(const child_config& c, const sa_payload& offered, bool w
             if (!got_dh) {
                 continue;
             }
-            chosen = proposal{p.number, protocol_id::esp, {}, {}};
+            chosen = proposal{p.number, protocol_id::esp, p.spi, {}};  // the offer's own SPI (4 bytes)
             add(chosen.transforms, transform_type::encr, r.encr, r.key_bits);
             if (r.integ != integ_id::none) {
                 add(chosen.transforms, transform_type::integ, r.integ);

@@ -247,6 +247,11 @@ private:
     /// Read statements up to the matching `}` (or the end at the top).
     void read_block(const std::string& schema_name, std::vector<node>& out, bool nested) {
         const auto& schema = schemas().at(schema_name);
+        // Attributes seen in this block: one of each, except nested blocks and lists of
+        // references (z/OS Policy Agent: "may be specified once").
+        static const std::set<std::string> repeatable = {"IPFILTERRULEREF", "KEYEXCHANGERULEREF", "IPSERVICEREF",
+                                                         "IPDATAOFFERREF", "KEYEXCHANGEOFFERREF"};
+        std::map<std::string, int> seen;
         while (_pos < _toks.size()) {
             const token& t = _toks[_pos];
             if (t.kind == tok_kind::close) {
@@ -308,6 +313,14 @@ private:
                 add("ZPX0806I", severity::warning,
                     n.keyword + " " + at(n) + " IS ACCEPTED BUT NOT EMULATED");
                 continue;
+            }
+            if (!schema.nested.count(n.keyword) && !repeatable.count(n.keyword)) {
+                auto [first, fresh] = seen.emplace(n.keyword, n.line);
+                if (!fresh) {
+                    error("ZPX0809E", "REPEATED ATTRIBUTE " + n.keyword + " " + at(n) + ": IT WAS GIVEN AT LINE " +
+                                          std::to_string(first->second) + "; ONLY THE FIRST ONE IS KEPT");
+                    continue;
+                }
             }
             out.push_back(std::move(n));
         }
@@ -549,8 +562,8 @@ private:
         } else if (k == "IPSERVICE") {
             service s;
             std::string name;
-            if (object_name(n, name) && service_block(n, "IPSERVICE " + name, s)) {
-                _services.emplace(name, s);
+            if (object_name(n, name) && service_block(n, "IPSERVICE " + name, s) && !_services.emplace(name, s).second) {
+                error("ZPX0805E", "DUPLICATE IPSERVICE " + name + " " + at(n) + ": THE FIRST ONE IS KEPT");
             }
         } else if (k == "IPGENERICFILTERACTION") {
             generic_action_stmt(n);
@@ -755,6 +768,13 @@ private:
     void generic_action_stmt(const node& n) {
         std::string name;
         if (!object_name(n, name)) {
+            return;
+        }
+        // The built-in actions keep their meaning: `IpGenericFilterAction deny
+        // { IpFilterAction permit }` would make every rule that says deny permit.
+        if (auto u = upper(name); u == "PERMIT" || u == "DENY" || u == "IPSEC") {
+            not_installed("IPGENERICFILTERACTION", name, n,
+                          "PERMIT, DENY AND IPSEC ARE RESERVED ACTION NAMES; CHOOSE ANOTHER NAME");
             return;
         }
         _bad_attr = false;
@@ -1377,19 +1397,6 @@ parse_result parse(std::string_view text, std::string_view name) {
                                      "POLICY " + std::string(name) + " COULD NOT BE PROCESSED: " + e.what()});
         return r;
     }
-}
-
-parse_result parse_file(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) {
-        parse_result r;
-        r.messages.push_back(
-            message{"ZPX0800E", severity::error, "POLICY FILE " + path + " COULD NOT BE READ: IT DOES NOT EXIST OR IS NOT READABLE"});
-        return r;
-    }
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return parse(ss.str(), path);
 }
 
 const char* name_of(ike_encryption e) noexcept { return e == ike_encryption::aes_gcm_16 ? "AES_GCM_16" : "AES_CBC"; }

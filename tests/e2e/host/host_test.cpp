@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -21,6 +22,7 @@
 #include <fstream>
 #include <atomic>
 #include <cstdlib>
+#include <map>
 #include <memory>
 #include <new>
 #include <thread>
@@ -148,6 +150,38 @@ TEST_F(host_e2e, wrong_key_is_counted_not_delivered) {
     EXPECT_EQ(cb["tun_out"], 0u);
 }
 
+/// Ask zplex-host for its counters (SIGUSR1) until @p done holds for them, or @p bound
+/// passes: a condition, not a fixed sleep, so a loaded machine only makes it slower.
+template <typename F>
+bool counters_reach(const zplex_host_process& p, F done, std::chrono::seconds bound = 60s) {
+    auto deadline = std::chrono::steady_clock::now() + bound;
+    while (std::chrono::steady_clock::now() < deadline) {
+        auto before = p.output().size();
+        ::kill(p.pid(), SIGUSR1);
+        for (int i = 0; i < 500 && p.output().size() == before; ++i) {
+            std::this_thread::sleep_for(10ms);  // until the dump is written
+        }
+        auto c = parse_host_counters(p.output());  // the last dump wins
+        if (done(c)) {
+            return true;
+        }
+        std::this_thread::sleep_for(100ms);
+    }
+    return false;
+}
+
+/// Until @p ns has UDP sockets bound on 500 and 4500 (bounded).
+bool ike_ports_open(const netns& ns) {
+    for (int i = 0; i < 1000; ++i) {
+        auto r = ns.exec({"ss", "-Hlun"});
+        if (r.out.find(":500 ") != std::string::npos && r.out.find(":4500 ") != std::string::npos) {
+            return true;
+        }
+        std::this_thread::sleep_for(20ms);
+    }
+    return false;
+}
+
 TEST_F(host_e2e, unknown_spi_and_unrouted_traffic_are_counted) {
     auto a = side_a();
     ha = std::make_unique<zplex_host_process>(hosts->a, dir / "a", a);
@@ -159,9 +193,12 @@ TEST_F(host_e2e, unknown_spi_and_unrouted_traffic_are_counted) {
     // Outside the SA's selectors: routed into the TUN, but no policy covers it.
     hosts->a.ip({"route", "add", "198.18.22.0/24", "dev", "zpx0", "src", two_hosts::inner_a});
     EXPECT_EQ(ping(hosts->a, two_hosts::inner_a, "198.18.22.1", 2, 300ms), 0);
-    std::this_thread::sleep_for(1200ms);  // a keepalive is due
+    using counters = std::map<std::string, std::uint64_t>;
+    ASSERT_TRUE(counters_reach(*hb, [](counters& c) { return c["keepalives"] >= 1; })) << hb->output();
     auto rb = hb->stop();
-    std::this_thread::sleep_for(100ms);
+    auto sent = parse_host_counters(rb.out)["keepalives"];
+    // a has taken every keepalive b sent (they may still be in flight when b stops).
+    EXPECT_TRUE(counters_reach(*ha, [&](counters& c) { return c["drop KEEPALIVE"] >= sent; })) << ha->output();
     auto ra = ha->stop();
     auto ca = parse_host_counters(ra.out);
     auto cb = parse_host_counters(rb.out);
@@ -222,7 +259,7 @@ TEST_F(host_e2e, ike_datagrams_reach_the_engine_callback) {
             return h->stats().ike_in == 2 && h->stats().ike_out == 2 ? 0 : 1;
         },
         hosts->a.name());
-    std::this_thread::sleep_for(300ms);  // the sockets open
+    ASSERT_TRUE(ike_ports_open(hosts->a)) << "the engine's sockets did not open";
     auto on_500 = child_process::spawn(
         [] {
             std::printf("%s", udp_exchange(two_hosts::outer_b, 500, two_hosts::outer_a, 500, "IKE_SA_INIT").c_str());
@@ -275,7 +312,7 @@ TEST_F(host_e2e, per_packet_path_does_not_allocate) {
             }
             std::printf("ready\n");
             std::fflush(stdout);
-            auto deadline = std::chrono::steady_clock::now() + 20s;
+            auto deadline = std::chrono::steady_clock::now() + 120s;  // a bound, not a timing
             std::uint64_t before = 0;
             bool warm = false;
             while (std::chrono::steady_clock::now() < deadline && h->stats().tun_out < 220) {
@@ -291,7 +328,7 @@ TEST_F(host_e2e, per_packet_path_does_not_allocate) {
             return warm && h->stats().tun_out >= 220 && after == before ? 0 : 1;
         },
         hosts->a.name(), dir / "engine.out");
-    for (int i = 0; i < 100 && !hosts->a.exec({"ip", "link", "show", "zpx0"}).ok(); ++i) {
+    for (int i = 0; i < 1000 && !hosts->a.exec({"ip", "link", "show", "zpx0"}).ok(); ++i) {
         std::this_thread::sleep_for(20ms);
     }
     hosts->a.ip({"route", "add", std::string(two_hosts::inner_b) + "/32", "dev", "zpx0", "src", two_hosts::inner_a});
@@ -299,7 +336,7 @@ TEST_F(host_e2e, per_packet_path_does_not_allocate) {
     for (int i = 0; i < 12; ++i) {
         ping(hosts->a, two_hosts::inner_a, two_hosts::inner_b, 20, 200ms);
     }
-    auto e = engine.wait(15s);
+    auto e = engine.wait(120s);
     std::ifstream f(dir / "engine.out");
     std::string out;
     for (std::string line; std::getline(f, line);) {
@@ -348,22 +385,23 @@ TEST_F(host_e2e, newest_child_sa_carries_the_traffic) {
             if (fresh == 0 || h->add_child(child_of(a)) != 0) {  // an inbound SPI in use is refused
                 return 3;
             }
-            auto deadline = std::chrono::steady_clock::now() + 15s;
+            auto deadline = std::chrono::steady_clock::now() + 60s;
             while (std::chrono::steady_clock::now() < deadline && !fs::exists(trigger)) {
                 h->run_once(50);
             }
             h->remove_child(fresh);
             std::printf("removed\n");
             std::fflush(stdout);
-            auto until = std::chrono::steady_clock::now() + 2s;
-            while (std::chrono::steady_clock::now() < until) {
+            // Serve until the test has sent its pings (a file, not a fixed time).
+            auto until = std::chrono::steady_clock::now() + 60s;
+            while (std::chrono::steady_clock::now() < until && !fs::exists(fs::path(trigger).concat(".done"))) {
                 h->run_once(50);
             }
             std::printf("%s", h->format_counters().c_str());
             return 0;
         },
         hosts->a.name(), dir / "engine.out");
-    for (int i = 0; i < 100 && !hosts->a.exec({"ip", "link", "show", "zpx0"}).ok(); ++i) {
+    for (int i = 0; i < 1000 && !hosts->a.exec({"ip", "link", "show", "zpx0"}).ok(); ++i) {
         std::this_thread::sleep_for(20ms);
     }
     hosts->a.ip({"route", "add", std::string(two_hosts::inner_b) + "/32", "dev", "zpx0", "src", two_hosts::inner_a});
@@ -375,12 +413,13 @@ TEST_F(host_e2e, newest_child_sa_carries_the_traffic) {
         std::string l;
         return std::getline(f, l) && l == "removed";
     };
-    for (int i = 0; i < 100 && !removed(); ++i) {
+    for (int i = 0; i < 1000 && !removed(); ++i) {
         std::this_thread::sleep_for(20ms);
     }
     ASSERT_TRUE(removed());
     EXPECT_EQ(ping(hosts->a, two_hosts::inner_a, two_hosts::inner_b, 2, 300ms), 0);
-    auto e = engine.wait(10s);
+    std::ofstream(fs::path(trigger).concat(".done")) << "done\n";
+    auto e = engine.wait(60s);
     EXPECT_EQ(e.status, 0);
     auto rb = hb->stop();
     auto cb = parse_host_counters(rb.out);

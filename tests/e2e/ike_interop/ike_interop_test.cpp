@@ -29,7 +29,10 @@ namespace fs = std::filesystem;
 
 constexpr const char* psk = "zplex-e2e-preshared-key-0123456789";
 
-std::string policy_text() {
+/// @p offers: the KeyExchangeOffer lines of the KeyExchangeAction.
+std::string policy_text(const std::string& offers =
+                            "  KeyExchangeOffer { HowToEncrypt AES_GCM_16 KeyLength 128 PseudoRandomFunction "
+                            "HMAC_SHA2_256 DHGroup Group31 }\n") {
     return std::string(R"(# zplex-host in namespace a: strongSwan at 198.18.10.2 protects 198.18.21.1
 IpFilterPolicy
 {
@@ -62,8 +65,7 @@ KeyExchangePolicy
 KeyExchangeAction ikev2
 {
   HowToAuthPeers PresharedKey
-  KeyExchangeOffer { HowToEncrypt AES_GCM_16 KeyLength 128 PseudoRandomFunction HMAC_SHA2_256 DHGroup Group31 }
-}
+)" + offers + R"(}
 LocalSecurityEndpoint zplex_a  { Location 198.18.10.1 }
 RemoteSecurityEndpoint swan_b  { Location 198.18.10.2 }
 )";
@@ -306,6 +308,48 @@ TEST_F(ike_interop, strongswan_initiates) {
         std::this_thread::sleep_for(100ms);
     }
     EXPECT_TRUE(cb->list_sas().empty()) << "strongSwan saw zplex's IKE delete";
+}
+
+std::string offer(const char* group) {
+    return std::string("  KeyExchangeOffer { HowToEncrypt AES_GCM_16 KeyLength 128 PseudoRandomFunction HMAC_SHA2_256 "
+                       "DHGroup ") +
+           group + " }\n";
+}
+
+// Each key exchange zplex offers, zplex initiating against strongSwan's responder (the
+// zplex side of what tests/e2e/strongswan checks between two charons).
+class ike_interop_dh : public ike_interop, public ::testing::WithParamInterface<std::pair<const char*, const char*>> {};
+
+TEST_P(ike_interop_dh, zplex_initiates_with_each_group) {
+    if (IsSkipped()) {
+        return;
+    }
+    std::ofstream(dir / "a" / "zplex.pol") << policy_text(offer(GetParam().first));
+    start_zplex({"to_swan"});
+    auto sw = wait_in_step();
+    ASSERT_EQ(sw.state, "INSTALLED");
+    auto sas = cb->list_sas();
+    ASSERT_FALSE(sas.empty());
+    EXPECT_EQ(sas.at(0).attrs["dh-group"], GetParam().second);
+    EXPECT_TRUE(ping_until(hosts->a, two_hosts::inner_a, two_hosts::inner_b));
+}
+
+INSTANTIATE_TEST_SUITE_P(groups, ike_interop_dh,
+                         ::testing::Values(std::pair{"Group14", "MODP_2048"}, std::pair{"Group19", "ECP_256"},
+                                           std::pair{"Group31", "CURVE_25519"}),
+                         [](const auto& info) { return std::string(info.param.first); });
+
+// The responder's order wins: zplex guesses MODP-2048 for its KE (its first offer) while
+// also offering X25519; strongSwan prefers X25519 and answers INVALID_KE_PAYLOAD, and
+// zplex retries with X25519 (RFC 7296 §1.3).
+TEST_F(ike_interop, zplex_retries_after_invalid_ke_payload) {
+    std::ofstream(dir / "a" / "zplex.pol") << policy_text(offer("Group14") + offer("Group31"));
+    start_zplex({"to_swan"});
+    auto sw = wait_in_step();
+    ASSERT_EQ(sw.state, "INSTALLED");
+    auto sas = cb->list_sas();
+    ASSERT_FALSE(sas.empty());
+    EXPECT_EQ(sas.at(0).attrs["dh-group"], "CURVE_25519");
 }
 
 }  // namespace

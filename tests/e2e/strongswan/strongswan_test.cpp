@@ -1,4 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
+// ENVIRONMENT CHECK, not a zplex test: it runs strongSwan against strongSwan and touches no
+// zplex code. It proves the strongSwan the interop tests rely on works here, so a failure
+// of tests/e2e/ike_interop or tests/e2e/interop points at zplex, not the environment. The
+// zplex side of each case: PSK/GCM/encap/ping/counters and rekey/terminate in
+// ike_interop.zplex_initiates and ike_interop.strongswan_initiates; each DH group in
+// ike_interop_dh.zplex_initiates_with_each_group; the INVALID_KE retry in
+// ike_interop.zplex_retries_after_invalid_ke_payload.
+//
 // strongSwan <-> strongSwan: two charons (kernel-libipsec, userspace ESP) in two namespaces
 // on a veth, IKEv2 with a PSK, ESP AES-GCM-128 forced into UDP 4500 (encap = yes). Traffic
 // between the inner addresses goes through ipsec0 on both sides:
@@ -21,7 +29,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class strongswan_e2e : public ::testing::Test {
+class strongswan_environment : public ::testing::Test {
 protected:
     void SetUp() override {
         std::string why;
@@ -66,7 +74,7 @@ protected:
     std::unique_ptr<charon> ca, cb;
 };
 
-TEST_F(strongswan_e2e, psk_aes_gcm_encap_ping_tcp_counters) {
+TEST_F(strongswan_environment, psk_aes_gcm_encap_ping_tcp_counters) {
     auto r = ca->initiate("zpx");
     ASSERT_TRUE(r.ok()) << r.out;
     auto a = ca->installed_child("zpx");
@@ -109,7 +117,7 @@ TEST_F(strongswan_e2e, psk_aes_gcm_encap_ping_tcp_counters) {
     EXPECT_GE(a.packets_in, 5u);   // echo replies and ACKs
 }
 
-TEST_F(strongswan_e2e, rekey_and_terminate) {
+TEST_F(strongswan_environment, rekey_and_terminate) {
     ASSERT_TRUE(ca->initiate("zpx").ok());
     ASSERT_TRUE(ping_until(hosts->a, two_hosts::inner_a, two_hosts::inner_b));
     auto before = ca->installed_child("zpx");
@@ -140,9 +148,9 @@ TEST_F(strongswan_e2e, rekey_and_terminate) {
 
 // The key exchanges the zplex IKE engine offers (docs/strongswan-interop.md): each must
 // work with the plugin set the harness loads.
-class strongswan_dh : public strongswan_e2e, public ::testing::WithParamInterface<std::pair<const char*, const char*>> {};
+class strongswan_environment_dh : public strongswan_environment, public ::testing::WithParamInterface<std::pair<const char*, const char*>> {};
 
-TEST_P(strongswan_dh, establishes_and_carries_traffic) {
+TEST_P(strongswan_environment_dh, establishes_and_carries_traffic) {
     if (IsSkipped()) {
         return;
     }
@@ -167,7 +175,7 @@ TEST_P(strongswan_dh, establishes_and_carries_traffic) {
 // The responder's order wins (charon.prefer_configured_proposals = yes): an initiator
 // whose KE guessed MODP-2048 while offering X25519 too is told INVALID_KE_PAYLOAD and
 // retries with X25519 (RFC 7296 §1.3). zplex's IKE must do the same retry.
-TEST_F(strongswan_e2e, responder_order_wins_with_invalid_ke_retry) {
+TEST_F(strongswan_environment, responder_order_wins_with_invalid_ke_retry) {
     auto resp = zplex_interop(two_hosts::outer_b, two_hosts::outer_a, std::string(two_hosts::inner_b) + "/32",
                               std::string(two_hosts::inner_a) + "/32");
     cb->load(resp.swanctl_conf());
@@ -182,7 +190,7 @@ TEST_F(strongswan_e2e, responder_order_wins_with_invalid_ke_retry) {
     EXPECT_NE(r.out.find("N(INVAL_KE)"), std::string::npos) << r.out;  // swanctl logs it so
 }
 
-INSTANTIATE_TEST_SUITE_P(groups, strongswan_dh,
+INSTANTIATE_TEST_SUITE_P(groups, strongswan_environment_dh,
                          ::testing::Values(std::pair{"modp2048", "MODP_2048"}, std::pair{"ecp256", "ECP_256"},
                                            std::pair{"x25519", "CURVE_25519"}),
                          [](const auto& info) { return std::string(info.param.first); });

@@ -228,6 +228,30 @@ TEST(cli, policy_check_prints_messages_and_the_installed_rules) {
     EXPECT_NE(none.out.find("ZPX0800E"), std::string::npos) << none.out;
 }
 
+TEST(cli, policy_check_refuses_a_redefined_builtin_action_and_files_that_are_no_policy) {
+    auto dir = fs::temp_directory_path() / ("zplex-cli-pol-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    auto pol = dir / "deny-permit.pol";
+    std::ofstream(pol) << "# a deny that permits\nIpGenericFilterAction deny { IpFilterAction permit }\n"
+                          "IpFilterPolicy { IpFilterRule r1 { IpSourceAddr All IpDestAddr All "
+                          "IpGenericFilterActionRef deny } }\n";
+    auto r = zplex("policy check " + quote(pol.string()));
+    EXPECT_EQ(r.rc, 8) << r.out;
+    EXPECT_NE(r.out.find("ZPX0804E IPGENERICFILTERACTION deny AT LINE 2 COLUMN 1"), std::string::npos) << r.out;
+    auto row = r.out.substr(r.out.find("\nr1 ") + 1);
+    row = row.substr(0, row.find('\n'));
+    EXPECT_EQ(row.substr(row.size() - 4), "deny") << row;  // and deny means deny
+    auto zero = zplex("policy check /dev/zero");  // before: read until memory ran out
+    EXPECT_EQ(zero.rc, 8) << zero.out;
+    EXPECT_NE(zero.out.find("ZPX0800E POLICY FILE /dev/zero COULD NOT BE READ: IT IS NOT A REGULAR FILE"),
+              std::string::npos)
+        << zero.out;
+    auto d = zplex("policy check " + quote(dir.string()));  // before: an empty policy, exit 0
+    EXPECT_EQ(d.rc, 8) << d.out;
+    EXPECT_NE(d.out.find("IT IS A DIRECTORY"), std::string::npos) << d.out;
+    fs::remove_all(dir);
+}
+
 TEST(cli, image_commands_are_zplex_image) {
     auto r = zplex("image status NOSUCH --run-dir /nonexistent/zplex-images");
     EXPECT_EQ(r.rc, 4) << r.out;

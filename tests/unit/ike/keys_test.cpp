@@ -1,12 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
 // IKE crypto: HMAC-SHA2 PRFs against RFC 4231, prf+ built from them, ECDH against the
 // published P-256/P-384 (RFC 5114 §A) and Curve25519 (RFC 7748 §6.1) answers, every
-// group's exchange, key derivation sizes, PSK AUTH.
+// group's exchange, and the key derivation (prf+, SKEYSEED and the seven SA keys, IKE
+// rekey, CHILD SA KEYMAT) and PSK AUTH against an independent derivation: OpenSSL's own
+// HKDF and HMAC (EVP_KDF / EVP_MAC), never the functions under test. IKEv2's prf+ with
+// an HMAC is HKDF-Expand (RFC 5869 §2.3: T(n) = HMAC(PRK, T(n-1) | info | n)), and
+// SKEYSEED = prf(Ni | Nr, g^ir) is HKDF-Extract with salt Ni | Nr.
 #include <zplex/ike/keys.hpp>
 
 #include "hex.hpp"
 
 #include <gtest/gtest.h>
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
 
 #include <string>
 
@@ -17,6 +26,72 @@ using zplex::test::hex;
 using zplex::test::hex_of;
 
 bytes str(const std::string& s) { return bytes(s.begin(), s.end()); }
+
+const char* digest_of(std::uint16_t prf_id) {
+    return prf_id == prf_id::hmac_sha2_384 ? "SHA384" : prf_id == prf_id::hmac_sha2_512 ? "SHA512" : "SHA256";
+}
+
+/// OpenSSL's HKDF: @p expand_only takes @p key as the PRK (prf+ alone); otherwise
+/// PRK = HMAC(salt, key) first (SKEYSEED).
+bytes openssl_hkdf(std::uint16_t prf_id, bool expand_only, const bytes& salt, const bytes& key, const bytes& info,
+                   std::size_t n) {
+    EVP_KDF* kdf = EVP_KDF_fetch(nullptr, "HKDF", nullptr);
+    EVP_KDF_CTX* ctx = EVP_KDF_CTX_new(kdf);
+    EVP_KDF_free(kdf);
+    int mode = expand_only ? EVP_KDF_HKDF_MODE_EXPAND_ONLY : EVP_KDF_HKDF_MODE_EXTRACT_AND_EXPAND;
+    std::string md = digest_of(prf_id);
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, md.data(), 0),
+        OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<std::uint8_t*>(key.data()), key.size()),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, const_cast<std::uint8_t*>(info.data()), info.size()),
+        OSSL_PARAM_construct_end(), OSSL_PARAM_construct_end()};
+    if (!expand_only) {  // expand-only takes no salt (an empty one is refused)
+        params[4] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, const_cast<std::uint8_t*>(salt.data()),
+                                                      salt.size());
+    }
+    bytes out(n);
+    if (!ctx || EVP_KDF_derive(ctx, out.data(), n, params) != 1) {
+        out.clear();
+    }
+    EVP_KDF_CTX_free(ctx);
+    return out;
+}
+
+/// OpenSSL's HMAC, through EVP_MAC.
+bytes openssl_hmac(std::uint16_t prf_id, const bytes& key, const bytes& data) {
+    std::string md = digest_of(prf_id);
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, md.data(), 0),
+                           OSSL_PARAM_construct_end()};
+    EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(mac);
+    EVP_MAC_free(mac);
+    bytes out(64);
+    std::size_t n = 0;
+    if (!ctx || EVP_MAC_init(ctx, key.data(), key.size(), params) != 1 ||
+        EVP_MAC_update(ctx, data.data(), data.size()) != 1 || EVP_MAC_final(ctx, out.data(), &n, out.size()) != 1) {
+        n = 0;
+    }
+    EVP_MAC_CTX_free(ctx);
+    out.resize(n);
+    return out;
+}
+
+bytes cat(std::initializer_list<bytes> parts) {
+    bytes b;
+    for (const auto& p : parts) {
+        b.insert(b.end(), p.begin(), p.end());
+    }
+    return b;
+}
+
+bytes be64_of(std::uint64_t v) {
+    bytes b(8);
+    for (int i = 0; i < 8; ++i) {
+        b[i] = static_cast<std::uint8_t>(v >> (56 - 8 * i));
+    }
+    return b;
+}
 
 TEST(ike_keys, prf_hmac_sha2_matches_rfc_4231_test_case_2) {
     auto key = str("Jefe");
@@ -32,28 +107,17 @@ TEST(ike_keys, prf_hmac_sha2_matches_rfc_4231_test_case_2) {
     EXPECT_TRUE(prf(99, key, data).empty());
 }
 
-TEST(ike_keys, prf_plus_is_t1_t2_t3_of_rfc_7296_2_13) {
-    auto key = str("key");
+TEST(ike_keys, prf_plus_is_hkdf_expand_as_openssl_computes_it) {
+    auto key = str("a key of some length for prf+");
     auto seed = str("seed");
     for (auto id : {prf_id::hmac_sha2_256, prf_id::hmac_sha2_384, prf_id::hmac_sha2_512}) {
-        bytes s1 = seed;
-        s1.push_back(1);
-        bytes t1 = prf(id, key, s1);
-        bytes s2 = t1;
-        s2.insert(s2.end(), seed.begin(), seed.end());
-        s2.push_back(2);
-        bytes t2 = prf(id, key, s2);
-        bytes s3 = t2;
-        s3.insert(s3.end(), seed.begin(), seed.end());
-        s3.push_back(3);
-        bytes t3 = prf(id, key, s3);
-        bytes want = t1;
-        want.insert(want.end(), t2.begin(), t2.end());
-        want.insert(want.end(), t3.begin(), t3.end());
-        want.resize(2 * t1.size() + 5);
-        EXPECT_EQ(hex_of(prf_plus(id, key, seed, want.size()).raw()), hex_of(want));
+        for (std::size_t n : {std::size_t{1}, prf_size(id), 2 * prf_size(id) + 5, std::size_t{255} * prf_size(id)}) {
+            auto want = openssl_hkdf(id, true, {}, key, seed, n);
+            ASSERT_EQ(want.size(), n);
+            EXPECT_EQ(hex_of(prf_plus(id, key, seed, n).raw()), hex_of(want)) << id << " " << n;
+        }
     }
-    // More than 255 rounds is undefined: refused.
+    // More than 255 rounds is undefined (RFC 7296 §2.13): refused.
     EXPECT_TRUE(prf_plus(prf_id::hmac_sha2_256, key, seed, 32 * 256).empty());
 }
 
@@ -131,43 +195,80 @@ TEST(ike_keys, every_group_agrees_and_rejects_bad_public_values) {
     EXPECT_EQ(dh_key::generate(2), nullptr);
 }
 
-TEST(ike_keys, ike_keys_have_the_sizes_of_the_suite_and_both_sides_agree) {
-    ike_suite s{encr_id::aes_cbc, 256, integ_id::hmac_sha2_384_192, prf_id::hmac_sha2_384, dh_group::ecp_384};
-    ike_keys k;
-    auto ni = bytes(32, 1), nr = bytes(32, 2), g = bytes(48, 3);
-    ASSERT_TRUE(derive_ike_keys(s, g, ni, nr, 1, 2, k));
-    EXPECT_EQ(k.sk_d.size(), 48u);
-    EXPECT_EQ(k.sk_ai.size(), 48u);
-    EXPECT_EQ(k.sk_ei.size(), 32u);
-    EXPECT_EQ(k.sk_pr.size(), 48u);
-    ike_suite gcm{encr_id::aes_gcm_16, 128, integ_id::none, prf_id::hmac_sha2_256, dh_group::ecp_256};
+// RFC 7296 §2.14: SKEYSEED = prf(Ni | Nr, g^ir);
+// {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr} = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr).
+TEST(ike_keys, ike_sa_keys_match_an_independent_hkdf_derivation) {
+    struct suite_case {
+        ike_suite s;
+        std::size_t d, a, e;  // SK_d/SK_p, SK_a, SK_e sizes
+    };
+    const std::uint64_t spi_i = 0x0123456789abcdefull, spi_r = 0xfedcba9876543210ull;
+    bytes ni = hex("a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0");
+    bytes nr = hex("0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a6978");
+    bytes g = hex("5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b");
+    for (auto c : {suite_case{{encr_id::aes_gcm_16, 128, integ_id::none, prf_id::hmac_sha2_256, 19}, 32, 0, 20},
+                   suite_case{{encr_id::aes_gcm_16, 256, integ_id::none, prf_id::hmac_sha2_512, 31}, 64, 0, 36},
+                   suite_case{{encr_id::aes_cbc, 256, integ_id::hmac_sha2_384_192, prf_id::hmac_sha2_384, 20}, 48, 48,
+                              32},
+                   suite_case{{encr_id::aes_cbc, 128, integ_id::hmac_sha2_256_128, prf_id::hmac_sha2_256, 14}, 32, 32,
+                              16}}) {
+        ike_keys k;
+        ASSERT_TRUE(derive_ike_keys(c.s, g, ni, nr, spi_i, spi_r, k));
+        const std::size_t total = 3 * c.d + 2 * c.a + 2 * c.e;
+        auto km = openssl_hkdf(c.s.prf, false, cat({ni, nr}), g, cat({ni, nr, be64_of(spi_i), be64_of(spi_r)}), total);
+        ASSERT_EQ(km.size(), total);
+        std::size_t at = 0;
+        auto next = [&](std::size_t n) {
+            bytes b(km.begin() + static_cast<std::ptrdiff_t>(at), km.begin() + static_cast<std::ptrdiff_t>(at + n));
+            at += n;
+            return hex_of(b);
+        };
+        EXPECT_EQ(hex_of(k.sk_d.raw()), next(c.d)) << c.s.prf;
+        EXPECT_EQ(hex_of(k.sk_ai.raw()), next(c.a)) << c.s.prf;
+        EXPECT_EQ(hex_of(k.sk_ar.raw()), next(c.a)) << c.s.prf;
+        EXPECT_EQ(hex_of(k.sk_ei.raw()), next(c.e)) << c.s.prf;
+        EXPECT_EQ(hex_of(k.sk_er.raw()), next(c.e)) << c.s.prf;
+        EXPECT_EQ(hex_of(k.sk_pi.raw()), next(c.d)) << c.s.prf;
+        EXPECT_EQ(hex_of(k.sk_pr.raw()), next(c.d)) << c.s.prf;
+    }
     ike_keys k2;
-    ASSERT_TRUE(derive_ike_keys(gcm, g, ni, nr, 1, 2, k2));
-    EXPECT_EQ(k2.sk_ai.size(), 0u);
-    EXPECT_EQ(k2.sk_ei.size(), 20u);  // key || salt
-    // SKEYSEED = prf(Ni | Nr, g^ir); SK_d is the first prf+ output.
-    bytes key = ni;
-    key.insert(key.end(), nr.begin(), nr.end());
-    bytes skeyseed = prf(prf_id::hmac_sha2_256, key, g);
-    bytes seed = key;
-    for (int i = 0; i < 7; ++i) {
-        seed.push_back(0);
-    }
-    seed.push_back(1);
-    for (int i = 0; i < 7; ++i) {
-        seed.push_back(0);
-    }
-    seed.push_back(2);
-    EXPECT_EQ(hex_of(k2.sk_d.raw()), hex_of(prf_plus(prf_id::hmac_sha2_256, skeyseed, seed, 32).raw()));
     ike_suite bad{encr_id::aes_gcm_16, 192, integ_id::none, prf_id::hmac_sha2_256, 19};
     EXPECT_FALSE(derive_ike_keys(bad, g, ni, nr, 1, 2, k2));
 }
 
-TEST(ike_keys, psk_auth_is_prf_of_prf_psk_key_pad) {
+// RFC 7296 §2.18: SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr), with the old SA's PRF.
+TEST(ike_keys, rekeyed_ike_sa_keys_match_an_independent_hkdf_derivation) {
+    ike_suite s{encr_id::aes_gcm_16, 256, integ_id::none, prf_id::hmac_sha2_256, 19};
+    bytes old_d = hex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+                      "202122232425262728292a2b2c2d2e2f");  // from a SHA-384 SA
+    bytes g = bytes(32, 0x5c), ni = bytes(32, 0x11), nr = bytes(40, 0x22);
+    ike_keys k;
+    ASSERT_TRUE(derive_rekeyed_ike_keys(s, prf_id::hmac_sha2_384, old_d, g, ni, nr, 7, 9, k));
+    bytes skeyseed = openssl_hmac(prf_id::hmac_sha2_384, old_d, cat({g, ni, nr}));
+    ASSERT_EQ(skeyseed.size(), 48u);
+    auto km = openssl_hkdf(s.prf, true, {}, skeyseed, cat({ni, nr, be64_of(7), be64_of(9)}), 32 + 2 * 36);
+    EXPECT_EQ(hex_of(k.sk_d.raw()), hex_of(bytes(km.begin(), km.begin() + 32)));
+    EXPECT_EQ(hex_of(k.sk_er.raw()), hex_of(bytes(km.begin() + 32 + 36, km.end())));
+}
+
+// RFC 7296 §2.17: KEYMAT = prf+(SK_d, Ni | Nr), or prf+(SK_d, g^ir (new) | Ni | Nr) with PFS.
+TEST(ike_keys, child_keymat_matches_an_independent_hkdf_derivation) {
+    bytes sk_d = bytes(32, 0x3d), ni = bytes(32, 0x01), nr = bytes(32, 0x02), g = bytes(32, 0x77);
+    auto plain = child_keymat(prf_id::hmac_sha2_256, sk_d, {}, ni, nr, 72);
+    EXPECT_EQ(hex_of(plain.raw()), hex_of(openssl_hkdf(prf_id::hmac_sha2_256, true, {}, sk_d, cat({ni, nr}), 72)));
+    auto pfs = child_keymat(prf_id::hmac_sha2_512, bytes(64, 0x3d), g, ni, nr, 160);
+    EXPECT_EQ(hex_of(pfs.raw()),
+              hex_of(openssl_hkdf(prf_id::hmac_sha2_512, true, {}, bytes(64, 0x3d), cat({g, ni, nr}), 160)));
+}
+
+// RFC 7296 §2.15: AUTH = prf(prf(Shared Secret, "Key Pad for IKEv2"), <octets>).
+TEST(ike_keys, psk_auth_matches_openssl_hmac) {
     auto psk = str("secret");
     auto octets = str("octets");
-    auto inner = prf(prf_id::hmac_sha2_256, psk, str("Key Pad for IKEv2"));
-    EXPECT_EQ(hex_of(psk_auth(prf_id::hmac_sha2_256, psk, octets)), hex_of(prf(prf_id::hmac_sha2_256, inner, octets)));
+    for (auto id : {prf_id::hmac_sha2_256, prf_id::hmac_sha2_384, prf_id::hmac_sha2_512}) {
+        auto want = openssl_hmac(id, openssl_hmac(id, psk, str("Key Pad for IKEv2")), octets);
+        EXPECT_EQ(hex_of(psk_auth(id, psk, octets)), hex_of(want)) << id;
+    }
 }
 
 TEST(ike_keys, constant_time_compare) {

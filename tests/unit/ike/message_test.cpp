@@ -199,5 +199,27 @@ TEST(ike_message, sa_payload_substructure_lengths_are_checked) {
     EXPECT_EQ(decode(e).error, decode_error::bad_payload);
 }
 
+// RFC 7296 §3.3.1: proposals run 1, 2, 3; a reply's single proposal keeps the number
+// it accepted.
+TEST(ike_message, proposal_numbers_must_run_one_two_three) {
+    auto with = [](std::vector<std::uint8_t> numbers) {
+        message m;
+        m.exchange = exchange_type::ike_sa_init;
+        sa_payload sa;
+        for (auto n : numbers) {
+            sa.proposals.push_back(proposal{n, protocol_id::ike, {}, {{transform_type::encr, encr_id::aes_gcm_16, 256}}});
+        }
+        m.add(payload_type::sa, sa);
+        return decode(encode(m));
+    };
+    EXPECT_TRUE(with({1, 2, 3}).ok());
+    EXPECT_TRUE(with({3}).ok());  // a response accepting proposal 3
+    for (auto bad : {std::vector<std::uint8_t>{1, 1}, {1, 3}, {2, 1}, {0}, {1, 2, 2}}) {
+        auto d = with(bad);
+        EXPECT_EQ(d.error, decode_error::bad_payload) << int(bad[0]) << " " << bad.size();
+        EXPECT_NE(d.detail.find("proposal number"), std::string::npos) << d.detail;
+    }
+}
+
 }  // namespace
 }  // namespace zplex::ike

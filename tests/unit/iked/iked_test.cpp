@@ -108,7 +108,8 @@ TEST(iked_policy, key_exchange_rule_becomes_a_connection) {
     EXPECT_EQ(k.local_id, ike::identity::ipv4(0xc6120a01u));
     EXPECT_EQ(k.remote_id, ike::identity::fqdn("b.zplex.test"));
     EXPECT_EQ(k.auth, ike::auth_kind::psk);
-    EXPECT_EQ(k.psk, "zplex-e2e-preshared-key-0123456789");
+    EXPECT_EQ(std::string(k.psk.view().begin(), k.psk.view().end()), "zplex-e2e-preshared-key-0123456789");
+    static_assert(std::is_same_v<decltype(k.psk), ike::secret>, "the PSK lives in a wiping type");
     ASSERT_EQ(k.proposals.size(), 2u);
     EXPECT_EQ(k.proposals[0].encr, (std::vector<std::pair<std::uint16_t, std::uint16_t>>{{ike::encr_id::aes_gcm_16, 128}}));
     EXPECT_TRUE(k.proposals[0].integ.empty());
@@ -145,12 +146,15 @@ TEST(iked_policy, filter_rule_with_dyn_vpn_action_becomes_a_child) {
     EXPECT_EQ(c.children[0].vpn_action, "gcm");
 }
 
-TEST(iked_policy, remote_range_accepts_any_peer_and_transport_becomes_tunnel) {
+TEST(iked_policy, remote_range_is_kept_and_the_identity_must_be_an_address_in_it) {
     auto c = config_of(policy_b);
     ASSERT_FALSE(c.has_errors());
     const auto& k = c.peer.connections[0];
-    EXPECT_EQ(k.remote_addr, 0u);
+    EXPECT_EQ(k.remote_addr, 0xc6120a00u);  // 198.18.10.0/24, not "any address"
+    EXPECT_EQ(k.remote_prefix, 24);
     EXPECT_TRUE(k.remote_id.data.empty());
+    EXPECT_TRUE(k.remote_id_in_range);  // not "any identity"
+    EXPECT_EQ(c.connections[0].remote_id, "198.18.10.0/24");
     EXPECT_EQ(k.children.at(0).mode, ipsec::sa_mode::tunnel);
     bool told = false;
     for (const auto& m : c.messages) {

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <ostream>
@@ -54,8 +55,10 @@ struct iked_config {
 };
 
 /// A policy as the engine takes it. Each KeyExchangeRule is a connection: addresses from
-/// the endpoints' Location (a remote range: any peer in it may initiate), identities
-/// (default: the Location's address), SharedKey, KeyExchangeOffers as IKE proposals.
+/// the endpoints' Location (a remote range: only peers in it, and the rule only
+/// responds), identities (default: the Location's address; for a range without
+/// Identity, an ID_IPV4_ADDR inside the range), SharedKey, KeyExchangeOffers as IKE
+/// proposals. Which rule a responder uses is settled by the peer's identity (IDi).
 /// Each IpFilterRule with an IpDynVpnActionRef is a child of the KeyExchangeRule whose
 /// remote Location overlaps its destination (else of the first one): selectors from its
 /// addresses, protocol and ports; ESP offers, Pfs, Lifetime and Lifesize from the action.
@@ -163,35 +166,47 @@ private:
 };
 
 /// The control socket (unix stream, mode 0600): one request line per connection, the
-/// reply, then close. Non-blocking accept; poll() from the event loop.
+/// reply, then close. Served from the packet loop without ever blocking it: every
+/// socket is non-blocking, at most `max_clients` connections are open at once, a
+/// client has `client_deadline` to send its line and take its reply, and a request
+/// line is at most `max_line` bytes. A client that breaks a bound is closed unanswered.
 class control_server {
 public:
-    /// Throws std::system_error if the socket cannot be made.
+    using clock = std::chrono::steady_clock;
+    using handler = std::function<std::string(const std::string&)>;
+    static constexpr std::size_t max_clients = 8;
+    static constexpr std::size_t max_line = 4096;
+    static constexpr std::chrono::seconds client_deadline{2};
+
+    /// Binds @p path. Something already there is replaced only if it is a stale socket
+    /// (nobody listening) owned by this user; anything else (a file, a directory, a
+    /// symlink, another user's socket, a live server) is refused. Throws
+    /// std::system_error (EEXIST, EADDRINUSE, ...) with the reason.
     explicit control_server(std::string path);
     ~control_server();
     control_server(const control_server&) = delete;
     control_server& operator=(const control_server&) = delete;
-    /// Serve the requests waiting (each bounded by a 1 s read/write timeout).
-    template <typename F>
-    void poll(F&& serve) {
-        while (true) {
-            int c = accept_one();
-            if (c < 0) {
-                return;
-            }
-            std::string line = read_line(c);
-            write_reply(c, serve(line));
-        }
-    }
+    /// Accept, read, answer and write whatever is ready now, without waiting. Returns
+    /// the number of requests handed to @p serve. @p now: for the client deadlines.
+    std::size_t poll(const handler& serve, clock::time_point now = clock::now());
     const std::string& path() const noexcept { return _path; }
     int fd() const noexcept { return _fd; }
+    std::size_t clients() const noexcept { return _clients.size(); }
 
 private:
-    int accept_one() noexcept;
-    static std::string read_line(int c);
-    static void write_reply(int c, const std::string& reply);
+    struct client {
+        int fd = -1;
+        std::string in, out;
+        std::size_t sent = 0;
+        bool answered = false;
+        clock::time_point deadline;
+    };
+    /// False once the client is done with (answered and written, or given up).
+    bool step(client& c, const handler& serve, std::size_t& served, clock::time_point now);
     std::string _path;
     int _fd = -1;
+    std::uint64_t _dev = 0, _ino = 0;  ///< what we bound: only that is unlinked at the end
+    std::vector<client> _clients;
 };
 
 /// Client side: send @p line to the control socket at @p path and return the reply.

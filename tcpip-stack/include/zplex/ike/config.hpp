@@ -3,6 +3,7 @@
 // these; nothing here reads files except the paths the peer opens at construction.
 #pragma once
 
+#include <zplex/ike/keys.hpp>
 #include <zplex/ike/message.hpp>
 #include <zplex/ipsec/esp.hpp>
 
@@ -61,12 +62,18 @@ struct connection_config {
     std::string name;
     std::uint32_t local_addr = 0;     ///< host order
     std::uint32_t remote_addr = 0;    ///< host order; 0 on a responder: any peer
+    /// The peers this connection is for: remote_addr/remote_prefix. Below 32 (a range)
+    /// the connection only responds: there is no one address to initiate to.
+    std::uint8_t remote_prefix = 32;
     std::uint16_t local_port = 500;
     std::uint16_t remote_port = 500;
     identity local_id;
     identity remote_id;               ///< empty data: accept any identity that authenticates
+    /// With an empty remote_id: accept only an ID_IPV4_ADDR inside the remote range (a
+    /// peer identified by its address, the z/OS default), not any identity.
+    bool remote_id_in_range = false;
     auth_kind auth = auth_kind::psk;
-    std::string psk;                  ///< for auth_kind::psk (both directions)
+    secret psk;                       ///< for auth_kind::psk (both directions); wiped when it goes
     std::string cert_file;            ///< PEM, for auth_kind::cert
     std::string key_file;             ///< PEM private key (RSA or ECDSA P-256/384/521)
     std::string ca_file;              ///< PEM trust anchors for the peer's certificate

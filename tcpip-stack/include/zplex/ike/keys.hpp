@@ -21,6 +21,9 @@ public:
     secret() = default;
     explicit secret(bytes b) : _b(std::move(b)) {}
     secret(const std::uint8_t* p, std::size_t n) : _b(p, p + n) {}
+    /// A pre-shared key written as text (tests, configs built in code). The caller
+    /// wipes its own copy if it has one.
+    secret(const char* text) : _b(text, text + std::char_traits<char>::length(text)) {}
     secret(const secret& o) : _b(o._b) {}
     secret(secret&& o) noexcept : _b(std::move(o._b)) {}
     secret& operator=(const secret& o);

@@ -51,6 +51,14 @@ struct child_sa_info {
     std::vector<traffic_selector> local_ts;
     std::vector<traffic_selector> remote_ts;
     std::uint32_t replaces_spi_in = 0;     ///< child_rekeyed: the old SA's inbound SPI
+
+    // The keys in inbound/outbound are wiped when this record goes (copies too).
+    child_sa_info() = default;
+    child_sa_info(const child_sa_info&) = default;
+    child_sa_info(child_sa_info&&) noexcept = default;
+    child_sa_info& operator=(const child_sa_info& o);
+    child_sa_info& operator=(child_sa_info&& o) noexcept;
+    ~child_sa_info();
 };
 
 enum class event_type : std::uint8_t {
@@ -85,6 +93,9 @@ struct output {
 struct peer_counters {
     std::uint64_t received = 0, sent = 0, retransmits = 0, decode_errors = 0, integrity_failures = 0,
                   dropped = 0, cookies_sent = 0, invalid_ke_sent = 0;
+    /// Requests with the last answered message ID that are not a byte-for-byte repeat
+    /// from the same address and port (RFC 7296 §2.1): dropped, never answered.
+    std::uint64_t not_retransmissions = 0;
 };
 
 /// A snapshot of one IKE SA (displays, tests).

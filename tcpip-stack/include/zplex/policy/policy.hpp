@@ -176,7 +176,11 @@ struct parse_result {
 /// Parse a policy file's text; @p name is how messages name it. Never throws for bad
 /// input: a bad object is reported and left out, the others are kept.
 parse_result parse(std::string_view text, std::string_view name);
-/// Read and parse a file; a file that cannot be read gives ZPX0800E.
+/// The largest policy file read (real Policy Agent files are a few hundred KB at most).
+inline constexpr std::size_t max_policy_file_bytes = 4u << 20;
+/// Read and parse a file. ZPX0800E (nothing parsed) if it cannot be read, is not a
+/// regular file (a directory, a device such as /dev/zero, a FIFO), is a symlink owned
+/// by another user, or is larger than max_policy_file_bytes.
 parse_result parse_file(const std::string& path);
 
 /// Display names: "AES_CBC", "HMAC_SHA2_256_128", "PresharedKey", "ID_IPV4_ADDR" ...

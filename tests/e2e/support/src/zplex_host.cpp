@@ -52,9 +52,16 @@ zplex_host_process::zplex_host_process(const netns& ns, const fs::path& dir, zpl
     std::vector<std::string> argv{o.binary.string(), "--tun", o.tun, "--local", o.local, "--keepalive",
                                   std::to_string(o.keepalive), "--ready-file", ready.string()};
     if (o.policy.empty()) {
+        // Static keys go in a 0600 file, never on the command line.
+        fs::path keys = dir / "keys";
+        fs::remove(keys);
+        {
+            std::ofstream k(keys);
+            fs::permissions(keys, fs::perms::owner_read | fs::perms::owner_write);
+            k << "in " << o.key_in << "\nout " << o.key_out << "\n";
+        }
         argv.insert(argv.end(), {"--peer", o.peer, "--local-ts", o.local_ts, "--remote-ts", o.remote_ts, "--spi-in",
-                                 spi_in, "--spi-out", spi_out, "--key-in", o.key_in, "--key-out", o.key_out, "--alg",
-                                 o.alg});
+                                 spi_in, "--spi-out", spi_out, "--key-file", keys.string(), "--alg", o.alg});
     } else {
         argv.insert(argv.end(), {"--policy", o.policy});
         if (!o.control.empty()) {

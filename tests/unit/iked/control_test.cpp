@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: Apache-2.0
+// zplex-host's control socket: what it may replace at its path (only a stale socket of
+// ours), and that a slow or silent client never holds up the loop that serves it
+// (the deadlines run on the clock the test hands in).
+#include <zplex/host/iked.hpp>
+
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <system_error>
+
+namespace zplex::host {
+namespace {
+
+namespace fs = std::filesystem;
+using clk = control_server::clock;
+
+struct temp_dir {
+    fs::path p = fs::temp_directory_path() / ("zplex-ctl-" + std::to_string(::getpid()) + "-" +
+                                              ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    temp_dir() {
+        fs::remove_all(p);
+        fs::create_directory(p);
+        fs::permissions(p, fs::perms::owner_all);
+    }
+    ~temp_dir() { fs::remove_all(p); }
+    std::string operator/(const std::string& n) const { return (p / n).string(); }
+};
+
+int connect_to(const std::string& path) {
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+std::string read_all(int fd) {
+    std::string s;
+    char buf[256];
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0) {
+        s.append(buf, static_cast<std::size_t>(n));
+    }
+    return s;
+}
+
+TEST(control_socket, a_regular_file_at_the_path_is_refused_and_kept) {
+    temp_dir d;
+    auto path = d / "important.txt";
+    std::ofstream(path) << "do not delete\n";
+    EXPECT_THROW(control_server{path}, std::system_error);
+    std::ifstream in(path);
+    std::string line;
+    std::getline(in, line);
+    EXPECT_EQ(line, "do not delete");
+}
+
+TEST(control_socket, a_symlink_or_directory_at_the_path_is_refused_and_kept) {
+    temp_dir d;
+    auto target = d / "target";
+    std::ofstream(target) << "x";
+    auto link = d / "link";
+    fs::create_symlink(target, link);
+    EXPECT_THROW(control_server{link}, std::system_error);
+    EXPECT_TRUE(fs::is_symlink(link));
+    EXPECT_TRUE(fs::exists(target));
+    auto dir = d / "dir";
+    fs::create_directory(dir);
+    EXPECT_THROW(control_server{dir}, std::system_error);
+    EXPECT_TRUE(fs::is_directory(dir));
+}
+
+TEST(control_socket, a_live_server_is_not_taken_over_but_a_stale_socket_is_replaced) {
+    temp_dir d;
+    auto path = d / "zplex.ctl";
+    {
+        control_server live(path);
+        EXPECT_THROW(control_server{path}, std::system_error);
+        EXPECT_TRUE(fs::is_socket(path));
+    }
+    EXPECT_FALSE(fs::exists(path));  // removed at the end: it was ours
+    // A stale socket (bound, never unlinked, nobody listening) is replaced.
+    int s = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
+    ASSERT_EQ(::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    ::close(s);
+    ASSERT_TRUE(fs::is_socket(path));
+    control_server again(path);
+    struct stat st{};
+    ASSERT_EQ(::stat(path.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+TEST(control_socket, a_client_sending_its_line_in_pieces_is_served_once_with_the_whole_line) {
+    temp_dir d;
+    control_server srv(d / "zplex.ctl");
+    std::vector<std::string> got;
+    auto serve = [&](const std::string& l) {
+        got.push_back(l);
+        return std::string("reply to ") + l + "\n";
+    };
+    int c = connect_to(srv.path());
+    ASSERT_GE(c, 0);
+    ASSERT_EQ(::write(c, "sta", 3), 3);
+    auto t = clk::now();
+    // The loop goes on while the line is incomplete: nothing served, nothing waited for.
+    EXPECT_EQ(srv.poll(serve, t), 0u);
+    EXPECT_EQ(srv.poll(serve, t), 0u);
+    EXPECT_TRUE(got.empty());
+    EXPECT_EQ(srv.clients(), 1u);
+    ASSERT_EQ(::write(c, "tus\n", 4), 4);
+    EXPECT_EQ(srv.poll(serve, t), 1u);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0], "status");
+    EXPECT_EQ(read_all(c), "reply to status\n");
+    ::close(c);
+    EXPECT_EQ(srv.clients(), 0u);
+}
+
+TEST(control_socket, silent_clients_are_bounded_in_number_and_time_and_others_are_still_served) {
+    temp_dir d;
+    control_server srv(d / "zplex.ctl");
+    std::size_t calls = 0;
+    auto serve = [&](const std::string&) {
+        ++calls;
+        return std::string("ok\n");
+    };
+    auto t = clk::now();
+    std::vector<int> silent;
+    for (std::size_t i = 0; i < control_server::max_clients; ++i) {
+        silent.push_back(connect_to(srv.path()));
+        ASSERT_GE(silent.back(), 0);
+    }
+    EXPECT_EQ(srv.poll(serve, t), 0u);
+    for (int i = 0; i < 3; ++i) {  // these wait in the listen backlog
+        silent.push_back(connect_to(srv.path()));
+        ASSERT_GE(silent.back(), 0);
+    }
+    EXPECT_EQ(srv.poll(serve, t), 0u);
+    EXPECT_EQ(srv.clients(), control_server::max_clients);
+    // Past the deadline the silent ones are closed unanswered; then the rest get in.
+    srv.poll(serve, t + control_server::client_deadline + std::chrono::milliseconds(1));
+    EXPECT_EQ(calls, 0u);
+    for (int fd : silent) {
+        ::close(fd);
+    }
+    srv.poll(serve, t + 2 * control_server::client_deadline + std::chrono::seconds(1));
+    int c = connect_to(srv.path());
+    ASSERT_EQ(::write(c, "status\n", 7), 7);
+    for (int i = 0; i < 3 && calls == 0; ++i) {
+        srv.poll(serve, t + 3 * control_server::client_deadline);
+    }
+    EXPECT_EQ(calls, 1u);
+    EXPECT_EQ(read_all(c), "ok\n");
+    ::close(c);
+}
+
+TEST(control_socket, an_overlong_line_is_closed_unanswered) {
+    temp_dir d;
+    control_server srv(d / "zplex.ctl");
+    std::size_t calls = 0;
+    auto serve = [&](const std::string&) {
+        ++calls;
+        return std::string("ok\n");
+    };
+    int c = connect_to(srv.path());
+    std::string big(control_server::max_line + 100, 'x');
+    ASSERT_EQ(::write(c, big.data(), big.size()), static_cast<ssize_t>(big.size()));
+    auto t = clk::now();
+    for (int i = 0; i < 4; ++i) {
+        srv.poll(serve, t);
+    }
+    EXPECT_EQ(calls, 0u);
+    EXPECT_EQ(srv.clients(), 0u);
+    ::close(c);
+}
+
+}  // namespace
+}  // namespace zplex::host
