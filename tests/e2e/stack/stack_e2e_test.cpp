@@ -191,5 +191,75 @@ TEST(stack_e2e, client_pings_home_and_dvipa_and_talks_tcp_to_a_server_on_the_dvi
     fs::remove_all(tmp);
 }
 
+/// FIG4 copied with a sysplex name of its own (the XCF shared memory is named after it).
+fs::path private_fig4(const std::string& tag) {
+    fs::path tmp = fs::temp_directory_path() / ("zpxst-" + std::to_string(::getpid()) + tag);
+    fs::remove_all(tmp);
+    fs::create_directories(tmp / "FIG4");
+    fs::copy(fs::path(ZPLEX_SOURCE_DIR) / "profiles/FIG4", tmp / "FIG4", fs::copy_options::recursive);
+    std::ifstream in(tmp / "FIG4/SYSPLEX.xml");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string x = ss.str();
+    x.replace(x.find("name=\"ZPLEX1\""), 13, "name=\"T" + std::to_string(::getpid() % 100000) + "\"");
+    std::ofstream(tmp / "FIG4/SYSPLEX.xml") << x;
+    return tmp;
+}
+
+std::string file_text(const fs::path& p) {
+    std::ifstream f(p);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+}
+
+TEST(stack_e2e, backup_process_takes_the_dvipa_over_when_the_owner_is_killed) {
+    std::string why;
+    if (!can_use_netns(&why)) GTEST_SKIP() << why;
+    if (!fs::exists("/dev/net/tun")) GTEST_SKIP() << "no /dev/net/tun";
+    sweep_stale_netns();
+    fs::path tmp = private_fig4("t");
+    netns lan("lan"), mvs1("mvs1"), mvs2("mvs2"), client("c1");
+    lan.ip({"link", "add", "br0", "type", "bridge"});
+    lan.ip({"link", "set", "br0", "up"});
+    client.ip({"link", "add", "veth0", "type", "veth", "peer", "name", "vc1", "netns", lan.name()});
+    lan.ip({"link", "set", "vc1", "master", "br0", "up"});
+    client.ip({"addr", "add", "198.18.0.101/24", "dev", "veth0"});
+    client.ip({"link", "set", "veth0", "up"});
+    client.ip({"route", "add", "198.18.2.0/24", "dev", "veth0"});
+    fs::path run = tmp / "run";
+    auto start = [&](const char* sys, const netns& image) {
+        return child_process::exec({std::string(ZPLEX_BINARY_DIR) + "/bin/zplex-tcpip", "--sysplex",
+                                    (tmp / "FIG4").string(), "--system", sys, "--run-dir", run.string(),
+                                    "--lan-netns", lan.name(), "--bridge", "br0", "--image-netns", image.name()},
+                                   {}, tmp / (std::string(sys) + ".log"));
+    };
+    auto p1 = start("MVS1", mvs1);
+    auto wait_log = [&](const char* sys, const std::string& text) {
+        for (int i = 0; i < 300; ++i) {
+            if (file_text(tmp / (std::string(sys) + ".log")).find(text) != std::string::npos) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        return false;
+    };
+    ASSERT_TRUE(wait_log("MVS1", "EZD1214I")) << file_text(tmp / "MVS1.log");
+    auto p2 = start("MVS2", mvs2);
+    ASSERT_TRUE(wait_log("MVS2", "EZD1214I")) << file_text(tmp / "MVS2.log");
+    auto ping = [&] { return child_process::spawn([] { return icmp_ping("198.18.2.1"); }, client.name()).wait(20s); };
+    EXPECT_TRUE(ping().ok());
+    auto before = control(run / "tcpip-mvs2.sock", "D TCPIP,,SYSPLEX,VIPADYN");
+    EXPECT_NE(before.find("  TCPIPA   MVS1     ACTIVE"), std::string::npos) << before;
+
+    ::kill(p1.pid(), SIGKILL);  // the owner's process dies; XCF fails its member
+    p1.wait(5s);
+    ASSERT_TRUE(wait_log("MVS2", "EZZ8301I VIPA 198.18.2.1 TAKEN OVER FROM TCPIPA ON MVS1"))
+        << file_text(tmp / "MVS2.log");
+    EXPECT_TRUE(ping().ok());  // gratuitous ARP moved the client to MVS2
+    auto after = control(run / "tcpip-mvs2.sock", "NETSTAT VIPADYN");
+    EXPECT_NE(after.find("  198.18.2.1      255.255.255.0   Active    VIPABackup"), std::string::npos) << after;
+    EXPECT_EQ(p2.terminate(5s).status, 0);
+    fs::remove_all(tmp);
+}
+
 }  // namespace
 }  // namespace zplex::e2e
