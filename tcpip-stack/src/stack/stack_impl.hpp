@@ -208,7 +208,6 @@ struct stack::impl {
     void evaluate(dvipa_entry& d);
     void activate(dvipa_entry& d, std::string message);
     void give(dvipa_entry& d, peer_state& to);
-    void release(dvipa_entry& d, dvipa_status new_status);
     void install_kept(std::uint32_t address);
     void sync_routed(int peer);
     void check_idle();
