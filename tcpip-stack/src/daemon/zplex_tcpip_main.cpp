@@ -32,6 +32,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -125,7 +126,26 @@ int make_control_socket(const fs::path& path) {
     return s;
 }
 
-void serve_control(int listener, tst::stack& s) {
+/// V TCPIP,[proc],OBEYFILE,dsn: apply the dataset to the running profile, then to the stack.
+using obey_fn = std::function<std::vector<std::string>(const std::string& dsn)>;
+
+std::string upper(std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return s;
+}
+
+std::vector<std::string> run_command(const std::string& line, tst::stack& s, const obey_fn& obey) {
+    std::string u = upper(line);
+    auto at = u.find(",OBEYFILE,");
+    if ((u.rfind("V TCPIP,", 0) == 0 || u.rfind("VARY TCPIP,", 0) == 0) && at != std::string::npos) {
+        std::string dsn = line.substr(at + 10);
+        while (!dsn.empty() && (dsn.back() == ' ' || dsn.back() == '\r')) dsn.pop_back();
+        return obey(dsn);
+    }
+    return s.command(line);
+}
+
+void serve_control(int listener, tst::stack& s, const obey_fn& obey) {
     while (true) {
         int c = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
         if (c < 0) return;
@@ -135,7 +155,7 @@ void serve_control(int listener, tst::stack& s) {
         char ch;
         while (line.size() < 1024 && ::read(c, &ch, 1) == 1 && ch != '\n') line.push_back(ch);
         std::string out;
-        for (const auto& l : s.command(line)) out += l + "\n";
+        for (const auto& l : run_command(line, s, obey)) out += l + "\n";
         for (std::size_t at = 0; at < out.size();) {
             ssize_t n = ::write(c, out.data() + at, out.size() - at);
             if (n <= 0) break;
@@ -250,6 +270,19 @@ int main(int argc, char** argv) {
         auto s = tst::stack::create(profile, id, tst::ports{&io, &io, &port, &port, &clock});
         s->joined_group();
 
+        obey_fn obey = [&](const std::string& dsn) {
+            zplex::tcpip::profile::message_log olog;
+            auto updated = profile;
+            zplex::tcpip::profile::apply_obeyfile(updated, dsn, po, olog);
+            std::vector<std::string> out;
+            for (const auto& m : olog.messages()) out.push_back(m.str());
+            profile = updated;  // statements before an error stay applied, as on z/OS
+            s->apply_profile(profile);
+            if (olog.return_code() <= 4) out.push_back("EZZ0053I COMMAND VARY OBEY COMPLETED SUCCESSFULLY");
+            else out.push_back("ZPX1043I VARY OBEYFILE " + dsn + " ENDED WITH ERRORS, RC=" + std::to_string(olog.return_code()));
+            for (const auto& l : out) std::printf("%s\n", l.c_str());
+            return out;
+        };
         fs::path sock = dir / ("tcpip-" + lower(image->name) + ".sock");
         int ctl = make_control_socket(sock);
         int ep = ::epoll_create1(EPOLL_CLOEXEC);
@@ -271,7 +304,7 @@ int main(int argc, char** argv) {
             for (int i = 0; i < n; ++i) {
                 int fd = evs[i].data.fd;
                 if (fd == ctl) {
-                    serve_control(ctl, *s);
+                    serve_control(ctl, *s, obey);
                     continue;
                 }
                 for (int k = 0; k < 64; ++k) {

@@ -181,6 +181,11 @@ TEST(stack_e2e, client_pings_home_and_dvipa_and_talks_tcp_to_a_server_on_the_dvi
     EXPECT_NE(home.find("INTFNAME:   OSAQDIO1"), std::string::npos) << home;
     auto arp = control(sock, "NETSTAT ARP 198.18.0.101");
     EXPECT_NE(arp.find("Querying ARP cache for address 198.18.0.101"), std::string::npos) << arp;
+    // V TCPIP,,OBEYFILE: DVA1's distribution becomes HOTSTANDBY (SYS1.TCPPARMS(OBEYDIST)).
+    auto obey = control(sock, "V TCPIP,TCPIPA,OBEYFILE,SYS1.TCPPARMS(OBEYDIST)");
+    EXPECT_NE(obey.find("EZZ0053I COMMAND VARY OBEY COMPLETED SUCCESSFULLY"), std::string::npos) << obey;
+    auto cfg = control(sock, "NETSTAT VIPADCFG");
+    EXPECT_NE(cfg.find("        DistMethod: HotStandby  SrvType: Preferred"), std::string::npos) << cfg;
     auto end = stack.terminate(5s);
     EXPECT_EQ(end.status, 0);
     std::ifstream logf(tmp / "zplex-tcpip.log");
