@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: Apache-2.0
+// The stack core's only ways out: ports for packets and messages, a clock for time.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace zplex::tcpip::stack {
+
+using bytes = std::span<const std::uint8_t>;
+
+/// The OSA port on the LAN: whole Ethernet II frames (no FCS). A TAP on the LAN
+/// bridge in namespaces, an in-memory switch in tests.
+class lan_port {
+public:
+    virtual ~lan_port() = default;
+    /// Called on the packet path: must not throw. The frame is only valid during the call.
+    virtual void send_frame(bytes frame) noexcept = 0;
+};
+
+/// The application side: IPv4 packets to and from the image's kernel (a TUN).
+class app_port {
+public:
+    virtual ~app_port() = default;
+    virtual void send_packet(bytes packet) noexcept = 0;
+};
+
+/// Dynamic XCF links: IPv4 packets to another stack of the sysplex, named by its
+/// XCF member name.
+class xcf_link_port {
+public:
+    virtual ~xcf_link_port() = default;
+    virtual void send_packet(std::string_view member, bytes packet) noexcept = 0;
+};
+
+/// The TCP/IP sysplex group (EZBTCPCS): control messages between stacks. The
+/// transport authenticates the sender; the core trusts the member name it is given.
+class sysplex_port {
+public:
+    virtual ~sysplex_port() = default;
+    /// IXCMSGO to one member, or to every other active member when @p member is empty.
+    virtual void send(std::string_view member, bytes message) = 0;
+    /// The other active members of the group now (IXCQUERY).
+    virtual std::vector<std::string> members() const = 0;
+};
+
+/// Time: a monotonic millisecond count for timers, and the wall clock (UNIX
+/// seconds, UTC) for displays.
+class clock {
+public:
+    virtual ~clock() = default;
+    virtual std::int64_t monotonic_ms() const noexcept = 0;
+    virtual std::int64_t wall_seconds() const noexcept = 0;
+};
+
+}  // namespace zplex::tcpip::stack

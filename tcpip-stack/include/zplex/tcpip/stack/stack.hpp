@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: Apache-2.0
+// The TCP/IP stack of one image, sans-IO: IPv4, ARP, routing, ICMP and dynamic VIPAs.
+#pragma once
+
+#include <zplex/tcpip/profile/model.hpp>
+#include <zplex/tcpip/stack/counters.hpp>
+#include <zplex/tcpip/stack/ports.hpp>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace zplex::tcpip::stack {
+
+using mac_address = std::array<std::uint8_t, 6>;
+
+/// Who this stack is: the image it runs on and its XCF member name.
+struct identity {
+    std::string sysname;    ///< MVS1 (&SYSNAME.)
+    std::string sysclone;   ///< M1 (&SYSCLONE.): names the dynamic XCF links EZAXCFxx on the others
+    std::string tcpname;    ///< TCPIPA, the procedure name
+    std::string member;     ///< XCF member name in the TCP/IP group (sysname + tcpname)
+    mac_address mac{};      ///< the OSA port's MAC address
+};
+
+struct ports {
+    lan_port* lan = nullptr;
+    app_port* app = nullptr;
+    xcf_link_port* links = nullptr;
+    sysplex_port* sysplex = nullptr;
+    const clock* time = nullptr;
+};
+
+/// Sizes fixed at creation, so the packet path never allocates.
+struct options {
+    std::size_t arp_entries = 256;
+    std::size_t connections = 4096;        ///< tracked TCP connections to DVIPAs (power of two)
+    std::size_t pending_packets = 32;      ///< packets waiting for ARP
+    std::int64_t initial_wait_ms = 2000;   ///< longest wait for the other stacks' state at join
+    std::int64_t arp_retry_ms = 1000;      ///< ARP request repeat while a packet waits
+};
+
+/// Dynamic VIPA states as NETSTAT VIPADYN shows them.
+enum class dvipa_status : std::uint8_t { active, backup, moving, quiescing, deactivated };
+enum class dvipa_origin : std::uint8_t { define, backup, range_bind };
+
+/// One line of the stack's DVIPA table (for tests and displays).
+struct dvipa_view {
+    profile::ipv4_address address;
+    std::uint8_t prefix_len = 32;
+    dvipa_status status = dvipa_status::backup;
+    dvipa_origin origin = dvipa_origin::define;
+    std::uint8_t rank = 0;
+    std::size_t connections = 0;
+};
+
+const char* to_string(dvipa_status s) noexcept;
+
+class stack {
+public:
+    /// Build the stack from a processed profile. Ports must outlive the stack.
+    /// @throws std::invalid_argument when the profile cannot run (no OSA interface...).
+    static std::unique_ptr<stack> create(const profile::profile& config, identity who, ports io,
+                                         options sizes = {});
+    ~stack();
+
+    // ------------------------------------------------------------ packet path (never throws or allocates)
+    void lan_frame(bytes frame) noexcept;
+    void app_packet(bytes packet) noexcept;
+    void xcf_link_packet(std::string_view from_member, bytes packet) noexcept;
+
+    // ------------------------------------------------------------ sysplex group
+    /// The stack has joined the TCP/IP group: say who we are, ask for the others' state.
+    void joined_group();
+    /// A control message from another member (bad ones are counted and dropped).
+    void control_message(std::string_view from_member, bytes message);
+    /// Group exit events.
+    void member_joined(std::string_view member);
+    void member_left(std::string_view member);
+    void member_failed(std::string_view member);
+    /// Our system was partitioned out of the sysplex: stop sending on every interface.
+    void fence();
+    bool fenced() const noexcept;
+
+    /// Timers: ARP ageing, the initial-processing deadline. Call at least every 100 ms.
+    void tick();
+
+    // ------------------------------------------------------------ the image's applications
+    /// A listening socket appeared (or went) in the image: a bind inside a VIPARANGE
+    /// creates a DVIPA. The real source is netlink sock_diag.
+    void listener_added(profile::ipv4_address address, std::uint16_t port, std::string_view jobname);
+    void listener_removed(profile::ipv4_address address, std::uint16_t port);
+
+    // ------------------------------------------------------------ operator
+    /// An operator command (V TCPIP,,SYSPLEX,..., D TCPIP,,NETSTAT,..., D TCPIP,,SYSPLEX,VIPADYN)
+    /// or a TSO NETSTAT command. Returns the response lines.
+    std::vector<std::string> command(std::string_view text);
+    /// V TCPIP,,OBEYFILE: the running profile after the OBEYFILE was applied.
+    void apply_profile(const profile::profile& updated);
+
+    /// Console messages (EZZ8301I ...) since the last call.
+    std::vector<std::string> take_messages();
+    const drop_counters& drops() const noexcept;
+    std::vector<dvipa_view> dvipas() const;
+    const identity& who() const noexcept;
+
+    struct impl;
+
+private:
+    explicit stack(std::unique_ptr<impl> p);
+    std::unique_ptr<impl> _impl;
+};
+
+}  // namespace zplex::tcpip::stack

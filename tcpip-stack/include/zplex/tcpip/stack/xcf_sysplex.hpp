@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: Apache-2.0
+// The sysplex and dynamic XCF link ports over a real XCF group member (zplex/xcf/xcf.hpp),
+// and the clock of the running system.
+#pragma once
+
+#include <zplex/tcpip/stack/ports.hpp>
+#include <zplex/tcpip/stack/stack.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace zplex::xcf {
+class system;
+class member;
+}  // namespace zplex::xcf
+
+namespace zplex::tcpip::stack {
+
+/// Monotonic and wall time of this machine.
+class system_clock final : public clock {
+public:
+    std::int64_t monotonic_ms() const noexcept override;
+    std::int64_t wall_seconds() const noexcept override;
+};
+
+/// One XCF member of the TCP/IP group (EZBTCPCS or EZBTvvtt) carrying both the DVIPA
+/// control messages and the dynamic XCF IP packets, as XCF messages whose first byte
+/// says which ('C' or 'L'). The XCF layer authenticates and encrypts them with the
+/// sysplex key and names the sending member.
+class xcf_sysplex final : public sysplex_port, public xcf_link_port {
+public:
+    /// Both must outlive this object.
+    xcf_sysplex(xcf::system& sys, xcf::member& member);
+
+    void send(std::string_view member, bytes message) override;
+    std::vector<std::string> members() const override;
+    void send_packet(std::string_view member, bytes packet) noexcept override;
+
+    /// Deliver to @p s what arrived: fencing of our system, group exit events, messages.
+    /// Waits up to @p wait for the first message. Returns how many were delivered.
+    std::size_t poll(stack& s, std::chrono::milliseconds wait);
+
+    /// Sends XCF refused (rc/reason other than ok), and messages with an unknown tag.
+    std::uint64_t send_failures() const noexcept { return _send_failures; }
+    std::uint64_t unknown_messages() const noexcept { return _unknown; }
+
+private:
+    bool tagged_send(char tag, std::string_view member, bytes payload) noexcept;
+
+    xcf::system& _sys;
+    xcf::member& _member;
+    std::vector<std::uint8_t> _out;    ///< tag + payload, sized once
+    std::vector<std::uint8_t> _in;
+    bool _fence_told = false;
+    std::uint64_t _send_failures = 0;
+    std::uint64_t _unknown = 0;
+};
+
+}  // namespace zplex::tcpip::stack

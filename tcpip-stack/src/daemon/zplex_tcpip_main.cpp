@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: Apache-2.0
+// zplex-tcpip: the TCP/IP address space of one image. It processes the image's PROFILE,
+// holds its OSA port as a TAP on the LAN bridge and its application side as a TUN in
+// the image's namespace, joins the TCP/IP sysplex group over XCF and answers operator
+// commands on a 0600 control socket.
+//
+//   zplex-tcpip --sysplex DIR --system MVS1 [--run-dir DIR] [--lan-netns NS --bridge BR]
+//               [--image-netns NS]
+#include <zplex/sysplex/catalogue.hpp>
+#include <zplex/tcpip/profile/parser.hpp>
+#include <zplex/tcpip/stack/stack.hpp>
+#include <zplex/tcpip/stack/xcf_sysplex.hpp>
+#include <zplex/xcf/xcf.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <linux/sockios.h>
+#include <sched.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace fs = std::filesystem;
+namespace tst = zplex::tcpip::stack;
+
+namespace {
+
+volatile std::sig_atomic_t g_stop = 0;
+void on_signal(int) { g_stop = 1; }
+
+struct env_error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+void enter_netns(const std::string& name) {
+    if (name.empty()) return;
+    std::string path = "/run/netns/" + name;
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || ::setns(fd, CLONE_NEWNET) != 0) {
+        if (fd >= 0) ::close(fd);
+        throw env_error("CANNOT ENTER NETWORK NAMESPACE " + name + ": " + std::strerror(errno));
+    }
+    ::close(fd);
+}
+
+int open_tun(const std::string& name, short flags) {
+    int fd = ::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) throw env_error(std::string("CANNOT OPEN /dev/net/tun: ") + std::strerror(errno));
+    ifreq ifr{};
+    ifr.ifr_flags = static_cast<short>(flags | IFF_NO_PI);
+    std::strncpy(ifr.ifr_name, name.c_str(), IFNAMSIZ - 1);
+    if (::ioctl(fd, TUNSETIFF, &ifr) != 0) {
+        ::close(fd);
+        throw env_error("CANNOT CREATE DEVICE " + name + ": " + std::strerror(errno));
+    }
+    return fd;
+}
+
+void link_up(const std::string& name, const std::string& bridge) {
+    int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    ifreq ifr{};
+    std::strncpy(ifr.ifr_name, name.c_str(), IFNAMSIZ - 1);
+    bool ok = ::ioctl(s, SIOCGIFFLAGS, &ifr) == 0;
+    ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP);
+    ok = ok && ::ioctl(s, SIOCSIFFLAGS, &ifr) == 0;
+    if (ok && !bridge.empty()) {
+        ifreq idx{};
+        std::strncpy(idx.ifr_name, name.c_str(), IFNAMSIZ - 1);
+        ok = ::ioctl(s, SIOCGIFINDEX, &idx) == 0;
+        ifreq br{};
+        std::strncpy(br.ifr_name, bridge.c_str(), IFNAMSIZ - 1);
+        br.ifr_ifindex = idx.ifr_ifindex;
+        ok = ok && ::ioctl(s, SIOCBRADDIF, &br) == 0;
+    }
+    int err = errno;
+    ::close(s);
+    if (!ok) throw env_error("CANNOT START DEVICE " + name + (bridge.empty() ? "" : " ON BRIDGE " + bridge) + ": " +
+                             std::strerror(err));
+}
+
+void ip_command(const std::string& args) {
+    std::string cmd = "ip " + args + " >/dev/null 2>&1";
+    if (std::system(cmd.c_str()) != 0) throw env_error("'ip " + args + "' FAILED");
+}
+
+struct fd_ports : tst::lan_port, tst::app_port {
+    int tap = -1, tun = -1;
+    std::uint64_t write_errors = 0;
+    void send_frame(tst::bytes f) noexcept override {
+        if (::write(tap, f.data(), f.size()) < 0) ++write_errors;
+    }
+    void send_packet(tst::bytes p) noexcept override {
+        if (::write(tun, p.data(), p.size()) < 0) ++write_errors;
+    }
+};
+
+int make_control_socket(const fs::path& path) {
+    ::unlink(path.c_str());
+    int s = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    if (path.native().size() >= sizeof a.sun_path) throw env_error("CONTROL SOCKET PATH TOO LONG: " + path.native());
+    std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
+    mode_t old = ::umask(0177);
+    int r = ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::umask(old);
+    if (r != 0 || ::listen(s, 8) != 0) throw env_error("CANNOT LISTEN ON " + path.native() + ": " + std::strerror(errno));
+    ::chmod(path.c_str(), 0600);
+    return s;
+}
+
+/// V TCPIP,[proc],OBEYFILE,dsn: apply the dataset to the running profile, then to the stack.
+using obey_fn = std::function<std::vector<std::string>(const std::string& dsn)>;
+
+std::string upper(std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return s;
+}
+
+std::vector<std::string> run_command(const std::string& line, tst::stack& s, const obey_fn& obey) {
+    std::string u = upper(line);
+    auto at = u.find(",OBEYFILE,");
+    if ((u.rfind("V TCPIP,", 0) == 0 || u.rfind("VARY TCPIP,", 0) == 0) && at != std::string::npos) {
+        std::string dsn = line.substr(at + 10);
+        while (!dsn.empty() && (dsn.back() == ' ' || dsn.back() == '\r')) dsn.pop_back();
+        return obey(dsn);
+    }
+    return s.command(line);
+}
+
+void serve_control(int listener, tst::stack& s, const obey_fn& obey) {
+    while (true) {
+        int c = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+        if (c < 0) return;
+        timeval tv{1, 0};
+        ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        std::string line;
+        char ch;
+        while (line.size() < 1024 && ::read(c, &ch, 1) == 1 && ch != '\n') line.push_back(ch);
+        std::string out;
+        for (const auto& l : run_command(line, s, obey)) out += l + "\n";
+        for (std::size_t at = 0; at < out.size();) {
+            ssize_t n = ::write(c, out.data() + at, out.size() - at);
+            if (n <= 0) break;
+            at += static_cast<std::size_t>(n);
+        }
+        ::close(c);
+    }
+}
+
+fs::path checked_run_dir(const fs::path& dir) {
+    struct stat st {};
+    if (::lstat(dir.c_str(), &st) != 0) {
+        fs::create_directories(dir);
+        ::chmod(dir.c_str(), 0700);
+        if (::lstat(dir.c_str(), &st) != 0) throw env_error("CANNOT CREATE RUN DIRECTORY " + dir.native());
+    }
+    if (S_ISLNK(st.st_mode) && st.st_uid != ::getuid()) throw env_error("RUN DIRECTORY " + dir.native() + " IS A SYMLINK OF ANOTHER USER");
+    return dir;
+}
+
+std::string lower(std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"zplex-tcpip: the TCP/IP stack of one image"};
+    std::string sysplex_dir, system_name, run_dir = "run", lan_ns, bridge, image_ns;
+    app.add_option("--sysplex", sysplex_dir, "Sysplex catalogue folder (SYSPLEX.xml)")->required();
+    app.add_option("--system", system_name, "Image (MVS1 ...)")->required();
+    app.add_option("--run-dir", run_dir, "Folder of the control socket (created 0700)");
+    app.add_option("--lan-netns", lan_ns, "Network namespace of the LAN bridge");
+    app.add_option("--bridge", bridge, "LAN bridge the OSA port (a TAP) joins");
+    app.add_option("--image-netns", image_ns, "The image's network namespace (its TUN and addresses)");
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        int rc = app.exit(e);
+        return rc == 0 ? 0 : 2;
+    }
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    std::signal(SIGPIPE, SIG_IGN);
+    try {
+        auto cat = zplex::sysplex::catalogue::load(sysplex_dir);
+        const auto* image = cat.config().find_image(system_name);
+        if (!image) {
+            std::fprintf(stderr, "ZPX1040E SYSTEM %s IS NOT AN IMAGE OF SYSPLEX %s\n", system_name.c_str(),
+                         cat.config().name.c_str());
+            return 2;
+        }
+        zplex::tcpip::profile::parse_options po;
+        po.symbols = cat.config().symbols_for(*image);
+        po.reader = zplex::tcpip::profile::catalogue_reader(cat.datasets());
+        zplex::tcpip::profile::message_log log;
+        auto profile = zplex::tcpip::profile::process_initial_profile(image->profile_dsn, po, log);
+        for (const auto& m : log.messages()) std::printf("%s\n", m.str().c_str());
+        if (log.return_code() > 4) return 8;
+
+        zplex::xcf::sysplex_options xo;
+        xo.sysplex = cat.config().name;
+        xo.interval = cat.config().xcf.interval;
+        {
+            std::ifstream kf(fs::path(sysplex_dir) / cat.config().xcf.sysplex_key_file);
+            std::stringstream ks;
+            ks << kf.rdbuf();
+            if (!zplex::xcf::parse_key(ks.str(), xo.key)) throw env_error("SYSPLEX KEY FILE NOT VALID");
+        }
+        const zplex::tcpip::profile::interface_config* osa = nullptr;
+        for (const auto& i : profile.interfaces)
+            if (i.type == zplex::tcpip::profile::interface_type::ipaqenet && !osa) osa = &i;
+        if (!osa) throw env_error("THE PROFILE DEFINES NO IPAQENET INTERFACE");
+        tst::identity id;
+        id.sysname = image->name;
+        id.sysclone = image->sysclone;
+        id.tcpname = image->tcpip_proc;
+        id.member = image->name + image->tcpip_proc;
+        std::uint32_t a = osa->address.value;
+        id.mac = {0x02, 0x00, static_cast<std::uint8_t>(a >> 24), static_cast<std::uint8_t>(a >> 16),
+                  static_cast<std::uint8_t>(a >> 8), static_cast<std::uint8_t>(a)};
+
+        auto dir = checked_run_dir(run_dir);
+        fd_ports io;
+        std::string tap = "zt" + lower(image->name), tun = "zn" + lower(image->name);
+        enter_netns(lan_ns);
+        io.tap = open_tun(tap, IFF_TAP);
+        link_up(tap, bridge);
+        enter_netns(image_ns);
+        io.tun = open_tun(tun, IFF_TUN);
+        ip_command("link set dev " + tun + " mtu " + std::to_string(osa->mtu ? osa->mtu : 1492) + " up");
+        std::set<std::uint32_t> on_lo;
+        auto add_lo = [&](std::uint32_t addr) {
+            if (on_lo.insert(addr).second)
+                ip_command("addr replace " + zplex::tcpip::profile::ipv4_address{addr}.str() + "/32 dev lo");
+        };
+        add_lo(osa->address.value);
+        for (const auto& h : profile.home) add_lo(h.address.value);
+        if (profile.ipconfig.dynamic_xcf) add_lo(profile.ipconfig.dynamic_xcf->address.value);
+        ip_command("route replace default dev " + tun + " src " + osa->address.str());
+
+        std::unique_ptr<zplex::xcf::system> sys;
+        auto r = zplex::xcf::system::join(xo, image->name, sys);
+        if (!r) throw env_error("SYSTEM " + image->name + " CANNOT JOIN SYSPLEX " + xo.sysplex + ": " + to_string(r));
+        sys->start();
+        std::unique_ptr<zplex::xcf::member> member;
+        r = zplex::xcf::member::join(*sys, profile.globalconfig.xcf_group(), id.member, 0, member);
+        if (!r) throw env_error("MEMBER " + id.member + " CANNOT JOIN GROUP " + profile.globalconfig.xcf_group() + ": " + to_string(r));
+        tst::xcf_sysplex port(*sys, *member);
+        tst::system_clock clock;
+        auto s = tst::stack::create(profile, id, tst::ports{&io, &io, &port, &port, &clock});
+        s->joined_group();
+
+        obey_fn obey = [&](const std::string& dsn) {
+            zplex::tcpip::profile::message_log olog;
+            auto updated = profile;
+            zplex::tcpip::profile::apply_obeyfile(updated, dsn, po, olog);
+            std::vector<std::string> out;
+            for (const auto& m : olog.messages()) out.push_back(m.str());
+            profile = updated;  // statements before an error stay applied, as on z/OS
+            s->apply_profile(profile);
+            if (olog.return_code() <= 4) out.push_back("EZZ0053I COMMAND VARY OBEY COMPLETED SUCCESSFULLY");
+            else out.push_back("ZPX1043I VARY OBEYFILE " + dsn + " ENDED WITH ERRORS, RC=" + std::to_string(olog.return_code()));
+            for (const auto& l : out) std::printf("%s\n", l.c_str());
+            return out;
+        };
+        fs::path sock = dir / ("tcpip-" + lower(image->name) + ".sock");
+        int ctl = make_control_socket(sock);
+        int ep = ::epoll_create1(EPOLL_CLOEXEC);
+        for (int fd : {io.tap, io.tun, ctl}) {
+            epoll_event ev{};
+            ev.events = EPOLLIN;
+            ev.data.fd = fd;
+            ::epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+        }
+        std::printf("ZPX1041I %s ON %s STARTED: OSA %s ON %s, TUN %s, CONTROL %s\n", id.tcpname.c_str(),
+                    id.sysname.c_str(), tap.c_str(), bridge.empty() ? "(no bridge)" : bridge.c_str(), tun.c_str(),
+                    sock.c_str());
+        std::fflush(stdout);
+        std::vector<std::uint8_t> buf(65536);
+        std::int64_t last_tick = clock.monotonic_ms();
+        while (!g_stop) {
+            epoll_event evs[8];
+            int n = ::epoll_wait(ep, evs, 8, 10);
+            for (int i = 0; i < n; ++i) {
+                int fd = evs[i].data.fd;
+                if (fd == ctl) {
+                    serve_control(ctl, *s, obey);
+                    continue;
+                }
+                for (int k = 0; k < 64; ++k) {
+                    ssize_t len = ::read(fd, buf.data(), buf.size());
+                    if (len <= 0) break;
+                    tst::bytes b(buf.data(), static_cast<std::size_t>(len));
+                    if (fd == io.tap) s->lan_frame(b);
+                    else s->app_packet(b);
+                }
+            }
+            port.poll(*s, std::chrono::milliseconds(0));
+            if (clock.monotonic_ms() - last_tick >= 100) {
+                last_tick = clock.monotonic_ms();
+                s->tick();
+            }
+            // The image's kernel holds the DVIPAs active (or kept) on this stack.
+            std::set<std::uint32_t> want;
+            for (const auto& d : s->dvipas())
+                if (d.status == tst::dvipa_status::active || d.status == tst::dvipa_status::moving ||
+                    d.status == tst::dvipa_status::quiescing)
+                    want.insert(d.address.value);
+            for (const auto& d : s->dvipas()) {
+                if (want.count(d.address.value)) add_lo(d.address.value);
+                else if (on_lo.erase(d.address.value))
+                    ip_command("addr del " + d.address.str() + "/32 dev lo");
+            }
+            for (const auto& m : s->take_messages()) std::printf("%s\n", m.c_str());
+            for (const auto& m : sys->take_messages()) std::printf("%s\n", m.c_str());
+            std::fflush(stdout);
+        }
+        ::unlink(sock.c_str());
+        std::printf("ZPX1042I %s ON %s ENDED\n", id.tcpname.c_str(), id.sysname.c_str());
+        return 0;
+    } catch (const zplex::sysplex::catalogue_error& e) {
+        std::fprintf(stderr, "ZPX1040E %s LINE %d: %s\n", e.file().c_str(), e.line(), e.what());
+        return 12;
+    } catch (const env_error& e) {
+        std::fprintf(stderr, "ZPX1040E %s\n", e.what());
+        return 12;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "ZPX0002E INTERNAL ERROR: %s\n", e.what());
+        return 12;
+    }
+}

@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: Apache-2.0
+// The stack core's state. Lock legend: none; the core runs on one thread.
+//   [C] set on control paths (configuration, sysplex events, commands, tick): may allocate
+//   [P] also changed on the packet path: fixed-size, never reallocated there
+#pragma once
+
+#include <zplex/tcpip/stack/stack.hpp>
+
+#include "control.hpp"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace zplex::tcpip::stack {
+
+using profile::ipv4_address;
+
+enum class iface_kind : std::uint8_t { osa, vipa, xcf, loopback, dvipa };
+
+/// One interface or link of DEVLINKS and HOME: the OSA, static VIPAs, dynamic XCF links, LOOPBACK.
+struct interface_state {
+    std::string name;                 // [C] OSAQDIO1, VIPA1L, EZAXCFM2, LOOPBACK
+    std::string device;               // [C] PORTNAME or DEVICE name
+    iface_kind kind = iface_kind::osa;
+    std::uint32_t address = 0;        // [C]
+    std::uint8_t prefix_len = 32;     // [C]
+    std::uint16_t mtu = 1500;         // [C]
+    int peer = -1;                    // [C] dynamic XCF: index into peers
+    bool ready = true;                // [C]
+    int order = 0;                    // [C] position in the profile (HOME order)
+    interface_counters stats;         // [P]
+};
+
+/// One route of NETSTAT ROUTE.
+struct route_entry {
+    std::uint32_t destination = 0;
+    std::uint8_t prefix_len = 0;
+    std::uint32_t gateway = 0;        ///< 0: directly attached
+    int iface = -1;                   ///< index into interfaces
+    bool is_default = false;
+    bool is_static = false;           ///< BEGINROUTES
+    bool host = false;
+    std::uint16_t mtu = 0;
+    bool dvipa = false;               ///< host route to a DVIPA active on another stack
+};
+
+/// Another stack of the group, as its state messages describe it.
+struct peer_state {
+    std::string member;               // [C]
+    std::string sysname, tcpname, sysclone;
+    std::uint32_t xcf_address = 0;
+    bool present = false;             // [C] in the group and has said who it is
+    bool replied = false;             // [C] answered our join
+    std::vector<control::claim> claims;  // [C]
+    int link = -1;                    // [C] index into interfaces
+};
+
+/// This stack's role for one DVIPA.
+struct dvipa_entry {
+    std::uint32_t address = 0;
+    std::uint8_t prefix_len = 32;
+    dvipa_origin origin = dvipa_origin::define;
+    profile::moveable_mode moveable = profile::moveable_mode::immediate;
+    std::uint8_t rank = 255;          ///< 255 for VIPADEFINE
+    bool mask_given = false;          ///< VIPABACKUP with its own mask: may create the DVIPA
+    dvipa_status status = dvipa_status::backup;
+    std::int64_t activated = 0;       ///< wall seconds, 0: never
+    std::string jobname;              ///< VIPARANGE bind
+    int listeners = 0;                ///< VIPARANGE bind: listening sockets on it
+    bool arrival = false;             ///< VIPADEFINE just (re)started: ask any holder for it once
+    bool deleted = false;             ///< VIPADELETE or range DVIPA unbound: remove once idle
+    std::string requested_from;       ///< member we sent a take to
+    std::string give_when_idle;       ///< WHENIDLE take pending: give to this member at idle
+    std::optional<profile::dvipa_config> saved;  ///< DEACTIVATE: the definition to restore
+    std::optional<profile::dvipa_config> config;  ///< VIPADEFINE/VIPABACKUP as configured
+};
+
+/// A tracked TCP connection to a DVIPA: delivered here (peer -1) or, on the owner
+/// of a DVIPA another stack holds as MOVING, routed to that stack.
+struct conn_entry {
+    std::uint32_t local_ip = 0, remote_ip = 0;
+    std::uint16_t local_port = 0, remote_port = 0;
+    std::uint8_t used = 0;            ///< 0 empty, 1 in use, 2 deleted (probe on)
+    bool fin_in = false, fin_out = false;
+    std::int16_t peer = -1;
+    std::int64_t closing_since = 0;   ///< both FINs seen at (monotonic ms), 0: open
+};
+
+struct arp_entry {
+    std::uint32_t ip = 0;
+    mac_address mac{};
+    bool used = false;
+    bool valid = false;
+    std::int64_t expires = 0;         ///< monotonic ms
+    std::int64_t last_request = 0;
+    int tries = 0;
+};
+
+struct pending_packet {
+    bool used = false;
+    std::uint32_t next_hop = 0;
+    int iface = -1;
+    std::size_t length = 0;
+    std::vector<std::uint8_t> data;   ///< sized at creation
+};
+
+/// Where a history of a DVIPA says it was last active (for EZZ8301I).
+struct dvipa_history {
+    std::string tcpname, sysname;
+};
+
+struct stack::impl {
+    impl(const profile::profile& config, identity who, ports io, options sizes);
+
+    // configuration [C]
+    profile::profile config;
+    identity me;
+    ports io;
+    options sizes;
+    std::string group;
+    std::uint32_t xcf_address = 0;
+    std::uint8_t xcf_prefix = 24;
+    std::vector<interface_state> interfaces;
+    std::vector<route_entry> routes;
+    std::vector<std::uint32_t> local_addresses;   ///< home + active/moving DVIPAs (rebuilt on change)
+    std::vector<std::uint32_t> arp_addresses;     ///< answered in ARP: OSA, static VIPAs, active DVIPAs
+    int osa = -1;
+    int loopback = -1;
+
+    // sysplex [C]
+    std::vector<peer_state> peers;
+    std::vector<dvipa_entry> dvipas;
+    std::map<std::uint32_t, dvipa_history> history;
+    bool in_group = false;
+    bool initial_done = false;
+    std::int64_t join_time = 0;
+    std::vector<std::string> awaited;             ///< members whose state we wait for at join
+    bool is_fenced = false;
+    std::vector<std::string> messages;
+
+    // packet path [P]
+    std::vector<conn_entry> conns;
+    std::vector<arp_entry> arp;
+    std::vector<pending_packet> pending;
+    std::vector<std::uint8_t> tx;                 ///< frame under construction
+    std::vector<std::uint8_t> icmp;               ///< ICMP message under construction
+    drop_counters drops;
+    bool conns_changed = false;                   ///< a connection ended: check idle DVIPAs in tick
+    std::uint16_t ip_id = 1;
+
+    // ------------------------------------------------ setup (stack.cpp)
+    void build_interfaces();
+    void rebuild_routes();
+    void rebuild_addresses();
+    int add_xcf_link(int peer);
+
+    // ------------------------------------------------ packet path (ip.cpp, arp.cpp), noexcept
+    void lan_frame(bytes frame) noexcept;
+    void app_packet(bytes packet) noexcept;
+    void xcf_link_packet(std::string_view from, bytes packet) noexcept;
+    void ip_input(std::uint8_t* packet, std::size_t len, int in_iface) noexcept;
+    void local_input(std::uint8_t* packet, std::size_t len, int in_iface, dvipa_entry* dvipa) noexcept;
+    /// Route and send @p packet (at tx+14); @p in_iface -1 when the stack itself originates it.
+    void ip_output(std::uint8_t* packet, std::size_t len, int in_iface, bool forwarding) noexcept;
+    void send_on_iface(int iface, std::uint32_t next_hop, std::uint8_t* packet, std::size_t len) noexcept;
+    void send_frame(const std::uint8_t* dst_mac, std::uint16_t ethertype, std::uint8_t* frame,
+                    std::size_t payload_len) noexcept;
+    void icmp_error(const std::uint8_t* original, std::size_t len, std::uint8_t type, std::uint8_t code,
+                    std::uint16_t mtu, int in_iface) noexcept;
+    void icmp_echo_reply(const std::uint8_t* request, std::size_t len, int in_iface) noexcept;
+    const route_entry* lookup(std::uint32_t dst) const noexcept;
+    bool is_local(std::uint32_t a) const noexcept;
+    dvipa_entry* find_dvipa(std::uint32_t a) noexcept;
+    std::uint32_t source_for(int iface) const noexcept;
+
+    void arp_input(const std::uint8_t* arp_packet, std::size_t len) noexcept;
+    arp_entry* arp_find(std::uint32_t ip) noexcept;
+    void arp_learn(std::uint32_t ip, const std::uint8_t* mac, bool create) noexcept;
+    void arp_send(std::uint16_t op, std::uint32_t sender_ip, const std::uint8_t* target_mac,
+                  std::uint32_t target_ip) noexcept;
+    void arp_queue(std::uint32_t next_hop, int iface, const std::uint8_t* packet, std::size_t len) noexcept;
+    void arp_flush(std::uint32_t ip) noexcept;
+    void gratuitous_arp(std::uint32_t ip) noexcept;
+    void arp_tick(std::int64_t now) noexcept;
+
+    conn_entry* conn_find(std::uint32_t lip, std::uint16_t lport, std::uint32_t rip, std::uint16_t rport) noexcept;
+    conn_entry* conn_insert(std::uint32_t lip, std::uint16_t lport, std::uint32_t rip, std::uint16_t rport) noexcept;
+    void conn_erase(conn_entry* e) noexcept;
+    void conn_track(conn_entry* e, std::uint8_t flags, bool inbound) noexcept;
+    std::size_t conn_count(std::uint32_t dvipa) const noexcept;
+    std::vector<control::kept_connection> kept_of(std::uint32_t dvipa) const;
+
+    // ------------------------------------------------ sysplex (dvipa.cpp)
+    void joined_group();
+    void control_message(std::string_view from, bytes message);
+    void member_gone(std::string_view member, bool failed);
+    void fence();
+    void tick();
+    void broadcast_state(bool reply_wanted, std::string_view to = {});
+    control::state_message my_state(bool reply_wanted) const;
+    void on_state(std::string_view from, control::state_message&& m);
+    void on_take(std::string_view from, const control::address_message& m);
+    void on_give(std::string_view from, const control::address_message& m);
+    void finish_initial();
+    void evaluate_all();
+    void evaluate(dvipa_entry& d);
+    void activate(dvipa_entry& d, std::string message);
+    void give(dvipa_entry& d, peer_state& to);
+    void install_kept(std::uint32_t address);
+    void sync_routed(int peer);
+    void check_idle();
+    void note_history(std::uint32_t address, const std::string& tcp, const std::string& sys);
+    peer_state* peer_by_member(std::string_view member);
+    int peer_index(std::string_view member);
+    void listener_added(ipv4_address a, std::uint16_t port, std::string_view job);
+    void listener_removed(ipv4_address a, std::uint16_t port);
+    void apply_profile(const profile::profile& updated);
+    std::vector<std::string> vary_sysplex(const std::string& verb, const std::string& operand);
+    void add_configured(const profile::dvipa_config& c, bool arrival);
+    void say(std::string text);
+
+    // ------------------------------------------------ displays (netstat.cpp)
+    std::vector<std::string> command(std::string_view text);
+    std::vector<std::string> netstat(const std::string& report, const std::string& operand, bool operator_form);
+    std::vector<std::string> sysplex_vipadyn();
+};
+
+std::string dotted(std::uint32_t a);
+std::string vipa_link_name(std::uint32_t a);
+
+}  // namespace zplex::tcpip::stack

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: Apache-2.0
+// The stack's sysplex and XCF link ports over an XCF group member (IXCMSGO/IXCMSGI, group exit).
+#include <zplex/tcpip/stack/xcf_sysplex.hpp>
+
+#include <zplex/xcf/xcf.hpp>
+
+#include <algorithm>
+
+namespace zplex::tcpip::stack {
+
+std::int64_t system_clock::monotonic_ms() const noexcept {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+std::int64_t system_clock::wall_seconds() const noexcept {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+xcf_sysplex::xcf_sysplex(xcf::system& sys, xcf::member& member) : _sys(sys), _member(member) {
+    _out.resize(1 + 65535);
+}
+
+bool xcf_sysplex::tagged_send(char tag, std::string_view to, bytes payload) noexcept {
+    if (payload.size() + 1 > _out.size()) {
+        ++_send_failures;
+        return false;
+    }
+    _out[0] = static_cast<std::uint8_t>(tag);
+    std::copy(payload.begin(), payload.end(), _out.begin() + 1);
+    try {
+        auto r = _member.send(std::string(to), std::span<const std::uint8_t>(_out.data(), payload.size() + 1));
+        if (!r) ++_send_failures;
+        return static_cast<bool>(r);
+    } catch (...) {
+        ++_send_failures;
+        return false;
+    }
+}
+
+void xcf_sysplex::send(std::string_view to, bytes message) {
+    if (message.size() + 1 > _out.size()) _out.resize(message.size() + 1);
+    tagged_send('C', to, message);
+}
+
+std::vector<std::string> xcf_sysplex::members() const {
+    std::vector<std::string> out;
+    for (const auto& m : _member.query())
+        if (m.state == xcf::member_state::active && m.name != _member.name()) out.push_back(m.name);
+    return out;
+}
+
+void xcf_sysplex::send_packet(std::string_view to, bytes packet) noexcept { tagged_send('L', to, packet); }
+
+std::size_t xcf_sysplex::poll(stack& s, std::chrono::milliseconds wait) {
+    if (_sys.fenced() && !_fence_told) {
+        _fence_told = true;
+        s.fence();
+    }
+    for (const auto& e : _member.events()) {
+        if (e.member == _member.name()) continue;
+        switch (e.what) {
+        case xcf::group_event::kind::joined: s.member_joined(e.member); break;
+        case xcf::group_event::kind::left: s.member_left(e.member); break;
+        case xcf::group_event::kind::failed: s.member_failed(e.member); break;
+        }
+    }
+    std::size_t n = 0;
+    std::string from;
+    while (true) {
+        auto r = _member.receive(_in, from, n == 0 ? wait : std::chrono::milliseconds(0));
+        if (!r || _in.empty()) break;
+        ++n;
+        bytes body(_in.data() + 1, _in.size() - 1);
+        if (_in[0] == 'C') s.control_message(from, body);
+        else if (_in[0] == 'L') s.xcf_link_packet(from, body);
+        else ++_unknown;
+    }
+    return n;
+}
+
+}  // namespace zplex::tcpip::stack

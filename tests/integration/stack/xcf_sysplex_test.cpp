@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: Apache-2.0
+// Two FIG4 stacks on real XCF systems in one process: DVIPA state and dynamic XCF IP
+// travel as XCF messages of group EZBTCPCS; a member that leaves is taken over from.
+#include "stack_sim.hpp"
+
+#include <zplex/tcpip/stack/xcf_sysplex.hpp>
+#include <zplex/xcf/xcf.hpp>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <unistd.h>
+
+using namespace zplex::test;
+namespace tst = zplex::tcpip::stack;
+namespace xcf = zplex::xcf;
+
+namespace {
+
+struct quiet_ports : tst::lan_port, tst::app_port {
+    std::vector<std::vector<std::uint8_t>> app;
+    void send_frame(tst::bytes) noexcept override {}
+    void send_packet(tst::bytes p) noexcept override { app.emplace_back(p.begin(), p.end()); }
+};
+
+struct real_stack {
+    std::unique_ptr<xcf::system> sys;
+    std::unique_ptr<xcf::member> member;
+    std::unique_ptr<tst::xcf_sysplex> port;
+    quiet_ports io;
+    tst::system_clock clock;
+    std::unique_ptr<tst::stack> s;
+    std::vector<std::string> log;
+
+    real_stack(const xcf::sysplex_options& o, fig4& f, const std::string& sysname) {
+        EXPECT_TRUE(xcf::system::join(o, sysname, sys));
+        EXPECT_TRUE(xcf::member::join(*sys, "EZBTCPCS", sysname + "TCPIPA", 0, member));
+        port = std::make_unique<tst::xcf_sysplex>(*sys, *member);
+        auto& n = f.node(sysname);
+        s = tst::stack::create(f.load(sysname), n.id, tst::ports{&io, &io, port.get(), port.get(), &clock});
+        s->joined_group();
+    }
+    void step() {
+        port->poll(*s, std::chrono::milliseconds(5));
+        s->tick();
+        for (auto& m : s->take_messages()) log.push_back(m);
+    }
+    bool logged(const std::string& m) const { return std::find(log.begin(), log.end(), m) != log.end(); }
+};
+
+template <class F>
+bool wait_for(std::vector<real_stack*> stacks, F done) {
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < until) {
+        for (auto* s : stacks) s->step();
+        if (done()) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+TEST(XcfSysplex, DvipaStateAndDynamicXcfTravelOverXcf) {
+    xcf::sysplex_options o;
+    o.sysplex = "ZST" + std::to_string(::getpid());
+    xcf::parse_key("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", o.key);
+    fig4 f;
+    auto m1 = std::make_unique<real_stack>(o, f, "MVS1");
+    real_stack m2(o, f, "MVS2");
+    ASSERT_TRUE(wait_for({m1.get(), &m2}, [&] {
+        return m2.logged("EZD1214I INITIAL DYNAMIC VIPA PROCESSING HAS COMPLETED FOR TCPIPA");
+    }));
+    auto view = m2.s->command("D TCPIP,,SYSPLEX,VIPADYN");
+    EXPECT_NE(std::find(view.begin(), view.end(), "  TCPIPA   MVS1     ACTIVE"), view.end());
+    EXPECT_NE(std::find(view.begin(), view.end(), "  TCPIPA   MVS2     BACKUP 100"), view.end());
+
+    // MVS1's image pings MVS2's dynamic XCF address: over the XCF link and back.
+    m1->s->app_packet(echo_request(ip("198.18.1.1"), ip("198.18.1.2"), 7));
+    ASSERT_TRUE(wait_for({m1.get(), &m2}, [&] {
+        for (auto& p : m1->io.app)
+            if (p.size() >= 28 && p[20] == 0 && get32(p, 12) == ip("198.18.1.2")) return true;
+        return false;
+    }));
+
+    // MVS1's stack ends: its member leaves the group and MVS2 takes DVA1 over.
+    m1.reset();
+    ASSERT_TRUE(wait_for({&m2}, [&] { return m2.logged("EZZ8301I VIPA 198.18.2.1 TAKEN OVER FROM TCPIPA ON MVS1"); }));
+    EXPECT_EQ(m2.port->send_failures(), 0u);
+}
+
+TEST(XcfSysplex, PartitionedSystemsStackFencesItself) {
+    xcf::sysplex_options o;
+    o.sysplex = "ZSF" + std::to_string(::getpid());
+    o.interval = std::chrono::milliseconds(200);
+    xcf::parse_key("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", o.key);
+    fig4 f;
+    real_stack m1(o, f, "MVS1");
+    real_stack m2(o, f, "MVS2");
+    ASSERT_TRUE(wait_for({&m1, &m2}, [&] {
+        return m2.logged("EZD1214I INITIAL DYNAMIC VIPA PROCESSING HAS COMPLETED FOR TCPIPA");
+    }));
+    // MVS1's system keeps its heartbeat; MVS2's stops (its CPU "stopped"): XCF partitions MVS2.
+    m1.sys->start();
+    auto mvs2_gone = [&] {
+        auto view = m1.s->command("D TCPIP,,SYSPLEX,VIPADYN");
+        return std::find(view.begin(), view.end(), "  TCPIPA   MVS2     BACKUP 100") == view.end();
+    };
+    ASSERT_TRUE(wait_for({&m1, &m2}, [&] { return m2.s->fenced() && mvs2_gone(); }));
+    m1.sys->stop();
+    EXPECT_TRUE(m2.logged("ZPX1020E TCPIPA ON MVS2 IS FENCED: ITS SYSTEM WAS PARTITIONED OUT OF THE SYSPLEX, "
+                          "NOTHING MORE IS SENT"));
+    EXPECT_EQ(m1.s->dvipas()[0].status, tst::dvipa_status::active);
+}

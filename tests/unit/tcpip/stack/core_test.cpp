@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: Apache-2.0
+// The stack core alone, with recording ports: ARP, ICMP errors, MTU, drops by reason.
+#include "stack_sim.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace zplex::test;
+namespace tst = zplex::tcpip::stack;
+using tst::drop;
+
+namespace {
+
+struct recorder : tst::lan_port, tst::app_port, tst::xcf_link_port, tst::sysplex_port {
+    std::vector<std::vector<std::uint8_t>> frames, app, links, control;
+    void send_frame(tst::bytes f) noexcept override { frames.emplace_back(f.begin(), f.end()); }
+    void send_packet(tst::bytes p) noexcept override { app.emplace_back(p.begin(), p.end()); }
+    void send_packet(std::string_view, tst::bytes p) noexcept override { links.emplace_back(p.begin(), p.end()); }
+    void send(std::string_view, tst::bytes m) override { control.emplace_back(m.begin(), m.end()); }
+    std::vector<std::string> members() const override { return {}; }
+};
+
+const char* profile_text =
+    "INTERFACE OSA1 DEFINE IPAQENET PORTNAME P1 IPADDR 198.18.0.11/24 MTU 1492\n"
+    "IPCONFIG ARPTO 60 TTL 32\n"
+    "BEGINROUTES\n"
+    "  ROUTE 198.18.0.0/24 = OSA1 MTU 1492\n"
+    "  ROUTE 198.18.8.0/24 198.18.0.1 OSA1 MTU 576\n"
+    "ENDROUTES\n"
+    "START OSA1\n";
+
+const tst::mac_address our_mac{0x02, 0, 0, 0, 0, 0x11};
+const tst::mac_address peer_mac{0x02, 0, 0, 0, 1, 0x01};
+
+struct core : ::testing::Test {
+    sim_clock clock;
+    recorder io;
+    std::unique_ptr<tst::stack> s;
+    void make(const std::string& text = profile_text) {
+        zplex::tcpip::profile::parse_options o;
+        zplex::tcpip::profile::message_log log;
+        auto p = zplex::tcpip::profile::process_initial_text(text, "USER.PROFILE", o, log);
+        ASSERT_LE(log.return_code(), 4);
+        tst::identity id{"MVS1", "M1", "TCPIPA", "", our_mac};
+        s = tst::stack::create(p, id, tst::ports{&io, &io, &io, &io, &clock});
+    }
+    void SetUp() override { make(); }
+    std::vector<std::uint8_t> frame(const tst::mac_address& dst, std::uint16_t type,
+                                    const std::vector<std::uint8_t>& payload) {
+        std::vector<std::uint8_t> f(14 + payload.size());
+        std::copy(dst.begin(), dst.end(), f.begin());
+        std::copy(peer_mac.begin(), peer_mac.end(), f.begin() + 6);
+        put16(f, 12, type);
+        std::copy(payload.begin(), payload.end(), f.begin() + 14);
+        return f;
+    }
+    std::vector<std::uint8_t> arp(std::uint16_t op, std::uint32_t spa, std::uint32_t tpa) {
+        std::vector<std::uint8_t> a(28, 0);
+        put16(a, 0, 1);
+        put16(a, 2, 0x0800);
+        a[4] = 6;
+        a[5] = 4;
+        put16(a, 6, op);
+        std::copy(peer_mac.begin(), peer_mac.end(), a.begin() + 8);
+        put32(a, 14, spa);
+        put32(a, 24, tpa);
+        return a;
+    }
+    void learn_peer() {  // 198.18.0.101 at peer_mac, and the gateway 198.18.0.1 too
+        s->lan_frame(frame(our_mac, 0x0806, arp(1, ip("198.18.0.101"), ip("198.18.0.11"))));
+        s->lan_frame(frame(our_mac, 0x0806, arp(1, ip("198.18.0.1"), ip("198.18.0.11"))));
+        io.frames.clear();
+    }
+    std::uint64_t drops(drop d) const { return s->drops()[d]; }
+};
+
+}  // namespace
+
+TEST_F(core, AnswersArpForItsAddressOnlyAndCachesTheAsker) {
+    s->lan_frame(frame({0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}, 0x0806, arp(1, ip("198.18.0.101"), ip("198.18.0.11"))));
+    ASSERT_EQ(io.frames.size(), 1u);
+    auto& r = io.frames[0];
+    EXPECT_TRUE(std::equal(peer_mac.begin(), peer_mac.end(), r.begin()));
+    EXPECT_EQ(get16(r, 20), 2);
+    EXPECT_EQ(get32(r, 28), ip("198.18.0.11"));
+    s->lan_frame(frame({0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}, 0x0806, arp(1, ip("198.18.0.102"), ip("198.18.0.12"))));
+    EXPECT_EQ(io.frames.size(), 1u);
+    EXPECT_EQ(drops(drop::arp_not_for_us), 1u);
+    auto a = s->command("NETSTAT ARP ALL");
+    ASSERT_EQ(a.size(), 3u);  // the asker for us only (RFC 826: no entry for 0.102)
+    EXPECT_EQ(a[1], "Querying ARP cache for address 198.18.0.101");
+}
+
+TEST_F(core, ArpEntriesAgeOutAfterArpto) {
+    learn_peer();
+    EXPECT_EQ(s->command("NETSTAT ARP 198.18.0.101").size(), 3u);
+    clock.ms += 59'000;
+    s->tick();
+    EXPECT_EQ(s->command("NETSTAT ARP 198.18.0.101").size(), 3u);
+    clock.ms += 2'000;
+    s->tick();
+    EXPECT_EQ(s->command("NETSTAT ARP 198.18.0.101"),
+              (std::vector<std::string>{s->command("NETSTAT ARP 198.18.0.101")[0],
+                                        "Querying ARP cache for address 198.18.0.101"}));
+}
+
+TEST_F(core, QueuesAPacketForArpRetriesThenDropsIt) {
+    s->lan_frame(frame(our_mac, 0x0800, echo_request(ip("198.18.0.101"), ip("198.18.0.11"), 1)));
+    ASSERT_EQ(io.frames.size(), 1u);  // an ARP request for the asker; the reply waits
+    EXPECT_EQ(get16(io.frames[0], 12), 0x0806);
+    for (int i = 0; i < 5; ++i) {
+        clock.ms += 1000;
+        s->tick();
+    }
+    EXPECT_EQ(io.frames.size(), 3u);  // three tries in all
+    EXPECT_EQ(drops(drop::arp_unresolved), 1u);
+}
+
+TEST_F(core, QueuedPacketLeavesWhenArpIsAnswered) {
+    s->lan_frame(frame(our_mac, 0x0800, echo_request(ip("198.18.0.101"), ip("198.18.0.11"), 1)));
+    s->lan_frame(frame(our_mac, 0x0806, arp(2, ip("198.18.0.101"), ip("198.18.0.11"))));
+    ASSERT_EQ(io.frames.size(), 2u);
+    auto& reply = io.frames[1];
+    EXPECT_EQ(get16(reply, 12), 0x0800);
+    EXPECT_EQ(reply[14 + 20], 0);       // echo reply
+    EXPECT_EQ(reply[14 + 8], 32);       // IPCONFIG TTL
+    EXPECT_EQ(csum(reply.data() + 14, 20), 0);
+}
+
+TEST_F(core, NoRouteAnswersNetUnreachableFromTheInterface) {
+    learn_peer();
+    s->lan_frame(frame(our_mac, 0x0800, echo_request(ip("198.18.0.101"), ip("203.0.113.9"), 1)));
+    ASSERT_EQ(io.frames.size(), 1u);
+    auto& r = io.frames[0];
+    EXPECT_EQ(r[14 + 9], 1);
+    EXPECT_EQ(r[14 + 20], 3);
+    EXPECT_EQ(r[14 + 21], 0);
+    EXPECT_EQ(get32(r, 14 + 12), ip("198.18.0.11"));
+    EXPECT_EQ(get32(r, 14 + 28 + 16), ip("203.0.113.9"));  // the original header is quoted
+    EXPECT_EQ(drops(drop::no_route), 1u);
+}
+
+TEST_F(core, ApplicationPacketWithNoRouteGetsUnreachableBackOnTheTun) {
+    s->app_packet(echo_request(ip("198.18.0.11"), ip("203.0.113.9"), 1));
+    ASSERT_EQ(io.app.size(), 1u);
+    EXPECT_EQ(io.app[0][20], 3);
+    EXPECT_EQ(get32(io.app[0], 16), ip("198.18.0.11"));
+    // A source this stack does not own is refused.
+    s->app_packet(echo_request(ip("198.18.0.99"), ip("198.18.0.101"), 1));
+    EXPECT_EQ(drops(drop::app_bad_source), 1u);
+}
+
+TEST_F(core, DfPacketOverTheRouteMtuGetsFragmentationNeeded) {
+    learn_peer();
+    std::vector<std::uint8_t> payload(700, 0);
+    payload[0] = 8;
+    auto big = ipv4_packet(ip("198.18.0.101"), ip("198.18.8.5"), 1, payload, 64, true);
+    s->lan_frame(frame(our_mac, 0x0800, big));
+    ASSERT_EQ(io.frames.size(), 1u);
+    EXPECT_EQ(io.frames[0][14 + 20], 3);
+    EXPECT_EQ(io.frames[0][14 + 21], 4);
+    EXPECT_EQ(get16(io.frames[0], 14 + 26), 576);
+    EXPECT_EQ(drops(drop::too_big), 1u);
+    // Small enough: forwarded to the gateway's MAC with the TTL one less.
+    auto ok = echo_request(ip("198.18.0.101"), ip("198.18.8.5"), 2, 9);
+    s->lan_frame(frame(our_mac, 0x0800, ok));
+    ASSERT_EQ(io.frames.size(), 2u);
+    EXPECT_EQ(io.frames[1][14 + 8], 8);
+    EXPECT_EQ(csum(io.frames[1].data() + 14, 20), 0);
+}
+
+TEST_F(core, TimeExceededNeverAboutAnIcmpError) {
+    learn_peer();
+    auto err = ipv4_packet(ip("198.18.0.101"), ip("198.18.8.5"), 1, std::vector<std::uint8_t>(8, 0), 1);
+    err[20] = 3;  // an ICMP unreachable itself
+    put16(err, 22, csum(err.data() + 20, 8));
+    s->lan_frame(frame(our_mac, 0x0800, err));
+    EXPECT_TRUE(io.frames.empty());
+    EXPECT_EQ(drops(drop::ttl_exceeded), 1u);
+}
+
+TEST_F(core, BadFramesAndPacketsAreCountedByReason) {
+    s->lan_frame(std::vector<std::uint8_t>(5, 0));
+    s->lan_frame(frame({0x02, 9, 9, 9, 9, 9}, 0x0800, echo_request(1, 2, 1)));
+    s->lan_frame(frame(our_mac, 0x86DD, std::vector<std::uint8_t>(40, 0)));
+    s->lan_frame(frame(our_mac, 0x0806, std::vector<std::uint8_t>(10, 0)));
+    auto p = echo_request(ip("198.18.0.101"), ip("198.18.0.11"), 1);
+    auto bad_sum = p;
+    bad_sum[10] ^= 0xFF;
+    s->lan_frame(frame(our_mac, 0x0800, bad_sum));
+    auto v6 = p;
+    v6[0] = 0x65;
+    s->lan_frame(frame(our_mac, 0x0800, v6));
+    s->lan_frame(frame(our_mac, 0x0800, std::vector<std::uint8_t>(p.begin(), p.begin() + 12)));
+    auto martian = echo_request(ip("224.0.0.1"), ip("198.18.0.11"), 1);
+    s->lan_frame(frame(our_mac, 0x0800, martian));
+    EXPECT_EQ(drops(drop::frame_short), 1u);
+    EXPECT_EQ(drops(drop::frame_not_for_us), 1u);
+    EXPECT_EQ(drops(drop::ethertype), 1u);
+    EXPECT_EQ(drops(drop::arp_malformed), 1u);
+    EXPECT_EQ(drops(drop::ip_checksum), 1u);
+    EXPECT_EQ(drops(drop::ip_version), 1u);
+    EXPECT_EQ(drops(drop::ip_short), 1u);
+    EXPECT_EQ(drops(drop::ip_martian), 1u);
+    EXPECT_TRUE(io.frames.empty());
+    s->xcf_link_packet("NOBODY", p);
+    EXPECT_EQ(drops(drop::xcf_unknown_peer), 1u);
+    EXPECT_STREQ(tst::drop_name(drop::ip_checksum), "IPCHKSUM");
+}
+
+TEST_F(core, NodatagramfwdDropsTransitPackets) {
+    make(std::string(profile_text) + "IPCONFIG NODATAGRAMFWD\n");
+    learn_peer();
+    s->lan_frame(frame(our_mac, 0x0800, echo_request(ip("198.18.0.101"), ip("198.18.8.5"), 1)));
+    EXPECT_TRUE(io.frames.empty());
+    EXPECT_EQ(drops(drop::forwarding_disabled), 1u);
+}
+
+TEST_F(core, InterfaceNotStartedReceivesNothing) {
+    std::string text = profile_text;
+    text.erase(text.find("START OSA1"));
+    make(text);
+    s->lan_frame(frame(our_mac, 0x0806, arp(1, ip("198.18.0.101"), ip("198.18.0.11"))));
+    EXPECT_TRUE(io.frames.empty());
+    EXPECT_EQ(drops(drop::interface_down), 1u);
+    auto dev = s->command("NETSTAT DEVLINKS");
+    EXPECT_EQ(dev[1], "IntfName: OSA1              IntfType: IPAQENET    IntfStatus: Not Active");
+}
+
+TEST_F(core, ProfileWithoutLanInterfaceIsRefused) {
+    zplex::tcpip::profile::parse_options o;
+    zplex::tcpip::profile::message_log log;
+    auto p = zplex::tcpip::profile::process_initial_text("IPCONFIG DATAGRAMFWD\n", "USER.P", o, log);
+    tst::identity id{"MVS1", "M1", "TCPIPA", "", our_mac};
+    EXPECT_THROW(tst::stack::create(p, id, tst::ports{&io, &io, &io, &io, &clock}), std::invalid_argument);
+}
+
+TEST_F(core, CommandsNotValidSayWhy) {
+    EXPECT_EQ(s->command("D TCPIP,TCPIPB,NETSTAT,HOME"),
+              (std::vector<std::string>{"ZPX1030I COMMAND 'D TCPIP,TCPIPB,NETSTAT,HOME' NOT VALID: THIS STACK IS TCPIPA"}));
+    EXPECT_EQ(s->command("NETSTAT BOGUS")[0].rfind("ZPX1030I NETSTAT REPORT 'BOGUS' IS NOT AVAILABLE", 0), 0u);
+    EXPECT_EQ(s->command("V TCPIP,,SYSPLEX,DEACTIVATE,DVIPA=1.2.3")[0],
+              "ZPX1031I VARY TCPIP,,SYSPLEX,DEACTIVATE NEEDS DVIPA=ipv4_address, NOT 'DVIPA=1.2.3'");
+    EXPECT_EQ(s->command("D TCPIP,,SYSPLEX,VIPADYN")[0], "EZZ8269I TCPIPA MVS1 IS NOT A MEMBER OF A SYSPLEX GROUP");
+}
