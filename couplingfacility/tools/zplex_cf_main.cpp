@@ -4,6 +4,7 @@
 #include <zplex/cf/cf_server.hpp>
 #include <zplex/sysplex/catalogue.hpp>
 #include <zplex/sysplex/process.hpp>
+#include <zplex/sysplex/debug_option.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -22,6 +23,7 @@ void on_signal(int) { g_stop.store(true); }
 
 int main(int argc, char** argv) {
     CLI::App app{"zplex-cf: a coupling facility of a zplex sysplex", "zplex-cf"};
+    zplex::log::add_debug_options(app);
     std::string sysplex_dir;
     std::string cf;
     std::string run_dir;

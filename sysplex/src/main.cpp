@@ -3,6 +3,7 @@
 #include "commands.hpp"
 
 #include <zplex/hercules/image_command.hpp>
+#include <zplex/sysplex/debug_option.hpp>
 
 #include <cstring>
 #include <iostream>
@@ -12,6 +13,7 @@ int main(int argc, char** argv) {
     CLI::App app{"zplex: a z/OS Parallel Sysplex network plane (CF, XCF, TCP/IP, SWSA) on one Linux machine",
                  "zplex"};
     app.require_subcommand(1);
+    zplex::log::add_debug_options(app);
     app.set_version_flag("--version", std::string("zplex 0.1.0"));
     zplex::cli::exit_status status;
     zplex::cli::add_profile_commands(app, status);

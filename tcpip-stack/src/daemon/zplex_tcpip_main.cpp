@@ -11,6 +11,7 @@
 #include <zplex/tcpip/stack/stack.hpp>
 #include <zplex/tcpip/stack/xcf_sysplex.hpp>
 #include <zplex/xcf/xcf.hpp>
+#include <zplex/sysplex/debug_option.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -185,6 +186,7 @@ std::string lower(std::string s) {
 
 int main(int argc, char** argv) {
     CLI::App app{"zplex-tcpip: the TCP/IP stack of one image"};
+    zplex::log::add_debug_options(app);
     std::string sysplex_dir, system_name, run_dir = "run", lan_ns, bridge, image_ns;
     app.add_option("--sysplex", sysplex_dir, "Sysplex catalogue folder (SYSPLEX.xml)")->required();
     app.add_option("--system", system_name, "Image (MVS1 ...)")->required();

@@ -21,6 +21,7 @@
 #include <zplex/host/host.hpp>
 #include <zplex/host/iked.hpp>
 #include <zplex/policy/policy.hpp>
+#include <zplex/sysplex/debug_option.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -180,6 +181,7 @@ zplex::ipsec::algorithm parse_alg(const std::string& s) {
 
 int main(int argc, char** argv) {
     CLI::App app{"zplex host mode: TUN + ESP-in-UDP (RFC 3948) with static SAs"};
+    zplex::log::add_debug_options(app);
     std::string tun = "zpx0", local, peer, local_ts, remote_ts, spi_in, spi_out, key_in, key_out, ready_file;
     std::string alg = "aes-gcm-128";
     unsigned mtu = 1400;
@@ -208,7 +210,12 @@ int main(int argc, char** argv) {
     app.add_option("--policy", policy_file, "Policy Agent IPSec policy: IKE negotiates the SAs");
     app.add_option("--initiate", initiate, "KeyExchangeRule to initiate at start (repeatable)");
     app.add_option("--control", control_path, "control socket (mode 0600) for displays and verbs");
-    CLI11_PARSE(app, argc, argv);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        int rc = app.exit(e);  // --help is an "error" with code 0; anything else is a usage mistake
+        return rc == 0 ? 0 : 2;
+    }
     if (!key_in.empty() || !key_out.empty()) {
         wipe(key_in);
         wipe(key_out);

@@ -2,6 +2,8 @@
 // The engine's core: datagram dispatch by SPI and message ID (RFC 7296 §2.2, window
 // size 1), retransmission with exponential backoff (§2.1), NAT-T framing (RFC 3948
 // §2.2), timers, and the public peer facade.
+#include <zplex/sysplex/log.hpp>
+
 #include "engine.hpp"
 #include "wire.hpp"
 
@@ -189,11 +191,29 @@ std::uint32_t engine::new_child_spi() {
     }
 }
 
+namespace {
+const char* exchange_name(std::uint8_t e) {
+    switch (static_cast<exchange_type>(e)) {
+    case exchange_type::ike_sa_init:
+        return "IKE_SA_INIT";
+    case exchange_type::ike_auth:
+        return "IKE_AUTH";
+    case exchange_type::create_child_sa:
+        return "CREATE_CHILD_SA";
+    case exchange_type::informational:
+        return "INFORMATIONAL";
+    }
+    return "EXCHANGE?";
+}
+}  // namespace
+
 void engine::send_raw(const endpoint& from, const endpoint& to, bytes wire, bool natt) {
     if (natt) {
         wire.insert(wire.begin(), 4, 0);  // RFC 3948 §2.2 non-ESP marker
     }
     ++counters.sent;
+    ZPLEX_DBG(ike, detail, "OUT {} BYTES TO {}.{}.{}.{}:{}", wire.size(), to.addr >> 24, (to.addr >> 16) & 0xff,
+              (to.addr >> 8) & 0xff, to.addr & 0xff, to.port);
     _out.datagrams.push_back(datagram{from, to, std::move(wire)});
 }
 
@@ -342,6 +362,9 @@ output engine::receive(const datagram& d, time_point now) {
         return take();
     }
     const bool response = flags & header_flags::response;
+    ZPLEX_DBG(ike, detail, "IN  {} {} MID {} SPI {:016X}/{:016X} FROM {}.{}.{}.{}:{} ({} BYTES)",
+              exchange_name(exch), response ? "RESPONSE" : "REQUEST", mid, spi_i, spi_r, d.src.addr >> 24,
+              (d.src.addr >> 16) & 0xff, (d.src.addr >> 8) & 0xff, d.src.addr & 0xff, d.src.port, wire.size());
     if (static_cast<exchange_type>(exch) == exchange_type::ike_sa_init && !response && spi_r == 0) {
         // A retransmitted IKE_SA_INIT of a half-open SA gets the same answer.
         for (auto& [k, sa] : _sas) {
