@@ -137,7 +137,7 @@ public:
 
     /// The host system HOSTSYS with member HOST in group ZPXIMAGE (ticking on a thread).
     bool join_host(std::string& error) {
-        xcf::sysplex_options o{ns, _interval, _key};
+        xcf::sysplex_options o{ns, _interval, _key, {}};
         auto r = xcf::system::join(o, "HOSTSYS", _host);
         if (!r) {
             error = "host system join: " + xcf::to_string(r);
