@@ -136,8 +136,11 @@ public:
     }
 
     /// The host system HOSTSYS with member HOST in group ZPXIMAGE (ticking on a thread).
+    /// The sysplex's options (namespace, INTERVAL, key) as the images use them.
+    xcf::sysplex_options options() const { return {ns, _interval, _key, {}}; }
+
     bool join_host(std::string& error) {
-        xcf::sysplex_options o{ns, _interval, _key, {}};
+        xcf::sysplex_options o = options();
         auto r = xcf::system::join(o, "HOSTSYS", _host);
         if (!r) {
             error = "host system join: " + xcf::to_string(r);
