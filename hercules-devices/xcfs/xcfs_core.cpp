@@ -67,9 +67,15 @@ public:
         say("ZPX0720I", "XCF SIGNALLING PATH FOR " + _sysname + " IN SYSPLEX " + _options.sysplex + " ONLINE");
     }
 
+    /// Detach (or shutdown): the system leaves the sysplex normally, as for
+    /// V XCF,sys,OFFLINE: its members leave, nobody partitions it.
     ~xcfs_device() override {
+        bool joined = _system && !_system->fenced();
         _member.reset();
         _system.reset();
+        if (joined) {
+            say("ZPX0725I", _sysname + " LEFT THE SYSPLEX");
+        }
     }
 
     std::string query() const override {

@@ -63,6 +63,9 @@ public:
         dir = fs::path("/tmp") / ("zplex-hercules-" + std::to_string(::getpid()));
         fs::remove_all(dir);
         fs::create_directories(dir / "images");
+        // Image directories and their parent are the caller's only (zplex-image refuses others).
+        fs::permissions(dir, fs::perms::owner_all);
+        fs::permissions(dir / "images", fs::perms::owner_all);
         key_file = dir / "SYS1.XCF.KEY";
         std::string hex;
         for (int i = 0; i < 32; ++i) {
