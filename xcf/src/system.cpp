@@ -39,6 +39,8 @@ bool parse_key(std::string_view hex, sysplex_key& out) {
     return n == out.size() && nibble < 0;
 }
 
+sysplex_options::~sysplex_options() { OPENSSL_cleanse(key.data(), key.size()); }
+
 void system::impl::partition(std::uint32_t s, std::uint32_t inc, std::int64_t judged_at, const char* why) {
     auto& sys = c().systems[s];
     std::string sname;

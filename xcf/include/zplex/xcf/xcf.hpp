@@ -61,6 +61,9 @@ struct sysplex_options {
     std::chrono::milliseconds interval{300};   ///< this system's failure detection INTERVAL
     sysplex_key key{};                         ///< authenticates and encrypts every message
     clock_fn clock;                            ///< empty: CLOCK_MONOTONIC
+
+    /// Wipes the key (every copy is wiped when it goes).
+    ~sysplex_options();
 };
 
 /// Name rules: sysplex 1-16 of A-Z a-z 0-9 @ # $ _ -; system 1-8 and group 1-8 of
