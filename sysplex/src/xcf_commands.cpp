@@ -36,7 +36,8 @@ void add_xcf_commands(CLI::App& app, exit_status& status) {
     sweep->callback([&status] {
         zplex::xcf::sweep_report r;
         status.code = zplex::xcf::sweep_datasets(std::cout, r);
-        std::cout << fmt::format("IXC476I SWEEP: {} REMOVED, {} IN USE, {} NOT REMOVED\n", r.removed, r.in_use, r.failed);
+        std::cout << fmt::format("IXC476I SWEEP: {} REMOVED, {} IN USE, {} NOT THE CALLER'S, {} NOT REMOVED\n",
+                                 r.removed, r.in_use, r.foreign, r.failed);
     });
 }
 

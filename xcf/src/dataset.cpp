@@ -229,7 +229,10 @@ result open_dataset(const sysplex_options& o, const std::string& name, std::uniq
         {
             cds_lock l(*c);
             if (c->retired.load() != 0) {
-                continue;  // re-formatted or removed since we opened it: open the name again
+                // Re-formatted or being removed since we opened it: open the name again
+                // once its last user has unlinked it.
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                continue;
             }
             if (used(*c) && !anyone_alive(*c)) {
                 // Every system and member in it is dead: a key holder starts it afresh.
@@ -321,8 +324,8 @@ int sweep_datasets(std::ostream& log, sweep_report& r) {
             if (fd >= 0) {
                 ::close(fd);
             }
-            ++r.failed;
-            log << "IXC473E COUPLE DATASET " << n << " IS NOT THE CALLER'S: LEFT ALONE\n";
+            ++r.foreign;
+            log << "IXC473W COUPLE DATASET " << n << " IS NOT THE CALLER'S: LEFT ALONE\n";
             continue;
         }
         cds* c = size == static_cast<off_t>(sizeof(cds)) ? map_fd(fd, PROT_READ | PROT_WRITE) : nullptr;
@@ -351,7 +354,7 @@ int sweep_datasets(std::ostream& log, sweep_report& r) {
             log << "IXC473E COUPLE DATASET " << n << " CANNOT BE REMOVED: " << std::strerror(errno) << "\n";
         }
     }
-    return r.failed > 0 ? 8 : 0;
+    return r.failed > 0 ? 8 : r.foreign > 0 ? 4 : 0;
 }
 
 }  // namespace zplex::xcf

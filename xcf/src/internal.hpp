@@ -117,6 +117,9 @@ struct system::impl {
     std::int64_t now() const { return o.clock ? o.clock() : detail::monotonic_ns(); }
     void say(std::string m) {
         std::lock_guard<std::mutex> g(msg_mutex);
+        if (messages.size() >= 1000) {
+            messages.erase(messages.begin());  // nobody takes them: keep the latest
+        }
         messages.push_back(std::move(m));
     }
     /// Partition system slot @p s out, if it is still the silent incarnation @p inc

@@ -82,13 +82,14 @@ std::string dataset_name(const sysplex_options& o);
 struct sweep_report {
     std::uint32_t removed = 0;   ///< couple datasets no live process used
     std::uint32_t in_use = 0;    ///< left alone: a live system or member
-    std::uint32_t failed = 0;    ///< could not be removed (or not ours)
+    std::uint32_t foreign = 0;   ///< another user's, or not a regular 0600 file: left alone
+    std::uint32_t failed = 0;    ///< could not be removed
 };
 
 /// Remove the couple datasets (and unfinished formats) that dead runs left in /dev/shm:
 /// those owned by the caller in which no system or member process is alive.
-/// Logs one IXC message per dataset on @p log. Returns 0, 8 if one could not be
-/// removed, 12 if /dev/shm cannot be read.
+/// Logs one IXC message per dataset on @p log. Returns 0, 4 if one was another
+/// user's (left alone), 8 if one could not be removed, 12 if /dev/shm cannot be read.
 int sweep_datasets(std::ostream& log, sweep_report& r);
 
 /// Member states as IXCQUERY reports them.
