@@ -2,6 +2,7 @@
 // Process identity and liveness from /proc, console time stamps.
 #include <zplex/sysplex/process.hpp>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -55,9 +56,15 @@ std::uint64_t process_start_time(std::int32_t pid) {
 }
 
 process_identity self_identity() {
-    static const process_identity self{static_cast<std::int32_t>(::getpid()),
-                                       process_start_time(static_cast<std::int32_t>(::getpid()))};
-    return self;
+    // Cached per process: a forked child inherits the parent's cache and must not use it.
+    static std::atomic<std::int32_t> cached_pid{0};
+    static std::atomic<std::uint64_t> cached_start{0};
+    auto pid = static_cast<std::int32_t>(::getpid());
+    if (cached_pid.load(std::memory_order_acquire) != pid) {
+        cached_start.store(process_start_time(pid), std::memory_order_relaxed);
+        cached_pid.store(pid, std::memory_order_release);
+    }
+    return {pid, cached_start.load(std::memory_order_relaxed)};
 }
 
 process_identity identity_of(std::int32_t pid) { return {pid, process_start_time(pid)}; }
