@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // Generated .cnf files, detached headless Hercules, PID files, the HTTP console.
+#include "image_files.hpp"
+
 #include <zplex/hercules/image.hpp>
 #include <zplex/sysplex/catalogue.hpp>
+#include <zplex/sysplex/process.hpp>
 
 #include <arpa/inet.h>
+#include <cctype>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -15,6 +19,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -33,16 +38,6 @@ std::string join(const std::vector<std::string>& v, char sep) {
     return out;
 }
 
-/// Written for the owner only (image.cnf holds the console password).
-bool write_file(const fs::path& p, const std::string& text) {
-    std::ofstream out(p, std::ios::trunc);
-    out << text;
-    out.close();
-    std::error_code ec;
-    fs::permissions(p, fs::perms::owner_read | fs::perms::owner_write, ec);
-    return static_cast<bool>(out) && !ec;
-}
-
 std::string random_password() {
     std::random_device rd;
     static const char* hex = "0123456789abcdef";
@@ -56,75 +51,47 @@ std::string random_password() {
     return pw;  // 128 bits
 }
 
-std::string base64(const std::string& in) {
-    static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    std::size_t i = 0;
-    for (; i + 2 < in.size(); i += 3) {
-        unsigned v = static_cast<unsigned char>(in[i]) << 16 | static_cast<unsigned char>(in[i + 1]) << 8 |
-                     static_cast<unsigned char>(in[i + 2]);
-        out += {t[v >> 18], t[(v >> 12) & 63], t[(v >> 6) & 63], t[v & 63]};
-    }
-    if (i + 1 == in.size()) {
-        unsigned v = static_cast<unsigned char>(in[i]) << 16;
-        out += {t[v >> 18], t[(v >> 12) & 63], '=', '='};
-    } else if (i + 2 == in.size()) {
-        unsigned v = static_cast<unsigned char>(in[i]) << 16 | static_cast<unsigned char>(in[i + 1]) << 8;
-        out += {t[v >> 18], t[(v >> 12) & 63], t[(v >> 6) & 63], '='};
-    }
-    return out;
+/// The PID file: "PID START-TIME" (the process's identity, see sysplex/process.hpp).
+sysplex::process_identity read_pid(const fs::path& dir) {
+    std::istringstream in(detail::read_file(dir / "hercules.pid"));
+    sysplex::process_identity id;
+    in >> id.pid >> id.start_time;
+    return id.pid > 0 ? id : sysplex::process_identity{};
 }
 
-std::string url_encode(const std::string& s) {
-    static const char* hex = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : s) {
-        if (std::isalnum(c) || c == '.' || c == '-' || c == '_') {
-            out.push_back(static_cast<char>(c));
-        } else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 15];
+bool port_free(std::uint16_t port) {
+    for (std::uint32_t addr : {INADDR_LOOPBACK, INADDR_ANY}) {
+        int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (s < 0) {
+            return false;
+        }
+        // A connection's TIME_WAIT does not make a port busy; only a listener does.
+        int one = 1;
+        ::setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(port);
+        a.sin_addr.s_addr = htonl(addr);
+        bool ok = ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+        ::close(s);
+        if (!ok) {
+            return false;
         }
     }
-    return out;
+    return true;
 }
 
-/// The text between <PRE> and </PRE> (the command's output), entities decoded.
-std::string html_text(const std::string& html) {
-    std::string body = html;
-    auto a = html.find("<PRE>");
-    auto b = html.rfind("</PRE>");
-    if (a != std::string::npos && b != std::string::npos && b > a) {
-        body = html.substr(a + 5, b - a - 5);
+bool name_ok(const std::string& s, std::size_t max) {
+    if (s.empty() || s.size() > max) {
+        return false;
     }
-    std::string out;
-    for (std::size_t i = 0; i < body.size(); ++i) {
-        if (body[i] == '<') {
-            auto e = body.find('>', i);
-            if (e == std::string::npos) break;
-            i = e;
-        } else if (body[i] == '&') {
-            auto e = body.find(';', i);
-            std::string ent = e == std::string::npos ? "" : body.substr(i + 1, e - i - 1);
-            if (ent == "lt") out += '<';
-            else if (ent == "gt") out += '>';
-            else if (ent == "amp") out += '&';
-            else if (ent == "quot") out += '"';
-            else out += body.substr(i, e == std::string::npos ? 1 : e - i + 1);
-            i = e == std::string::npos ? i : e;
-        } else {
-            out += body[i];
+    for (char ch : s) {
+        auto c = static_cast<unsigned char>(ch);
+        if (!(std::isalnum(c) || c == '@' || c == '#' || c == '$' || c == '_' || c == '-')) {
+            return false;
         }
     }
-    return out;
-}
-
-int read_pid(const fs::path& dir) {
-    std::ifstream in(dir / "hercules.pid");
-    int pid = 0;
-    in >> pid;
-    return in ? pid : 0;
+    return true;
 }
 
 }  // namespace
@@ -150,7 +117,9 @@ image_options options_from_catalogue(const sysplex::catalogue& c, const std::str
 }
 
 std::string config_text(const image_options& o) {
-    auto abs_dir = fs::absolute(o.module_dir);
+    std::error_code ec;  // an empty path stays empty: never an exception from here
+    auto abs_dir = o.module_dir.empty() ? fs::path() : fs::absolute(o.module_dir, ec);
+    auto abs_key = o.key_file.empty() ? fs::path() : fs::absolute(o.key_file, ec);
     std::ostringstream c;
     c << "# zplex image " << o.name << ": generated by zplex-image, do not edit\n"
       << "CPUSERIAL 000611\n"
@@ -166,41 +135,75 @@ std::string config_text(const image_options& o) {
       << "LDMOD     " << (abs_dir / "hdtxcfs.so").string() << "\n"
       << "# subchannel 0: the CF link; subchannel 1: the XCF signalling path\n"
       << "0E00 CFL  SYSPLEX=" << o.sysplex << " CF=" << join(o.cfs, ',') << " CONNAME=" << o.name << "CFL\n"
-      << "0E10 XCFS SYSPLEX=" << o.sysplex << " SYSNAME=" << o.name << " KEYFILE=" << fs::absolute(o.key_file).string()
+      << "0E10 XCFS SYSPLEX=" << o.sysplex << " SYSNAME=" << o.name << " KEYFILE=" << abs_key.string()
       << " INTERVAL=" << o.interval.count() << "\n";
     return c.str();
 }
+
+bool valid_image_name(const std::string& s) { return name_ok(s, 8) && s.find_first_of("_-") == std::string::npos; }
+bool valid_sysplex_name(const std::string& s) { return name_ok(s, 16); }
 
 int start(const image_options& options, std::string& error) {
     image_options o = options;
     if (o.http_password.empty()) {
         o.http_password = random_password();
     }
-    if (o.name.empty() || o.name.size() > 8 || o.http_port == 0 || o.sysplex.empty()) {
-        error = "ZPX0730E IMAGE NAME (1-8), SYSPLEX AND HTTP PORT ARE REQUIRED";
+    if (!valid_image_name(o.name) || o.http_port == 0 || !valid_sysplex_name(o.sysplex)) {
+        error = "ZPX0730E IMAGE NAME (1-8 OF A-Z 0-9 @ # $), SYSPLEX (1-16, ALSO _ -) AND HTTP PORT ARE REQUIRED";
         return -1;
     }
+    for (const auto& cf : o.cfs) {
+        if (!valid_image_name(cf)) {
+            error = "ZPX0730E CF NAME '" + cf + "' IS NOT VALID (1-8 OF A-Z 0-9 @ # $)";
+            return -1;
+        }
+    }
     std::error_code ec;
-    fs::create_directories(o.dir, ec);
-    fs::permissions(o.dir, fs::perms::owner_all, ec);  // the console password is in there
-    auto dir = fs::canonical(o.dir, ec);
-    if (ec) {
+    if (o.module_dir.empty() || o.key_file.empty()) {
+        error = "ZPX0730E THE MODULE DIRECTORY AND THE KEY FILE ARE REQUIRED";
+        return -1;
+    }
+    auto module_dir = fs::absolute(o.module_dir, ec);
+    auto loopback = module_dir / "zplex_loopback.so";
+    if (o.enforce_local_console && !fs::is_regular_file(loopback)) {
+        error = "ZPX0742E " + loopback.string() + " IS MISSING: THE CONSOLE WOULD BE REACHABLE FROM OTHER HOSTS";
+        return -1;
+    }
+    auto dir = o.dir.empty() ? fs::path() : fs::absolute(o.dir, ec);
+    if (ec || dir.filename().empty() || !fs::exists(dir.parent_path().parent_path())) {
         error = "ZPX0731E CANNOT CREATE " + o.dir.string();
+        return -1;
+    }
+    // The run directory and the image's: created 0700, or refused if someone else's.
+    if (!detail::secure_dir(dir.parent_path(), error) || !detail::secure_dir(dir, error)) {
         return -1;
     }
     if (int pid = running_pid(dir); pid > 0) {
         error = "ZPX0732E IMAGE " + o.name + " IS ALREADY ACTIVE, PID " + std::to_string(pid);
         return -1;
     }
+    // One console port, one image: another image of the run directory that records it
+    // (even one whose Hercules still waits for the port), or any listener, refuses it.
+    for (const auto& e : fs::directory_iterator(dir.parent_path(), ec)) {
+        if (e.path() != dir && http_port_of(e.path()) == o.http_port && running_pid(e.path()) > 0) {
+            error = "ZPX0741E HTTP PORT " + std::to_string(o.http_port) + " IS THE CONSOLE OF ACTIVE IMAGE " +
+                    e.path().filename().string();
+            return -1;
+        }
+    }
+    if (!port_free(o.http_port)) {
+        error = "ZPX0741E HTTP PORT " + std::to_string(o.http_port) + " IS IN USE";
+        return -1;
+    }
     std::string rc = "# zplex image " + o.name + ": run by Hercules after its CPUs are up\n";
     if (o.ipl) {
-        rc += "ipl " + (fs::absolute(o.module_dir) / "nucleus.ins").string() + "\n";
+        rc += "ipl " + (module_dir / "nucleus.ins").string() + "\n";
     }
-    if (!write_file(dir / "image.cnf", config_text(o)) || !write_file(dir / "image.rc", rc)) {
+    if (!detail::write_file(dir, "image.cnf", config_text(o)) || !detail::write_file(dir, "image.rc", rc)) {
         error = "ZPX0731E CANNOT WRITE THE CONFIGURATION IN " + dir.string();
         return -1;
     }
-    fs::remove(dir / "hercules.pid", ec);
+    ::unlink((dir / "hercules.pid").c_str());
     // Double fork: Hercules runs in its own session, reaped by init, never our zombie.
     int p[2];
     if (::pipe2(p, O_CLOEXEC) != 0) {
@@ -219,12 +222,18 @@ int start(const image_options& options, std::string& error) {
         if (h == 0) {
             if (::chdir(dir.c_str()) != 0) ::_exit(127);
             int in = ::open("/dev/null", O_RDONLY);
-            int log = ::open("hercules.log", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            ::unlink("hercules.log");
+            int log = ::open("hercules.log", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
             if (in < 0 || log < 0) ::_exit(127);
             ::dup2(in, 0);
             ::dup2(log, 1);
             ::dup2(log, 2);
             ::setenv("HERCULES_RC", (dir / "image.rc").c_str(), 1);
+            if (o.enforce_local_console) {
+                // Every listening socket Hercules binds to the wildcard address is bound
+                // to loopback instead: its HTTP console is for this host only.
+                ::setenv("LD_PRELOAD", loopback.c_str(), 1);
+            }
             ::execl(o.hercules.c_str(), "hercules", "-d", "-f", "image.cnf", static_cast<char*>(nullptr));
             ::_exit(127);
         }
@@ -241,8 +250,57 @@ int start(const image_options& options, std::string& error) {
         error = "ZPX0733E HERCULES COULD NOT BE STARTED";
         return -1;
     }
-    write_file(dir / "hercules.pid", std::to_string(pid) + "\n");
+    auto id = sysplex::identity_of(pid);
+    detail::write_file(dir, "hercules.pid", std::to_string(pid) + " " + std::to_string(id.start_time) + "\n");
+    // Return once the process is Hercules (exec done), so running_pid() knows it.
+    auto exe = fs::canonical(o.hercules, ec);
+    for (int i = 0; i < 1000 && sysplex::process_alive(id); ++i) {
+        auto now = fs::read_symlink(fs::path("/proc") / std::to_string(pid) / "exe", ec);
+        if (!ec && now == exe) {
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (!sysplex::process_alive(id)) {
+        error = "ZPX0733E HERCULES ENDED AT ONCE; SEE " + (dir / "hercules.log").string();
+        return -1;
+    }
     return pid;
+}
+
+bool wait_joined(const image_options& o, std::chrono::milliseconds wait, std::string& error) {
+    const std::string joined = " MEMBER " + o.name + " JOINED GROUP ZPXIMAGE";  // ZPX0723I devn ...
+    auto until = std::chrono::steady_clock::now() + wait;
+    while (true) {
+        int pid = running_pid(o.dir);
+        if (pid <= 0) {
+            error = "ZPX0747E IMAGE " + o.name + " ENDED DURING ITS IPL; SEE " + (o.dir / "hercules.log").string();
+            return false;
+        }
+        auto log = detail::read_file(o.dir / "hercules.log");
+        if (log.find(joined) != std::string::npos) {
+            auto l = listener_of(http_port_of(o.dir));
+            if (!listener_held_by(l, pid)) {
+                error = "ZPX0743E THE CONSOLE PORT OF IMAGE " + o.name + " IS HELD BY ANOTHER PROCESS";
+                return false;
+            }
+            if (!l.loopback_only) {
+                error = "ZPX0744E THE CONSOLE OF IMAGE " + o.name + " IS REACHABLE FROM OTHER HOSTS";
+                return false;
+            }
+            return true;
+        }
+        if (auto at = log.find("ZPX0721E"); at != std::string::npos) {
+            error = "ZPX0747E IMAGE " + o.name + " DID NOT JOIN THE SYSPLEX: " + log.substr(at, log.find('\n', at) - at);
+            return false;
+        }
+        if (std::chrono::steady_clock::now() >= until) {
+            error = "ZPX0747E IMAGE " + o.name + " DID NOT JOIN GROUP ZPXIMAGE IN " +
+                    std::to_string(wait.count() / 1000) + " SECONDS; SEE " + (o.dir / "hercules.log").string();
+            return false;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
 }
 
 int running_pid(const fs::path& dir_in) {
@@ -251,82 +309,19 @@ int running_pid(const fs::path& dir_in) {
     if (ec) {
         return 0;
     }
-    int pid = read_pid(dir);
-    if (pid <= 0) {
-        return 0;
+    auto id = read_pid(dir);
+    if (id.pid <= 0 || !sysplex::process_alive(id)) {
+        return 0;  // gone, or the PID now names another process
     }
-    auto proc = fs::path("/proc") / std::to_string(pid);
+    auto proc = fs::path("/proc") / std::to_string(id.pid);
     auto cwd = fs::read_symlink(proc / "cwd", ec);
     if (ec || cwd != dir) {
-        return 0;  // not ours (or gone, or PID reused elsewhere)
-    }
-    std::ifstream stat(proc / "stat");
-    std::string line;
-    std::getline(stat, line);
-    auto close = line.rfind(')');
-    if (close == std::string::npos || close + 2 >= line.size() || line[close + 2] == 'Z') {
-        return 0;
+        return 0;  // not ours
     }
     std::ifstream cmd(proc / "cmdline");
     std::string argv0;
     std::getline(cmd, argv0, '\0');
-    return argv0.find("hercules") != std::string::npos ? pid : 0;
-}
-
-namespace {
-
-/// The console password recorded in dir/image.cnf (empty if none).
-std::string http_password_of(const fs::path& dir) {
-    std::ifstream in(dir / "image.cnf");
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.rfind("HTTPPORT", 0) == 0) {
-            std::istringstream ls(line.substr(8));
-            std::string port, auth, user, pw;
-            ls >> port >> auth >> user >> pw;
-            return auth == "AUTH" ? pw : std::string();
-        }
-    }
-    return {};
-}
-
-}  // namespace
-
-std::string console(const fs::path& dir, const std::string& command, std::chrono::milliseconds wait) {
-    std::uint16_t port = http_port_of(dir);
-    std::string auth = "zplex:" + http_password_of(dir);
-    auto until = std::chrono::steady_clock::now() + wait;
-    if (port == 0) {
-        return {};
-    }
-    while (true) {
-        int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_port = htons(port);
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (s >= 0 && ::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
-            std::string req = "GET /cgi-bin/tasks/cmd?cmd=" + url_encode(command) +
-                              " HTTP/1.0\r\nHost: 127.0.0.1\r\nAuthorization: Basic " + base64(auth) +
-                              "\r\n\r\n";
-            (void)!::write(s, req.data(), req.size());
-            std::string resp;
-            char buf[4096];
-            while (true) {
-                pollfd pf{s, POLLIN, 0};
-                auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
-                if (::poll(&pf, 1, static_cast<int>(std::max<long>(left.count(), 200))) <= 0) break;
-                ssize_t n = ::read(s, buf, sizeof buf);
-                if (n <= 0) break;
-                resp.append(buf, static_cast<std::size_t>(n));
-            }
-            ::close(s);
-            return html_text(resp);
-        }
-        if (s >= 0) ::close(s);
-        if (std::chrono::steady_clock::now() >= until) return {};
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    return argv0.find("hercules") != std::string::npos ? id.pid : 0;
 }
 
 std::uint16_t free_port(std::uint16_t from, std::uint16_t to, std::uint16_t first) {
@@ -336,17 +331,7 @@ std::uint16_t free_port(std::uint16_t from, std::uint16_t to, std::uint16_t firs
     std::uint32_t span = static_cast<std::uint32_t>(to - from) + 1;
     for (std::uint32_t i = 0; i < span; ++i) {
         auto port = static_cast<std::uint16_t>(from + (static_cast<std::uint32_t>(first - from) + i) % span);
-        int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (s < 0) {
-            return 0;
-        }
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_port = htons(port);
-        a.sin_addr.s_addr = htonl(INADDR_ANY);
-        bool ok = ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-        ::close(s);
-        if (ok) {
+        if (port_free(port)) {
             return port;
         }
     }
@@ -354,7 +339,7 @@ std::uint16_t free_port(std::uint16_t from, std::uint16_t to, std::uint16_t firs
 }
 
 std::uint16_t http_port_of(const fs::path& dir) {
-    std::ifstream in(dir / "image.cnf");
+    std::istringstream in(detail::read_file(dir / "image.cnf"));
     std::string line;
     while (std::getline(in, line)) {
         if (line.rfind("HTTPPORT", 0) == 0) {
@@ -372,12 +357,28 @@ bool stop(const fs::path& dir, std::chrono::milliseconds grace) {
     if (pid <= 0) {
         return true;
     }
-    console(dir, "quit", std::chrono::milliseconds(1000));
     auto until = std::chrono::steady_clock::now() + grace;
+    // Like V XCF,sys,OFFLINE: stop the CPU, detach the signalling path (the system
+    // leaves the sysplex, ZPX0725I), then quit. Only through the image's own console.
+    auto a = console_command(dir, "stop", std::chrono::milliseconds(1000));
+    if (a.what == console_answer::status::ok) {
+        auto count = [&](const char* id) {
+            auto log = detail::read_file(dir / "hercules.log");
+            std::size_t n = 0;
+            for (auto at = log.find(id); at != std::string::npos; at = log.find(id, at + 1)) {
+                ++n;
+            }
+            return n;
+        };
+        console_command(dir, "detach 0E10", std::chrono::milliseconds(1000));
+        while (std::chrono::steady_clock::now() < until && count("ZPX0722I") > count("ZPX0725I")) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        console_command(dir, "quit", std::chrono::milliseconds(1000));
+    }
     while (std::chrono::steady_clock::now() < until) {
         if (running_pid(dir) != pid) {
-            std::error_code ec;
-            fs::remove(dir / "hercules.pid", ec);
+            ::unlink((dir / "hercules.pid").c_str());
             return true;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -388,9 +389,67 @@ bool stop(const fs::path& dir, std::chrono::milliseconds grace) {
     for (int i = 0; i < 100 && running_pid(dir) == pid; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    std::error_code ec;
-    fs::remove(dir / "hercules.pid", ec);
+    ::unlink((dir / "hercules.pid").c_str());
     return running_pid(dir) == 0;
 }
+
+namespace detail {
+
+bool secure_dir(const fs::path& dir, std::string& error) {
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+        error = "ZPX0731E CANNOT CREATE " + dir.string() + ": " + std::strerror(errno);
+        return false;
+    }
+    struct stat st {};
+    if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid() ||
+        (st.st_mode & 0777) != 0700) {
+        error = "ZPX0740E " + dir.string() + " IS NOT A DIRECTORY OF THE CALLER'S WITH MODE 0700: REFUSED";
+        return false;
+    }
+    return true;
+}
+
+bool write_file(const fs::path& dir, const std::string& name, const std::string& text) {
+    int d = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (d < 0) {
+        return false;
+    }
+    std::string tmp = "." + name + ".new." + std::to_string(::getpid());
+    ::unlinkat(d, tmp.c_str(), 0);
+    int fd = ::openat(d, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    bool ok = fd >= 0;
+    for (std::size_t at = 0; ok && at < text.size();) {
+        auto n = ::write(fd, text.data() + at, text.size() - at);
+        ok = n > 0;
+        at += ok ? static_cast<std::size_t>(n) : 0;
+    }
+    ok = fd >= 0 && ::fchmod(fd, 0600) == 0 && ::close(fd) == 0 && ok;
+    ok = ok && ::renameat(d, tmp.c_str(), d, name.c_str()) == 0;
+    if (!ok) {
+        ::unlinkat(d, tmp.c_str(), 0);
+    }
+    ::close(d);
+    return ok;
+}
+
+std::string read_file(const fs::path& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        return {};
+    }
+    struct stat st {};
+    std::string out;
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        char buf[8192];
+        ssize_t n;
+        while ((n = ::read(fd, buf, sizeof buf)) > 0) {
+            out.append(buf, static_cast<std::size_t>(n));
+        }
+    }
+    ::close(fd);
+    return out;
+}
+
+}  // namespace detail
 
 }  // namespace zplex::hercules

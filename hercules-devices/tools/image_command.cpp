@@ -55,8 +55,12 @@ int take(const hc::image_options& o, const take_options& t) {
         sys->start();
         r = xcf::member::join(*sys, "ZPXIMAGE", sysname, 0, me);
     }
-    if (!r) {
-        std::cerr << "ZPX0739E CANNOT JOIN SYSPLEX " << o.sysplex << ": " << xcf::to_string(r) << "\n";
+    if (!r || r.why == xcf::reason::other_key) {
+        const char* why = r.why == xcf::reason::no_dataset  ? ": ITS COUPLE DATASET CANNOT BE OPENED"
+                          : r.why == xcf::reason::other_key ? ": ITS SYSTEMS USE ANOTHER SYSPLEX KEY"
+                          : r.why == xcf::reason::bad_key   ? ": THE SYSPLEX KEY DOES NOT MATCH"
+                                                            : "";
+        std::cerr << "ZPX0739E CANNOT JOIN SYSPLEX " << o.sysplex << why << " (" << xcf::to_string(r) << ")\n";
         return 8;
     }
     std::vector<std::uint8_t> m(48, ' ');
@@ -122,6 +126,8 @@ int zplex::hercules::image_command(int argc, char** argv) {
     st->add_option("--http-port", port, "console HTTP port")->required();
     st->add_option("--module-dir", o.module_dir, "where hdtcfl.so, hdtxcfs.so, nucleus.ins are");
     st->add_flag("!--no-ipl", o.ipl, "start Hercules without IPLing the nucleus");
+    unsigned wait_s = 60;
+    st->add_option("--wait", wait_s, "seconds to wait for the nucleus to join the sysplex (0: do not wait)");
     auto* sp = app.add_subcommand("stop", "quit NAME's Hercules (SIGKILL after 5 s)");
     add_common(sp);
     auto* ss = app.add_subcommand("status", "is NAME's Hercules running; its PSW");
@@ -145,7 +151,19 @@ int zplex::hercules::image_command(int argc, char** argv) {
         int rc = app.exit(e);  // --help is a "parse error" with exit code 0
         return rc == 0 ? 0 : 2;
     }
+    if (!hc::valid_image_name(o.name)) {
+        std::cerr << "ZPX0730E IMAGE NAME '" << o.name << "' IS NOT VALID (1-8 OF A-Z 0-9 @ # $)\n";
+        return 2;
+    }
+    if ((*tk || *st) && !o.sysplex.empty() && !hc::valid_sysplex_name(o.sysplex)) {
+        std::cerr << "ZPX0730E SYSPLEX NAME '" << o.sysplex << "' IS NOT VALID (1-16 OF A-Z 0-9 @ # $ _ -)\n";
+        return 2;
+    }
     if (*tk) {
+        if (t.structure.empty() || t.structure.size() > 16 || t.k == 0 || t.k > 256 || t.n == 0) {
+            std::cerr << "ZPX0730E --structure (1-16), -n (1 OR MORE) AND -k (1-256) ARE REQUIRED\n";
+            return 2;
+        }
         return take(o, t);
     }
 
@@ -189,30 +207,37 @@ int zplex::hercules::image_command(int argc, char** argv) {
             std::cerr << err << "\n";
             return 8;
         }
+        if (o.ipl && wait_s > 0 && !hc::wait_joined(o, std::chrono::seconds(wait_s), err)) {
+            std::cerr << err << "\n";
+            return 8;
+        }
         std::cout << "ZPX0734I IMAGE " << o.name << " STARTED, HERCULES PID " << pid << ", CONSOLE PORT " << port
-                  << ", DIRECTORY " << o.dir.string() << "\n";
+                  << ", DIRECTORY " << o.dir.string() << (o.ipl && wait_s > 0 ? ", JOINED THE SYSPLEX" : "") << "\n";
         return 0;
     }
     if (*sp) {
+        if (hc::running_pid(o.dir) <= 0) {
+            std::cout << "ZPX0737I IMAGE " << o.name << " IS NOT ACTIVE\n";
+            return 4;
+        }
         bool ok = hc::stop(o.dir);
         std::cout << (ok ? "ZPX0735I IMAGE " + o.name + " STOPPED" : "ZPX0736E IMAGE " + o.name + " DID NOT STOP")
                   << "\n";
         return ok ? 0 : 8;
     }
     int pid = hc::running_pid(o.dir);
-    if (*ss) {
-        if (pid <= 0) {
-            std::cout << "ZPX0737I IMAGE " << o.name << " IS NOT ACTIVE\n";
-            return 4;
-        }
-        std::cout << "ZPX0738I IMAGE " << o.name << " ACTIVE, HERCULES PID " << pid << "\n"
-                  << hc::console(o.dir, "psw");
-        return 0;
-    }
     if (pid <= 0) {
-        std::cerr << "ZPX0737I IMAGE " << o.name << " IS NOT ACTIVE\n";
+        std::cout << "ZPX0737I IMAGE " << o.name << " IS NOT ACTIVE\n";
         return 4;
     }
-    std::cout << hc::console(o.dir, command);
+    auto a = hc::console_command(o.dir, *ss ? "psw" : command);
+    if (a.what != hc::console_answer::status::ok) {
+        std::cerr << hc::to_string(a, o.name) << "\n";
+        return 8;
+    }
+    if (*ss) {
+        std::cout << "ZPX0738I IMAGE " << o.name << " ACTIVE, HERCULES PID " << pid << "\n";
+    }
+    std::cout << a.text;
     return 0;
 }

@@ -40,11 +40,11 @@ public:
     xcfs_device(std::uint16_t devnum, zpx_log_fn log, std::map<std::string, std::string> kw) : device(devnum, log) {
         _options.sysplex = kw["SYSPLEX"];
         _sysname = kw["SYSNAME"];
-        if (_options.sysplex.empty() || _options.sysplex.size() > 32) {
-            throw std::invalid_argument("SYSPLEX= (1-32 characters) is required");
+        if (!xcf::valid_sysplex_name(_options.sysplex)) {
+            throw std::invalid_argument("SYSPLEX= (1-16 of A-Z a-z 0-9 @ # $ _ -) is required");
         }
-        if (_sysname.empty() || _sysname.size() > 8) {
-            throw std::invalid_argument("SYSNAME= (1-8 characters) is required");
+        if (!xcf::valid_system_name(_sysname)) {
+            throw std::invalid_argument("SYSNAME= (1-8 of A-Z a-z 0-9 @ # $) is required");
         }
         if (kw.count("INTERVAL")) {
             long ms = 0;
@@ -67,9 +67,15 @@ public:
         say("ZPX0720I", "XCF SIGNALLING PATH FOR " + _sysname + " IN SYSPLEX " + _options.sysplex + " ONLINE");
     }
 
+    /// Detach (or shutdown): the system leaves the sysplex normally, as for
+    /// V XCF,sys,OFFLINE: its members leave, nobody partitions it.
     ~xcfs_device() override {
+        bool joined = _system && !_system->fenced();
         _member.reset();
         _system.reset();
+        if (joined) {
+            say("ZPX0725I", _sysname + " LEFT THE SYSPLEX");
+        }
     }
 
     std::string query() const override {

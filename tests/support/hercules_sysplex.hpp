@@ -63,6 +63,9 @@ public:
         dir = fs::path("/tmp") / ("zplex-hercules-" + std::to_string(::getpid()));
         fs::remove_all(dir);
         fs::create_directories(dir / "images");
+        // Image directories and their parent are the caller's only (zplex-image refuses others).
+        fs::permissions(dir, fs::perms::owner_all);
+        fs::permissions(dir / "images", fs::perms::owner_all);
         key_file = dir / "SYS1.XCF.KEY";
         std::string hex;
         for (int i = 0; i < 32; ++i) {
@@ -138,8 +141,11 @@ public:
     }
 
     /// The host system HOSTSYS with member HOST in group ZPXIMAGE (ticking on a thread).
+    /// The sysplex's options (namespace, INTERVAL, key) as the images use them.
+    xcf::sysplex_options options() const { return {ns, _interval, _key, {}}; }
+
     bool join_host(std::string& error) {
-        xcf::sysplex_options o{ns, _interval, _key};
+        xcf::sysplex_options o = options();
         auto r = xcf::system::join(o, "HOSTSYS", _host);
         if (!r) {
             error = "host system join: " + xcf::to_string(r);

@@ -11,7 +11,7 @@
 
 namespace zplex::xcf::detail {
 
-inline constexpr std::uint64_t cds_magic = 0x5a504c5843445331ull;  // "ZPLXCDS1"
+inline constexpr std::uint64_t cds_magic = 0x5a504c5843445332ull;  // "ZPLXCDS2"
 inline constexpr std::uint32_t max_systems = 8;
 inline constexpr std::uint32_t max_members = 16;
 inline constexpr std::uint32_t max_events = 256;
@@ -26,6 +26,8 @@ struct system_slot {
     std::atomic<std::int64_t> status_ns;    // [a] last status update, CLOCK_MONOTONIC
     std::atomic<std::int32_t> pid;          // [a] the heartbeating process
     std::atomic<std::uint32_t> incarnation; // [a]
+    std::atomic<std::uint64_t> start_time;  // [a] of pid (clock ticks since boot): PID + start time = identity
+    std::atomic<std::int64_t> interval_ms;  // [a] its INTERVAL: the others judge its status by it
 };
 
 struct member_slot {
@@ -36,6 +38,7 @@ struct member_slot {
     std::atomic<std::int32_t> pid;          // [a]
     std::atomic<std::uint64_t> user_state;  // [a]
     std::atomic<std::uint32_t> incarnation; // [a] unique per join in this couple dataset
+    std::atomic<std::uint64_t> start_time;  // [a] of pid
 };
 
 struct event_record {
@@ -62,6 +65,7 @@ struct cds {
     std::uint8_t salt[16];                  // [I] message keys are fresh per couple dataset
     std::int64_t interval_ms;               // [I]
     pthread_mutex_t mutex;                  // robust: joins, leaves, state changes, events
+    std::atomic<std::uint32_t> retired;     // [m] re-formatted: the name now holds a new dataset
     std::atomic<std::uint32_t> next_incarnation;  // [a]
     std::atomic<std::uint64_t> event_seq;   // [a] events posted (the next seq)
     event_record events[max_events];        // [m] event_seq % max_events

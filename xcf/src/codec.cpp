@@ -94,7 +94,13 @@ verdict open_in_order(const secret& k, const message_context& c, std::span<const
     if (!open(k, c, sealed, out)) {
         return verdict::integrity;  // forged, damaged, or sealed with another key
     }
+    if (c.sender_incarnation < last_incarnation) {
+        OPENSSL_cleanse(out.data(), out.size());
+        out.clear();
+        return verdict::stale;
+    }
     if (last_incarnation == c.sender_incarnation && c.seq <= last_seq) {
+        OPENSSL_cleanse(out.data(), out.size());
         out.clear();
         return verdict::replay;
     }

@@ -52,10 +52,12 @@ bool open(const secret& k, const message_context& c, std::span<const std::uint8_
           std::vector<std::uint8_t>& out);
 
 /// Why a completed message was not delivered.
-enum class verdict { delivered, integrity, replay };
+enum class verdict { delivered, integrity, replay, stale };
 
 /// Open a completed message and apply the replay rule: per sender incarnation the
-/// sequence only goes up. On delivery @p last_incarnation / @p last_seq move on.
+/// sequence only goes up, and incarnations only go up (an older incarnation's message
+/// is stale and never moves the state back). On delivery @p last_incarnation /
+/// @p last_seq move on.
 verdict open_in_order(const secret& k, const message_context& c, std::span<const std::uint8_t> sealed,
                       std::uint32_t& last_incarnation, std::uint64_t& last_seq, std::vector<std::uint8_t>& out);
 

@@ -11,7 +11,9 @@
 #include <csignal>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <ostream>
+#include <sys/prctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <thread>
@@ -49,6 +51,10 @@ struct board {
 };
 
 [[noreturn]] void member_proc(const sysplex_options& so, std::uint32_t me, const xcf_stress_options& o, board* b) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // a killed run leaves no member waiting forever
+    if (::getppid() == 1) {
+        ::_exit(12);
+    }
     std::unique_ptr<system> sys;
     if (!system::join(so, "SYS" + std::to_string(me), sys)) {
         ::_exit(12);
@@ -138,6 +144,8 @@ int run_xcf_stress(const xcf_stress_options& o, xcf_stress_report& r, std::ostre
     }
     std::unique_ptr<member> observer;
     member::join(*observer_sys, "ZSTRESS", "OBSERVER", 0, observer);
+    r.dataset = "/dev/shm/" + dataset_name(so);
+    r.dataset_existed = std::filesystem::exists(r.dataset);
 
     std::vector<pid_t> pids(o.members + 1, -1);
     for (std::uint32_t i = 1; i <= o.members; ++i) {
@@ -244,6 +252,7 @@ int run_xcf_stress(const xcf_stress_options& o, xcf_stress_report& r, std::ostre
     }
     observer.reset();
     observer_sys.reset();
+    r.dataset_removed = !std::filesystem::exists(r.dataset);
     ::munmap(b, sizeof(board));
     bool detect_ok = r.detect_ms.size() == o.kills &&
                      std::all_of(r.detect_ms.begin(), r.detect_ms.end(),

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Signalling over TCP: fragment frames on a stream, each message sealed with a key
-// derived from the sysplex key and a salt both ends contribute at connect time.
+// Signalling over TCP: fragment frames on a stream, each message sealed with a key of
+// its direction, derived from the sysplex key and fresh nonces from both ends.
 #include "codec.hpp"
 
 #include <zplex/xcf/tcp_path.hpp>
@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <cerrno>
 #include <cstring>
+#include <chrono>
 #include <limits>
 #include <openssl/crypto.h>
 #include <netinet/in.h>
@@ -42,6 +43,30 @@ bool write_all(int fd, const std::uint8_t* p, std::size_t n) {
     return true;
 }
 
+/// Bytes @p n from @p fd into @p p, waiting at most until @p until.
+bool read_exact(int fd, std::uint8_t* p, std::size_t n, std::chrono::steady_clock::time_point until) {
+    while (n > 0) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+        pollfd pf{fd, POLLIN, 0};
+        if (left.count() <= 0 || ::poll(&pf, 1, static_cast<int>(left.count())) <= 0) {
+            return false;
+        }
+        auto r = ::recv(fd, p, n, 0);
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        if (r <= 0) {
+            return false;
+        }
+        p += r;
+        n -= static_cast<std::size_t>(r);
+    }
+    return true;
+}
+
+constexpr std::uint32_t hello_magic = 0x5a585432;  // "ZXT2"
+constexpr std::chrono::seconds handshake_wait{10};
+
 }  // namespace
 
 struct tcp_path::impl {
@@ -49,12 +74,12 @@ struct tcp_path::impl {
     int listen_fd = -1;
     int fd = -1;
     std::uint16_t port = 0;
-    secret message_key;
-    std::uint8_t my_salt[16] = {};
+    secret send_key;                      // this end -> peer
+    secret recv_key;                      // peer -> this end
     bool keyed = false;
-    std::uint32_t my_incarnation = 0;     // random per connection end
+    std::uint32_t my_incarnation = 0;     // the direction: 1 listener -> connector, 2 the other way
     std::uint32_t peer_incarnation = 0;
-    std::uint64_t next_seq = 1;
+    std::uint64_t next_seq = 1;           // the nonce counter of our direction
     std::uint32_t last_incarnation = 0;
     std::uint64_t last_seq = 0;
     std::vector<std::uint8_t> in;         // bytes received, not yet parsed
@@ -62,6 +87,7 @@ struct tcp_path::impl {
     drop_counters drops;
 
     ~impl() {
+        OPENSSL_cleanse(key.data(), key.size());
         if (fd >= 0) {
             ::close(fd);
         }
@@ -70,42 +96,58 @@ struct tcp_path::impl {
         }
     }
 
-    /// Exchange salts and incarnations; both ends derive the same message key.
-    /// The keys differ per connection, so nonces (incarnation, seq) never repeat.
-    bool handshake() {
+    /// Challenge-response over fresh nonces from both ends:
+    ///
+    ///   L -> C: "ZXT2" 'L' Nl        C -> L: "ZXT2" 'C' Nc         (32 random bytes each)
+    ///   L -> C: HMAC(K, "proof L" || Nl || Nc)
+    ///   C -> L: HMAC(K, "proof C" || Nl || Nc)
+    ///
+    /// Each end checks the other's proof over its own fresh nonce, so a recorded
+    /// handshake replayed (or reflected) never verifies. The message keys, one per
+    /// direction, are derived from both nonces; the nonce of a message is its
+    /// direction and a counter from 1, unique under a key used for one connection.
+    bool handshake(bool listener) {
         struct hello {
-            std::uint8_t salt[16];
-            std::uint32_t incarnation;
-            std::uint8_t check[16];
+            std::uint32_t magic;
+            std::uint8_t role;
+            std::uint8_t pad[3];
+            std::uint8_t nonce[32];
         } mine{}, theirs{};
-        RAND_bytes(mine.salt, sizeof mine.salt);
-        RAND_bytes(reinterpret_cast<std::uint8_t*>(&mine.incarnation), sizeof mine.incarnation);
-        derive(key, "zplex xcf key check", {}, mine.check);
-        if (!write_all(fd, reinterpret_cast<std::uint8_t*>(&mine), sizeof mine)) {
+        static_assert(sizeof(hello) == 40);
+        const std::uint8_t me = listener ? 'L' : 'C';
+        const std::uint8_t peer = listener ? 'C' : 'L';
+        mine.magic = hello_magic;
+        mine.role = me;
+        auto until = std::chrono::steady_clock::now() + handshake_wait;
+        if (RAND_bytes(mine.nonce, sizeof mine.nonce) != 1 ||
+            !write_all(fd, reinterpret_cast<std::uint8_t*>(&mine), sizeof mine) ||
+            !read_exact(fd, reinterpret_cast<std::uint8_t*>(&theirs), sizeof theirs, until) ||
+            theirs.magic != hello_magic || theirs.role != peer ||
+            CRYPTO_memcmp(mine.nonce, theirs.nonce, sizeof mine.nonce) == 0) {
             return false;
         }
-        std::size_t got = 0;
-        while (got < sizeof theirs) {
-            auto r = ::recv(fd, reinterpret_cast<std::uint8_t*>(&theirs) + got, sizeof theirs - got, 0);
-            if (r <= 0) {
-                return false;
-            }
-            got += static_cast<std::size_t>(r);
+        std::uint8_t transcript[64];
+        std::memcpy(transcript, listener ? mine.nonce : theirs.nonce, 32);
+        std::memcpy(transcript + 32, listener ? theirs.nonce : mine.nonce, 32);
+        std::uint8_t my_proof[32], their_proof[32], expect[32];
+        derive(key, listener ? "zplex xcf tcp proof L" : "zplex xcf tcp proof C", transcript, my_proof);
+        derive(key, listener ? "zplex xcf tcp proof C" : "zplex xcf tcp proof L", transcript, expect);
+        bool good = write_all(fd, my_proof, sizeof my_proof) &&
+                    read_exact(fd, their_proof, sizeof their_proof, until) &&
+                    CRYPTO_memcmp(expect, their_proof, sizeof expect) == 0;
+        OPENSSL_cleanse(expect, sizeof expect);
+        if (!good) {
+            return false;  // the peer does not hold the sysplex key, or replayed an old handshake
         }
-        if (CRYPTO_memcmp(mine.check, theirs.check, sizeof mine.check) != 0) {
-            return false;  // the peer does not hold the sysplex key
-        }
-        std::uint8_t salt[32];
-        // Order the two salts so both ends derive the same key.
-        bool me_first = std::memcmp(mine.salt, theirs.salt, 16) < 0;
-        std::memcpy(salt, me_first ? mine.salt : theirs.salt, 16);
-        std::memcpy(salt + 16, me_first ? theirs.salt : mine.salt, 16);
-        std::uint8_t mk[32];
-        derive(key, "zplex xcf tcp path key", salt, mk);
-        message_key = secret(mk);
-        OPENSSL_cleanse(mk, sizeof mk);
-        my_incarnation = mine.incarnation;
-        peer_incarnation = theirs.incarnation;
+        std::uint8_t lc[32], cl[32];
+        derive(key, "zplex xcf tcp key L->C", transcript, lc);
+        derive(key, "zplex xcf tcp key C->L", transcript, cl);
+        send_key = secret(listener ? lc : cl);
+        recv_key = secret(listener ? cl : lc);
+        OPENSSL_cleanse(lc, sizeof lc);
+        OPENSSL_cleanse(cl, sizeof cl);
+        my_incarnation = listener ? 1 : 2;
+        peer_incarnation = listener ? 2 : 1;
         keyed = true;
         int one = 1;
         ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -145,7 +187,7 @@ result tcp_path::accept(std::chrono::milliseconds wait) {
         return fail(reason::no_message);
     }
     _impl->fd = ::accept4(_impl->listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
-    if (_impl->fd < 0 || !_impl->handshake()) {
+    if (_impl->fd < 0 || !_impl->handshake(true)) {
         return fail(reason::bad_key);
     }
     return ok();
@@ -163,7 +205,7 @@ result tcp_path::connect(const sysplex_key& key, const std::string& host, std::u
         ::connect(im->fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
         return fail(reason::no_such_member, rc::environment);
     }
-    if (!im->handshake()) {
+    if (!im->handshake(false)) {
         return fail(reason::bad_key);
     }
     im->port = port;
@@ -188,7 +230,7 @@ result tcp_path::send(std::span<const std::uint8_t> message) {
     ctx.receiver_incarnation = im.peer_incarnation;
     ctx.seq = im.next_seq++;
     std::vector<std::uint8_t> sealed;
-    if (!seal(im.message_key, ctx, message, sealed)) {
+    if (!seal(im.send_key, ctx, message, sealed)) {
         return fail(reason::bad_parameter, rc::environment);
     }
     std::uint32_t count = static_cast<std::uint32_t>((sealed.size() + max_fragment - 1) / max_fragment);
@@ -256,12 +298,15 @@ result tcp_path::receive(std::vector<std::uint8_t>& message, std::chrono::millis
                 continue;
             }
             std::vector<std::uint8_t> plain;
-            switch (open_in_order(im.message_key, ctx, im.partial.sealed(), im.last_incarnation, im.last_seq, plain)) {
+            switch (open_in_order(im.recv_key, ctx, im.partial.sealed(), im.last_incarnation, im.last_seq, plain)) {
             case verdict::integrity:
                 ++im.drops.integrity;
                 continue;
             case verdict::replay:
                 ++im.drops.replay;
+                continue;
+            case verdict::stale:
+                ++im.drops.stale;
                 continue;
             case verdict::delivered:
                 break;

@@ -43,8 +43,19 @@ TEST(xcf_stress, large_messages_are_reassembled) {
 }
 
 TEST(xcf_stress, the_couple_dataset_is_removed_afterwards) {
-    auto name = "zplex.XSTRESS" + std::to_string(::getpid()) + ".XCF";
-    EXPECT_FALSE(std::filesystem::exists("/dev/shm/" + name));
+    // A run with a kill: the killed member's slot stays behind as FAILED, and the last
+    // system out must still remove the dataset.
+    xcf_stress_options o;
+    o.members = 3;
+    o.messages = 3'000;
+    o.kills = 1;
+    xcf_stress_report r;
+    std::ostringstream log;
+    EXPECT_EQ(run_xcf_stress(o, r, log), 0) << log.str();
+    EXPECT_EQ(r.dataset.rfind("/dev/shm/zplex.XSTRESS", 0), 0u) << r.dataset;
+    EXPECT_TRUE(r.dataset_existed) << r.dataset;
+    EXPECT_TRUE(r.dataset_removed) << r.dataset;
+    EXPECT_FALSE(std::filesystem::exists(r.dataset)) << r.dataset;
 }
 
 }  // namespace

@@ -19,6 +19,25 @@ TEST(process_identity, self_is_alive_with_a_start_time) {
     EXPECT_EQ(identity_of(::getpid()), self);
 }
 
+TEST(process_identity, a_forked_child_is_itself_not_its_parent) {
+    auto parent = self_identity();
+    int p[2];
+    ASSERT_EQ(::pipe(p), 0);
+    pid_t child = ::fork();
+    if (child == 0) {
+        auto me = self_identity();
+        char ok = me.pid == ::getpid() && me == identity_of(::getpid()) && !(me == parent) ? 'y' : 'n';
+        (void)!::write(p[1], &ok, 1);
+        ::_exit(0);
+    }
+    char ok = 0;
+    EXPECT_EQ(::read(p[0], &ok, 1), 1);
+    EXPECT_EQ(ok, 'y');
+    ::waitpid(child, nullptr, 0);
+    ::close(p[0]);
+    ::close(p[1]);
+}
+
 TEST(process_identity, a_different_start_time_is_another_process) {
     auto self = self_identity();
     process_identity reused{self.pid, self.start_time + 1};  // the same PID, started at another time

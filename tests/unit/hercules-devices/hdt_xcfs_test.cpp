@@ -87,7 +87,17 @@ TEST(hdt_xcfs, a_silent_system_is_partitioned_and_its_heartbeat_refused) {
     ccw_driver d(args(plex, "MVS1", 100), 0x0E10);
     ASSERT_EQ(rc_of(d.request(block(0x01, 0, 0, "ZPXIMAGE", ""))), 0);
     plex.host_member().events();
-    std::this_thread::sleep_for(std::chrono::milliseconds(400));  // no status updates: a stopped CPU
+    // No status updates (a stopped CPU), seen by a system whose clock runs 400 ms ahead:
+    // the injected clock stands for the time passing, no sleep.
+    xcf::sysplex_options ahead = plex.options();
+    ahead.clock = [] {
+        timespec ts{};
+        ::clock_gettime(CLOCK_MONOTONIC, &ts);
+        return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec + 400'000'000;
+    };
+    std::unique_ptr<xcf::system> watcher;
+    ASSERT_TRUE(xcf::system::join(ahead, "WATCHER", watcher));
+    watcher->tick();
     bool failed = false;
     for (const auto& e : plex.host_member().events()) {
         failed = failed || (e.member == "MVS1" && e.what == xcf::group_event::kind::failed);

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace zplex::hercules {
@@ -84,6 +85,119 @@ TEST(hercules_image, free_port_skips_a_port_in_use) {
     EXPECT_GT(got, busy);
     EXPECT_EQ(free_port(busy, busy, busy), 0);
     ::close(s);
+}
+
+/// A run directory of the test's own (0700), removed afterwards.
+struct run_dir {
+    fs::path path = fs::path("/tmp") / ("zplex-image-run-" + std::to_string(::getpid()));
+    run_dir() {
+        fs::remove_all(path);
+        fs::create_directory(path);
+        fs::permissions(path, fs::perms::owner_all);
+    }
+    ~run_dir() { fs::remove_all(path); }
+    image_options image(const std::string& name) const {
+        image_options o;
+        o.name = name;
+        o.dir = path / name;
+        o.sysplex = "PLEX1";
+        o.key_file = "/dev/null";
+        o.http_port = free_port(31000, 31999, static_cast<std::uint16_t>(31000 + ::getpid() % 900));
+        o.hercules = "/bin/true";          // ends at once: these tests are about the files
+        o.enforce_local_console = false;   // no module directory here
+        o.ipl = false;
+        o.module_dir = path;
+        return o;
+    }
+};
+
+mode_t mode_of(const fs::path& p) {
+    struct stat st {};
+    ::lstat(p.c_str(), &st);
+    return st.st_mode;
+}
+
+TEST(hercules_image, a_planted_symlink_is_replaced_never_written_through) {
+    run_dir run;
+    auto o = run.image("MVS1");
+    fs::create_directory(o.dir);
+    fs::permissions(o.dir, fs::perms::owner_all);
+    auto target = run.path / "victim";
+    std::ofstream(target) << "precious\n";
+    fs::permissions(target, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read);
+    fs::create_symlink(target, o.dir / "image.cnf");
+    fs::create_symlink(target, o.dir / "hercules.log");
+    std::string err;
+    start(o, err);  // /bin/true ends at once; the files are written before
+    std::ifstream in(target);
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    EXPECT_EQ(text, "precious\n");
+    EXPECT_EQ(mode_of(target) & 0777, 0644u) << "the target was chmodded";
+    EXPECT_TRUE(S_ISREG(mode_of(o.dir / "image.cnf")));
+    EXPECT_EQ(mode_of(o.dir / "image.cnf") & 0777, 0600u);
+    EXPECT_FALSE(S_ISLNK(mode_of(o.dir / "hercules.log")));
+}
+
+TEST(hercules_image, directories_of_others_or_not_0700_are_refused) {
+    run_dir run;
+    std::string err;
+    // The image directory belongs to someone else (the run directory is /tmp-like).
+    auto o = run.image("MVS1");
+    fs::create_directory(o.dir);
+    fs::permissions(o.dir, fs::perms::owner_all);
+    auto target = run.path / "victim";
+    std::ofstream(target) << "precious\n";
+    fs::create_symlink(target, o.dir / "image.cnf");
+    ASSERT_EQ(::lchown(o.dir.c_str(), 65534, 65534), 0);
+    EXPECT_EQ(start(o, err), -1);
+    EXPECT_EQ(err.rfind("ZPX0740E", 0), 0u) << err;
+    std::ifstream in(target);
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    EXPECT_EQ(text, "precious\n");
+    // Ours but 0755.
+    auto o2 = run.image("MVS2");
+    fs::create_directory(o2.dir);
+    fs::permissions(o2.dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                fs::perms::others_read | fs::perms::others_exec);
+    EXPECT_EQ(start(o2, err), -1);
+    EXPECT_EQ(err.rfind("ZPX0740E", 0), 0u) << err;
+    EXPECT_FALSE(fs::exists(o2.dir / "image.cnf"));
+    // A symlink in place of the image directory.
+    auto o3 = run.image("MVS3");
+    fs::create_directory(run.path / "elsewhere");
+    fs::permissions(run.path / "elsewhere", fs::perms::owner_all);
+    fs::create_directory_symlink(run.path / "elsewhere", o3.dir);
+    EXPECT_EQ(start(o3, err), -1);
+    EXPECT_EQ(err.rfind("ZPX0740E", 0), 0u) << err;
+    EXPECT_FALSE(fs::exists(run.path / "elsewhere" / "image.cnf"));
+}
+
+TEST(hercules_image, a_console_port_in_use_and_bad_names_are_refused) {
+    run_dir run;
+    std::string err;
+    auto o = run.image("MVS1");
+    int s = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(o.http_port);
+    ASSERT_EQ(::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    ASSERT_EQ(::listen(s, 1), 0);
+    EXPECT_EQ(start(o, err), -1);
+    EXPECT_EQ(err.rfind("ZPX0741E", 0), 0u) << err;
+    ::close(s);
+    for (const char* bad : {"a/b", "", "ABCDEFGHIJKLMNOPQ", "../x"}) {
+        auto b = run.image("MVS1");
+        b.sysplex = bad;
+        EXPECT_EQ(start(b, err), -1) << bad;
+        EXPECT_EQ(err.rfind("ZPX0730E", 0), 0u) << err;
+    }
+    for (const char* bad : {"a/b", "", "TOOLONGNM", "../x"}) {
+        auto b = run.image(bad);
+        EXPECT_EQ(start(b, err), -1) << bad;
+        EXPECT_EQ(err.rfind("ZPX0730E", 0), 0u) << err;
+    }
+    EXPECT_TRUE(valid_sysplex_name("TOOLONGNM"));
 }
 
 }  // namespace

@@ -6,8 +6,13 @@
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
 #include <cstring>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <thread>
+#include <unistd.h>
 
 namespace zplex::xcf {
 namespace {
@@ -87,6 +92,90 @@ TEST(xcf_tcp, forged_frames_are_dropped_and_counted) {
     ASSERT_TRUE(p.a->receive(got, std::chrono::seconds(5)));
     EXPECT_EQ(got, bytes(10, 1));
     EXPECT_EQ(p.a->drops().integrity + p.a->drops().stale, 1u);
+}
+
+int tcp_listen(std::uint16_t& port) {
+    int l = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(l, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    EXPECT_EQ(::listen(l, 1), 0);
+    socklen_t len = sizeof a;
+    ::getsockname(l, reinterpret_cast<sockaddr*>(&a), &len);
+    port = ntohs(a.sin_port);
+    return l;
+}
+
+int tcp_connect(std::uint16_t port) {
+    int s = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(port);
+    EXPECT_EQ(::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    return s;
+}
+
+// An eavesdropper relays one genuine handshake between a connector and a listener and
+// records what the connector sent. Replayed to a new listener of the same sysplex, the
+// recording must not make a path:
+//
+//   C --hello, proof(Nl1)--> relay --> L1        (recorded)
+//   attacker --recorded bytes--> L2 (fresh Nl2)  => refused
+TEST(xcf_tcp, a_replayed_handshake_is_refused) {
+    auto key = key_of('d');
+    std::unique_ptr<tcp_path> l1;
+    ASSERT_TRUE(tcp_path::listen(key, 0, l1));
+    std::uint16_t relay_port = 0;
+    int relay = tcp_listen(relay_port);
+    std::vector<std::uint8_t> recorded;
+    std::thread relay_thread([&] {
+        int c = ::accept(relay, nullptr, nullptr);
+        int u = tcp_connect(l1->port());
+        pollfd p[2] = {{c, POLLIN, 0}, {u, POLLIN, 0}};
+        auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        bool open = true;
+        while (open && std::chrono::steady_clock::now() < until && ::poll(p, 2, 200) >= 0) {
+            for (int i = 0; i < 2 && open; ++i) {
+                if (!(p[i].revents & (POLLIN | POLLHUP))) {
+                    continue;
+                }
+                std::uint8_t buf[4096];
+                auto n = ::read(p[i].fd, buf, sizeof buf);
+                if (n <= 0) {
+                    open = false;
+                    break;
+                }
+                if (i == 0) {
+                    recorded.insert(recorded.end(), buf, buf + n);
+                }
+                (void)!::write(p[1 - i].fd, buf, static_cast<std::size_t>(n));
+            }
+        }
+        ::close(c);
+        ::close(u);
+    });
+    std::unique_ptr<tcp_path> conn;
+    std::thread connector([&] { EXPECT_TRUE(tcp_path::connect(key, "127.0.0.1", relay_port, conn)); });
+    ASSERT_TRUE(l1->accept(std::chrono::seconds(10)));
+    connector.join();
+    ASSERT_TRUE(conn->send(bytes(20, 4)));  // the genuine path works through the relay
+    std::vector<std::uint8_t> got;
+    ASSERT_TRUE(l1->receive(got, std::chrono::seconds(5)));
+    EXPECT_EQ(got, bytes(20, 4));
+    conn.reset();
+    relay_thread.join();
+    ::close(relay);
+    ASSERT_GE(recorded.size(), 40u);
+
+    std::unique_ptr<tcp_path> l2;
+    ASSERT_TRUE(tcp_path::listen(key, 0, l2));
+    int attacker = tcp_connect(l2->port());
+    ASSERT_EQ(::write(attacker, recorded.data(), recorded.size()), static_cast<ssize_t>(recorded.size()));
+    auto r = l2->accept(std::chrono::seconds(10));
+    EXPECT_EQ(r.why, reason::bad_key) << "a recorded handshake made a path: " << to_string(r);
+    ::close(attacker);
 }
 
 }  // namespace

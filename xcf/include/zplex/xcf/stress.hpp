@@ -27,6 +27,9 @@ struct xcf_stress_report {
     double p99_us = 0;
     std::vector<double> detect_ms;     ///< per kill: SIGKILL to the group exit's "failed"
     double seconds = 0;
+    std::string dataset;               ///< the run's couple dataset (/dev/shm/...)
+    bool dataset_existed = false;      ///< it was there while the run went on
+    bool dataset_removed = false;      ///< and gone once the last system left
 };
 
 /// Returns 0 when nothing was lost or reordered and every kill was detected within

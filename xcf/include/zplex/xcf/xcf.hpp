@@ -7,6 +7,8 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <iosfwd>
 #include <memory>
 #include <span>
 #include <string>
@@ -29,7 +31,10 @@ enum class reason : std::uint16_t {
     not_joined = 0x0809,         ///< the member left
     bad_parameter = 0x080A,
     receiver_failed = 0x080B,    ///< the target failed while the message was sent
+    bad_name = 0x080C,           ///< a sysplex, system, group or member name with bad characters or length
+    other_key = 0x0401,          ///< warning: another couple dataset of this sysplex is in use under a different key
     no_message = 0x0C01,         ///< IXCMSGI: nothing arrived in the wait time
+    no_dataset = 0x0C02,         ///< the couple dataset cannot be created or opened (or is not the caller's)
 };
 
 struct result {
@@ -46,11 +51,46 @@ using sysplex_key = std::array<std::uint8_t, 32>;
 /// Parse 64 hex digits (blanks and a trailing newline allowed); false if malformed.
 bool parse_key(std::string_view hex, sysplex_key& out);
 
+/// Nanoseconds of a monotonic clock. Every system of one sysplex must use the same
+/// clock: CLOCK_MONOTONIC (the default) across processes, an injected one in tests
+/// that run all their systems in one process.
+using clock_fn = std::function<std::int64_t()>;
+
 struct sysplex_options {
-    std::string sysplex;                       ///< shared-memory namespace
-    std::chrono::milliseconds interval{300};   ///< failure detection INTERVAL
+    std::string sysplex;                       ///< shared-memory namespace (1-16 of A-Z a-z 0-9 @ # $ _ -)
+    std::chrono::milliseconds interval{300};   ///< this system's failure detection INTERVAL
     sysplex_key key{};                         ///< authenticates and encrypts every message
+    clock_fn clock;                            ///< empty: CLOCK_MONOTONIC
+
+    /// Wipes the key (every copy is wiped when it goes).
+    ~sysplex_options();
 };
+
+/// Name rules: sysplex 1-16 of A-Z a-z 0-9 @ # $ _ -; system 1-8 and group 1-8 of
+/// A-Z a-z 0-9 @ # $; member 1-16 of those and _ -.
+bool valid_sysplex_name(std::string_view s);
+bool valid_system_name(std::string_view s);
+bool valid_group_name(std::string_view s);
+bool valid_member_name(std::string_view s);
+
+/// The couple dataset's shared-memory name for @p o: `zplex.SYSPLEX.XCF.` and 16 hex
+/// digits of a MAC of the sysplex name under the key. A different key names a different
+/// dataset, so a system with a wrong key can never take the sysplex's dataset.
+std::string dataset_name(const sysplex_options& o);
+
+/// What sweep_datasets() found in /dev/shm.
+struct sweep_report {
+    std::uint32_t removed = 0;   ///< couple datasets no live process used
+    std::uint32_t in_use = 0;    ///< left alone: a live system or member
+    std::uint32_t foreign = 0;   ///< another user's, or not a regular 0600 file: left alone
+    std::uint32_t failed = 0;    ///< could not be removed
+};
+
+/// Remove the couple datasets (and unfinished formats) that dead runs left in /dev/shm:
+/// those owned by the caller in which no system or member process is alive.
+/// Logs one IXC message per dataset on @p log. Returns 0, 4 if one was another
+/// user's (left alone), 8 if one could not be removed, 12 if /dev/shm cannot be read.
+int sweep_datasets(std::ostream& log, sweep_report& r);
 
 /// Member states as IXCQUERY reports them.
 enum class member_state : std::uint32_t { unused = 0, active = 1, quiesced = 2, failed = 3 };
@@ -85,14 +125,19 @@ class member;
 /// One system (image) in the sysplex: heartbeats its status and watches the others.
 class system {
 public:
-    /// Join @p sysname to the sysplex (creating the couple dataset if it is the first).
+    /// Join @p sysname to the sysplex. The couple dataset is created (formatted) by the
+    /// first joiner holding the key it is named after; a dataset in which no system or
+    /// member process is alive any more is re-formatted. RC 4 RSN 0401: joined, but
+    /// another dataset of the same sysplex name is in use under a different key.
     static result join(const sysplex_options& o, const std::string& sysname, std::unique_ptr<system>& out);
     /// Leaves the sysplex normally (its members leave; no partitioning).
     ~system();
 
-    /// Update our status and check the others: a system silent for longer than the
+    /// Update our status and check the others: a system silent for longer than its
     /// interval is declared failed and partitioned; a member whose process died fails.
-    /// Call at least every interval/4 (or run start()).
+    /// A pass that finds our own previous status update older than our interval (we
+    /// were stopped or starved) partitions nobody: the others may be late only because
+    /// we did not look. Call at least every interval/4 (or run start()).
     void tick();
     /// Run tick() on a background thread every interval/4.
     void start();

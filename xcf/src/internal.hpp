@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: Apache-2.0
+// What the XCF source files share: the mapped couple dataset, the robust lock, the
+// state of a system and of a member in this process.
+#pragma once
+
+#include "codec.hpp"
+
+#include <zplex/sysplex/process.hpp>
+#include <zplex/xcf/xcf.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+namespace zplex::xcf::detail {
+
+constexpr result ok() { return {}; }
+constexpr result fail(reason r, rc c = rc::error) { return {c, r}; }
+
+/// CLOCK_MONOTONIC in nanoseconds.
+std::int64_t monotonic_ns();
+
+template <std::size_t N>
+void set_field(char (&f)[N], const std::string& s) {
+    std::memset(f, 0, N);
+    std::memcpy(f, s.data(), std::min(N, s.size()));
+}
+
+template <std::size_t N>
+std::string get_field(const char (&f)[N]) {
+    return std::string(f, strnlen(f, N));
+}
+
+inline std::uint32_t u32(sys_state s) { return static_cast<std::uint32_t>(s); }
+inline std::uint32_t u32(member_state s) { return static_cast<std::uint32_t>(s); }
+
+/// The identity a slot recorded for its process.
+inline sysplex::process_identity identity(const system_slot& s) { return {s.pid.load(), s.start_time.load()}; }
+inline sysplex::process_identity identity(const member_slot& m) { return {m.pid.load(), m.start_time.load()}; }
+
+/// This process's identity, read afresh (a forked child is not its parent).
+inline sysplex::process_identity me_now() { return sysplex::identity_of(static_cast<std::int32_t>(::getpid())); }
+
+/// A couple dataset mapped into this process (unmapped on destruction).
+class mapping {
+public:
+    mapping() = default;
+    mapping(cds* c, std::size_t size) : _c(c), _size(size) {}
+    ~mapping();
+    mapping(const mapping&) = delete;
+    mapping& operator=(const mapping&) = delete;
+    cds* get() const noexcept { return _c; }
+
+private:
+    cds* _c = nullptr;
+    std::size_t _size = 0;
+};
+
+class cds_lock {
+public:
+    explicit cds_lock(cds& c) : _c(c) {
+        if (pthread_mutex_lock(&_c.mutex) == EOWNERDEAD) {
+            // Every change under this mutex is a single field store: nothing to undo.
+            pthread_mutex_consistent(&_c.mutex);
+        }
+    }
+    ~cds_lock() { pthread_mutex_unlock(&_c.mutex); }
+    cds_lock(const cds_lock&) = delete;
+    cds_lock& operator=(const cds_lock&) = delete;
+
+private:
+    cds& _c;
+};
+
+void post_event(cds& c, group_event::kind k, const member_slot& m, const std::string& sysname);
+
+/// True if a system or member process of @p c is still alive, not counting system
+/// slot @p except_system and its members (call under the lock).
+bool anyone_alive(const cds& c, std::uint32_t except_system = max_systems);
+
+/// Open (creating or re-formatting as needed) the couple dataset /dev/shm/@p name for
+/// a holder of @p key, and run @p join under its lock. See system::join.
+result open_dataset(const sysplex_options& o, const std::string& name, std::unique_ptr<mapping>& out,
+                    const std::function<result(cds&)>& join);
+
+/// True if another couple dataset of @p sysplex than @p ours has a live process.
+bool other_dataset_in_use(const std::string& sysplex, const std::string& ours);
+
+}  // namespace zplex::xcf::detail
+
+namespace zplex::xcf {
+
+struct system::impl {
+    sysplex_options o;
+    std::string name;
+    std::uint32_t slot = 0;
+    std::uint32_t incarnation = 0;
+    std::string shm;
+    std::unique_ptr<detail::mapping> map;
+    detail::secret message_key;
+    std::mutex msg_mutex;
+    std::vector<std::string> messages;
+    std::thread thread;
+    std::atomic<bool> stopping{false};
+    bool fenced_flag = false;
+    bool stalled_said = false;
+
+    detail::cds& c() { return *map->get(); }
+    std::int64_t now() const { return o.clock ? o.clock() : detail::monotonic_ns(); }
+    void say(std::string m) {
+        std::lock_guard<std::mutex> g(msg_mutex);
+        if (messages.size() >= 1000) {
+            messages.erase(messages.begin());  // nobody takes them: keep the latest
+        }
+        messages.push_back(std::move(m));
+    }
+    /// Partition system slot @p s out, if it is still the silent incarnation @p inc
+    /// whose status we judged at @p judged_at: its members fail, survivors hear it.
+    void partition(std::uint32_t s, std::uint32_t inc, std::int64_t judged_at, const char* why);
+};
+
+struct member::impl {
+    system* sys = nullptr;
+    std::string group;
+    std::string name;
+    std::uint32_t slot = 0;
+    std::uint32_t incarnation = 0;
+    std::uint64_t next_seq = 1;
+    std::uint64_t event_seen = 0;
+    bool left = false;
+    detail::reassembler partial[detail::max_members];
+    std::uint32_t last_incarnation[detail::max_members] = {};
+    std::uint64_t last_seq[detail::max_members] = {};
+    std::uint32_t rr = 0;
+    drop_counters drops;
+    /// Messages already taken off the rings (while this member waited to send):
+    /// senders drain their own paths so two members sending to each other never wait
+    /// on each other.
+    std::deque<std::pair<std::string, std::vector<std::uint8_t>>> inbox;
+    std::vector<std::uint8_t> frame = std::vector<std::uint8_t>(sizeof(detail::fragment_header) + detail::max_fragment + 8);
+
+    /// Move every complete message on our incoming paths into the inbox.
+    void pump();
+    /// A completed message from slot @p s may not be delivered: its sender failed, was
+    /// partitioned, or is an older incarnation than one already heard from.
+    bool from_fenced_sender(std::uint32_t s, const detail::fragment_header& first) const;
+
+    detail::cds& c() const { return sys->_impl->c(); }
+    bool mine_active() {
+        auto& m = c().members[slot];
+        return !left && m.incarnation.load() == incarnation && m.state.load() == detail::u32(member_state::active);
+    }
+};
+
+}  // namespace zplex::xcf
