@@ -3,7 +3,6 @@
 // the IP header with its mutable fields and options zeroed, the AH header with a zero
 // ICV, the payload, and (ESN) the high half of the sequence number.
 #include <zplex/ipsec/ah.hpp>
-#include <zplex/sysplex/log.hpp>
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -12,20 +11,20 @@
 #include <cstring>
 
 #include "crypto.hpp"
+#include "sa_base.hpp"
 #include "wire.hpp"
 
 namespace zplex::ipsec {
 
 namespace {
 
+namespace ipv4 = detail::ipv4;
 using detail::get32;
-using detail::ip_checksum;
+using detail::proto_ah;
 using detail::put32;
 
 constexpr std::size_t ah_fixed = 12;
 constexpr std::size_t max_icv = 32;
-constexpr std::uint8_t proto_ah = 51;
-constexpr std::uint8_t proto_ipip = 4;
 
 /// RFC 4302 §3.3.3.1.1.2 and appendix A.1: IPv4 options that stay in the ICV as they
 /// are; every other option is zeroed whole (type, length and data). False: malformed.
@@ -60,47 +59,30 @@ bool zero_mutable_options(std::uint8_t* hdr, std::size_t ihl) noexcept {
 }
 
 
-class ah_sa_impl final : public ah_sa {
+class ah_sa_impl final : public detail::sa_base<ah_sa_impl, ah_sa, proto_ah> {
+    using base = detail::sa_base<ah_sa_impl, ah_sa, proto_ah>;
+    friend base;
+
 public:
-    ah_sa_impl(const sa_config& c, std::unique_ptr<seq_source> s) : _c(c), _seqs(std::move(s)), _window(c.replay_window) {
-        if (!_seqs) {
-            _seqs = std::make_unique<local_seq_source>(c.esn);
-        }
+    ah_sa_impl(const sa_config& c, std::unique_ptr<seq_source> s) : base(c, std::move(s)) {
         auto n = _c.key.size();
         _keyed = (n == 32 || n == 48 || n == 64) && _hmac.init(_c.key.data(), n);
         _icv_len = n / 2;                 // RFC 4868 §2.3: 16, 24 or 32 bytes
         _ah_len = ah_fixed + _icv_len;    // 7, 9 or 11 words: IPv4 needs 32-bit alignment only
     }
-    ~ah_sa_impl() override {
-        OPENSSL_cleanse(_c.key.data(), _c.key.size());
-    }
     bool valid() const { return _keyed; }
-    std::uint32_t spi() const noexcept override { return _c.spi; }
-    const drop_counters& drops() const noexcept override { return _drops; }
-    std::uint64_t bytes() const noexcept override { return _bytes; }
-    std::uint64_t packets() const noexcept override { return _packets; }
-    drop encapsulate(packet& p) noexcept override { return count(encap(p)); }
-    drop decapsulate(packet& p) noexcept override { return count(decap(p)); }
 
 private:
-    drop count(drop d) noexcept {
-        if (d != drop::none) {
-            _drops.count(d);
-            ZPLEX_DBG(esp, packet, "AH SPI {:08X}: PACKET DROPPED, {} ({})", _c.spi, drop_name(d), drop_text(d));
-        }
-        return d;
-    }
-
     /// ICV over [ip header with mutable fields zeroed][AH with zero ICV][rest] (+ ESN high).
     /// False if the options are malformed (*bad set) or the MAC failed.
     bool icv(const std::uint8_t* ip, std::size_t ihl, std::size_t total, std::uint64_t seq, std::uint8_t* out,
              bool* bad = nullptr) noexcept {
-        std::uint8_t hdr[60];
+        std::uint8_t hdr[ipv4::max_header];
         std::memcpy(hdr, ip, ihl);
-        hdr[1] = 0;            // TOS/DSCP+ECN: mutable (RFC 4302 §3.3.3.1.1.1)
-        hdr[6] = hdr[7] = 0;   // flags and fragment offset
-        hdr[8] = 0;            // TTL
-        hdr[10] = hdr[11] = 0; // header checksum
+        hdr[ipv4::tos] = 0;                                           // DSCP+ECN: mutable (RFC 4302 §3.3.3.1.1.1)
+        hdr[ipv4::flags_fragment] = hdr[ipv4::flags_fragment + 1] = 0;  // flags and fragment offset
+        hdr[ipv4::ttl] = 0;
+        hdr[ipv4::checksum] = hdr[ipv4::checksum + 1] = 0;
         if (!zero_mutable_options(hdr, ihl)) {
             if (bad) {
                 *bad = true;
@@ -123,50 +105,20 @@ private:
     }
 
     drop encap(packet& p) noexcept {
-        if (p.len < 20 || (p.data()[0] >> 4) != 4) {
-            return drop::too_short;
-        }
-        std::size_t ihl = static_cast<std::size_t>(p.data()[0] & 0x0f) * 4;
-        if (ihl < 20 || ihl > p.len) {
-            return drop::too_short;
-        }
+        std::size_t ihl = 0;
         std::uint64_t seq = 0;
-        if (!_seqs->next(seq)) {
-            return drop::seq_exhausted;
+        if (drop d = begin_outbound(p, ihl, seq); d != drop::none) {
+            return d;
         }
-        bool tunnel = _c.mode == sa_mode::tunnel;
-        std::size_t grow = _ah_len + (tunnel ? 20 : 0);
-        if (p.head < grow) {
+        if (!has_room(p, _ah_len, 0)) {
             return drop::no_room;
         }
-        std::uint8_t next;
-        std::size_t outer;
-        std::size_t payload = p.len;
-        std::uint8_t* ip;
-        if (tunnel) {
-            next = proto_ipip;
-            outer = 20;
-            p.head -= grow;
-            ip = p.data();
-            std::memset(ip, 0, 20);
-            ip[0] = 0x45;
-            ip[8] = 64;
-            put32(ip + 12, _c.tunnel_src);
-            put32(ip + 16, _c.tunnel_dst);
-        } else {
-            next = p.data()[9];
-            outer = ihl;
-            payload = p.len - ihl;
-            std::uint8_t hdr[60];
-            std::memcpy(hdr, p.data(), ihl);
-            p.head -= grow;
-            ip = p.data();
-            std::memcpy(ip, hdr, ihl);
-        }
+        std::uint8_t next = inner_protocol(p);
+        std::size_t outer = outer_length(ihl);
+        std::size_t payload = p.len - payload_offset(ihl);
+        std::uint8_t* ip = open_gap(p, ihl, _ah_len);
         p.len = outer + _ah_len + payload;
-        ip[9] = proto_ah;
-        ip[2] = static_cast<std::uint8_t>(p.len >> 8);
-        ip[3] = static_cast<std::uint8_t>(p.len);
+        set_header(ip, proto_ah, p.len);  // the length is in the ICV, the checksum is not
         std::uint8_t* ah = ip + outer;
         ah[0] = next;
         ah[1] = static_cast<std::uint8_t>(_ah_len / 4 - 2);  // RFC 4302 §2.2: length in words minus 2
@@ -177,32 +129,27 @@ private:
         if (!icv(ip, outer, p.len, seq, ah + ah_fixed, &bad_options)) {
             return bad_options ? drop::too_short : drop::crypto_error;
         }
-        ip_checksum(ip, outer);
-        _bytes += payload;
-        ++_packets;
+        finish_header(ip, outer);
+        account(payload);
         return drop::none;
     }
 
     drop decap(packet& p) noexcept {
-        if (p.len < 20 || (p.data()[0] >> 4) != 4) {
-            return drop::too_short;
+        std::size_t ihl = 0;
+        if (drop d = begin_inbound(p, _ah_len, proto_ah, ihl); d != drop::none) {
+            return d;
         }
         std::uint8_t* ip = p.data();
-        std::size_t ihl = static_cast<std::size_t>(ip[0] & 0x0f) * 4;
-        if (ihl < 20 || p.len < ihl + _ah_len || ip[9] != proto_ah) {
-            return drop::too_short;
-        }
         std::uint8_t* ah = ip + ihl;
         if (ah[1] != _ah_len / 4 - 2) {
             return drop::too_short;
         }
-        if (get32(ah + 4) != _c.spi) {
+        if (!spi_matches(ah + 4)) {
             return drop::no_sa;
         }
-        std::uint32_t low = get32(ah + 8);
-        std::uint64_t seq = _c.esn ? _window.infer_esn(low) : low;
-        if (!_window.check(seq)) {
-            return drop::replay;
+        std::uint64_t seq = 0;
+        if (drop d = replay_check(get32(ah + 8), seq); d != drop::none) {
+            return d;
         }
         std::uint8_t want[max_icv];
         bool bad_options = false;
@@ -212,45 +159,16 @@ private:
         if (CRYPTO_memcmp(want, ah + ah_fixed, _icv_len) != 0) {  // constant time
             return drop::integrity;
         }
-        if (!_window.update(seq)) {
-            return drop::replay;
+        if (drop d = replay_advance(seq); d != drop::none) {
+            return d;
         }
-        std::uint8_t next = ah[0];
-        std::size_t payload = p.len - ihl - _ah_len;
-        if (_c.mode == sa_mode::tunnel) {
-            if (next != proto_ipip || payload < 20) {
-                return drop::bad_next_header;
-            }
-            p.head += ihl + _ah_len;
-            p.len = payload;
-        } else {
-            if (next == proto_ipip || next == proto_ah) {
-                return drop::bad_next_header;
-            }
-            std::memmove(ip + _ah_len, ip, ihl);
-            p.head += _ah_len;
-            ip = p.data();
-            p.len = ihl + payload;
-            ip[9] = next;
-            ip[2] = static_cast<std::uint8_t>(p.len >> 8);
-            ip[3] = static_cast<std::uint8_t>(p.len);
-            ip_checksum(ip, ihl);
-        }
-        _bytes += payload;
-        ++_packets;
-        return drop::none;
+        return strip(p, ihl, _ah_len, p.len - ihl - _ah_len, ah[0]);
     }
 
-    sa_config _c;
-    std::unique_ptr<seq_source> _seqs;
-    replay_window _window;
     detail::hmac_sha2 _hmac;
     bool _keyed = false;
     std::size_t _icv_len = 16;
     std::size_t _ah_len = ah_fixed + 16;
-    drop_counters _drops;
-    std::uint64_t _bytes = 0;
-    std::uint64_t _packets = 0;
 };
 
 }  // namespace

@@ -3,7 +3,6 @@
 // HMAC-SHA-256/384/512 (RFC 3602, RFC 2410, RFC 4868), transport and tunnel mode,
 // ESN, anti-replay.
 #include <zplex/ipsec/esp.hpp>
-#include <zplex/sysplex/log.hpp>
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -13,6 +12,7 @@
 #include <cstring>
 
 #include "crypto.hpp"
+#include "sa_base.hpp"
 #include "wire.hpp"
 
 namespace zplex::ipsec {
@@ -142,24 +142,23 @@ bool packet::assign(std::span<const std::uint8_t> bytes) noexcept {
 namespace {
 
 using detail::get32;
-using detail::ip_checksum;
+using detail::proto_esp;
+using detail::proto_ipip;
+using detail::proto_udp;
+using detail::put16;
 using detail::put32;
 
 constexpr std::size_t esp_header = 8;
+constexpr std::size_t udp_header = 8;
 constexpr std::size_t max_icv = 32;
-constexpr std::uint8_t proto_esp = 50;
 constexpr std::uint8_t proto_none = 59;  // RFC 4303 §2.6: a dummy (traffic-flow confidentiality) packet
-constexpr std::uint8_t proto_ipip = 4;
-constexpr std::uint8_t proto_udp = 17;
 
+class esp_sa_impl final : public detail::sa_base<esp_sa_impl, esp_sa, proto_esp> {
+    using base = detail::sa_base<esp_sa_impl, esp_sa, proto_esp>;
+    friend base;
 
-class esp_sa_impl final : public esp_sa {
 public:
-    esp_sa_impl(const sa_config& c, std::unique_ptr<seq_source> s)
-        : _c(c), _seqs(std::move(s)), _window(c.replay_window) {
-        if (!_seqs) {
-            _seqs = std::make_unique<local_seq_source>(c.esn);
-        }
+    esp_sa_impl(const sa_config& c, std::unique_ptr<seq_source> s) : base(c, std::move(s)) {
         _gcm = is_aead(c.alg);
         _key_len = cipher_key_length(c.alg);
         bool null = !_gcm && _key_len == 0;
@@ -182,8 +181,6 @@ public:
         }
     }
     ~esp_sa_impl() override {
-        // Keys leave no trace (OpenBSD's esp_zeroize: "paranoia").
-        OPENSSL_cleanse(_c.key.data(), _c.key.size());
         EVP_CIPHER_CTX_free(_ctx);
         EVP_CIPHER_CTX_free(_dctx);
     }
@@ -192,23 +189,7 @@ public:
         return _keyed && _c.key.size() == key_length(_c.alg);
     }
 
-    std::uint32_t spi() const noexcept override { return _c.spi; }
-    const drop_counters& drops() const noexcept override { return _drops; }
-    std::uint64_t bytes() const noexcept override { return _bytes; }
-    std::uint64_t packets() const noexcept override { return _packets; }
-
-    drop encapsulate(packet& p) noexcept override { return count(encap(p)); }
-    drop decapsulate(packet& p) noexcept override { return count(decap(p)); }
-
 private:
-    drop count(drop d) noexcept {
-        if (d != drop::none) {
-            _drops.count(d);
-            ZPLEX_DBG(esp, packet, "ESP SPI {:08X}: PACKET DROPPED, {} ({})", _c.spi, drop_name(d), drop_text(d));
-        }
-        return d;
-    }
-
     /// HMAC-SHA-2 truncated to half (RFC 4868 §2.3) over @p n bytes, then the ESN high half if used.
     bool hmac(const std::uint8_t* data, std::size_t n, const std::uint8_t* extra, std::size_t extra_len,
               std::uint8_t* out) noexcept {
@@ -219,48 +200,37 @@ private:
         return ok;
     }
 
+    /// RFC 4106 §5: the AAD is SPI || seq low, or SPI || seq high || seq low with ESN.
+    std::size_t gcm_aad(std::uint8_t (&aad)[12], std::uint64_t seq) const noexcept {
+        put32(aad, _c.spi);
+        if (_c.esn) {
+            put32(aad + 4, static_cast<std::uint32_t>(seq >> 32));
+            put32(aad + 8, static_cast<std::uint32_t>(seq));
+            return 12;
+        }
+        put32(aad + 4, static_cast<std::uint32_t>(seq));
+        return 8;
+    }
+
     drop encap(packet& p) noexcept {
-        if (p.len < 20 || (p.data()[0] >> 4) != 4) {
-            return drop::too_short;
-        }
-        std::size_t ihl = static_cast<std::size_t>(p.data()[0] & 0x0f) * 4;
-        if (ihl < 20 || ihl > p.len) {
-            return drop::too_short;
-        }
+        std::size_t ihl = 0;
         std::uint64_t seq = 0;
-        if (!_seqs->next(seq)) {
-            return drop::seq_exhausted;
+        if (drop d = begin_outbound(p, ihl, seq); d != drop::none) {
+            return d;
         }
-        bool tunnel = _c.mode == sa_mode::tunnel;
-        // What gets encrypted: the transport payload, or the whole inner packet.
-        std::size_t plain_off = tunnel ? 0 : ihl;
+        std::size_t plain_off = payload_offset(ihl);
         std::size_t plain_len = p.len - plain_off;
-        std::uint8_t next_header = tunnel ? proto_ipip : p.data()[9];
+        std::uint8_t next_header = inner_protocol(p);
         std::size_t pad = (_block - (plain_len + 2) % _block) % _block;
-        std::size_t outer = tunnel ? 20 : ihl;
-        std::size_t udp = _c.udp_encap ? 8 : 0;  // RFC 3948 §2.1: UDP header before ESP
+        std::size_t outer = outer_length(ihl);
+        std::size_t udp = _c.udp_encap ? udp_header : 0;  // RFC 3948 §2.1: UDP header before ESP
         std::size_t front = udp + esp_header + _iv_len;
         std::size_t trailer = pad + 2 + _icv_len;
-        if (p.head < front + (tunnel ? 20 : 0) || p.head + p.len + trailer > packet::capacity) {
+        if (!has_room(p, front, trailer)) {
             return drop::no_room;
         }
-        // Make room in front of the plaintext for [outer IP] ESP IV.
-        std::uint8_t* ip;
-        if (tunnel) {
-            p.head -= front + 20;
-            ip = p.data();
-            std::memset(ip, 0, 20);
-            ip[0] = 0x45;
-            ip[8] = 64;
-            put32(ip + 12, _c.tunnel_src);
-            put32(ip + 16, _c.tunnel_dst);
-        } else {
-            std::uint8_t hdr[60];
-            std::memcpy(hdr, p.data(), ihl);
-            p.head -= front;
-            ip = p.data();
-            std::memmove(ip, hdr, ihl);
-        }
+        // Make room in front of the plaintext for [outer IP] [UDP] ESP IV.
+        std::uint8_t* ip = open_gap(p, ihl, front);
         std::uint8_t* esp = ip + outer + udp;
         std::uint8_t* iv = esp + esp_header;
         std::uint8_t* plain = iv + _iv_len;
@@ -268,13 +238,10 @@ private:
         if (udp) {
             std::uint8_t* u = ip + outer;
             std::size_t ulen = udp + esp_header + _iv_len + total_plain + _icv_len;
-            u[0] = static_cast<std::uint8_t>(_c.udp_src >> 8);
-            u[1] = static_cast<std::uint8_t>(_c.udp_src);
-            u[2] = static_cast<std::uint8_t>(_c.udp_dst >> 8);
-            u[3] = static_cast<std::uint8_t>(_c.udp_dst);
-            u[4] = static_cast<std::uint8_t>(ulen >> 8);
-            u[5] = static_cast<std::uint8_t>(ulen);
-            u[6] = u[7] = 0;  // RFC 3948 §2.1: a zero UDP checksum is allowed over IPv4
+            put16(u, _c.udp_src);
+            put16(u + 2, _c.udp_dst);
+            put16(u + 4, static_cast<std::uint16_t>(ulen));
+            put16(u + 6, 0);  // RFC 3948 §2.1: a zero UDP checksum is allowed over IPv4
         }
         // Padding 1, 2, 3 ... then pad length and next header (RFC 4303 §2.4).
         for (std::size_t i = 0; i < pad; ++i) {
@@ -296,15 +263,7 @@ private:
             put32(iv + 4, static_cast<std::uint32_t>(seq));
             std::memcpy(nonce + 4, iv, 8);
             std::uint8_t aad[12];
-            std::size_t aad_len = 8;
-            put32(aad, _c.spi);
-            if (_c.esn) {  // RFC 4106 §5: SPI || seq high || seq low
-                std::memcpy(aad + 4, seq_hi, 4);
-                put32(aad + 8, static_cast<std::uint32_t>(seq));
-                aad_len = 12;
-            } else {
-                put32(aad + 4, static_cast<std::uint32_t>(seq));
-            }
+            std::size_t aad_len = gcm_aad(aad, seq);
             if (!_aead.seal(nonce, std::span(aad, aad_len), plain, total_plain, icv)) {
                 return drop::crypto_error;
             }
@@ -318,43 +277,35 @@ private:
             }
         }
         p.len = outer + front + total_plain + _icv_len;
-        ip[9] = udp ? proto_udp : proto_esp;
-        ip[2] = static_cast<std::uint8_t>(p.len >> 8);
-        ip[3] = static_cast<std::uint8_t>(p.len);
-        ip_checksum(ip, outer);
-        _bytes += plain_len;
-        ++_packets;
+        set_header(ip, udp ? proto_udp : proto_esp, p.len);
+        finish_header(ip, outer);
+        account(plain_len);
         return drop::none;
     }
 
     drop decap(packet& p) noexcept {
-        if (p.len < 20 || (p.data()[0] >> 4) != 4) {
-            return drop::too_short;
+        std::size_t ihl = 0;
+        std::size_t udp = _c.udp_encap ? udp_header : 0;
+        if (drop d = begin_inbound(p, udp + esp_header + _iv_len + 2 + _icv_len, udp ? proto_udp : proto_esp, ihl);
+            d != drop::none) {
+            return d;
         }
         std::uint8_t* ip = p.data();
-        std::size_t ihl = static_cast<std::size_t>(ip[0] & 0x0f) * 4;
-        std::size_t udp = _c.udp_encap ? 8 : 0;
-        if (ihl < 20 || p.len < ihl + udp + esp_header + _iv_len + 2 + _icv_len ||
-            ip[9] != (udp ? proto_udp : proto_esp)) {
-            return drop::too_short;
-        }
         if (udp) {
             const std::uint8_t* u = ip + ihl;
-            std::uint16_t dport = static_cast<std::uint16_t>(u[2] << 8 | u[3]);
             // RFC 3948 §2.2: a zero "SPI" is the non-ESP marker of an IKE packet, not ESP.
-            if (dport != _c.udp_src || get32(u + 8) == 0) {
+            if (detail::get16(u + 2) != _c.udp_src || get32(u + 8) == 0) {
                 return drop::no_sa;
             }
         }
         std::uint8_t* esp = ip + ihl + udp;
-        if (get32(esp) != _c.spi) {
+        if (!spi_matches(esp)) {
             return drop::no_sa;
         }
         std::uint32_t low = get32(esp + 4);
-        std::uint64_t seq = _c.esn ? _window.infer_esn(low) : low;
-        // RFC 4303 §3.4.3: a quick replay check first, the window moves only after the ICV.
-        if (!_window.check(seq)) {
-            return drop::replay;
+        std::uint64_t seq = 0;
+        if (drop d = replay_check(low, seq); d != drop::none) {
+            return d;
         }
         std::uint8_t* iv = esp + esp_header;
         std::uint8_t* ct = iv + _iv_len;
@@ -371,15 +322,7 @@ private:
             std::memcpy(nonce, _c.key.data() + _key_len, 4);
             std::memcpy(nonce + 4, iv, 8);
             std::uint8_t aad[12];
-            std::size_t aad_len = 8;
-            put32(aad, _c.spi);
-            if (_c.esn) {
-                std::memcpy(aad + 4, seq_hi, 4);
-                put32(aad + 8, low);
-                aad_len = 12;
-            } else {
-                put32(aad + 4, low);
-            }
+            std::size_t aad_len = gcm_aad(aad, seq);  // seq carries low as its low half
             std::uint8_t tag[16];
             std::memcpy(tag, icv, 16);
             // GCM: the tag is checked (in constant time) before anything is used.
@@ -400,8 +343,8 @@ private:
                 return drop::crypto_error;
             }
         }
-        if (!_window.update(seq)) {
-            return drop::replay;
+        if (drop d = replay_advance(seq); d != drop::none) {
+            return d;
         }
         std::uint8_t pad = ct[ct_len - 2];
         std::uint8_t next_header = ct[ct_len - 1];
@@ -417,34 +360,9 @@ private:
         if (next_header == proto_none) {
             return drop::dummy;  // genuine (it verified, the window moved) but carries nothing
         }
-        if (_c.mode == sa_mode::tunnel) {
-            if (next_header != proto_ipip || plain_len < 20) {
-                return drop::bad_next_header;
-            }
-            p.head += static_cast<std::size_t>(ct - ip);
-            p.len = plain_len;
-        } else {
-            if (next_header == proto_ipip || next_header == proto_esp) {
-                return drop::bad_next_header;
-            }
-            // Close the gap: the IP header moves up to meet the payload.
-            std::memmove(ct - ihl, ip, ihl);
-            p.head += udp + esp_header + _iv_len;
-            ip = p.data();
-            p.len = ihl + plain_len;
-            ip[9] = next_header;
-            ip[2] = static_cast<std::uint8_t>(p.len >> 8);
-            ip[3] = static_cast<std::uint8_t>(p.len);
-            ip_checksum(ip, ihl);
-        }
-        _bytes += plain_len;
-        ++_packets;
-        return drop::none;
+        return strip(p, ihl, udp + esp_header + _iv_len, plain_len, next_header);
     }
 
-    sa_config _c;
-    std::unique_ptr<seq_source> _seqs;
-    replay_window _window;
     bool _gcm = true;
     std::size_t _key_len = 16;
     std::size_t _mac_key_len = 0;
@@ -457,9 +375,6 @@ private:
     detail::hmac_sha2 _hmac;          ///< CBC/NULL integrity
     bool _keyed = false;
     const EVP_CIPHER* _cipher = nullptr;
-    drop_counters _drops;
-    std::uint64_t _bytes = 0;
-    std::uint64_t _packets = 0;
 };
 
 }  // namespace

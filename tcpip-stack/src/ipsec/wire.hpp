@@ -1,36 +1,53 @@
 // SPDX-License-Identifier: Apache-2.0
-// Network byte order and the IPv4 header checksum, shared by ESP and AH.
+// Network byte order (boost::endian's unaligned big-endian loads and stores) and the
+// IPv4 header fields and checksum, shared by ESP and AH.
 #pragma once
+
+#include <boost/endian/conversion.hpp>
 
 #include <cstddef>
 #include <cstdint>
 
 namespace zplex::ipsec::detail {
 
-inline void put32(std::uint8_t* p, std::uint32_t v) noexcept {
-    p[0] = static_cast<std::uint8_t>(v >> 24);
-    p[1] = static_cast<std::uint8_t>(v >> 16);
-    p[2] = static_cast<std::uint8_t>(v >> 8);
-    p[3] = static_cast<std::uint8_t>(v);
-}
+inline void put16(std::uint8_t* p, std::uint16_t v) noexcept { boost::endian::store_big_u16(p, v); }
+inline void put32(std::uint8_t* p, std::uint32_t v) noexcept { boost::endian::store_big_u32(p, v); }
+inline std::uint16_t get16(const std::uint8_t* p) noexcept { return boost::endian::load_big_u16(p); }
+inline std::uint32_t get32(const std::uint8_t* p) noexcept { return boost::endian::load_big_u32(p); }
 
-inline std::uint32_t get32(const std::uint8_t* p) noexcept {
-    return std::uint32_t{p[0]} << 24 | std::uint32_t{p[1]} << 16 | std::uint32_t{p[2]} << 8 | p[3];
-}
+/// IPv4 header (RFC 791 §3.1) byte offsets.
+namespace ipv4 {
+constexpr std::size_t min_header = 20;
+constexpr std::size_t max_header = 60;
+constexpr std::size_t tos = 1;
+constexpr std::size_t total_length = 2;
+constexpr std::size_t flags_fragment = 6;
+constexpr std::size_t ttl = 8;
+constexpr std::size_t protocol = 9;
+constexpr std::size_t checksum = 10;
+constexpr std::size_t src = 12;
+constexpr std::size_t dst = 16;
+
+inline unsigned version(const std::uint8_t* ip) noexcept { return ip[0] >> 4; }
+inline std::size_t header_length(const std::uint8_t* ip) noexcept { return static_cast<std::size_t>(ip[0] & 0x0f) * 4; }
+}  // namespace ipv4
+
+constexpr std::uint8_t proto_ipip = 4;
+constexpr std::uint8_t proto_udp = 17;
+constexpr std::uint8_t proto_esp = 50;
+constexpr std::uint8_t proto_ah = 51;
 
 /// Recompute the IPv4 header checksum (RFC 791) over @p ihl bytes.
 inline void ip_checksum(std::uint8_t* ip, std::size_t ihl) noexcept {
-    ip[10] = ip[11] = 0;
+    ip[ipv4::checksum] = ip[ipv4::checksum + 1] = 0;
     std::uint32_t sum = 0;
     for (std::size_t i = 0; i < ihl; i += 2) {
-        sum += std::uint32_t{ip[i]} << 8 | ip[i + 1];
+        sum += get16(ip + i);
     }
     while (sum >> 16) {
         sum = (sum & 0xffff) + (sum >> 16);
     }
-    auto c = static_cast<std::uint16_t>(~sum);
-    ip[10] = static_cast<std::uint8_t>(c >> 8);
-    ip[11] = static_cast<std::uint8_t>(c);
+    put16(ip + ipv4::checksum, static_cast<std::uint16_t>(~sum));
 }
 
 }  // namespace zplex::ipsec::detail
