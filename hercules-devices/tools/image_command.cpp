@@ -3,6 +3,7 @@
 // The same command is `zplex image ...`.
 #include <zplex/hercules/image.hpp>
 #include <zplex/hercules/image_command.hpp>
+#include <zplex/sysplex/debug_option.hpp>
 #include <zplex/sysplex/catalogue.hpp>
 #include <zplex/xcf/xcf.hpp>
 
@@ -103,6 +104,7 @@ int take(const hc::image_options& o, const take_options& t) {
 int zplex::hercules::image_command(int argc, char** argv) {
     CLI::App app{"zplex image: start, stop and inspect a Hercules image running the zplex nucleus", argv[0]};
     app.require_subcommand(1);
+    zplex::log::add_debug_options(app);
     hc::image_options o;
     std::string run_dir = "/tmp/zplex-images";
     std::string cfs = "CF01";
