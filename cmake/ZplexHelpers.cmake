@@ -34,10 +34,13 @@ function(zplex_add_executable name)
     target_link_libraries(${name} PRIVATE ${A_DEPS})
 endfunction()
 
-# zplex_add_test(name SOURCES ... [DEPS ...] [LABELS ...] [TIMEOUT s])
-# One GoogleTest binary, each TEST registered with ctest.
+# zplex_add_test(name SOURCES ... [DEPS ...] [LABELS ...] [TIMEOUT s] [RESOURCE_LOCK lock...])
+# One GoogleTest binary, each TEST registered with ctest. RESOURCE_LOCK names what its
+# tests must not share with other tests running at the same time (ctest -j): a sweep of
+# dead runs' /dev/shm objects would otherwise remove what another test's killed run left
+# before that test looks.
 function(zplex_add_test name)
-    cmake_parse_arguments(A "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
+    cmake_parse_arguments(A "" "TIMEOUT" "SOURCES;DEPS;LABELS;RESOURCE_LOCK" ${ARGN})
     if(NOT A_TIMEOUT)
         set(A_TIMEOUT 120)
     endif()
@@ -46,8 +49,14 @@ function(zplex_add_test name)
     target_link_libraries(${name} PRIVATE ${A_DEPS} GTest::gtest GTest::gtest_main Threads::Threads)
     target_compile_definitions(${name} PRIVATE
         ZPLEX_SOURCE_DIR="${CMAKE_SOURCE_DIR}" ZPLEX_BINARY_DIR="${CMAKE_BINARY_DIR}")
-    gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
-        PROPERTIES TIMEOUT ${A_TIMEOUT} LABELS "${A_LABELS}")
+    set(props TIMEOUT ${A_TIMEOUT})
+    if(A_LABELS)
+        list(APPEND props LABELS "${A_LABELS}")
+    endif()
+    if(A_RESOURCE_LOCK)
+        list(APPEND props RESOURCE_LOCK "${A_RESOURCE_LOCK}")
+    endif()
+    gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES ${props})
 endfunction()
 
 # zplex_add_fuzzer(name SOURCES ... [DEPS ...] [CORPUS dir])
