@@ -112,6 +112,9 @@ struct system::impl {
     std::atomic<bool> stopping{false};
     bool fenced_flag = false;
     bool stalled_said = false;
+    /// After a stalled pass, nobody is judged before this time: the others stalled with
+    /// us get one whole interval to update their status again.
+    std::int64_t judge_after = 0;
 
     detail::cds& c() { return *map->get(); }
     std::int64_t now() const { return o.clock ? o.clock() : detail::monotonic_ns(); }

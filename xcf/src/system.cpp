@@ -205,7 +205,11 @@ void system::tick() {
         // did not look. Nobody is partitioned on this pass; the next one judges.
         im.say("IXC470I " + im.name + " WAS STALLED FOR " + std::to_string((now - previous) / 1'000'000) +
                " MS: NO SYSTEM IS PARTITIONED ON THIS PASS");
+        im.judge_after = now + mine;
         return;
+    }
+    if (now < im.judge_after) {
+        return;  // the grace interval after our stall
     }
     for (std::uint32_t i = 0; i < max_systems; ++i) {
         auto& s = c.systems[i];

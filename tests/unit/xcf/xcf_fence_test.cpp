@@ -184,7 +184,8 @@ TEST(xcf_fencing, an_older_incarnations_signal_is_stale_and_moves_nothing_back) 
 // MVS2 (a real process, its own status thread) is stopped with SIGSTOP. MVS1, in this
 // process, does not update its status while MVS2 is stopped either (the whole host
 // stalled), then resumes once MVS2 has. Resumed, MVS2 finds MVS1's status three
-// intervals old; but its own previous update is as old: it must partition nobody.
+// intervals old; but its own previous update is as old: it must partition nobody, and
+// judge nobody for one interval, the time MVS1 gets to show it is alive.
 TEST(xcf_failure, a_system_stopped_with_sigstop_partitions_nobody_when_it_resumes) {
     constexpr auto interval = std::chrono::milliseconds(1000);
     auto o = plex_options(interval);

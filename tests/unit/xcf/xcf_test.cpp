@@ -380,6 +380,24 @@ TEST(xcf_failure, a_stalled_pass_partitions_nobody) {
     EXPECT_TRUE(mvs2->fenced());
 }
 
+// After its stall, a system gives the others one whole interval to update their status:
+// a host-wide stall resumes its systems one after another, never all at once.
+TEST(xcf_failure, after_a_stall_nobody_is_judged_for_one_interval) {
+    fake_clock clk;
+    auto o = plex_options(std::chrono::milliseconds(200));
+    o.clock = clk.fn();
+    auto mvs1 = join_system(o, "MVS1");
+    auto mvs2 = join_system(o, "MVS2");
+    clk.advance(std::chrono::milliseconds(1000));
+    mvs1->tick();  // stalled: IXC470I
+    clk.advance(std::chrono::milliseconds(150));
+    mvs1->tick();  // MVS2 has been silent 1150 ms, but this is within the grace interval
+    EXPECT_FALSE(mvs2->fenced());
+    clk.advance(std::chrono::milliseconds(60));
+    mvs1->tick();  // the grace interval is over and MVS2 is still silent
+    EXPECT_TRUE(mvs2->fenced());
+}
+
 TEST(xcf_failure, a_member_process_that_dies_fails_at_the_next_status_pass) {
     auto o = plex_options(std::chrono::milliseconds(60'000));
     auto s = join_system(o, "MVS1");
