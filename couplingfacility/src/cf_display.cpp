@@ -4,6 +4,8 @@
 // structures' shared-memory headers, so every CF shows the same truth.
 #include "server_impl.hpp"
 
+#include <zplex/sysplex/text.hpp>
+
 #include <cctype>
 #include <cstring>
 #include <ctime>
@@ -15,12 +17,7 @@ using namespace detail;
 
 namespace {
 
-std::string upper(std::string s) {
-    for (auto& c : s) {
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    }
-    return s;
-}
+using sysplex::upper;
 
 const char* role_name(role r) {
     switch (r) {

@@ -2,6 +2,8 @@
 // Systems: joining the sysplex, status updates, failure detection and partitioning.
 #include "internal.hpp"
 
+#include <zplex/sysplex/text.hpp>
+
 #include <openssl/crypto.h>
 
 #include <cstdio>
@@ -18,26 +20,7 @@ std::string to_string(result r) {
     return buf;
 }
 
-bool parse_key(std::string_view hex, sysplex_key& out) {
-    std::size_t n = 0;
-    int nibble = -1;
-    for (char c : hex) {
-        if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
-            continue;
-        }
-        int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-        if (v < 0 || n >= out.size()) {
-            return false;
-        }
-        if (nibble < 0) {
-            nibble = v;
-        } else {
-            out[n++] = static_cast<std::uint8_t>(nibble << 4 | v);
-            nibble = -1;
-        }
-    }
-    return n == out.size() && nibble < 0;
-}
+bool parse_key(std::string_view hex, sysplex_key& out) { return sysplex::unhex_exact(hex, out, true); }
 
 sysplex_options::~sysplex_options() { OPENSSL_cleanse(key.data(), key.size()); }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // SYSPLEX.xml reader with a schema check: every rule broken names file, line and why.
 #include <zplex/sysplex/catalogue.hpp>
+#include <zplex/sysplex/text.hpp>
 
 #include <pugixml.hpp>
 
@@ -163,13 +164,6 @@ public:
         return v;
     }
 
-    static std::string upper(std::string_view s) {
-        std::string r(s);
-        for (auto& c : r) {
-            c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-        }
-        return r;
-    }
     static bool national(char c) { return c == '@' || c == '#' || c == '$'; }
 
     void symbols(const pugi::xml_node& parent, std::map<std::string, std::string>& out) const {

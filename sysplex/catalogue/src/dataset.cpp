@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Dataset name parsing and resolution to files below a catalogue folder.
 #include <zplex/sysplex/dataset.hpp>
+#include <zplex/sysplex/text.hpp>
 
 #include <cctype>
 
@@ -12,13 +13,6 @@ bool is_national(char c) { return c == '@' || c == '#' || c == '$'; }
 bool is_first(char c) { return std::isupper(static_cast<unsigned char>(c)) || is_national(c); }
 bool is_rest(char c) { return is_first(c) || std::isdigit(static_cast<unsigned char>(c)) || c == '-'; }
 
-std::string upper(std::string_view s) {
-    std::string r(s);
-    for (auto& c : r) {
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    }
-    return r;
-}
 
 bool fail(std::string* why, const char* text) {
     if (why) {

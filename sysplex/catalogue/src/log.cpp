@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Debug lines on spdlog: one logger, standard error or an owner-only file.
 #include <zplex/sysplex/log.hpp>
+#include <zplex/sysplex/text.hpp>
 
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -76,17 +77,6 @@ std::shared_ptr<spdlog::logger> logger() {
     return current;
 }
 
-bool iequal(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) {
-        return false;
-    }
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (std::toupper(static_cast<unsigned char>(a[i])) != std::toupper(static_cast<unsigned char>(b[i]))) {
-            return false;
-        }
-    }
-    return true;
-}
 
 }  // namespace
 
@@ -124,7 +114,7 @@ std::string configure(std::string_view spec) {
             lv = what[0] - '0';
         } else {
             for (std::size_t i = 0; i < level_names.size(); ++i) {
-                if (iequal(what, level_names[i])) {
+                if (sysplex::iequal(what, level_names[i])) {
                     lv = static_cast<int>(i);
                 }
             }
@@ -135,7 +125,7 @@ std::string configure(std::string_view spec) {
         }
         bool found = false;
         for (std::size_t i = 0; i < names.size(); ++i) {
-            if (iequal(who, "ALL") || iequal(who, names[i])) {
+            if (sysplex::iequal(who, "ALL") || sysplex::iequal(who, names[i])) {
                 wanted[i] = lv;
                 found = true;
             }

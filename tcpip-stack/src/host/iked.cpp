@@ -2,6 +2,7 @@
 // The IKE daemon of host mode: zplex::ike::peer driven by host mode's IKE hook, SAD
 // events and the event loop; CHILD SAs installed into and removed from the host.
 #include <zplex/host/iked.hpp>
+#include <zplex/sysplex/text.hpp>
 #include <zplex/tcpip/profile/ipv4.hpp>
 
 #include <algorithm>
@@ -15,12 +16,7 @@ namespace {
 
 using tcpip::profile::ipv4_address;
 
-
-std::string hex32(std::uint32_t v) {
-    char b[16];
-    std::snprintf(b, sizeof b, "0x%08x", v);
-    return b;
-}
+std::string hex32(std::uint32_t v) { return sysplex::hex32(v, true); }
 
 void wipe(std::vector<std::uint8_t>& v) noexcept {
     volatile std::uint8_t* p = v.data();
@@ -28,14 +24,6 @@ void wipe(std::vector<std::uint8_t>& v) noexcept {
         p[i] = 0;
     }
     v.clear();
-}
-
-void wipe(std::string& s) noexcept {
-    volatile char* p = s.data();
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        p[i] = 0;
-    }
-    s.clear();
 }
 
 void wipe(ike::child_sa_info& c) noexcept {

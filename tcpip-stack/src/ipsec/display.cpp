@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // `ipsec -k display` and `ipsec -y display` report layouts.
 #include <zplex/ipsec/display.hpp>
+#include <zplex/sysplex/text.hpp>
 
 #include <cstdio>
 #include <ctime>
@@ -13,17 +14,9 @@ std::string pad(const std::string& s, std::size_t w) { return s.size() >= w ? s 
 
 std::string on_off(bool b) { return b ? "On" : "Off"; }
 
-std::string hex32(std::uint32_t v) {
-    char b[16];
-    std::snprintf(b, sizeof b, "0x%08X", v);
-    return b;
-}
+using sysplex::hex32;
 
-std::string hex64(std::uint64_t v) {
-    char b[24];
-    std::snprintf(b, sizeof b, "0x%016llX", static_cast<unsigned long long>(v));
-    return b;
-}
+using sysplex::hex64;
 
 std::string heading(const report_heading& h, std::size_t total) {
     std::time_t t = std::chrono::system_clock::to_time_t(h.now);

@@ -3,6 +3,7 @@
 // own attribute keywords (several attributes may share a line, as in
 // `IpService { SourcePortRange 443 Protocol tcp }`), then one reader per statement.
 #include <zplex/policy/policy.hpp>
+#include <zplex/sysplex/text.hpp>
 #include <zplex/tcpip/profile/ipv4.hpp>
 
 #include <openssl/crypto.h>
@@ -19,13 +20,7 @@ namespace zplex::policy {
 
 namespace {
 
-std::string upper(std::string_view s) {
-    std::string u(s);
-    for (auto& c : u) {
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    }
-    return u;
-}
+using sysplex::upper;
 
 // ------------------------------------------------------------------ tokens
 
@@ -1158,14 +1153,6 @@ private:
         install(local ? _r.policy.local_endpoints : _r.policy.remote_endpoints, what, std::move(e), n);
     }
 
-    static int hexdigit(char c) {
-        if (c >= '0' && c <= '9') {
-            return c - '0';
-        }
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-    }
-
     void kex_rule_stmt(const node& n) {
         std::string name;
         if (!object_name(n, name)) {
@@ -1197,19 +1184,7 @@ private:
                 if (form == "ASCII") {
                     r.shared_key.assign(k.begin(), k.end());
                 } else if (form == "HEX") {
-                    std::string_view h = k;
-                    if (h.size() > 2 && h[0] == '0' && (h[1] == 'x' || h[1] == 'X')) {
-                        h.remove_prefix(2);
-                    }
-                    bool ok = !h.empty() && h.size() % 2 == 0;
-                    for (std::size_t i = 0; ok && i < h.size(); i += 2) {
-                        int a = hexdigit(h[i]), b = hexdigit(h[i + 1]);
-                        ok = a >= 0 && b >= 0;
-                        if (ok) {
-                            r.shared_key.push_back(static_cast<std::uint8_t>(a << 4 | b));
-                        }
-                    }
-                    if (!ok) {
+                    if (!sysplex::unhex(k, r.shared_key)) {
                         error("ZPX0803E", "SHAREDKEY HEX IN " + owner + " " + at(c) + " IS NOT AN EVEN NUMBER OF HEX DIGITS");
                         _bad_attr = true;
                     }
