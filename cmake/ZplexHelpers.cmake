@@ -14,16 +14,24 @@ if(ZPLEX_FUZZ)
     add_link_options(-fsanitize=address,undefined)
 endif()
 
-# zplex_add_library(name SOURCES ... [DEPS ...] [PRIVATE_DEPS ...])
-# A component library: include/ public, src/ private.
+# zplex_add_library(name SOURCES ... [DEPS ...] [PRIVATE_DEPS ...]
+#                   [INCLUDE dir] [PRIVATE_INCLUDE dir] [HEADERS path...])
+# A component library: include/ public, src/ private (INCLUDE and PRIVATE_INCLUDE say
+# otherwise). Its public headers each compile on their own: all of INCLUDE's, or only
+# the folders and files HEADERS names in it when several libraries share one tree.
 function(zplex_add_library name)
-    cmake_parse_arguments(A "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+    cmake_parse_arguments(A "" "INCLUDE;PRIVATE_INCLUDE" "SOURCES;DEPS;PRIVATE_DEPS;HEADERS" ${ARGN})
+    if(NOT A_INCLUDE)
+        set(A_INCLUDE ${CMAKE_CURRENT_SOURCE_DIR}/include)
+    endif()
+    if(NOT A_PRIVATE_INCLUDE)
+        set(A_PRIVATE_INCLUDE ${CMAKE_CURRENT_SOURCE_DIR}/src)
+    endif()
     add_library(${name} STATIC ${A_SOURCES})
-    target_include_directories(${name} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include
-                                       PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src)
+    target_include_directories(${name} PUBLIC ${A_INCLUDE} PRIVATE ${A_PRIVATE_INCLUDE})
     target_compile_options(${name} PRIVATE ${ZPLEX_WARNINGS})
     target_link_libraries(${name} PUBLIC ${A_DEPS} PRIVATE ${A_PRIVATE_DEPS})
-    zplex_check_headers(${name} ${CMAKE_CURRENT_SOURCE_DIR}/include)
+    zplex_check_headers(${name} ${A_INCLUDE} ${A_HEADERS})
 endfunction()
 
 # zplex_add_executable(name SOURCES ... [DEPS ...])
@@ -90,7 +98,18 @@ endfunction()
 
 # Every public header must compile on its own (Seastar's checkheaders).
 function(zplex_check_headers target incdir)
-    file(GLOB_RECURSE headers RELATIVE ${incdir} CONFIGURE_DEPENDS ${incdir}/*.hpp)
+    set(patterns)
+    foreach(part ${ARGN})
+        if(part MATCHES "\\.hpp$")
+            list(APPEND patterns ${incdir}/${part})
+        else()
+            list(APPEND patterns ${incdir}/${part}/*.hpp)
+        endif()
+    endforeach()
+    if(NOT patterns)
+        set(patterns ${incdir}/*.hpp)
+    endif()
+    file(GLOB_RECURSE headers RELATIVE ${incdir} CONFIGURE_DEPENDS ${patterns})
     if(NOT headers)
         return()
     endif()
