@@ -4,37 +4,15 @@
 // each with a deadline: no client, idle or slow, delays failure or duplex handling.
 #include "server_impl.hpp"
 
-#include <cerrno>
+#include <zplex/sysplex/line_socket.hpp>
+
 #include <chrono>
 #include <condition_variable>
-#include <cstring>
-#include <fcntl.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
+#include <memory>
+#include <system_error>
 #include <thread>
-#include <unistd.h>
-#include <vector>
 
 namespace zplex::cf {
-
-namespace {
-
-constexpr std::size_t max_clients = 64;
-constexpr std::size_t max_line = 1024;
-constexpr auto client_deadline = std::chrono::seconds(10);  // to send a line and take the reply
-
-struct client {
-    int fd = -1;
-    std::string in;
-    std::string out;
-    std::size_t sent = 0;
-    bool replying = false;
-    std::chrono::steady_clock::time_point deadline;
-};
-
-}  // namespace
 
 std::filesystem::path cf_server::socket_path(const std::filesystem::path& run_dir, const std::string& cf) {
     return run_dir / (cf + ".sock");
@@ -45,25 +23,19 @@ int cf_server::run(const std::atomic<bool>& stop) {
         return 12;  // start() did not make this process the CF
     }
     auto path = socket_path(_impl->o.run_dir, _impl->o.cf);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (path.string().size() >= sizeof addr.sun_path) {
+    // We are the CF (its lock is ours): a socket left there is a dead CF's, and the
+    // line server replaces it; anything that is not a stale socket of ours is refused.
+    std::unique_ptr<sysplex::line_server> srv;
+    try {
+        sysplex::line_server::limits l;
+        l.max_clients = 64;
+        l.max_line = 1024;
+        l.deadline = std::chrono::seconds(10);  // to send a line and take the reply
+        l.too_long_reply = "IEE305I COMMAND TOO LONG\n";
+        srv = std::make_unique<sysplex::line_server>(path.string(), l);
+    } catch (const std::system_error&) {
         return 12;
     }
-    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0) {
-        return 12;
-    }
-    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
-    ::unlink(path.c_str());  // we are the CF (its lock is ours): an old socket is a leftover
-    mode_t old = ::umask(0077);  // the socket is the owner's only
-    int b = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    ::umask(old);
-    if (b != 0 || ::listen(fd, 16) != 0) {
-        ::close(fd);
-        return 12;
-    }
-    ::chmod(path.c_str(), 0600);
 
     std::mutex wm;
     std::condition_variable cv;
@@ -81,63 +53,9 @@ int cf_server::run(const std::atomic<bool>& stop) {
         }
     });
 
-    std::vector<client> clients;
-    std::vector<pollfd> fds;
-    char buf[512];
+    auto serve = [this](const std::string& line) { return command(line); };
     while (!stop.load()) {
-        fds.assign(1, pollfd{fd, POLLIN, 0});
-        for (const auto& c : clients) {
-            fds.push_back({c.fd, static_cast<short>(c.replying ? POLLOUT : POLLIN), 0});
-        }
-        ::poll(fds.data(), fds.size(), 100);
-        auto now = std::chrono::steady_clock::now();
-        for (std::size_t i = 0; i < clients.size(); ++i) {
-            auto& c = clients[i];
-            short ev = fds[i + 1].revents;
-            bool done = now > c.deadline;
-            if (!done && !c.replying && (ev & (POLLIN | POLLHUP | POLLERR))) {
-                auto r = ::recv(c.fd, buf, sizeof buf, MSG_DONTWAIT);
-                if (r > 0) {
-                    c.in.append(buf, static_cast<std::size_t>(r));
-                    auto nl = c.in.find('\n');
-                    if (nl != std::string::npos || c.in.size() >= max_line) {
-                        c.out = nl == std::string::npos || nl >= max_line ? std::string("IEE305I COMMAND TOO LONG\n")
-                                                                           : command(c.in.substr(0, nl));
-                        c.replying = true;
-                        ev = POLLOUT;
-                    }
-                } else if (r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
-                    done = true;
-                }
-            }
-            if (!done && c.replying && (ev & (POLLOUT | POLLHUP | POLLERR))) {
-                auto w = ::send(c.fd, c.out.data() + c.sent, c.out.size() - c.sent, MSG_DONTWAIT | MSG_NOSIGNAL);
-                if (w > 0) {
-                    c.sent += static_cast<std::size_t>(w);
-                } else if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-                    done = true;
-                }
-                done = done || c.sent == c.out.size();
-            }
-            if (done) {
-                ::close(c.fd);
-                c.fd = -1;
-            }
-        }
-        std::erase_if(clients, [](const client& c) { return c.fd < 0; });
-        if (fds[0].revents & POLLIN) {
-            while (true) {
-                int c = ::accept4(fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-                if (c < 0) {
-                    break;
-                }
-                if (clients.size() >= max_clients) {
-                    ::close(c);  // full: the client sees the connection end without a reply
-                    continue;
-                }
-                clients.push_back({c, {}, {}, 0, false, now + client_deadline});
-            }
-        }
+        srv->wait(serve, std::chrono::milliseconds(100));
     }
     {
         std::lock_guard<std::mutex> wl(wm);
@@ -145,11 +63,6 @@ int cf_server::run(const std::atomic<bool>& stop) {
     }
     cv.notify_all();
     monitor.join();
-    for (auto& c : clients) {
-        ::close(c.fd);
-    }
-    ::close(fd);
-    ::unlink(path.c_str());
     return 0;
 }
 
@@ -161,36 +74,12 @@ int reply_code(const std::string& reply) {
 }
 
 std::string send_command(const std::filesystem::path& run_dir, const std::string& cf, const std::string& command) {
-    auto path = cf_server::socket_path(run_dir, cf);
-    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (fd < 0 || path.string().size() >= sizeof addr.sun_path) {
-        if (fd >= 0) {
-            ::close(fd);
-        }
-        return "IXL158I CF " + cf + " CANNOT BE REACHED\n";
-    }
-    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-        ::close(fd);
-        return "IXL158I CF " + cf + " CANNOT BE REACHED\n";
-    }
-    timeval tv{10, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    std::string line = command + "\n";
-    if (::send(fd, line.data(), line.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(line.size())) {
-        ::close(fd);
-        return "IXL158I CF " + cf + " CANNOT BE REACHED\n";
-    }
     std::string reply;
-    char buf[4096];
-    ssize_t r;
-    while ((r = ::read(fd, buf, sizeof buf)) > 0) {
-        reply.append(buf, static_cast<std::size_t>(r));
+    try {
+        reply = sysplex::line_request(cf_server::socket_path(run_dir, cf).string(), command);
+    } catch (const std::system_error&) {
+        return "IXL158I CF " + cf + " CANNOT BE REACHED\n";
     }
-    ::close(fd);
     if (reply.empty()) {
         return "IXL158I CF " + cf + " DID NOT ANSWER\n";
     }

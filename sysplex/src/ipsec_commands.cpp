@@ -4,7 +4,7 @@
 // and the verbs tests use: `zplex ipsec --control S initiate|rekey|delete ...`.
 #include "commands.hpp"
 
-#include <zplex/host/iked.hpp>
+#include <zplex/sysplex/line_socket.hpp>
 
 #include <iostream>
 #include <memory>
@@ -16,7 +16,7 @@ namespace {
 
 int ask(const std::string& socket, const std::string& line) {
     try {
-        std::string reply = host::control_request(socket, line);
+        std::string reply = sysplex::line_request(socket, line);
         std::cout << reply;
         return reply.rfind("ZPX0909E", 0) == 0 ? 8 : 0;
     } catch (const std::system_error& e) {

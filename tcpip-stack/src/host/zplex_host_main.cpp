@@ -22,6 +22,7 @@
 #include <zplex/host/iked.hpp>
 #include <zplex/policy/policy.hpp>
 #include <zplex/sysplex/debug_option.hpp>
+#include <zplex/sysplex/line_socket.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -270,10 +271,10 @@ int main(int argc, char** argv) {
         if (ikc) {
             ik = std::make_unique<zplex::host::iked>(*h, std::move(*ikc), &std::cerr);
         }
-        std::unique_ptr<zplex::host::control_server> ctl;
+        std::unique_ptr<zplex::sysplex::line_server> ctl;
         if (!control_path.empty()) {
             try {
-                ctl = std::make_unique<zplex::host::control_server>(control_path);
+                ctl = std::make_unique<zplex::sysplex::line_server>(control_path);
             } catch (const std::system_error& e) {
                 // Whatever is at the path stays as it is (docs/host-mode.md).
                 std::cerr << "ZPX0915E CONTROL SOCKET " << control_path << " NOT OPENED: " << e.what() << "\n";

@@ -165,53 +165,5 @@ private:
     std::uint64_t _next_k = 0, _next_y = 0;
 };
 
-/// The control socket (unix stream, mode 0600): one request line per connection, the
-/// reply, then close. Served from the packet loop without ever blocking it: every
-/// socket is non-blocking, at most `max_clients` connections are open at once, a
-/// client has `client_deadline` to send its line and take its reply, and a request
-/// line is at most `max_line` bytes. A client that breaks a bound is closed unanswered.
-class control_server {
-public:
-    using clock = std::chrono::steady_clock;
-    using handler = std::function<std::string(const std::string&)>;
-    static constexpr std::size_t max_clients = 8;
-    static constexpr std::size_t max_line = 4096;
-    static constexpr std::chrono::seconds client_deadline{2};
-
-    /// Binds @p path. Something already there is replaced only if it is a stale socket
-    /// (nobody listening) owned by this user; anything else (a file, a directory, a
-    /// symlink, another user's socket, a live server) is refused. Throws
-    /// std::system_error (EEXIST, EADDRINUSE, ...) with the reason.
-    explicit control_server(std::string path);
-    ~control_server();
-    control_server(const control_server&) = delete;
-    control_server& operator=(const control_server&) = delete;
-    /// Accept, read, answer and write whatever is ready now, without waiting. Returns
-    /// the number of requests handed to @p serve. @p now: for the client deadlines.
-    std::size_t poll(const handler& serve, clock::time_point now = clock::now());
-    const std::string& path() const noexcept { return _path; }
-    int fd() const noexcept { return _fd; }
-    std::size_t clients() const noexcept { return _clients.size(); }
-
-private:
-    struct client {
-        int fd = -1;
-        std::string in, out;
-        std::size_t sent = 0;
-        bool answered = false;
-        clock::time_point deadline;
-    };
-    /// False once the client is done with (answered and written, or given up).
-    bool step(client& c, const handler& serve, std::size_t& served, clock::time_point now);
-    std::string _path;
-    int _fd = -1;
-    std::uint64_t _dev = 0, _ino = 0;  ///< what we bound: only that is unlinked at the end
-    std::vector<client> _clients;
-};
-
-/// Client side: send @p line to the control socket at @p path and return the reply.
-/// Throws std::system_error if the socket does not answer within @p timeout.
-std::string control_request(const std::string& path, const std::string& line,
-                            std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 }  // namespace zplex::host

@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// zplex-host's control socket: a unix stream socket (mode 0600), one request line per
-// connection, the reply, close. The client side is what `zplex ipsec ... --control` uses.
-#include <zplex/host/iked.hpp>
+#include <zplex/sysplex/line_socket.hpp>
 
 #include <fcntl.h>
 #include <poll.h>
@@ -14,7 +12,7 @@
 #include <cstring>
 #include <system_error>
 
-namespace zplex::host {
+namespace zplex::sysplex {
 
 namespace {
 
@@ -22,7 +20,7 @@ sockaddr_un unix_addr(const std::string& path) {
     sockaddr_un a{};
     a.sun_family = AF_UNIX;
     if (path.size() >= sizeof a.sun_path) {
-        throw std::system_error(ENAMETOOLONG, std::generic_category(), "control socket path " + path);
+        throw std::system_error(ENAMETOOLONG, std::generic_category(), "socket path " + path);
     }
     std::memcpy(a.sun_path, path.c_str(), path.size() + 1);
     return a;
@@ -38,18 +36,20 @@ void set_timeouts(int fd, std::chrono::milliseconds t) {
 
 }  // namespace
 
-control_server::control_server(std::string path) : _path(std::move(path)) {
+line_server::line_server(std::string path) : line_server(std::move(path), limits{}) {}
+
+line_server::line_server(std::string path, limits l) : _path(std::move(path)), _limits(std::move(l)) {
     auto a = unix_addr(_path);
     // Never delete what is not ours: only a stale socket of this user is replaced.
     struct stat st{};
     if (::lstat(_path.c_str(), &st) == 0) {
         if (!S_ISSOCK(st.st_mode)) {
             throw std::system_error(EEXIST, std::generic_category(),
-                                    "control socket " + _path + ": something that is not a socket is there; refused");
+                                    "socket " + _path + ": something that is not a socket is there; refused");
         }
         if (st.st_uid != ::geteuid()) {
             throw std::system_error(EPERM, std::generic_category(),
-                                    "control socket " + _path + ": the socket there belongs to another user; refused");
+                                    "socket " + _path + ": the socket there belongs to another user; refused");
         }
         int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         int rc = probe < 0 ? -1 : ::connect(probe, reinterpret_cast<sockaddr*>(&a), sizeof a);
@@ -59,32 +59,32 @@ control_server::control_server(std::string path) : _path(std::move(path)) {
         }
         if (rc == 0) {
             throw std::system_error(EADDRINUSE, std::generic_category(),
-                                    "control socket " + _path + ": a running server answers there; refused");
+                                    "socket " + _path + ": a running server answers there; refused");
         }
         if (e != ECONNREFUSED || ::unlink(_path.c_str()) != 0) {
-            throw std::system_error(e, std::generic_category(), "control socket " + _path + ": cannot replace it");
+            throw std::system_error(e, std::generic_category(), "socket " + _path + ": cannot replace it");
         }
     } else if (errno != ENOENT) {
-        throw std::system_error(errno, std::generic_category(), "control socket " + _path);
+        throw std::system_error(errno, std::generic_category(), "socket " + _path);
     }
     _fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (_fd < 0) {
-        throw std::system_error(errno, std::generic_category(), "control socket");
+        throw std::system_error(errno, std::generic_category(), "socket");
     }
-    mode_t old = ::umask(0177);  // created 0600: displays show SPIs, verbs change SAs
+    mode_t old = ::umask(0177);  // created 0600: commands change the sysplex, displays show SPIs
     int rc = ::bind(_fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
     ::umask(old);
     if (rc != 0 || ::lstat(_path.c_str(), &st) != 0 || ::listen(_fd, 8) != 0) {
         int e = errno;
         ::close(_fd);
         _fd = -1;
-        throw std::system_error(e, std::generic_category(), "control socket " + _path);
+        throw std::system_error(e, std::generic_category(), "socket " + _path);
     }
     _dev = st.st_dev;
     _ino = st.st_ino;
 }
 
-control_server::~control_server() {
+line_server::~line_server() {
     for (auto& c : _clients) {
         ::close(c.fd);
     }
@@ -97,14 +97,18 @@ control_server::~control_server() {
     }
 }
 
-std::size_t control_server::poll(const handler& serve, clock::time_point now) {
+std::size_t line_server::poll(const handler& serve, clock::time_point now) {
     std::size_t served = 0;
-    while (_clients.size() < max_clients) {
+    for (;;) {
         int c = ::accept4(_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (c < 0) {
             break;  // EAGAIN: nobody waiting (or a transient error: next poll)
         }
-        _clients.push_back(client{c, {}, {}, 0, false, now + client_deadline});
+        if (_clients.size() >= _limits.max_clients) {
+            ::close(c);  // full: the client sees the connection end without a reply
+            continue;
+        }
+        _clients.push_back(client{c, {}, {}, 0, false, now + _limits.deadline});
     }
     for (std::size_t i = 0; i < _clients.size();) {
         if (step(_clients[i], serve, served, now)) {
@@ -117,7 +121,7 @@ std::size_t control_server::poll(const handler& serve, clock::time_point now) {
     return served;
 }
 
-bool control_server::step(client& c, const handler& serve, std::size_t& served, clock::time_point now) {
+bool line_server::step(client& c, const handler& serve, std::size_t& served, clock::time_point now) {
     if (!c.answered) {
         char buf[512];
         bool eof = false;
@@ -125,7 +129,7 @@ bool control_server::step(client& c, const handler& serve, std::size_t& served, 
             ssize_t n = ::recv(c.fd, buf, sizeof buf, MSG_DONTWAIT);
             if (n > 0) {
                 c.in.append(buf, static_cast<std::size_t>(n));
-                if (c.in.find('\n') != std::string::npos || c.in.size() > max_line) {
+                if (c.in.find('\n') != std::string::npos || c.in.size() > _limits.max_line) {
                     break;
                 }
                 continue;
@@ -137,18 +141,24 @@ bool control_server::step(client& c, const handler& serve, std::size_t& served, 
             break;
         }
         auto nl = c.in.find('\n');
-        if (nl == std::string::npos && (c.in.size() > max_line || (eof && c.in.empty()))) {
+        if (nl == std::string::npos && c.in.size() > _limits.max_line && !_limits.too_long_reply.empty()) {
+            c.out = _limits.too_long_reply;
+            c.answered = true;
+            c.in.clear();
+        } else if (nl == std::string::npos && (c.in.size() > _limits.max_line || (eof && c.in.empty()))) {
             return false;  // too long, or gone without a word
         }
-        if (nl == std::string::npos && !eof) {
-            return now < c.deadline;  // the rest of the line may still come
+        if (!c.answered) {
+            if (nl == std::string::npos && !eof) {
+                return now < c.deadline;  // the rest of the line may still come
+            }
+            if (nl != std::string::npos) {
+                c.in.resize(nl);
+            }
+            c.out = serve(c.in);
+            c.answered = true;
+            ++served;
         }
-        if (nl != std::string::npos) {
-            c.in.resize(nl);
-        }
-        c.out = serve(c.in);
-        c.answered = true;
-        ++served;
     }
     while (c.sent < c.out.size()) {
         ssize_t n = ::send(c.fd, c.out.data() + c.sent, c.out.size() - c.sent, MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -164,7 +174,18 @@ bool control_server::step(client& c, const handler& serve, std::size_t& served, 
     return false;  // all written: close
 }
 
-std::string control_request(const std::string& path, const std::string& line, std::chrono::milliseconds timeout) {
+std::size_t line_server::wait(const handler& serve, std::chrono::milliseconds timeout) {
+    std::vector<pollfd> fds;
+    fds.reserve(_clients.size() + 1);
+    fds.push_back(pollfd{_fd, POLLIN, 0});
+    for (const auto& c : _clients) {
+        fds.push_back(pollfd{c.fd, static_cast<short>(c.answered ? POLLOUT : POLLIN), 0});
+    }
+    ::poll(fds.data(), fds.size(), static_cast<int>(timeout.count()));
+    return poll(serve);
+}
+
+std::string line_request(const std::string& path, const std::string& line, std::chrono::milliseconds timeout) {
     auto a = unix_addr(path);
     int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
@@ -177,7 +198,7 @@ std::string control_request(const std::string& path, const std::string& line, st
         throw std::system_error(e, std::generic_category(), "connect " + path);
     }
     std::string req = line + "\n";
-    if (::write(fd, req.data(), req.size()) != static_cast<ssize_t>(req.size())) {
+    if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
         int e = errno;
         ::close(fd);
         throw std::system_error(e, std::generic_category(), "write " + path);
@@ -201,4 +222,4 @@ std::string control_request(const std::string& path, const std::string& line, st
     return reply;
 }
 
-}  // namespace zplex::host
+}  // namespace zplex::sysplex
