@@ -99,12 +99,7 @@ std::unique_ptr<instance> instance::create(const std::string& shm, const instanc
     h->role.store(static_cast<std::uint32_t>(r));
     h->count.next_entry_id = 1;
     h->count.next_order = 1;
-    pthread_mutexattr_t a;
-    pthread_mutexattr_init(&a);
-    pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
-    pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
-    pthread_mutex_init(&h->mutex, &a);
-    pthread_mutexattr_destroy(&a);
+    sysplex::robust_mutex_init(h->mutex);
     auto* lists = reinterpret_cast<list_header*>(static_cast<char*>(region.get_address()) + g.lists);
     for (std::uint32_t i = 0; i < p.list_count; ++i) {
         new (&lists[i]) list_header{};
@@ -192,16 +187,10 @@ void instance::advance_key(std::uint32_t list, std::uint64_t v) noexcept {
 
 // ---------------------------------------------------------------- locking and the journal
 
-instance::locked::locked(instance& in) : _in(in) {
-    int rc = pthread_mutex_lock(&_in.hdr().mutex);
-    if (rc == EOWNERDEAD) {
-        // The holder died mid-request: undo what it had started, then go on.
-        _in.recover();
-        pthread_mutex_consistent(&_in.hdr().mutex);
-    }
-}
+// The holder died mid-request: undo what it had started, then go on.
+instance::locked::locked(instance& in) : _in(in), _lock(in.hdr().mutex, [&in] { in.recover(); }) {}
 
-instance::locked::~locked() { pthread_mutex_unlock(&_in.hdr().mutex); }
+instance::locked::~locked() = default;
 
 void instance::locked::begin(std::uint32_t slot, std::uint32_t list, std::uint32_t list2) noexcept {
     auto& j = _in.jr();

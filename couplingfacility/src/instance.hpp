@@ -8,6 +8,7 @@
 #include <zplex/cf/cf_server.hpp>
 #include <zplex/cf/connector.hpp>
 #include <zplex/sysplex/process.hpp>
+#include <zplex/sysplex/robust_mutex.hpp>
 
 #include <boost/interprocess/mapped_region.hpp>
 #include <boost/interprocess/shared_memory_object.hpp>
@@ -76,6 +77,7 @@ public:
 
     private:
         instance& _in;
+        sysplex::robust_lock _lock;
     };
 
     /// Copy one slot, its list header(s) and the counters from @p from (duplex writes).

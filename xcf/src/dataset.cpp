@@ -160,12 +160,7 @@ std::string format_new(const sysplex_options& o, const std::string& name, const 
     std::memcpy(c->key_check, check, sizeof check);
     RAND_bytes(c->salt, sizeof c->salt);
     c->interval_ms = o.interval.count();
-    pthread_mutexattr_t a;
-    pthread_mutexattr_init(&a);
-    pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
-    pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
-    pthread_mutex_init(&c->mutex, &a);
-    pthread_mutexattr_destroy(&a);
+    sysplex::robust_mutex_init(c->mutex);
     c->next_incarnation.store(std::max<std::uint32_t>(1, first_incarnation));
     std::atomic_thread_fence(std::memory_order_seq_cst);
     c->magic = cds_magic;

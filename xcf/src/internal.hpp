@@ -6,6 +6,7 @@
 #include "codec.hpp"
 
 #include <zplex/sysplex/process.hpp>
+#include <zplex/sysplex/robust_mutex.hpp>
 #include <zplex/xcf/xcf.hpp>
 
 #include <algorithm>
@@ -66,18 +67,11 @@ private:
 
 class cds_lock {
 public:
-    explicit cds_lock(cds& c) : _c(c) {
-        if (pthread_mutex_lock(&_c.mutex) == EOWNERDEAD) {
-            // Every change under this mutex is a single field store: nothing to undo.
-            pthread_mutex_consistent(&_c.mutex);
-        }
-    }
-    ~cds_lock() { pthread_mutex_unlock(&_c.mutex); }
-    cds_lock(const cds_lock&) = delete;
-    cds_lock& operator=(const cds_lock&) = delete;
+    // Every change under this mutex is a single field store: nothing to undo.
+    explicit cds_lock(cds& c) : _lock(c.mutex) {}
 
 private:
-    cds& _c;
+    sysplex::robust_lock _lock;
 };
 
 void post_event(cds& c, group_event::kind k, const member_slot& m, const std::string& sysname);
