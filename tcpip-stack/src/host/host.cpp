@@ -36,24 +36,6 @@ void wipe_key(std::vector<std::uint8_t>& k) noexcept {
     k.shrink_to_fit();
 }
 
-struct drop_row {
-    const char* name;
-    ipsec::drop_severity level;
-    const char* text;
-};
-constexpr drop_row drop_rows[] = {
-#define ZPLEX_X(id, name, severity, text) {name, ipsec::drop_severity::severity, text},
-    ZPLEX_HOST_DROPS(ZPLEX_X)
-#undef ZPLEX_X
-};
-
-}  // namespace
-
-const char* drop_name(drop d) noexcept { return drop_rows[static_cast<std::size_t>(d)].name; }
-ipsec::drop_severity drop_level(drop d) noexcept { return drop_rows[static_cast<std::size_t>(d)].level; }
-const char* drop_text(drop d) noexcept { return drop_rows[static_cast<std::size_t>(d)].text; }
-
-namespace {
 
 constexpr std::uint8_t proto_esp = 50;
 constexpr std::uint8_t proto_udp = 17;

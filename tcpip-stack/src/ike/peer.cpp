@@ -559,14 +559,15 @@ output engine::start_task(ike_sa_id id, std::unique_ptr<task> t, time_point now)
 
 output engine::start_child_task(std::uint32_t spi, task_kind kind, time_point now) {
     ike_sa* sa = find_by_child(spi);
-    if (!sa) {
+    const auto* child = sa ? sa->child_by_spi(spi) : nullptr;
+    if (!child) {
         emit(event{event_type::failed, "", {}, {}, {}, notify_type::child_sa_not_found, "no such CHILD SA"});
         return take();
     }
     auto t = std::make_unique<task>();
     t->kind = kind;
-    t->target_spi = sa->child_by_spi(spi)->spi_in;
-    t->child = sa->child_by_spi(spi)->cfg;
+    t->target_spi = child->spi_in;
+    t->child = child->cfg;
     return start_task(sa->id(), std::move(t), now);
 }
 

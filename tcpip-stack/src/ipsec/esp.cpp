@@ -17,45 +17,6 @@
 
 namespace zplex::ipsec {
 
-const char* drop_name(drop d) noexcept {
-    switch (d) {
-#define ZPLEX_X(id, name, severity, text) \
-    case drop::id:                        \
-        return name;
-        ZPLEX_IPSEC_DROPS(ZPLEX_X)
-#undef ZPLEX_X
-    case drop::count_:
-        break;
-    }
-    return "?";
-}
-
-drop_severity drop_level(drop d) noexcept {
-    switch (d) {
-#define ZPLEX_X(id, name, severity, text) \
-    case drop::id:                        \
-        return drop_severity::severity;
-        ZPLEX_IPSEC_DROPS(ZPLEX_X)
-#undef ZPLEX_X
-    case drop::count_:
-        break;
-    }
-    return drop_severity::error;
-}
-
-const char* drop_text(drop d) noexcept {
-    switch (d) {
-#define ZPLEX_X(id, name, severity, text) \
-    case drop::id:                        \
-        return text;
-        ZPLEX_IPSEC_DROPS(ZPLEX_X)
-#undef ZPLEX_X
-    case drop::count_:
-        break;
-    }
-    return "?";
-}
-
 std::size_t cipher_key_length(algorithm a) noexcept {
     switch (a) {
     case algorithm::aes_gcm_128:

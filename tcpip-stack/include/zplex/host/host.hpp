@@ -45,20 +45,17 @@ namespace zplex::host {
     X(inner_policy, "INNERPOLICY", error, "decapsulated packet outside the SA's traffic selectors")           \
     X(tun_write_error, "TUNWRITE", warning, "the TUN refused the packet")
 
-enum class drop : std::uint8_t {
-#define ZPLEX_X(id, name, severity, text) id,
-    ZPLEX_HOST_DROPS(ZPLEX_X)
-#undef ZPLEX_X
-        count_
-};
+enum class drop : std::uint8_t { ZPLEX_HOST_DROPS(ZPLEX_DROP_ENUM) count_ };
 
-const char* drop_name(drop d) noexcept;
-ipsec::drop_severity drop_level(drop d) noexcept;
-const char* drop_text(drop d) noexcept;
+inline constexpr sysplex::drop_row drop_rows[] = {ZPLEX_HOST_DROPS(ZPLEX_DROP_ROW)};
+
+inline const char* drop_name(drop d) noexcept { return sysplex::drop_row_of(drop_rows, d).name; }
+inline ipsec::drop_severity drop_level(drop d) noexcept { return sysplex::drop_row_of(drop_rows, d).level; }
+inline const char* drop_text(drop d) noexcept { return sysplex::drop_row_of(drop_rows, d).text; }
 
 /// What host mode has done: drops by reason, ESP drops by reason, and what went through.
 struct counters {
-    std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(drop::count_)> drops{};
+    sysplex::drop_counters<drop, std::atomic<std::uint64_t>> drops;
     ipsec::drop_counters esp;                  ///< why ESP failed (esp_out / esp_in)
     std::atomic<std::uint64_t> tun_in{0};      ///< packets read from the TUN
     std::atomic<std::uint64_t> esp_sent{0};    ///< ESP datagrams sent
@@ -67,8 +64,8 @@ struct counters {
     std::atomic<std::uint64_t> ike_in{0};      ///< IKE datagrams handed to the engine
     std::atomic<std::uint64_t> ike_out{0};     ///< IKE datagrams sent for the engine
     std::atomic<std::uint64_t> keepalives{0};  ///< NAT-keepalives sent
-    void count(drop d) noexcept { drops[static_cast<std::size_t>(d)].fetch_add(1, std::memory_order_relaxed); }
-    std::uint64_t operator[](drop d) const noexcept { return drops[static_cast<std::size_t>(d)].load(); }
+    void count(drop d) noexcept { drops.count(d); }
+    std::uint64_t operator[](drop d) const noexcept { return drops[d]; }
 };
 
 struct host_config {

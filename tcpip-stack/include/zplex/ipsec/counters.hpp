@@ -2,7 +2,8 @@
 // Every reason the IPsec data path drops a packet: a named, described counter each.
 #pragma once
 
-#include <array>
+#include <zplex/sysplex/drops.hpp>
+
 #include <atomic>
 #include <cstdint>
 
@@ -11,7 +12,7 @@ namespace zplex::ipsec {
 /// How bad a drop is, as NETSTAT and ipsec displays flag it (VPP's counter severity):
 /// info (expected, e.g. a duplicate), warning (peer or network trouble), error (an
 /// attack or a bug: forged or malformed packets, a sender out of sequence numbers).
-enum class drop_severity : std::uint8_t { info, warning, error };
+using sysplex::drop_severity;
 
 // X(id, short name, severity, description): one row per drop reason.
 #define ZPLEX_IPSEC_DROPS(X)                                                                              \
@@ -27,23 +28,16 @@ enum class drop_severity : std::uint8_t { info, warning, error };
     X(crypto_error, "CRYPTO", error, "the cipher failed")                                                 \
     X(dummy, "DUMMY", info, "dummy packet (next header 59, RFC 4303 2.6) discarded after verification")
 
-enum class drop : std::uint8_t {
-#define ZPLEX_X(id, name, severity, text) id,
-    ZPLEX_IPSEC_DROPS(ZPLEX_X)
-#undef ZPLEX_X
-        count_
-};
+enum class drop : std::uint8_t { ZPLEX_IPSEC_DROPS(ZPLEX_DROP_ENUM) count_ };
+
+inline constexpr sysplex::drop_row drop_rows[] = {ZPLEX_IPSEC_DROPS(ZPLEX_DROP_ROW)};
 
 /// The counter's short name (for NETSTAT and ipsec displays), severity and description.
-const char* drop_name(drop d) noexcept;
-drop_severity drop_level(drop d) noexcept;
-const char* drop_text(drop d) noexcept;
+inline const char* drop_name(drop d) noexcept { return sysplex::drop_row_of(drop_rows, d).name; }
+inline drop_severity drop_level(drop d) noexcept { return sysplex::drop_row_of(drop_rows, d).level; }
+inline const char* drop_text(drop d) noexcept { return sysplex::drop_row_of(drop_rows, d).text; }
 
-/// Per-SA or per-stack drop counters.
-struct drop_counters {
-    std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(drop::count_)> by_reason{};
-    void count(drop d) noexcept { by_reason[static_cast<std::size_t>(d)].fetch_add(1, std::memory_order_relaxed); }
-    std::uint64_t operator[](drop d) const noexcept { return by_reason[static_cast<std::size_t>(d)].load(); }
-};
+/// Per-SA or per-stack drop counters (counted from several threads).
+using drop_counters = sysplex::drop_counters<drop, std::atomic<std::uint64_t>>;
 
 }  // namespace zplex::ipsec
