@@ -145,8 +145,8 @@ protected:
                 out.value1 = lc.list_key;
                 out.set_value2(lc.max_list_key);
                 out.data.resize(8);
-                put_be32(out.data.data(), lc.count);
-                put_be32(out.data.data() + 4, lc.limit);
+                put32(out.data.data(), lc.count);
+                put32(out.data.data() + 4, lc.limit);
             }
             return;
         }

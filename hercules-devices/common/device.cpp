@@ -9,26 +9,6 @@
 
 namespace zplex::hdt {
 
-void put_be16(std::uint8_t* p, std::uint16_t v) {
-    p[0] = static_cast<std::uint8_t>(v >> 8);
-    p[1] = static_cast<std::uint8_t>(v);
-}
-void put_be32(std::uint8_t* p, std::uint32_t v) {
-    put_be16(p, static_cast<std::uint16_t>(v >> 16));
-    put_be16(p + 2, static_cast<std::uint16_t>(v));
-}
-void put_be64(std::uint8_t* p, std::uint64_t v) {
-    put_be32(p, static_cast<std::uint32_t>(v >> 32));
-    put_be32(p + 4, static_cast<std::uint32_t>(v));
-}
-std::uint16_t get_be16(const std::uint8_t* p) { return static_cast<std::uint16_t>(p[0] << 8 | p[1]); }
-std::uint32_t get_be32(const std::uint8_t* p) {
-    return static_cast<std::uint32_t>(get_be16(p)) << 16 | get_be16(p + 2);
-}
-std::uint64_t get_be64(const std::uint8_t* p) {
-    return static_cast<std::uint64_t>(get_be32(p)) << 32 | get_be32(p + 4);
-}
-
 namespace {
 
 /// EBCDIC (code page 037) to ASCII for the characters a name may hold; 0 otherwise.
@@ -93,9 +73,9 @@ request request::parse(std::span<const std::uint8_t> block) {
     const std::uint8_t* p = block.data();
     r.function = p[0];
     r.flags = p[1];
-    std::uint16_t len = get_be16(p + 2);
-    r.arg1 = get_be32(p + 4);
-    r.arg2 = get_be64(p + 8);
+    std::uint16_t len = get16(p + 2);
+    r.arg1 = get32(p + 4);
+    r.arg2 = get64(p + 8);
     r.name1 = decode_name(block.subspan(16, 16));
     r.name2 = decode_name(block.subspan(32, 16));
     if (request_header + len > block.size()) {
@@ -107,7 +87,7 @@ request request::parse(std::span<const std::uint8_t> block) {
     return r;
 }
 
-void response::set_value2(std::uint64_t v) { put_be64(field.data(), v); }
+void response::set_value2(std::uint64_t v) { put64(field.data(), v); }
 
 void response::set_name(const std::string& n) {
     field.fill(' ');
@@ -118,9 +98,9 @@ std::vector<std::uint8_t> response::encode() const {
     std::vector<std::uint8_t> out(response_header + data.size());
     out[0] = function;
     out[1] = rc;
-    put_be16(&out[2], reason);
-    put_be32(&out[4], static_cast<std::uint32_t>(data.size()));
-    put_be64(&out[8], value1);
+    put16(&out[2], reason);
+    put32(&out[4], static_cast<std::uint32_t>(data.size()));
+    put64(&out[8], value1);
     std::memcpy(&out[16], field.data(), field.size());
     std::copy(data.begin(), data.end(), out.begin() + response_header);
     return out;

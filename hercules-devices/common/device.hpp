@@ -8,6 +8,8 @@
 
 #include "hdt_core.h"
 
+#include <zplex/sysplex/byte_order.hpp>
+
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -89,12 +91,12 @@ struct response {
 /// Throws unit_check (s1_bad_field) if it holds a byte that is not a name character.
 std::string decode_name(std::span<const std::uint8_t> field);
 
-void put_be16(std::uint8_t* p, std::uint16_t v);
-void put_be32(std::uint8_t* p, std::uint32_t v);
-void put_be64(std::uint8_t* p, std::uint64_t v);
-std::uint16_t get_be16(const std::uint8_t* p);
-std::uint32_t get_be32(const std::uint8_t* p);
-std::uint64_t get_be64(const std::uint8_t* p);
+using sysplex::get16;
+using sysplex::get32;
+using sysplex::get64;
+using sysplex::put16;
+using sysplex::put32;
+using sysplex::put64;
 
 /// Device statement arguments `KEYWORD=value`; throws std::invalid_argument with the
 /// message to log for a positional or unknown one.

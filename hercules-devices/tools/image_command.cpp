@@ -4,6 +4,7 @@
 #include <zplex/hercules/image.hpp>
 #include <zplex/hercules/image_command.hpp>
 #include <zplex/sysplex/debug_option.hpp>
+#include <zplex/sysplex/byte_order.hpp>
 #include <zplex/sysplex/catalogue.hpp>
 #include <zplex/xcf/xcf.hpp>
 
@@ -28,13 +29,8 @@ struct take_options {
     std::string conname;
 };
 
-void put32(std::uint8_t* p, std::uint32_t v) {
-    for (int i = 0; i < 4; ++i) p[i] = static_cast<std::uint8_t>(v >> (24 - 8 * i));
-}
-std::uint32_t get32(const std::uint8_t* p) {
-    return static_cast<std::uint32_t>(p[0]) << 24 | static_cast<std::uint32_t>(p[1]) << 16 |
-           static_cast<std::uint32_t>(p[2]) << 8 | p[3];
-}
+using zplex::sysplex::get32;
+using zplex::sysplex::put32;
 
 /// Join the sysplex as a short-lived system, send the image's nucleus a TAKE, print NUMS.
 int take(const hc::image_options& o, const take_options& t) {

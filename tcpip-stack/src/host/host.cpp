@@ -5,6 +5,7 @@
 #include "tun.hpp"
 
 #include <zplex/ipsec/spd.hpp>
+#include <zplex/sysplex/byte_order.hpp>
 
 #include <openssl/crypto.h>
 
@@ -44,12 +45,9 @@ constexpr std::size_t udp_front = 28;       ///< IPv4 + UDP header the ESP SA ex
 constexpr std::size_t tailroom = 64;        ///< ESP padding and ICV
 constexpr int batch = 32;                   ///< packets per syscall batch and per fd per wake-up
 
-std::uint32_t get32(const std::uint8_t* p) noexcept {
-    return static_cast<std::uint32_t>(p[0]) << 24 | static_cast<std::uint32_t>(p[1]) << 16 |
-           static_cast<std::uint32_t>(p[2]) << 8 | p[3];
-}
-std::uint16_t get16(const std::uint8_t* p) noexcept { return static_cast<std::uint16_t>(p[0] << 8 | p[1]); }
-
+using sysplex::get16;
+using sysplex::get32;
+using sysplex::put32;
 
 /// The selector of an IPv4 packet: addresses, protocol, ports (first fragment only).
 ipsec::spd_selector selector_of(const std::uint8_t* ip, std::size_t len, ipsec::spd_direction dir) noexcept {
@@ -612,13 +610,6 @@ private:
             _ike_handler(port, peer, peer_port, msg);
         } catch (...) {  // the engine's problem must not stop the data path
         }
-    }
-
-    static void put32(std::uint8_t* p, std::uint32_t v) noexcept {
-        p[0] = static_cast<std::uint8_t>(v >> 24);
-        p[1] = static_cast<std::uint8_t>(v >> 16);
-        p[2] = static_cast<std::uint8_t>(v >> 8);
-        p[3] = static_cast<std::uint8_t>(v);
     }
 
     host_config _c;

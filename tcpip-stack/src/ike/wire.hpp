@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// Network byte order helpers and wiping for the IKE core.
+// Network byte order (the bottom library's) and wiping for the IKE core.
 #pragma once
+
+#include <zplex/sysplex/byte_order.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -10,27 +12,13 @@
 
 namespace zplex::ike::detail {
 
-inline std::uint16_t get16(const std::uint8_t* p) noexcept {
-    return static_cast<std::uint16_t>(p[0] << 8 | p[1]);
-}
-inline std::uint32_t get32(const std::uint8_t* p) noexcept {
-    return std::uint32_t{p[0]} << 24 | std::uint32_t{p[1]} << 16 | std::uint32_t{p[2]} << 8 | p[3];
-}
-inline std::uint64_t get64(const std::uint8_t* p) noexcept {
-    return std::uint64_t{get32(p)} << 32 | get32(p + 4);
-}
-inline void put16(std::uint8_t* p, std::uint16_t v) noexcept {
-    p[0] = static_cast<std::uint8_t>(v >> 8);
-    p[1] = static_cast<std::uint8_t>(v);
-}
-inline void put32(std::uint8_t* p, std::uint32_t v) noexcept {
-    put16(p, static_cast<std::uint16_t>(v >> 16));
-    put16(p + 2, static_cast<std::uint16_t>(v));
-}
-inline void put64(std::uint8_t* p, std::uint64_t v) noexcept {
-    put32(p, static_cast<std::uint32_t>(v >> 32));
-    put32(p + 4, static_cast<std::uint32_t>(v));
-}
+using sysplex::get16;
+using sysplex::get32;
+using sysplex::get64;
+using sysplex::put16;
+using sysplex::put32;
+using sysplex::put64;
+
 inline std::vector<std::uint8_t> be32(std::uint32_t v) {
     std::vector<std::uint8_t> b(4);
     put32(b.data(), v);

@@ -1,19 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
-// Network byte order (boost::endian's unaligned big-endian loads and stores) and the
+// Network byte order (the bottom library's) and the
 // IPv4 header fields and checksum, shared by ESP and AH.
 #pragma once
 
-#include <boost/endian/conversion.hpp>
+#include <zplex/sysplex/byte_order.hpp>
 
 #include <cstddef>
 #include <cstdint>
 
 namespace zplex::ipsec::detail {
 
-inline void put16(std::uint8_t* p, std::uint16_t v) noexcept { boost::endian::store_big_u16(p, v); }
-inline void put32(std::uint8_t* p, std::uint32_t v) noexcept { boost::endian::store_big_u32(p, v); }
-inline std::uint16_t get16(const std::uint8_t* p) noexcept { return boost::endian::load_big_u16(p); }
-inline std::uint32_t get32(const std::uint8_t* p) noexcept { return boost::endian::load_big_u32(p); }
+using sysplex::get16;
+using sysplex::get32;
+using sysplex::put16;
+using sysplex::put32;
 
 /// IPv4 header (RFC 791 §3.1) byte offsets.
 namespace ipv4 {

@@ -71,9 +71,9 @@ inline std::vector<std::uint8_t> block(std::uint8_t fn, std::uint32_t arg1, std:
                                        const std::string& n2, const std::vector<std::uint8_t>& data = {}) {
     std::vector<std::uint8_t> b(48 + data.size(), 0);
     b[0] = fn;
-    hdt::put_be16(&b[2], static_cast<std::uint16_t>(data.size()));
-    hdt::put_be32(&b[4], arg1);
-    hdt::put_be64(&b[8], arg2);
+    hdt::put16(&b[2], static_cast<std::uint16_t>(data.size()));
+    hdt::put32(&b[4], arg1);
+    hdt::put64(&b[8], arg2);
     std::memcpy(&b[16], n1.data(), n1.size());
     std::memcpy(&b[32], n2.data(), n2.size());
     if (!data.empty()) {
@@ -84,10 +84,10 @@ inline std::vector<std::uint8_t> block(std::uint8_t fn, std::uint32_t arg1, std:
 
 inline std::uint8_t rc_of(const std::vector<std::uint8_t>& resp) { return resp.size() >= 32 ? resp[1] : 0xFF; }
 inline std::uint16_t reason_of(const std::vector<std::uint8_t>& resp) {
-    return resp.size() >= 32 ? hdt::get_be16(&resp[2]) : 0xFFFF;
+    return resp.size() >= 32 ? hdt::get16(&resp[2]) : 0xFFFF;
 }
 inline std::uint64_t value1_of(const std::vector<std::uint8_t>& resp) {
-    return resp.size() >= 32 ? hdt::get_be64(&resp[8]) : ~0ull;
+    return resp.size() >= 32 ? hdt::get64(&resp[8]) : ~0ull;
 }
 
 }  // namespace zplex::test

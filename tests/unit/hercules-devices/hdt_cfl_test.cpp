@@ -54,7 +54,7 @@ TEST(hdt_cfl, malformed_requests_end_in_unit_check) {
     EXPECT_EQ(s[1], hdt::s1_bad_function);
     EXPECT_EQ(s[3], 0x42) << "the function is in byte 3";
     auto b = block(0x01, 0, 0, "ZNUMBERS", "");
-    hdt::put_be16(&b[2], 100);  // data past the block
+    hdt::put16(&b[2], 100);  // data past the block
     EXPECT_EQ(d.write(b).unitstat, ce_de_uc);
     EXPECT_EQ(d.sense().data[1], hdt::s1_bad_field);
     EXPECT_EQ(d.write(block(0x01, 0, 0, "ZNUM*", "")).unitstat, ce_de_uc);
@@ -91,7 +91,7 @@ TEST(hdt_cfl, requests_carry_the_connector_return_and_reason_codes) {
     std::uint64_t first = value1_of(r);
     r = d.request(block(0x03, 0, 16, "", ""));
     EXPECT_EQ(value1_of(r), first + 16);
-    EXPECT_EQ(hdt::get_be64(&r[16]), 16u);
+    EXPECT_EQ(hdt::get64(&r[16]), 16u);
     r = d.request(block(0x03, 99999, 16, "", ""));
     EXPECT_EQ(rc_of(r), 8);
     EXPECT_EQ(reason_of(r), 0x0819) << "bad list number";
@@ -104,7 +104,7 @@ TEST(hdt_cfl, requests_carry_the_connector_return_and_reason_codes) {
     ASSERT_EQ(rc_of(r), 0) << std::hex << reason_of(r);
     r = d.request(block(0x04, 1, 0, "", "GREETING"));
     ASSERT_EQ(rc_of(r), 0);
-    EXPECT_EQ(hdt::get_be32(&r[4]), 5u);
+    EXPECT_EQ(hdt::get32(&r[4]), 5u);
     EXPECT_EQ(std::vector<std::uint8_t>(r.begin() + 32, r.end()), payload);
     // A READ shorter than the response: residual 0, more data flagged (SLI is the guest's).
     EXPECT_EQ(d.read(8).data.size(), 8u);
