@@ -101,6 +101,12 @@ std::string format_summary(const profile& p, const std::string& system, const st
     } else {
         line("               DYNAMICXCF NO");
     }
+    const auto& ip6 = p.ipconfig6;
+    if (ip6.present) {
+        line(fmt::format("  IPCONFIG6    DATAGRAMFWD {}  IPSECURITY {}  SOURCEVIPA {}  HOPLIMIT {}", yes(ip6.datagram_fwd),
+                         yes(ip6.ipsecurity), yes(ip6.source_vipa), ip6.hop_limit));
+        line("               DYNAMICXCF " + (ip6.dynamic_xcf.empty() ? std::string("NO") : ip6.dynamic_xcf));
+    }
     const auto& g = p.globalconfig;
     const auto& m = g.sysplex_monitor;
     line(fmt::format("  SYSPLEX      GROUP {}  STRUCTURES {} {}", g.xcf_group(), g.structure_name("EZBDVIPA"),
