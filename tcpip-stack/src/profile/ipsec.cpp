@@ -6,16 +6,26 @@
 
 namespace zplex::tcpip::profile::detail {
 
-ip_filter_address processor::filter_address(cursor& c, std::string_view what) {
+namespace {
+// A rule address is required; `*` (any address) is consumed here.
+bool any_address(const processor& p, cursor& c, std::string_view what) {
     if (c.at_end()) {
-        fail_expected(c, what);
+        p.fail_expected(c, what);
     }
-    const token& t = c.peek();
-    ip_filter_address a;
-    if (t.text == "*") {
+    if (c.peek().text == "*") {
         c.skip();
+        return true;
+    }
+    return false;
+}
+}  // namespace
+
+ip_filter_address processor::filter_address(cursor& c, std::string_view what) {
+    ip_filter_address a;
+    if (any_address(*this, c, what)) {
         return a;
     }
+    const token& t = c.peek();
     if (t.text.find('/') != std::string::npos) {
         auto r = parse_cidr_profile(t.text);
         if (!r) {
@@ -55,15 +65,11 @@ ip_filter_address processor::filter_address(cursor& c, std::string_view what) {
 
 // IPSEC6RULE addresses: `*`, addr, addr/len or low-high, parsed by parse_ipv6.
 ip_filter_address6 processor::filter_address6(cursor& c, std::string_view what) {
-    if (c.at_end()) {
-        fail_expected(c, what);
-    }
-    const token& t = c.peek();
     ip_filter_address6 a;
-    if (t.text == "*") {
-        c.skip();
+    if (any_address(*this, c, what)) {
         return a;
     }
+    const token& t = c.peek();
     if (t.quoted || t.text.find(':') == std::string::npos) {
         if (!t.quoted && ipv4_address::parse_profile(t.text.substr(0, t.text.find_first_of("/-"))).has_value()) {
             fail_value(c, t, what, "IPV4 ADDRESSES BELONG IN IPSECRULE");
