@@ -3,8 +3,6 @@
 // Ordering rules: DEVICE before LINK, LINK/INTERFACE before HOME, ROUTE and START.
 #include "processor.hpp"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <cctype>
 
@@ -15,38 +13,6 @@ namespace {
 constexpr std::size_t name_max = 16;
 
 }  // namespace
-
-std::optional<std::string> ipv6_text(std::string_view text) {
-    std::string addr(text);
-    int len = -1;
-    if (auto slash = addr.find('/'); slash != std::string::npos) {
-        auto bits = addr.substr(slash + 1);
-        if (bits.empty() || bits.size() > 3 || bits.find_first_not_of("0123456789") != std::string::npos) {
-            return std::nullopt;
-        }
-        len = std::stoi(bits);
-        if (len > 128) {
-            return std::nullopt;
-        }
-        addr.resize(slash);
-    }
-    unsigned char buf[16];
-    if (addr.size() > 45 || inet_pton(AF_INET6, addr.c_str(), buf) != 1) {
-        return std::nullopt;
-    }
-    char out[INET6_ADDRSTRLEN];
-    if (!inet_ntop(AF_INET6, buf, out, sizeof out)) {
-        return std::nullopt;
-    }
-    std::string r(out);
-    for (auto& ch : r) {
-        ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    }
-    if (len >= 0) {
-        r += "/" + std::to_string(len);
-    }
-    return r;
-}
 
 void processor::st_interface(cursor& c, const token& kw) {
     const token& nt = c.at_end() ? kw : c.peek();

@@ -4,12 +4,54 @@
 // no IPv6 data path; the model lets displays and a later stack core see them.
 #include "processor.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
+#include <cctype>
 
 namespace zplex::tcpip::profile::detail {
 
 namespace {
 constexpr std::size_t name_max = 16;
+}
+
+std::optional<ipv6_value> parse_ipv6(std::string_view text) {
+    std::string addr(text);
+    ipv6_value v;
+    if (auto slash = addr.find('/'); slash != std::string::npos) {
+        auto bits = addr.substr(slash + 1);
+        if (bits.empty() || bits.size() > 3 || bits.find_first_not_of("0123456789") != std::string::npos) {
+            return std::nullopt;
+        }
+        v.prefix_len = std::stoi(bits);
+        if (v.prefix_len > 128) {
+            return std::nullopt;
+        }
+        addr.resize(slash);
+    }
+    if (addr.size() > 45 || inet_pton(AF_INET6, addr.c_str(), v.bytes.data()) != 1) {
+        return std::nullopt;
+    }
+    char out[INET6_ADDRSTRLEN];
+    if (!inet_ntop(AF_INET6, v.bytes.data(), out, sizeof out)) {
+        return std::nullopt;
+    }
+    v.text = out;
+    for (auto& ch : v.text) {
+        ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    }
+    if (v.prefix_len >= 0) {
+        v.text += "/" + std::to_string(v.prefix_len);
+    }
+    return v;
+}
+
+std::optional<std::string> ipv6_text(std::string_view text) {
+    auto v = parse_ipv6(text);
+    if (!v) {
+        return std::nullopt;
+    }
+    return std::move(v->text);
 }
 
 // IPCONFIG6 parameters in any order (IP Configuration Reference, IPCONFIG6 statement).
@@ -152,6 +194,8 @@ void processor::vd_delete6(cursor& c, const token& intf) {
         return;
     }
     _cfg.dvipas6.erase(it);
+    // Deleting a DVIPA ends its distribution too.
+    std::erase_if(_cfg.distributions6, [&](const distribution6_config& d) { return d.address == name; });
 }
 
 // VIPARANGE [DEFINE|DELETE] [MOVEABLE ...] intf_name ipv6_prefix/len [SAF name]

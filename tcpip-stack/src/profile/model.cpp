@@ -35,14 +35,29 @@ const interface_config* profile::find_interface(std::string_view name) const {
     return find_in(interfaces, [&](const interface_config& i) { return i.name == name; });
 }
 
-std::vector<const distribution_config*> profile::distributions_of(ipv4_address a) const {
-    std::vector<const distribution_config*> out;
-    for (const auto& d : distributions) {
-        if (d.address == a) {
+namespace {
+template <class D, class K>
+std::vector<const D*> distributions_with(const std::vector<D>& all, const K& key) {
+    std::vector<const D*> out;
+    for (const auto& d : all) {
+        if (d.address == key) {
             out.push_back(&d);
         }
     }
     return out;
+}
+}  // namespace
+
+std::vector<const distribution_config*> profile::distributions_of(ipv4_address a) const {
+    return distributions_with(distributions, a);
+}
+
+const dvipa6_config* profile::find_dvipa6(std::string_view interface) const {
+    return find_in(dvipas6, [&](const dvipa6_config& d) { return d.interface == interface; });
+}
+
+std::vector<const distribution6_config*> profile::distributions6_of(std::string_view interface) const {
+    return distributions_with(distributions6, interface);
 }
 
 // z/OS IP Config Guide: XCFGRPID tt gives group EZBTvvtt and structures

@@ -527,21 +527,35 @@ void processor::finish_initial() {
             _cfg.ipsec.where);
         _cfg.ipsec = ipsec_config{};
     }
+    // IPSEC6RULEs also need IPCONFIG6 IPSECURITY, wherever it is in the profile.
+    drop_ipsec6_without_ipsecurity(_cfg.ipsec);
     if (!_cfg.distributions.empty() && !_cfg.ipconfig.dynamic_xcf) {
         add("ZPX0121I", severity::warning,
             "VIPADISTRIBUTE FOR " + _cfg.distributions.front().address.str() +
                 " NEEDS IPCONFIG DYNAMICXCF: NO TARGET CAN BE REACHED",
             _cfg.distributions.front().where);
     }
-    for (const auto& d : _cfg.distributions) {
-        if ((d.method == dist_method::basewlm || d.method == dist_method::serverwlm) &&
-            !_cfg.ipconfig.sysplex_routing) {
-            add("ZPX0122I", severity::warning,
-                "VIPADISTRIBUTE " + std::string(to_string(d.method)) + " FOR " + d.address.str() + " ON " +
-                    where_text(d.where) + " GETS NO WLM WEIGHTS WITHOUT IPCONFIG SYSPLEXROUTING",
-                d.where);
-            break;
+    if (!_cfg.distributions6.empty() && _cfg.ipconfig6.dynamic_xcf.empty()) {
+        add("ZPX0121I", severity::warning,
+            "VIPADISTRIBUTE FOR " + _cfg.distributions6.front().address +
+                " NEEDS IPCONFIG6 DYNAMICXCF: NO TARGET CAN BE REACHED",
+            _cfg.distributions6.front().where);
+    }
+    auto wlm_check = [&](const auto& list, auto key) {
+        for (const auto& d : list) {
+            if ((d.method == dist_method::basewlm || d.method == dist_method::serverwlm) &&
+                !_cfg.ipconfig.sysplex_routing) {
+                add("ZPX0122I", severity::warning,
+                    "VIPADISTRIBUTE " + std::string(to_string(d.method)) + " FOR " + key(d) + " ON " +
+                        where_text(d.where) + " GETS NO WLM WEIGHTS WITHOUT IPCONFIG SYSPLEXROUTING",
+                    d.where);
+                return true;
+            }
         }
+        return false;
+    };
+    if (!wlm_check(_cfg.distributions, [](const distribution_config& d) { return d.address.str(); })) {
+        wlm_check(_cfg.distributions6, [](const distribution6_config& d) { return d.address; });
     }
     if (_cfg.ipconfig.tcpstack_source_vipa) {
         auto a = *_cfg.ipconfig.tcpstack_source_vipa;

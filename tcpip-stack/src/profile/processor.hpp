@@ -162,7 +162,12 @@ private:
 
     // IPSEC block helpers (ipsec.cpp)
     ipsec_rule_config ipsec_rule(cursor& c, const token& kw);
+    ipsec6_rule_config ipsec6_rule(cursor& c, const token& kw);
+    void filter_options(cursor& c, const token& kw, ip_filter_options& r, bool ipv6);
     ip_filter_address filter_address(cursor& c, std::string_view what);
+    ip_filter_address6 filter_address6(cursor& c, std::string_view what);
+    /// IPSEC6RULEs need IPCONFIG6 IPSECURITY: without it they are dropped with ZPX0120I.
+    void drop_ipsec6_without_ipsecurity(ipsec_config& s);
     std::optional<port_range> filter_ports(cursor& c, std::string_view what);
 
 public:
@@ -197,7 +202,15 @@ std::optional<std::string_view> removed_statement(std::string_view upper) noexce
 std::optional<std::string_view> removed_device_type(std::string_view upper) noexcept;
 std::optional<std::string_view> removed_link_type(std::string_view upper) noexcept;
 
-/// An IPv6 address or addr/len (0-128) in canonical lower-case text, or nullopt.
+/// An IPv6 address or addr/len (0-128): its 16 bytes, the length (-1 when no /len)
+/// and the canonical upper-case text (with /len when given).
+struct ipv6_value {
+    ip_filter_address6::bytes bytes{};
+    int prefix_len = -1;
+    std::string text;
+};
+std::optional<ipv6_value> parse_ipv6(std::string_view text);
+/// parse_ipv6's text, or nullopt.
 std::optional<std::string> ipv6_text(std::string_view text);
 
 /// A token as messages echo it: at most 32 characters (then `...`), bytes

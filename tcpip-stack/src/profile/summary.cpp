@@ -27,13 +27,14 @@ std::string filter_text(const ip_filter_address& a) {
     return "?";
 }
 
-std::string protocol_text(const ipsec_rule_config& r) {
+std::string protocol_text(const ip_filter_options& r, bool ipv6) {
     if (!r.protocol) {
         return "*";
     }
     std::string s;
     switch (*r.protocol) {
-    case 1: s = "ICMP"; break;
+    case 1: s = ipv6 ? "1" : "ICMP"; break;
+    case 58: s = ipv6 ? "ICMPV6" : "58"; break;
     case 6: s = "TCP"; break;
     case 17: s = "UDP"; break;
     case 89: s = "OSPF"; break;
@@ -57,6 +58,32 @@ std::string protocol_text(const ipsec_rule_config& r) {
     return s;
 }
 
+std::string xcf_text(const ipv4_address& a) { return a.str(); }
+const std::string& xcf_text(const std::string& a) { return a; }
+
+// `DISTRIBUTE PORT p METHOD DESTIP ...` for an IPv4 or IPv6 distribution.
+template <class D>
+std::string distribution_text(const D& dist) {
+    std::string targets;
+    if (dist.dest_all) {
+        targets = "ALL";
+    }
+    for (const auto& t : dist.targets) {
+        targets += targets.empty() ? "" : " ";
+        targets += xcf_text(t.xcf);
+        if (t.role == target_role::preferred) {
+            targets += "(PREFERRED)";
+        } else if (t.role == target_role::backup) {
+            targets += fmt::format("(BACKUP {})", t.backup_rank);
+        } else if (t.weight) {
+            targets += fmt::format("(WEIGHT {})", t.weight);
+        }
+    }
+    return fmt::format("DISTRIBUTE PORT {:<6} {:<14} DESTIP {}{}{}", ports_text(dist.port), to_string(dist.method),
+                       targets, dist.sysplex_ports ? "  SYSPLEXPORTS" : "",
+                       dist.timed_affinity ? fmt::format("  TIMEDAFFINITY {}", dist.timed_affinity) : "");
+}
+
 }  // namespace
 
 std::string format_summary(const profile& p, const std::string& system, const std::string& proc) {
@@ -74,6 +101,12 @@ std::string format_summary(const profile& p, const std::string& system, const st
     } else {
         line("               DYNAMICXCF NO");
     }
+    const auto& ip6 = p.ipconfig6;
+    if (ip6.present) {
+        line(fmt::format("  IPCONFIG6    DATAGRAMFWD {}  IPSECURITY {}  SOURCEVIPA {}  HOPLIMIT {}", yes(ip6.datagram_fwd),
+                         yes(ip6.ipsecurity), yes(ip6.source_vipa), ip6.hop_limit));
+        line("               DYNAMICXCF " + (ip6.dynamic_xcf.empty() ? std::string("NO") : ip6.dynamic_xcf));
+    }
     const auto& g = p.globalconfig;
     const auto& m = g.sysplex_monitor;
     line(fmt::format("  SYSPLEX      GROUP {}  STRUCTURES {} {}", g.xcf_group(), g.structure_name("EZBDVIPA"),
@@ -90,24 +123,7 @@ std::string format_summary(const profile& p, const std::string& system, const st
             line(fmt::format("    {:<15} {:<15} {:<10} {:>4} {:<9}", d.address.str(), mask, to_string(d.origin), rank,
                              to_string(d.moveable)));
             for (const auto* dist : p.distributions_of(d.address)) {
-                std::string targets;
-                if (dist->dest_all) {
-                    targets = "ALL";
-                }
-                for (const auto& t : dist->targets) {
-                    targets += targets.empty() ? "" : " ";
-                    targets += t.xcf.str();
-                    if (t.role == target_role::preferred) {
-                        targets += "(PREFERRED)";
-                    } else if (t.role == target_role::backup) {
-                        targets += fmt::format("(BACKUP {})", t.backup_rank);
-                    } else if (t.weight) {
-                        targets += fmt::format("(WEIGHT {})", t.weight);
-                    }
-                }
-                line(fmt::format("      DISTRIBUTE PORT {:<6} {:<14} DESTIP {}{}{}", ports_text(dist->port),
-                                 to_string(dist->method), targets, dist->sysplex_ports ? "  SYSPLEXPORTS" : "",
-                                 dist->timed_affinity ? fmt::format("  TIMEDAFFINITY {}", dist->timed_affinity) : ""));
+                line("      " + distribution_text(*dist));
             }
         }
     }
@@ -119,6 +135,9 @@ std::string format_summary(const profile& p, const std::string& system, const st
     for (const auto& d : p.dvipas6) {
         line(fmt::format("  DVIPA6       {:<16} {} {}{}", d.interface, d.address, to_string(d.origin),
                          d.origin == vipa_origin::backup ? fmt::format(" RANK {}", d.rank) : ""));
+        for (const auto* dist : p.distributions6_of(d.interface)) {
+            line("      " + distribution_text(*dist));
+        }
     }
     for (const auto& r : p.vipa_ranges6) {
         line(fmt::format("  VIPARANGE6   {:<16} {} {}{}", r.interface, r.prefix,
@@ -131,11 +150,16 @@ std::string format_summary(const profile& p, const std::string& system, const st
 
     const auto& s = p.ipsec;
     if (s.present) {
-        line(fmt::format("  IPSEC        DVIPSEC {}  DVLOCALFLTR {}  LOGENABLE {}  RULES {}", yes(s.dvipsec),
-                         yes(s.dvlocalfltr), yes(s.log_enable), s.rules.size()));
+        line(fmt::format("  IPSEC        DVIPSEC {}  DVLOCALFLTR {}  LOGENABLE {}  RULES {}{}", yes(s.dvipsec),
+                         yes(s.dvlocalfltr), yes(s.log_enable), s.rules.size(),
+                         s.rules6.empty() ? "" : fmt::format("  IPV6 RULES {}", s.rules6.size())));
         for (const auto& r : s.rules) {
             line(fmt::format("    IPSECRULE {} {} PROTOCOL {} {} {}", filter_text(r.source), filter_text(r.destination),
-                             protocol_text(r), to_string(r.direction), r.log ? "LOG" : "NOLOG"));
+                             protocol_text(r, false), to_string(r.direction), r.log ? "LOG" : "NOLOG"));
+        }
+        for (const auto& r : s.rules6) {
+            line(fmt::format("    IPSEC6RULE {} {} PROTOCOL {} {} {}", r.source.text, r.destination.text,
+                             protocol_text(r, true), to_string(r.direction), r.log ? "LOG" : "NOLOG"));
         }
     } else {
         line("  IPSEC        NONE (ALL TRAFFIC PERMITTED WITHOUT IP FILTERING)");

@@ -213,16 +213,15 @@ std::vector<port_range> processor::vd_ports(cursor& c) {
     return out;
 }
 
-void processor::vd_distribute(cursor& c, const token& kw) {
+namespace {
+
+// The parameters of one VIPADISTRIBUTE, as written, before they meet the model.
+struct dist_request {
     bool del = false;
     std::optional<dist_method> method;
-    std::optional<ipv4_address> address;
-    token address_tok;
     std::vector<port_range> ports;
     bool dest_given = false;
     bool dest_all = false;
-    std::vector<dist_target> targets;
-    std::vector<token> target_toks;
     bool sysplex_ports = false;
     std::uint32_t timed_affinity = 0;
     std::optional<std::uint8_t> optlocal;
@@ -231,33 +230,210 @@ void processor::vd_distribute(cursor& c, const token& kw) {
     std::optional<token> hotstandby_only;  // first keyword valid only with HOTSTANDBY
     std::optional<token> weight_tok;
     std::optional<token> proctype_tok;
+};
+
+std::string addr_text(const ipv4_address& a) { return a.str(); }
+const std::string& addr_text(const std::string& a) { return a; }
+
+// The checks and the update shared by the IPv4 form (K, A = ipv4_address) and the
+// IPv6 form (K = interface name, A = IPv6 dynamic XCF address text).
+template <class K, class A>
+void apply_distribution(processor& p, const cursor& c, const token& kw, const dist_request& q,
+                        std::vector<basic_distribution<K, A>>& list, const K& key,
+                        std::vector<basic_dist_target<A>> targets, const std::vector<token>& target_toks) {
+    const std::string key_text = addr_text(key);
+    const std::string dvipa_text = key_text + " " + line_of(c, kw);
+    if (q.del) {
+        const auto& ports = q.ports;
+        bool removed = false;
+        for (auto it = list.begin(); it != list.end();) {
+            bool port_match = ports.empty() || std::find(ports.begin(), ports.end(), it->port) != ports.end();
+            if (!(it->address == key) || !port_match) {
+                ++it;
+                continue;
+            }
+            if (!q.dest_given || q.dest_all) {
+                it = list.erase(it);
+                removed = true;
+                continue;
+            }
+            auto before = it->targets.size();
+            std::erase_if(it->targets, [&](const basic_dist_target<A>& d) {
+                return std::any_of(targets.begin(), targets.end(),
+                                   [&](const basic_dist_target<A>& x) { return x.xcf == d.xcf; });
+            });
+            removed = removed || it->targets.size() != before;
+            if (it->targets.empty() && !it->dest_all) {
+                it = list.erase(it);
+            } else {
+                ++it;
+            }
+        }
+        if (!removed) {
+            p.warn(c, kw, "ZPX0104I", "VIPADISTRIBUTE DELETE " + dvipa_text + " IGNORED: NO MATCHING DISTRIBUTION");
+        }
+        return;
+    }
+    if (!q.dest_given) {
+        p.fail_expected(c, "DESTIP");
+    }
+    dist_method m = q.method.value_or(dist_method::basewlm);
+
+    // HOTSTANDBY rules (z/OS IP Config Guide, hot-standby distribution).
+    if (m != dist_method::hotstandby && q.hotstandby_only) {
+        p.fail_at(c, *q.hotstandby_only, "EZZ0831I",
+                  q.hotstandby_only->upper + " " + line_of(c, *q.hotstandby_only) +
+                      " IS VALID ONLY WITH DISTMETHOD HOTSTANDBY");
+    }
+    if (m == dist_method::hotstandby) {
+        if (q.dest_all) {
+            p.fail_at(c, kw, "EZZ0826I", "HOTSTANDBY DISTRIBUTION FOR " + dvipa_text +
+                                             " CANNOT USE DESTIP ALL: NAME ONE PREFERRED TARGET AND BACKUPS");
+        }
+        auto preferred = std::count_if(targets.begin(), targets.end(),
+                                       [](const auto& d) { return d.role == target_role::preferred; });
+        auto backups = std::count_if(targets.begin(), targets.end(),
+                                     [](const auto& d) { return d.role == target_role::backup; });
+        if (preferred != 1) {
+            p.fail_at(c, kw, "EZZ0826I", "HOTSTANDBY DISTRIBUTION FOR " + dvipa_text + " HAS " +
+                                             std::to_string(preferred) + " PREFERRED TARGETS: EXACTLY ONE IS REQUIRED");
+        }
+        if (backups == 0) {
+            p.fail_at(c, kw, "EZZ0827I", "HOTSTANDBY DISTRIBUTION FOR " + dvipa_text + " HAS NO BACKUP TARGET");
+        }
+        if (static_cast<std::size_t>(backups) > max_hotstandby_backups) {
+            p.fail_at(c, kw, "EZZ0829I", "HOTSTANDBY DISTRIBUTION FOR " + dvipa_text + " HAS " +
+                                             std::to_string(backups) + " BACKUP TARGETS: AT MOST 31 ARE ALLOWED");
+        }
+        for (std::size_t i = 0; i < targets.size(); ++i) {
+            if (targets[i].role == target_role::normal) {
+                p.fail_at(c, target_toks[i], "EZZ0826I",
+                          "HOTSTANDBY TARGET " + addr_text(targets[i].xcf) + " " + line_of(c, target_toks[i]) +
+                              " IS NEITHER PREFERRED NOR BACKUP");
+            }
+        }
+    }
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+        for (std::size_t j = 0; j < i; ++j) {
+            if (targets[i].xcf == targets[j].xcf) {
+                p.fail_at(c, target_toks[i], "EZZ0830I",
+                          "DESTIP " + addr_text(targets[i].xcf) + " " + line_of(c, target_toks[i]) +
+                              " IS LISTED MORE THAN ONCE FOR " + key_text);
+            }
+        }
+    }
+    if (q.weight_tok && m != dist_method::weightedactive) {
+        p.fail_at(c, *q.weight_tok, "EZZ0319I",
+                  "WEIGHT " + line_of(c, *q.weight_tok) + " IS VALID ONLY WITH DISTMETHOD WEIGHTEDACTIVE");
+    }
+    if (m == dist_method::weightedactive) {
+        for (auto& d : targets) {
+            if (d.weight == 0) {
+                d.weight = default_weight;
+            }
+        }
+    }
+    if (q.proctype_tok && m != dist_method::basewlm) {
+        p.fail_at(c, *q.proctype_tok, "EZZ0319I",
+                  "PROCTYPE " + line_of(c, *q.proctype_tok) + " IS VALID ONLY WITH DISTMETHOD BASEWLM");
+    }
+
+    std::vector<std::optional<port_range>> entry_ports;
+    if (q.ports.empty()) {
+        entry_ports.push_back(std::nullopt);
+    } else {
+        entry_ports.assign(q.ports.begin(), q.ports.end());
+    }
+    // Check every port first so a conflict leaves nothing half applied.
+    for (const auto& port : entry_ports) {
+        for (const auto& d : list) {
+            if (d.address == key && d.port == port && d.method != m) {
+                p.fail_at(c, kw, "EZZ0326I",
+                          std::string("VIPADISTRIBUTE DISTMETHOD ") + to_string(m) + " CONFLICTS WITH DISTMETHOD " +
+                              to_string(d.method) + " VALUE " + key_text +
+                              (port ? " PORT " + std::to_string(port->low) : std::string()) + " USED ON " +
+                              where_text(d.where));
+            }
+        }
+    }
+    for (const auto& port : entry_ports) {
+        auto it = std::find_if(list.begin(), list.end(), [&](const auto& d) { return d.address == key && d.port == port; });
+        if (it == list.end()) {
+            basic_distribution<K, A> d;
+            d.address = key;
+            d.port = port;
+            d.method = m;
+            d.where = c.at(kw);
+            list.push_back(d);
+            it = std::prev(list.end());
+        }
+        it->dest_all = it->dest_all || q.dest_all;
+        for (const auto& t : targets) {
+            auto same = std::find_if(it->targets.begin(), it->targets.end(), [&](const auto& x) { return x.xcf == t.xcf; });
+            if (same == it->targets.end()) {
+                it->targets.push_back(t);
+            } else {
+                *same = t;
+            }
+        }
+        it->sysplex_ports = q.sysplex_ports;
+        it->timed_affinity = q.timed_affinity;
+        it->optlocal = q.optlocal;
+        it->auto_switchback = q.auto_switchback;
+        it->health_switch = q.health_switch;
+    }
+}
+
+// A DESTIP entry as written; its family is checked against the DVIPA's afterwards.
+struct written_target {
+    token at;
+    std::optional<ipv4_address> a4;
+    std::string a6;
+    std::uint8_t weight = 0;
+    target_role role = target_role::normal;
+    std::uint8_t backup_rank = 0;
+};
+
+bool is_ipv6_token(const token& t) { return !t.quoted && t.text.find(':') != std::string::npos; }
+
+}  // namespace
+
+// VIPADISTRIBUTE [DEFINE|DELETE] [options] {ipv4_addr | ipv6_intfname} [PORT ...] DESTIP ...
+// The IPv6 form names the DVIPA by the interface name of its VIPADEFINE/VIPABACKUP and
+// its targets by their IPv6 dynamic XCF addresses (IPCONFIG6 DYNAMICXCF).
+void processor::vd_distribute(cursor& c, const token& kw) {
+    dist_request q;
+    std::optional<ipv4_address> address;
+    std::string intf;
+    token address_tok;
+    std::vector<written_target> written;
 
     while (more_parameters(c, context::vipadynamic)) {
         const token& t = c.peek();
         if (c.accept("DEFINE")) {
-            del = false;
+            q.del = false;
         } else if (c.accept("DELEte")) {
-            del = true;
+            q.del = true;
         } else if (c.accept("DISTMethod")) {
             if (c.accept("BASEWLM")) {
-                method = dist_method::basewlm;
+                q.method = dist_method::basewlm;
             } else if (c.accept("ROUNDROBIN")) {
-                method = dist_method::roundrobin;
+                q.method = dist_method::roundrobin;
             } else if (c.accept("SERVERWLM")) {
-                method = dist_method::serverwlm;
+                q.method = dist_method::serverwlm;
             } else if (c.accept("WEIGHTEDActive")) {
-                method = dist_method::weightedactive;
+                q.method = dist_method::weightedactive;
             } else if (c.accept("HOTSTANDBY")) {
-                method = dist_method::hotstandby;
+                q.method = dist_method::hotstandby;
             } else {
                 fail_expected(c, "BASEWLM, ROUNDROBIN, SERVERWLM, WEIGHTEDACTIVE OR HOTSTANDBY");
             }
         } else if (c.accept("AUTOSWITCHBACK") || c.accept("NOAUTOSWITCHBACK")) {
-            auto_switchback = t.upper == "AUTOSWITCHBACK";
-            hotstandby_only = hotstandby_only.value_or(t);
+            q.auto_switchback = t.upper == "AUTOSWITCHBACK";
+            q.hotstandby_only = q.hotstandby_only.value_or(t);
         } else if (c.accept("HEALTHSWITCH") || c.accept("NOHEALTHSWITCH")) {
-            health_switch = t.upper == "HEALTHSWITCH";
-            hotstandby_only = hotstandby_only.value_or(t);
+            q.health_switch = t.upper == "HEALTHSWITCH";
+            q.hotstandby_only = q.hotstandby_only.value_or(t);
         } else if (c.accept("PROCXCOST")) {
             while (c.accept("ZAAP") || c.accept("ZIIP")) {
                 expect_number(c, "A PROCXCOST VALUE", 1, 100);
@@ -265,18 +441,18 @@ void processor::vd_distribute(cursor& c, const token& kw) {
         } else if (c.accept("ILWEIGHTING")) {
             expect_number(c, "AN ILWEIGHTING VALUE", 0, 3);
         } else if (c.accept("NOOPTLOCAL")) {
-            optlocal.reset();
+            q.optlocal.reset();
         } else if (c.accept("OPTLOCAL")) {
-            optlocal = std::uint8_t{0};
+            q.optlocal = std::uint8_t{0};
             if (!c.at_end() && is_number(c.peek())) {
-                optlocal = static_cast<std::uint8_t>(expect_number(c, "AN OPTLOCAL VALUE", 0, 16));
+                q.optlocal = static_cast<std::uint8_t>(expect_number(c, "AN OPTLOCAL VALUE", 0, 16));
             }
         } else if (c.accept("SYSPLEXPorts")) {
-            sysplex_ports = true;
+            q.sysplex_ports = true;
         } else if (c.accept("TIMEDAFFinity")) {
-            timed_affinity = expect_number(c, "A TIMEDAFFINITY VALUE IN SECONDS", 0, 99999);
+            q.timed_affinity = expect_number(c, "A TIMEDAFFINITY VALUE IN SECONDS", 0, 99999);
         } else if (c.accept("PROCTYPE")) {
-            proctype_tok = t;
+            q.proctype_tok = t;
             bool any = false;
             while (c.accept("CP") || c.accept("ZAAP") || c.accept("ZIIP")) {
                 expect_number(c, "A PROCTYPE WEIGHT", 0, 99);
@@ -288,207 +464,97 @@ void processor::vd_distribute(cursor& c, const token& kw) {
         } else if (t.upper == "PORT") {
             c.skip();
             auto p = vd_ports(c);
-            ports.insert(ports.end(), p.begin(), p.end());
+            q.ports.insert(q.ports.end(), p.begin(), p.end());
         } else if (c.accept("DESTIP")) {
-            dest_given = true;
+            q.dest_given = true;
             if (c.accept("ALL")) {
-                dest_all = true;
+                q.dest_all = true;
                 continue;
             }
-            while (!c.at_end() && !c.raw()->seqno && is_dotted(c.peek())) {
+            std::size_t before = written.size();
+            while (!c.at_end() && !c.raw()->seqno && (is_dotted(c.peek()) || is_ipv6_token(c.peek()))) {
                 const token& at = c.peek();
-                dist_target d;
-                d.xcf = expect_ipv4(c, "A DYNAMIC XCF ADDRESS");
-                if (c.accept("WEIGHT")) {
-                    weight_tok = weight_tok.value_or(at);
-                    d.weight = static_cast<std::uint8_t>(expect_number(c, "A WEIGHT", 1, 99));
-                } else if (c.accept("PREFERRED")) {
-                    d.role = target_role::preferred;
-                    hotstandby_only = hotstandby_only.value_or(at);
-                } else if (c.accept("BACKUP")) {
-                    d.role = target_role::backup;
-                    d.backup_rank = 1;
-                    if (!c.at_end() && is_number(c.peek())) {
-                        d.backup_rank = static_cast<std::uint8_t>(expect_number(c, "A BACKUP RANK", 1, 254));
+                written_target w;
+                w.at = at;
+                if (is_dotted(at)) {
+                    w.a4 = expect_ipv4(c, "A DYNAMIC XCF ADDRESS");
+                } else {
+                    auto v = parse_ipv6(at.text);
+                    if (!v || v->prefix_len >= 0) {
+                        fail_value(c, at, "DESTIP", "NOT A VALID IPV6 DYNAMIC XCF ADDRESS");
                     }
-                    hotstandby_only = hotstandby_only.value_or(at);
+                    c.skip();
+                    w.a6 = v->text;
                 }
-                targets.push_back(d);
-                target_toks.push_back(at);
+                if (c.accept("WEIGHT")) {
+                    q.weight_tok = q.weight_tok.value_or(at);
+                    w.weight = static_cast<std::uint8_t>(expect_number(c, "A WEIGHT", 1, 99));
+                } else if (c.accept("PREFERRED")) {
+                    w.role = target_role::preferred;
+                    q.hotstandby_only = q.hotstandby_only.value_or(at);
+                } else if (c.accept("BACKUP")) {
+                    w.role = target_role::backup;
+                    w.backup_rank = 1;
+                    if (!c.at_end() && is_number(c.peek())) {
+                        w.backup_rank = static_cast<std::uint8_t>(expect_number(c, "A BACKUP RANK", 1, 254));
+                    }
+                    q.hotstandby_only = q.hotstandby_only.value_or(at);
+                }
+                written.push_back(std::move(w));
             }
-            if (targets.empty()) {
+            if (written.size() == before) {
                 fail_expected(c, "ALL OR A DYNAMIC XCF ADDRESS AFTER DESTIP");
             }
-        } else if (!address && is_dotted(t)) {
+        } else if (!address && intf.empty() && is_dotted(t)) {
             address_tok = t;
             address = expect_ipv4(c, "A DYNAMIC VIPA ADDRESS");
-        } else if (!address && t.text.find(':') == std::string::npos && !is_number(t)) {
-            c.skip();
-            warn(c, t, "ZPX0100I", "IPV6 VIPADISTRIBUTE FOR INTERFACE " + t.upper + " " + line_of(c, t) +
-                                       " IS ACCEPTED BUT NOT EMULATED");
-            while (more_parameters(c, context::vipadynamic)) {
-                c.skip();
-            }
-            return;
+        } else if (!address && intf.empty() && !t.quoted && t.text.find(':') == std::string::npos && !is_number(t)) {
+            address_tok = t;
+            intf = expect_name(c, "AN IPV6 DVIPA INTERFACE NAME", 16);
+        } else if (!address && intf.empty() && is_ipv6_token(t)) {
+            fail_value(c, t, "VIPADISTRIBUTE", "AN IPV6 DVIPA IS NAMED BY THE INTERFACE NAME OF ITS VIPADEFINE");
         } else {
-            fail_expected(c, address ? "PORT, DESTIP OR A VIPADISTRIBUTE OPTION" : "A DYNAMIC VIPA ADDRESS");
+            fail_expected(c, address || !intf.empty() ? "PORT, DESTIP OR A VIPADISTRIBUTE OPTION"
+                                                     : "A DYNAMIC VIPA ADDRESS");
         }
     }
-    if (!address) {
+    if (!address && intf.empty()) {
         fail_expected(c, "A DYNAMIC VIPA ADDRESS");
     }
-    auto stmt_where = c.at(kw);
-    auto dvipa_text = address->str() + " " + line_of(c, kw);
-
-    if (del) {
-        std::vector<std::optional<port_range>> wanted;
-        if (ports.empty()) {
-            wanted.push_back(std::nullopt);
-        } else {
-            wanted.assign(ports.begin(), ports.end());
+    const bool ipv6 = !intf.empty();
+    std::vector<token> target_toks;
+    for (const auto& w : written) {
+        if (w.a4.has_value() == ipv6) {
+            fail_value(c, w.at, "DESTIP",
+                       ipv6 ? "AN IPV6 VIPADISTRIBUTE NEEDS IPV6 DYNAMIC XCF ADDRESSES (IPCONFIG6 DYNAMICXCF)"
+                            : "AN IPV4 VIPADISTRIBUTE NEEDS IPV4 DYNAMIC XCF ADDRESSES (IPCONFIG DYNAMICXCF)");
         }
-        bool removed = false;
-        for (auto it = _cfg.distributions.begin(); it != _cfg.distributions.end();) {
-            bool port_match = ports.empty() || std::find(ports.begin(), ports.end(), it->port) != ports.end();
-            if (it->address != *address || !port_match) {
-                ++it;
-                continue;
-            }
-            if (!dest_given || dest_all) {
-                it = _cfg.distributions.erase(it);
-                removed = true;
-                continue;
-            }
-            auto before = it->targets.size();
-            std::erase_if(it->targets, [&](const dist_target& d) {
-                return std::any_of(targets.begin(), targets.end(), [&](const dist_target& x) { return x.xcf == d.xcf; });
-            });
-            removed = removed || it->targets.size() != before;
-            if (it->targets.empty() && !it->dest_all) {
-                it = _cfg.distributions.erase(it);
-            } else {
-                ++it;
-            }
+        target_toks.push_back(w.at);
+    }
+    if (!ipv6) {
+        if (!q.del && !_cfg.find_dvipa(*address)) {
+            fail_value(c, address_tok, "VIPADISTRIBUTE",
+                       "NO VIPADEFINE OR VIPABACKUP FOR " + address->str() + " PRECEDES IT");
         }
-        if (!removed) {
-            warn(c, kw, "ZPX0104I", "VIPADISTRIBUTE DELETE " + dvipa_text + " IGNORED: NO MATCHING DISTRIBUTION");
+        std::vector<dist_target> targets;
+        for (const auto& w : written) {
+            targets.push_back(dist_target{*w.a4, w.weight, w.role, w.backup_rank});
         }
+        apply_distribution(*this, c, kw, q, _cfg.distributions, *address, std::move(targets), target_toks);
         return;
     }
-
-    if (!_cfg.find_dvipa(*address)) {
+    if (!q.del && !_cfg.find_dvipa6(intf)) {
+        bool is_range = std::any_of(_cfg.vipa_ranges6.begin(), _cfg.vipa_ranges6.end(),
+                                    [&](const vipa_range6_config& r) { return r.interface == intf; });
         fail_value(c, address_tok, "VIPADISTRIBUTE",
-                   "NO VIPADEFINE OR VIPABACKUP FOR " + address->str() + " PRECEDES IT");
+                   is_range ? intf + " IS A VIPARANGE: ONLY A DVIPA OF VIPADEFINE OR VIPABACKUP IS DISTRIBUTED"
+                            : "NO IPV6 VIPADEFINE OR VIPABACKUP FOR " + intf + " PRECEDES IT");
     }
-    if (!dest_given) {
-        fail_expected(c, "DESTIP");
+    std::vector<dist_target6> targets;
+    for (const auto& w : written) {
+        targets.push_back(dist_target6{w.a6, w.weight, w.role, w.backup_rank});
     }
-    dist_method m = method.value_or(dist_method::basewlm);
-
-    // HOTSTANDBY rules (z/OS IP Config Guide, hot-standby distribution).
-    if (m != dist_method::hotstandby && hotstandby_only) {
-        fail_at(c, *hotstandby_only, "EZZ0831I",
-                hotstandby_only->upper + " " + line_of(c, *hotstandby_only) +
-                    " IS VALID ONLY WITH DISTMETHOD HOTSTANDBY");
-    }
-    if (m == dist_method::hotstandby) {
-        if (dest_all) {
-            fail_at(c, kw, "EZZ0826I", "HOTSTANDBY DISTRIBUTION FOR " + dvipa_text +
-                                           " CANNOT USE DESTIP ALL: NAME ONE PREFERRED TARGET AND BACKUPS");
-        }
-        auto preferred = std::count_if(targets.begin(), targets.end(),
-                                       [](const dist_target& d) { return d.role == target_role::preferred; });
-        auto backups = std::count_if(targets.begin(), targets.end(),
-                                     [](const dist_target& d) { return d.role == target_role::backup; });
-        if (preferred != 1) {
-            fail_at(c, kw, "EZZ0826I", "HOTSTANDBY DISTRIBUTION FOR " + dvipa_text + " HAS " +
-                                           std::to_string(preferred) + " PREFERRED TARGETS: EXACTLY ONE IS REQUIRED");
-        }
-        if (backups == 0) {
-            fail_at(c, kw, "EZZ0827I", "HOTSTANDBY DISTRIBUTION FOR " + dvipa_text + " HAS NO BACKUP TARGET");
-        }
-        if (static_cast<std::size_t>(backups) > max_hotstandby_backups) {
-            fail_at(c, kw, "EZZ0829I", "HOTSTANDBY DISTRIBUTION FOR " + dvipa_text + " HAS " +
-                                           std::to_string(backups) + " BACKUP TARGETS: AT MOST 31 ARE ALLOWED");
-        }
-        for (std::size_t i = 0; i < targets.size(); ++i) {
-            if (targets[i].role == target_role::normal) {
-                fail_at(c, target_toks[i], "EZZ0826I",
-                        "HOTSTANDBY TARGET " + targets[i].xcf.str() + " " + line_of(c, target_toks[i]) +
-                            " IS NEITHER PREFERRED NOR BACKUP");
-            }
-        }
-    }
-    for (std::size_t i = 0; i < targets.size(); ++i) {
-        for (std::size_t j = 0; j < i; ++j) {
-            if (targets[i].xcf == targets[j].xcf) {
-                fail_at(c, target_toks[i], "EZZ0830I",
-                        "DESTIP " + targets[i].xcf.str() + " " + line_of(c, target_toks[i]) +
-                            " IS LISTED MORE THAN ONCE FOR " + address->str());
-            }
-        }
-    }
-    if (weight_tok && m != dist_method::weightedactive) {
-        fail_at(c, *weight_tok, "EZZ0319I",
-                "WEIGHT " + line_of(c, *weight_tok) + " IS VALID ONLY WITH DISTMETHOD WEIGHTEDACTIVE");
-    }
-    if (m == dist_method::weightedactive) {
-        for (auto& d : targets) {
-            if (d.weight == 0) {
-                d.weight = default_weight;
-            }
-        }
-    }
-    if (proctype_tok && m != dist_method::basewlm) {
-        fail_at(c, *proctype_tok, "EZZ0319I",
-                "PROCTYPE " + line_of(c, *proctype_tok) + " IS VALID ONLY WITH DISTMETHOD BASEWLM");
-    }
-
-    std::vector<std::optional<port_range>> entry_ports;
-    if (ports.empty()) {
-        entry_ports.push_back(std::nullopt);
-    } else {
-        entry_ports.assign(ports.begin(), ports.end());
-    }
-    // Check every port first so a conflict leaves nothing half applied.
-    for (const auto& p : entry_ports) {
-        for (const auto& d : _cfg.distributions) {
-            if (d.address == *address && d.port == p && d.method != m) {
-                fail_at(c, kw, "EZZ0326I",
-                        std::string("VIPADISTRIBUTE DISTMETHOD ") + to_string(m) + " CONFLICTS WITH DISTMETHOD " +
-                            to_string(d.method) + " VALUE " + address->str() +
-                            (p ? " PORT " + std::to_string(p->low) : std::string()) + " USED ON " + where_text(d.where));
-            }
-        }
-    }
-    for (const auto& p : entry_ports) {
-        auto it = std::find_if(_cfg.distributions.begin(), _cfg.distributions.end(),
-                               [&](const distribution_config& d) { return d.address == *address && d.port == p; });
-        if (it == _cfg.distributions.end()) {
-            distribution_config d;
-            d.address = *address;
-            d.port = p;
-            d.method = m;
-            d.where = stmt_where;
-            _cfg.distributions.push_back(d);
-            it = std::prev(_cfg.distributions.end());
-        }
-        it->dest_all = it->dest_all || dest_all;
-        for (const auto& t : targets) {
-            auto same = std::find_if(it->targets.begin(), it->targets.end(),
-                                     [&](const dist_target& x) { return x.xcf == t.xcf; });
-            if (same == it->targets.end()) {
-                it->targets.push_back(t);
-            } else {
-                *same = t;
-            }
-        }
-        it->sysplex_ports = sysplex_ports;
-        it->timed_affinity = timed_affinity;
-        it->optlocal = optlocal;
-        it->auto_switchback = auto_switchback;
-        it->health_switch = health_switch;
-    }
+    apply_distribution(*this, c, kw, q, _cfg.distributions6, intf, std::move(targets), target_toks);
 }
 
 // ------------------------------------------------------------------ VIPARANGE / VIPAROUTE

@@ -2,6 +2,8 @@
 // VIPADYNAMIC block: VIPADEFINE, VIPABACKUP, VIPADELETE, VIPADISTRIBUTE, VIPARANGE, VIPAROUTE.
 #include "helpers.hpp"
 
+#include <zplex/tcpip/profile/summary.hpp>
+
 #include <gtest/gtest.h>
 
 namespace zplex::tcpip::profile::test {
@@ -315,6 +317,111 @@ TEST(vipadynamic, ipv6_forms_go_into_the_model) {
     ASSERT_EQ(del.cfg.dvipas6.size(), 1u);
     EXPECT_EQ(del.cfg.dvipas6[0].address, "2001:DB8::2");
     EXPECT_TRUE(vd("VIPADEFINE DVIPA6 2001:db8::zz\n").has("EZZ0319I", "NOT A VALID IPV6 ADDRESS"));
+}
+
+const char* xcf6 = "IPCONFIG6 DYNAMICXCF 2001:DB8:99::1 INTFID 0:0:0:1\n";
+
+result vd6(const std::string& body) {
+    return initial(std::string(xcf) + xcf6 + "VIPADYNAMIC\n VIPADEFINE MOVEABLE IMMEDIATE DVIPA6A 2001:DB8:40::1\n" +
+                   body + "ENDVIPADYNAMIC\n");
+}
+
+TEST(vipadistribute6, ipv6_distributions_go_into_the_model) {
+    auto r = vd6(" VIPADISTRIBUTE DEFINE DISTMETHOD HOTSTANDBY NOAUTOSWITCHBACK DVIPA6A PORT 80 8080\n"
+                 "   DESTIP 2001:db8:99::2 PREFERRED 2001:DB8:99:0::3 BACKUP 5\n"
+                 " VIPADIST SYSPLEXPORTS DISTM WEIGHTEDACTIVE TIMEDAFF 30 DVIPA6A PORT 443\n"
+                 "   DESTIP 2001:DB8:99::2 WEIGHT 20 2001:DB8:99::4\n"
+                 " VIPADISTRIBUTE DVIPA6A PORT 23 DESTIP ALL\n");
+    EXPECT_EQ(r.rc(), 0) << r.text();
+    EXPECT_TRUE(r.cfg.distributions.empty());
+    ASSERT_EQ(r.cfg.distributions6.size(), 4u) << r.text();
+    const auto& h = r.cfg.distributions6[0];
+    EXPECT_EQ(h.address, "DVIPA6A");
+    EXPECT_EQ(h.port, (port_range{80, 80}));
+    EXPECT_EQ(h.method, dist_method::hotstandby);
+    EXPECT_FALSE(h.auto_switchback);
+    ASSERT_EQ(h.targets.size(), 2u);
+    EXPECT_EQ(h.targets[0].xcf, "2001:DB8:99::2");
+    EXPECT_EQ(h.targets[0].role, target_role::preferred);
+    EXPECT_EQ(h.targets[1].xcf, "2001:DB8:99::3");
+    EXPECT_EQ(h.targets[1].backup_rank, 5);
+    EXPECT_EQ(r.cfg.distributions6[1].port, (port_range{8080, 8080}));
+    const auto& w = r.cfg.distributions6[2];
+    EXPECT_TRUE(w.sysplex_ports);
+    EXPECT_EQ(w.timed_affinity, 30u);
+    ASSERT_EQ(w.targets.size(), 2u);
+    EXPECT_EQ(w.targets[0].weight, 20);
+    EXPECT_EQ(w.targets[1].weight, 10);  // the WEIGHTEDACTIVE default
+    EXPECT_TRUE(r.cfg.distributions6[3].dest_all);
+    EXPECT_EQ(r.cfg.distributions6_of("DVIPA6A").size(), 4u);
+    auto summary = format_summary(r.cfg, "", "");
+    EXPECT_NE(summary.find("      DISTRIBUTE PORT 80     HOTSTANDBY     DESTIP 2001:DB8:99::2(PREFERRED) "
+                           "2001:DB8:99::3(BACKUP 5)\n"),
+              std::string::npos)
+        << summary;
+    EXPECT_NE(summary.find("      DISTRIBUTE PORT 443    WEIGHTEDACTIVE DESTIP 2001:DB8:99::2(WEIGHT 20) "
+                           "2001:DB8:99::4(WEIGHT 10)  SYSPLEXPORTS  TIMEDAFFINITY 30\n"),
+              std::string::npos)
+        << summary;
+}
+
+TEST(vipadistribute6, delete_and_vipadelete_end_ipv6_distribution) {
+    auto r = vd6(" VIPADISTRIBUTE DVIPA6A PORT 80 23 DESTIP 2001:DB8:99::2 2001:DB8:99::3\n"
+                 " VIPADISTRIBUTE DELETE DVIPA6A PORT 80 DESTIP 2001:DB8:99::2\n"
+                 " VIPADISTRIBUTE DELETE DVIPA6A PORT 23\n");
+    EXPECT_EQ(r.rc(), 0) << r.text();
+    ASSERT_EQ(r.cfg.distributions6.size(), 1u);
+    ASSERT_EQ(r.cfg.distributions6[0].targets.size(), 1u);
+    EXPECT_EQ(r.cfg.distributions6[0].targets[0].xcf, "2001:DB8:99::3");
+    auto gone = vd6(" VIPADISTRIBUTE DVIPA6A DESTIP ALL\n VIPADELETE DVIPA6A\n");
+    EXPECT_EQ(gone.rc(), 0) << gone.text();
+    EXPECT_TRUE(gone.cfg.distributions6.empty());
+    EXPECT_TRUE(gone.cfg.dvipas6.empty());
+    auto nothing = vd6(" VIPADISTRIBUTE DELETE DVIPA6A PORT 99\n");
+    EXPECT_TRUE(nothing.has("ZPX0104I", "VIPADISTRIBUTE DELETE DVIPA6A ON LINE 5")) << nothing.text();
+}
+
+TEST(vipadistribute6, ipv6_rules_and_their_messages) {
+    auto expect = [&](const std::string& stmt, const std::string& id, const std::string& text) {
+        auto r = vd6(stmt);
+        const auto* m = r.find(id);
+        ASSERT_NE(m, nullptr) << stmt << "\n" << r.text();
+        EXPECT_EQ(m->text, text) << stmt;
+        EXPECT_EQ(r.rc(), 8) << stmt;
+        EXPECT_TRUE(r.cfg.distributions6.empty()) << stmt;
+        EXPECT_TRUE(r.has("EZZ0328I", "IGNORED FROM LINE " + std::to_string(m->where.line))) << stmt;
+    };
+    expect(" VIPADISTRIBUTE DVIPA6B DESTIP ALL\n", "EZZ0319I",
+           "INCORRECT VALUE 'DVIPA6B' FOR VIPADISTRIBUTE ON LINE 5 COLUMN 17 OF 'TEST.PROFILE': "
+           "NO IPV6 VIPADEFINE OR VIPABACKUP FOR DVIPA6B PRECEDES IT");
+    expect(" VIPADISTRIBUTE DVIPA6A DESTIP 198.18.1.2\n", "EZZ0319I",
+           "INCORRECT VALUE '198.18.1.2' FOR DESTIP ON LINE 5 COLUMN 32 OF 'TEST.PROFILE': "
+           "AN IPV6 VIPADISTRIBUTE NEEDS IPV6 DYNAMIC XCF ADDRESSES (IPCONFIG6 DYNAMICXCF)");
+    expect(" VIPADISTRIBUTE DVIPA6A DESTIP 2001:DB8:99::/64\n", "EZZ0319I",
+           "INCORRECT VALUE '2001:DB8:99::/64' FOR DESTIP ON LINE 5 COLUMN 32 OF 'TEST.PROFILE': "
+           "NOT A VALID IPV6 DYNAMIC XCF ADDRESS");
+    expect(" VIPADISTRIBUTE 2001:DB8:40::1 DESTIP ALL\n", "EZZ0319I",
+           "INCORRECT VALUE '2001:DB8:40::1' FOR VIPADISTRIBUTE ON LINE 5 COLUMN 17 OF 'TEST.PROFILE': "
+           "AN IPV6 DVIPA IS NAMED BY THE INTERFACE NAME OF ITS VIPADEFINE");
+    expect(" VIPADISTRIBUTE DVIPA6A DESTIP 2001:DB8:99::2 2001:DB8:99::2\n", "EZZ0830I",
+           "DESTIP 2001:DB8:99::2 ON LINE 5 OF 'TEST.PROFILE' IS LISTED MORE THAN ONCE FOR DVIPA6A");
+    expect(" VIPADISTRIBUTE DISTM HOTSTANDBY DVIPA6A DESTIP 2001:DB8:99::2 PREFERRED\n", "EZZ0827I",
+           "HOTSTANDBY DISTRIBUTION FOR DVIPA6A ON LINE 5 OF 'TEST.PROFILE' HAS NO BACKUP TARGET");
+    expect(" VIPADISTRIBUTE DVIPA6A DESTIP 2001:DB8:99::2 PREFERRED 2001:DB8:99::3 BACKUP\n", "EZZ0831I",
+           "2001:DB8:99::2 ON LINE 5 OF 'TEST.PROFILE' IS VALID ONLY WITH DISTMETHOD HOTSTANDBY");
+    expect(" VIPARANGE DEFINE RANGE6 2001:DB8:41::/64\n VIPADISTRIBUTE RANGE6 DESTIP ALL\n", "EZZ0319I",
+           "INCORRECT VALUE 'RANGE6' FOR VIPADISTRIBUTE ON LINE 6 COLUMN 17 OF 'TEST.PROFILE': "
+           "RANGE6 IS A VIPARANGE: ONLY A DVIPA OF VIPADEFINE OR VIPABACKUP IS DISTRIBUTED");
+    // The IPv4 form takes IPv4 targets only.
+    auto v4 = vd("VIPADEFINE 255.255.255.0 198.18.2.1\nVIPADISTRIBUTE 198.18.2.1 DESTIP 2001:DB8:99::2\n");
+    EXPECT_TRUE(v4.has("EZZ0319I", "'2001:DB8:99::2' FOR DESTIP ON LINE 4 COLUMN 34 OF 'TEST.PROFILE': AN IPV4 "
+                                   "VIPADISTRIBUTE NEEDS IPV4 DYNAMIC XCF ADDRESSES (IPCONFIG DYNAMICXCF)"))
+        << v4.text();
+    // Targets cannot be reached without an IPv6 dynamic XCF address of this stack.
+    auto noxcf = initial(std::string(xcf) + "VIPADYNAMIC\n VIPADEFINE DVIPA6A 2001:DB8:40::1\n"
+                                            " VIPADISTRIBUTE DISTM ROUNDROBIN DVIPA6A DESTIP ALL\nENDVIPADYNAMIC\n");
+    EXPECT_EQ(noxcf.rc(), 4) << noxcf.text();
+    EXPECT_TRUE(noxcf.has("ZPX0121I", "VIPADISTRIBUTE FOR DVIPA6A NEEDS IPCONFIG6 DYNAMICXCF")) << noxcf.text();
 }
 
 }  // namespace

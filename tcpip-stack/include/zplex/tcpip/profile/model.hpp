@@ -4,6 +4,7 @@
 
 #include <zplex/tcpip/profile/ipv4.hpp>
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -40,14 +41,18 @@ enum class dist_method : std::uint8_t { basewlm, roundrobin, serverwlm, weighted
 
 enum class target_role : std::uint8_t { normal, preferred, backup };
 
-/// One DESTIP entry of a VIPADISTRIBUTE.
-struct dist_target {
-    ipv4_address xcf;                  ///< the target stack's dynamic XCF address
+/// One DESTIP entry of a VIPADISTRIBUTE. @p A is ipv4_address, or std::string for an
+/// IPv6 distribution (the target's IPv6 dynamic XCF address, normalised text).
+template <class A>
+struct basic_dist_target {
+    A xcf{};                           ///< the target stack's dynamic XCF address
     std::uint8_t weight = 0;           ///< WEIGHTEDACTIVE weight (1..99), 0 when not given
     target_role role = target_role::normal;
     std::uint8_t backup_rank = 0;      ///< HOTSTANDBY BACKUP rank 1..254
-    friend bool operator==(const dist_target&, const dist_target&) = default;
+    friend bool operator==(const basic_dist_target&, const basic_dist_target&) = default;
 };
+using dist_target = basic_dist_target<ipv4_address>;
+using dist_target6 = basic_dist_target<std::string>;
 
 struct port_range {
     std::uint16_t low = 0;
@@ -57,13 +62,15 @@ struct port_range {
 };
 
 /// Distribution of one DVIPA on one port (range). A VIPADISTRIBUTE with several
-/// ports yields one entry per port, as the VDPT shows them.
-struct distribution_config {
-    ipv4_address address;
+/// ports yields one entry per port, as the VDPT shows them. @p K names the DVIPA:
+/// its IPv4 address, or for IPv6 the interface name of its VIPADEFINE/VIPABACKUP.
+template <class K, class A>
+struct basic_distribution {
+    K address{};
     std::optional<port_range> port;    ///< nullopt: all ports (no PORT keyword)
     dist_method method = dist_method::basewlm;
     bool dest_all = false;             ///< DESTIP ALL
-    std::vector<dist_target> targets;  ///< empty when dest_all
+    std::vector<basic_dist_target<A>> targets;  ///< empty when dest_all
     bool sysplex_ports = false;
     std::uint32_t timed_affinity = 0;  ///< seconds, 0 = none
     std::optional<std::uint8_t> optlocal;  ///< OPTLOCAL value (0..16); nullopt = NOOPTLOCAL
@@ -71,6 +78,9 @@ struct distribution_config {
     bool health_switch = true;         ///< HOTSTANDBY only
     source_ref where;
 };
+using distribution_config = basic_distribution<ipv4_address, ipv4_address>;
+/// IPv6: `address` is the DVIPA's interface name, targets are IPv6 dynamic XCF addresses.
+using distribution6_config = basic_distribution<std::string, std::string>;
 
 /// VIPARANGE: where applications may create DVIPAs by BIND or SIOCSVIPA.
 struct vipa_range_config {
@@ -188,24 +198,45 @@ struct ip_filter_address {
     bool matches(ipv4_address a) const noexcept { return type == kind::any || (a >= low && a <= high); }
 };
 
+/// An IPSEC6RULE address: `*`, an address, address/prefix, or low-high (16 bytes, network order).
+struct ip_filter_address6 {
+    using bytes = std::array<std::uint8_t, 16>;
+    ip_filter_address::kind type = ip_filter_address::kind::any;
+    bytes low{};                       ///< the address, or the first of the range/prefix
+    bytes high{};                      ///< last address covered
+    std::uint8_t prefix_len = 128;
+    std::string text = "*";            ///< normalised upper-case text, as displays print it
+    bool matches(const bytes& a) const noexcept {
+        return type == ip_filter_address::kind::any || (a >= low && a <= high);
+    }
+};
+
 enum class filter_routing : std::uint8_t { local, routed, either };
 enum class filter_direction : std::uint8_t { bidirectional, inbound, outbound, inbconnect, outbconnect };
 
-struct ipsec_rule_config {
-    ip_filter_address source;
-    ip_filter_address destination;
+/// What IPSECRULE and IPSEC6RULE share after their two addresses.
+struct ip_filter_options {
     bool log = false;
     std::optional<std::uint8_t> protocol;       ///< nullopt: PROTOCOL * (any)
     std::optional<port_range> source_ports;     ///< TCP/UDP
     std::optional<port_range> dest_ports;       ///< TCP/UDP
-    std::optional<std::uint8_t> icmp_type;      ///< ICMP/OSPF TYPE
-    std::optional<std::uint8_t> icmp_code;      ///< ICMP CODE
+    std::optional<std::uint8_t> icmp_type;      ///< ICMP (IPv4), ICMPV6 (IPv6) or OSPF TYPE
+    std::optional<std::uint8_t> icmp_code;      ///< ICMP/ICMPV6 CODE
     filter_routing routing = filter_routing::local;
     bool fragments_only = false;
     std::uint8_t secclass = 0;
     filter_direction direction = filter_direction::bidirectional;
     source_ref where;
 };
+
+/// IPSECRULE (A = ip_filter_address) or IPSEC6RULE (A = ip_filter_address6).
+template <class A>
+struct basic_ipsec_rule : ip_filter_options {
+    A source;
+    A destination;
+};
+using ipsec_rule_config = basic_ipsec_rule<ip_filter_address>;
+using ipsec6_rule_config = basic_ipsec_rule<ip_filter_address6>;
 
 struct ipsec_config {
     bool present = false;              ///< an IPSEC block was processed
@@ -214,6 +245,7 @@ struct ipsec_config {
     bool log_enable = false;
     bool log_implicit = false;
     std::vector<ipsec_rule_config> rules;
+    std::vector<ipsec6_rule_config> rules6;  ///< IPSEC6RULE, kept only with IPCONFIG6 IPSECURITY
     source_ref where;
 };
 
@@ -408,6 +440,7 @@ struct profile {
     ipconfig6_config ipconfig6;
     std::vector<dvipa6_config> dvipas6;               ///< IPv6 VIPADEFINE/VIPABACKUP
     std::vector<vipa_range6_config> vipa_ranges6;
+    std::vector<distribution6_config> distributions6; ///< IPv6 VIPADISTRIBUTE, one per DVIPA and port
 
     const dvipa_config* find_dvipa(ipv4_address a) const;
     const device_config* find_device(std::string_view name) const;
@@ -415,6 +448,9 @@ struct profile {
     const interface_config* find_interface(std::string_view name) const;
     /// Distributions of one DVIPA, in profile order.
     std::vector<const distribution_config*> distributions_of(ipv4_address a) const;
+    const dvipa6_config* find_dvipa6(std::string_view interface) const;
+    /// IPv6 distributions of the DVIPA with that interface name, in profile order.
+    std::vector<const distribution6_config*> distributions6_of(std::string_view interface) const;
 };
 
 const char* to_string(dist_method m);
