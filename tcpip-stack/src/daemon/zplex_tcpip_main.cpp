@@ -5,7 +5,7 @@
 // commands on a 0600 control socket.
 //
 //   zplex-tcpip --sysplex DIR --system MVS1 [--run-dir DIR] [--lan-netns NS --bridge BR]
-//               [--image-netns NS]
+//               [--image-netns NS] [--attach-image]
 #include <zplex/sysplex/catalogue.hpp>
 #include <zplex/tcpip/profile/parser.hpp>
 #include <zplex/tcpip/stack/stack.hpp>
@@ -194,6 +194,9 @@ int main(int argc, char** argv) {
     app.add_option("--lan-netns", lan_ns, "Network namespace of the LAN bridge");
     app.add_option("--bridge", bridge, "LAN bridge the OSA port (a TAP) joins");
     app.add_option("--image-netns", image_ns, "The image's network namespace (its TUN and addresses)");
+    bool attach_image = false;
+    app.add_flag("--attach-image", attach_image,
+                 "Join XCF on the image's running system (owned by its Hercules process) instead of a system of its own");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -261,8 +264,14 @@ int main(int argc, char** argv) {
         ip_command("route replace default dev " + tun + " src " + osa->address.str());
 
         std::unique_ptr<zplex::xcf::system> sys;
-        auto r = zplex::xcf::system::join(xo, image->name, sys);
-        if (!r) throw env_error("SYSTEM " + image->name + " CANNOT JOIN SYSPLEX " + xo.sysplex + ": " + to_string(r));
+        // Under Hercules the image's system is its Hercules process's (the XCFS device):
+        // the stack's member joins on it, and fails when XCF partitions it.
+        auto r = attach_image ? zplex::xcf::system::attach(xo, image->name, sys)
+                              : zplex::xcf::system::join(xo, image->name, sys);
+        if (!r)
+            throw env_error("SYSTEM " + image->name + (attach_image ? " CANNOT BE ATTACHED IN SYSPLEX " : " CANNOT JOIN SYSPLEX ") +
+                            xo.sysplex + ": " + to_string(r) +
+                            (r.why == zplex::xcf::reason::no_such_system ? " (THE IMAGE IS NOT ACTIVE)" : ""));
         sys->start();
         std::unique_ptr<zplex::xcf::member> member;
         r = zplex::xcf::member::join(*sys, profile.globalconfig.xcf_group(), id.member, 0, member);
