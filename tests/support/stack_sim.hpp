@@ -175,6 +175,23 @@ struct sim_node : tst::lan_port, tst::app_port, tst::xcf_link_port, tst::sysplex
                 out.push_back(x->id.member);
         return out;
     }
+    /// LEAVEGROUP / JOINGROUP: the others hear the member leave or join, in order.
+    bool leave_group() override {
+        joined = false;
+        net->queue.push_back([n = net, m = id.member] {
+            for (auto& x : n->nodes)
+                if (x->alive && x->joined && x->id.member != m) x->s->member_left(m);
+        });
+        return true;
+    }
+    bool join_group() override {
+        joined = true;
+        net->queue.push_back([n = net, m = id.member] {
+            for (auto& x : n->nodes)
+                if (x->alive && x->joined && x->id.member != m) x->s->member_joined(m);
+        });
+        return true;
+    }
     void collect() {
         if (!s) return;
         for (auto& m : s->take_messages()) log.push_back(m);

@@ -191,6 +191,7 @@ public:
     std::vector<member_info> query() const;
     drop_counters drops() const;
     const std::string& name() const;
+    const std::string& group() const;
 
     struct impl;
     std::unique_ptr<impl> _impl;
