@@ -178,12 +178,12 @@ struct plex {
         client.ip({"route", "add", "198.18.2.0/24", "dev", "veth0"});
     }
     ~plex() { fs::remove_all(tmp); }
-    zplex::e2e::child_process start(const char* sys, const zplex::e2e::netns& image) {
-        return zplex::e2e::child_process::exec(
-            {std::string(ZPLEX_BINARY_DIR) + "/bin/zplex-tcpip", "--sysplex", (tmp / "FIG4").string(), "--system", sys,
-             "--run-dir", (tmp / "run").string(), "--lan-netns", lan.name(), "--bridge", "br0", "--image-netns",
-             image.name()},
-            {}, tmp / (std::string(sys) + ".log"));
+    zplex::e2e::child_process start(const char* sys, const zplex::e2e::netns& image, bool offload = true) {
+        std::vector<std::string> argv{std::string(ZPLEX_BINARY_DIR) + "/bin/zplex-tcpip", "--sysplex",
+                                      (tmp / "FIG4").string(), "--system", sys, "--run-dir", (tmp / "run").string(),
+                                      "--lan-netns", lan.name(), "--bridge", "br0", "--image-netns", image.name()};
+        if (!offload) argv.push_back("--no-offload");
+        return zplex::e2e::child_process::exec(argv, {}, tmp / (std::string(sys) + (offload ? "" : "-nooff") + ".log"));
     }
     bool wait_log(const char* sys, const std::string& text) {
         for (int i = 0; i < 2000; ++i) {
@@ -303,11 +303,24 @@ void throughput(std::vector<row>& rows) {
         through = through && b1 - b0 < (1ull << 20) && b2 - b1 >= (1ull << 30);
     }
     if (!through) note = "PATHS MIXED: the reference went through the stack or DVA1's did not";
-    rows.push_back({"bulk TCP client -> DVA1 (1 GiB, no checksum)", "Mbit/s", raw_ref, raw_z,
+    rows.push_back({"bulk TCP client -> DVA1 (1 GiB, no checksum), TUN/TAP offloads", "Mbit/s", raw_ref, raw_z,
                     !note.empty()            ? note
                     : raw_ref > 0 && raw_z > 0 ? "reference: kernel routing, same namespaces"
                                                : "a transfer failed"});
     s1.terminate(5s);
+    // The same without offloads: one packet per read and write.
+    auto s0 = p.start("MVS1", p.mvs1, false);
+    double plain = 0;
+    if (p.wait_log("MVS1-nooff", "EZD1214I")) {
+        for (int round = 0; round < 2; ++round) {
+            auto b1 = into_stack(p);
+            plain = std::max(plain, raw_transfer(p, p.mvs1, "198.18.2.1", 5005, 1ull << 30));
+            if (into_stack(p) - b1 < (1ull << 30)) plain = 0;
+        }
+    }
+    rows.push_back({"bulk TCP client -> DVA1 (1 GiB, no checksum), --no-offload", "Mbit/s", raw_ref, plain,
+                    plain > 0 ? "reference: the kernel routing run above" : "the transfer failed"});
+    s0.terminate(5s);
 }
 
 /// In the client namespace: connect to @p addr:@p port until one succeeds; prints the
