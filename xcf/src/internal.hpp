@@ -135,6 +135,8 @@ struct system::impl {
     /// process is gone): its members fail, survivors hear it.
     void partition(std::uint32_t s, std::uint32_t inc, std::int64_t judged_at, const char* why,
                    bool owner_ended = false);
+    /// The message key of this couple dataset (after it is mapped).
+    void derive_message_key();
     /// Fail the members (any system's) whose process ended.
     void fail_dead_members();
     /// An attached system's pass: fenced yet? Else judge our own system's owner.

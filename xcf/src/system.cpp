@@ -115,18 +115,34 @@ void system::impl::attached_tick() {
 
 system::system() : _impl(std::make_unique<impl>()) {}
 
-result system::join(const sysplex_options& o, const std::string& sysname, std::unique_ptr<system>& out) {
+result system::start_with(const sysplex_options& o, const std::string& sysname, std::unique_ptr<system>& s) {
     if (!valid_sysplex_name(o.sysplex) || !valid_system_name(sysname)) {
         return fail(reason::bad_name);
     }
     if (o.interval.count() <= 0 || o.interval > std::chrono::hours(24)) {
         return fail(reason::bad_parameter);
     }
-    std::unique_ptr<system> s(new system());
+    s.reset(new system());
     auto& im = *s->_impl;
     im.o = o;
     im.name = sysname;
     im.shm = dataset_name(o);
+    return ok();
+}
+
+void system::impl::derive_message_key() {
+    std::uint8_t mk[32];
+    derive(o.key, "zplex xcf message key", c().salt, mk);
+    message_key = secret(mk);
+    OPENSSL_cleanse(mk, sizeof mk);
+}
+
+result system::join(const sysplex_options& o, const std::string& sysname, std::unique_ptr<system>& out) {
+    std::unique_ptr<system> s;
+    if (auto bad = start_with(o, sysname, s); !bad) {
+        return bad;
+    }
+    auto& im = *s->_impl;
     auto self = me_now();
     auto r = open_dataset(o, im.shm, im.map, [&](cds& c) -> result {
         std::uint32_t free = max_systems;
@@ -167,10 +183,7 @@ result system::join(const sysplex_options& o, const std::string& sysname, std::u
     if (!r) {
         return r;
     }
-    std::uint8_t mk[32];
-    derive(o.key, "zplex xcf message key", im.c().salt, mk);
-    im.message_key = secret(mk);
-    OPENSSL_cleanse(mk, sizeof mk);
+    im.derive_message_key();
     out = std::move(s);
     if (other_dataset_in_use(o.sysplex, out->_impl->shm)) {
         out->_impl->say("IXC475W ANOTHER COUPLE DATASET OF SYSPLEX " + o.sysplex +
@@ -181,17 +194,11 @@ result system::join(const sysplex_options& o, const std::string& sysname, std::u
 }
 
 result system::attach(const sysplex_options& o, const std::string& sysname, std::unique_ptr<system>& out) {
-    if (!valid_sysplex_name(o.sysplex) || !valid_system_name(sysname)) {
-        return fail(reason::bad_name);
+    std::unique_ptr<system> s;
+    if (auto bad = start_with(o, sysname, s); !bad) {
+        return bad;
     }
-    if (o.interval.count() <= 0 || o.interval > std::chrono::hours(24)) {
-        return fail(reason::bad_parameter);
-    }
-    std::unique_ptr<system> s(new system());
     auto& im = *s->_impl;
-    im.o = o;
-    im.name = sysname;
-    im.shm = dataset_name(o);
     im.attached = true;
     auto r = open_dataset(
         o, im.shm, im.map,
@@ -215,10 +222,7 @@ result system::attach(const sysplex_options& o, const std::string& sysname, std:
     if (!r) {
         return r;
     }
-    std::uint8_t mk[32];
-    derive(o.key, "zplex xcf message key", im.c().salt, mk);
-    im.message_key = secret(mk);
-    OPENSSL_cleanse(mk, sizeof mk);
+    im.derive_message_key();
     out = std::move(s);
     return ok();
 }

@@ -388,10 +388,11 @@ int main(int argc, char** argv) {
                         s->lan_frame(b);
                         continue;
                     }
-                    // A super-frame for an address the image does not hold is cut up
-                    // first (the core may forward it onto the LAN, whose MTU it exceeds).
+                    // A packet for an address the image does not hold is finished first:
+                    // the core may forward it onto the LAN (whose MTU a super-frame
+                    // exceeds), or queue it for ARP and send it after this turn.
                     std::uint32_t dst = off::wire::get32(b.data() + 14 + 16);
-                    if (h.gso_type != off::VIRTIO_NET_HDR_GSO_NONE && !on_lo.count(dst)) {
+                    if (!on_lo.count(dst)) {
                         std::uint8_t eth[14];
                         std::memcpy(eth, b.data(), 14);
                         std::vector<std::uint8_t>& frame = cut;

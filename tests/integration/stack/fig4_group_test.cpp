@@ -13,11 +13,6 @@ using zplex::tcpip::stack::dvipa_status;
 using lines = std::vector<std::string>;
 
 namespace {
-void settle_all(fig4& s) {
-    s.start_all({"MVS5", "MVS1", "MVS2", "MVS3", "MVS4"});
-    for (auto& n : s.nodes) n->new_messages();
-}
-
 /// The report's lines after the NETSTAT banner (its time of day varies).
 lines body(lines report) {
     if (!report.empty()) report.erase(report.begin());
@@ -31,7 +26,7 @@ bool has_line(const lines& v, const std::string& l) { return std::find(v.begin()
 
 TEST(Fig4Group, LeavegroupMovesTheDvipasAndJoingroupRestoresThem) {
     fig4 s;
-    settle_all(s);
+    s.start_fig4_quietly();
     auto& m1 = s.node("MVS1");
     auto& m2 = s.node("MVS2");
     auto& m4 = s.node("MVS4");
@@ -123,7 +118,7 @@ TEST(Fig4Group, LeavegroupMovesTheDvipasAndJoingroupRestoresThem) {
 
 TEST(Fig4Group, LeavingBackupIsNotEligibleAndAFencedStackCannotRejoin) {
     fig4 s;
-    settle_all(s);
+    s.start_fig4_quietly();
     auto& m2 = s.node("MVS2");
     // MVS2, DVA1's backup, leaves: when MVS1 fails, nobody takes DVA1.
     m2.cmd("V TCPIP,,SYSPLEX,LEAVEGROUP");

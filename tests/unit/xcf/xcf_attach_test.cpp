@@ -5,6 +5,8 @@
 // its own process dies.
 #include <zplex/xcf/xcf.hpp>
 
+#include "xcf_support.hpp"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -18,36 +20,12 @@
 namespace zplex::xcf {
 namespace {
 
-int g_seq = 0;
+using test::fake_clock;
+using test::join_member;
+using test::join_system;
 
 sysplex_options plex_options(std::chrono::milliseconds interval = std::chrono::milliseconds(200)) {
-    sysplex_options o;
-    o.sysplex = "A" + std::to_string(::getpid()) + "N" + std::to_string(++g_seq);
-    o.interval = interval;
-    parse_key("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", o.key);
-    return o;
-}
-
-struct fake_clock {
-    std::shared_ptr<std::atomic<std::int64_t>> ns = std::make_shared<std::atomic<std::int64_t>>(1'000'000'000);
-    clock_fn fn() const {
-        return [p = ns] { return p->load(); };
-    }
-    void advance(std::chrono::milliseconds d) { ns->fetch_add(d.count() * 1'000'000); }
-};
-
-std::unique_ptr<system> join_system(const sysplex_options& o, const std::string& name) {
-    std::unique_ptr<system> s;
-    auto r = system::join(o, name, s);
-    EXPECT_TRUE(r) << to_string(r);
-    return s;
-}
-
-std::unique_ptr<member> join_member(system& s, const std::string& group, const std::string& name) {
-    std::unique_ptr<member> m;
-    auto r = member::join(s, group, name, 0, m);
-    EXPECT_TRUE(r) << to_string(r);
-    return m;
+    return test::plex_options("A", interval);
 }
 
 bool has(const std::vector<group_event>& v, group_event::kind k, const std::string& member, const std::string& sys) {
@@ -212,57 +190,55 @@ pid_t owner_process(const sysplex_options& o, const std::string& sys, int ready)
     return pid;
 }
 
+/// MVS1 owned by a child process, MVS2 here with member MVS2TCPIPA, MVS1TCPIPA attached
+/// on MVS1; then the owner is SIGKILLed. INTERVAL 60 s: only process death decides.
+struct owner_killed {
+    sysplex_options o = plex_options(std::chrono::milliseconds(60'000));
+    std::unique_ptr<system> mvs2, att;
+    std::unique_ptr<member> peer, tcp1;
+    bool ready = false;
+
+    owner_killed() {
+        int p[2];
+        if (::pipe(p) != 0) return;
+        pid_t owner = owner_process(o, "MVS1", p[1]);
+        char c = 0;
+        bool up = ::read(p[0], &c, 1) == 1 && c == 'y';
+        ::close(p[0]);
+        ::close(p[1]);
+        if (!up) return;
+        mvs2 = join_system(o, "MVS2");
+        peer = join_member(*mvs2, "EZBTCPCS", "MVS2TCPIPA");
+        if (!system::attach(o, "MVS1", att)) return;
+        tcp1 = join_member(*att, "EZBTCPCS", "MVS1TCPIPA");
+        peer->events();
+        ::kill(owner, SIGKILL);  // the image's process dies; its stack lives on
+        ::waitpid(owner, nullptr, 0);
+        ready = true;
+    }
+};
+
 TEST(xcf_attach, the_attached_member_does_not_keep_a_dead_system_alive) {
-    auto o = plex_options(std::chrono::milliseconds(60'000));  // only process death decides here
-    int p[2];
-    ASSERT_EQ(::pipe(p), 0);
-    pid_t owner = owner_process(o, "MVS1", p[1]);
-    char c = 0;
-    ASSERT_EQ(::read(p[0], &c, 1), 1);
-    ASSERT_EQ(c, 'y');
-    auto mvs2 = join_system(o, "MVS2");
-    auto peer = join_member(*mvs2, "EZBTCPCS", "MVS2TCPIPA");
-    std::unique_ptr<system> att;
-    ASSERT_TRUE(system::attach(o, "MVS1", att));
-    auto tcp1 = join_member(*att, "EZBTCPCS", "MVS1TCPIPA");
-    peer->events();
-    ::kill(owner, SIGKILL);  // the image's process dies; its stack lives on
-    ::waitpid(owner, nullptr, 0);
+    owner_killed t;
+    ASSERT_TRUE(t.ready);
     // The image re-IPLs while the attached process still holds its member: the system
     // is not kept alive by it, and the old incarnation's members are gone.
-    auto mvs1 = join_system(o, "MVS1");
+    auto mvs1 = join_system(t.o, "MVS1");
     ASSERT_TRUE(mvs1);
-    EXPECT_TRUE(att->fenced());
-    EXPECT_TRUE(has(peer->events(), group_event::kind::failed, "MVS1TCPIPA", "MVS1"));
-    att->tick();
-    EXPECT_TRUE(said(att->take_messages(), "IXC478I MVS1 LEFT THE SYSPLEX OR WAS RE-IPLED"));
-    ::close(p[0]);
-    ::close(p[1]);
+    EXPECT_TRUE(t.att->fenced());
+    EXPECT_TRUE(has(t.peer->events(), group_event::kind::failed, "MVS1TCPIPA", "MVS1"));
+    t.att->tick();
+    EXPECT_TRUE(said(t.att->take_messages(), "IXC478I MVS1 LEFT THE SYSPLEX OR WAS RE-IPLED"));
 }
 
 TEST(xcf_attach, an_attached_process_partitions_its_system_when_the_owner_ends) {
-    auto o = plex_options(std::chrono::milliseconds(60'000));  // status never decides here
-    int p[2];
-    ASSERT_EQ(::pipe(p), 0);
-    pid_t owner = owner_process(o, "MVS1", p[1]);
-    char c = 0;
-    ASSERT_EQ(::read(p[0], &c, 1), 1);
-    ASSERT_EQ(c, 'y');
-    auto mvs2 = join_system(o, "MVS2");
-    auto peer = join_member(*mvs2, "EZBTCPCS", "MVS2TCPIPA");
-    std::unique_ptr<system> att;
-    ASSERT_TRUE(system::attach(o, "MVS1", att));
-    auto tcp1 = join_member(*att, "EZBTCPCS", "MVS1TCPIPA");
-    peer->events();
-    ::kill(owner, SIGKILL);
-    ::waitpid(owner, nullptr, 0);
-    att->tick();
-    EXPECT_TRUE(att->fenced());
-    EXPECT_TRUE(said(att->take_messages(),
+    owner_killed t;
+    ASSERT_TRUE(t.ready);
+    t.att->tick();
+    EXPECT_TRUE(t.att->fenced());
+    EXPECT_TRUE(said(t.att->take_messages(),
                      "IXC101I SYSPLEX PARTITIONING IN PROGRESS FOR MVS1 REQUESTED BY MVS1. REASON: SYSTEM PROCESS ENDED"));
-    EXPECT_TRUE(has(peer->events(), group_event::kind::failed, "MVS1TCPIPA", "MVS1"));
-    ::close(p[0]);
-    ::close(p[1]);
+    EXPECT_TRUE(has(t.peer->events(), group_event::kind::failed, "MVS1TCPIPA", "MVS1"));
 }
 
 TEST(xcf_attach, a_dead_attached_process_is_a_failed_member) {

@@ -170,6 +170,8 @@ public:
 
 private:
     system();
+    /// Check the names and INTERVAL; a new unjoined system in @p s.
+    static result start_with(const sysplex_options& o, const std::string& sysname, std::unique_ptr<system>& s);
 };
 
 /// A member of an XCF group (IXCJOIN): sends and receives messages, hears group events.
