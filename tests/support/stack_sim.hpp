@@ -175,6 +175,23 @@ struct sim_node : tst::lan_port, tst::app_port, tst::xcf_link_port, tst::sysplex
                 out.push_back(x->id.member);
         return out;
     }
+    /// LEAVEGROUP / JOINGROUP: the others hear the member leave or join, in order.
+    bool leave_group() override {
+        joined = false;
+        net->queue.push_back([n = net, m = id.member] {
+            for (auto& x : n->nodes)
+                if (x->alive && x->joined && x->id.member != m) x->s->member_left(m);
+        });
+        return true;
+    }
+    bool join_group() override {
+        joined = true;
+        net->queue.push_back([n = net, m = id.member] {
+            for (auto& x : n->nodes)
+                if (x->alive && x->joined && x->id.member != m) x->s->member_joined(m);
+        });
+        return true;
+    }
     void collect() {
         if (!s) return;
         for (auto& m : s->take_messages()) log.push_back(m);
@@ -401,6 +418,12 @@ struct fig4 : sim_sysplex {
     }
     void start_all(const std::vector<std::string>& order) {
         for (auto& s : order) start(s);
+    }
+    /// All five started (MVS5 first, so DVB1's owner is up before its backups) and the
+    /// start-up messages taken: a test sees only what it causes.
+    void start_fig4_quietly() {
+        start_all({"MVS5", "MVS1", "MVS2", "MVS3", "MVS4"});
+        for (auto& n : nodes) n->new_messages();
     }
 };
 

@@ -170,8 +170,18 @@ std::string format_new(const sysplex_options& o, const std::string& name, const 
 
 }  // namespace
 
+void fail_members_of(cds& c, std::uint32_t s, const std::string& sysname) {
+    for (auto& m : c.members) {
+        auto st = m.state.load();
+        if (m.system == s && st != u32(member_state::unused) && st != u32(member_state::failed)) {
+            m.state.store(u32(member_state::failed));
+            post_event(c, group_event::kind::failed, m, sysname);
+        }
+    }
+}
+
 result open_dataset(const sysplex_options& o, const std::string& name, std::unique_ptr<mapping>& out,
-                    const std::function<result(cds&)>& join) {
+                    const std::function<result(cds&)>& join, bool create) {
     std::uint8_t check[16];
     derive(o.key, "zplex xcf key check", {}, check);
     const std::string path = shm_dir + name;
@@ -180,6 +190,9 @@ result open_dataset(const sysplex_options& o, const std::string& name, std::uniq
         if (fd < 0) {
             if (errno != ENOENT) {
                 return fail(reason::no_dataset, rc::environment);  // a symlink, or not ours to open
+            }
+            if (!create) {
+                return fail(reason::no_such_system);  // no sysplex: no system to attach to
             }
             auto tmp = format_new(o, name, check, 1);
             if (tmp.empty()) {
@@ -207,6 +220,9 @@ result open_dataset(const sysplex_options& o, const std::string& name, std::uniq
             if (c) {
                 ::munmap(c, sizeof(cds));
             }
+            if (!create) {
+                return fail(reason::no_such_system);
+            }
             auto tmp = format_new(o, name, check, 1);
             if (tmp.empty() || ::rename(tmp.c_str(), path.c_str()) != 0) {
                 if (!tmp.empty()) {
@@ -228,6 +244,9 @@ result open_dataset(const sysplex_options& o, const std::string& name, std::uniq
                 // once its last user has unlinked it.
                 std::this_thread::sleep_for(std::chrono::milliseconds(1));
                 continue;
+            }
+            if (!create && !anyone_alive(*c)) {
+                return fail(reason::no_such_system);  // nobody lives in it: nothing to attach to
             }
             if (used(*c) && !anyone_alive(*c)) {
                 // Every system and member in it is dead: a key holder starts it afresh.

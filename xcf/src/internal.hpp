@@ -82,8 +82,14 @@ bool anyone_alive(const cds& c, std::uint32_t except_system = max_systems);
 
 /// Open (creating or re-formatting as needed) the couple dataset /dev/shm/@p name for
 /// a holder of @p key, and run @p join under its lock. See system::join.
+/// With @p create false (attach) nothing is created or re-formatted: a missing
+/// dataset, or one in which nobody lives, is RC 8 RSN 080D.
 result open_dataset(const sysplex_options& o, const std::string& name, std::unique_ptr<mapping>& out,
-                    const std::function<result(cds&)>& join);
+                    const std::function<result(cds&)>& join, bool create = true);
+
+/// Fail every member of system slot @p s that is neither unused nor failed (its
+/// system was partitioned or re-IPLed), posting the group exit (call under the lock).
+void fail_members_of(cds& c, std::uint32_t s, const std::string& sysname);
 
 /// True if another couple dataset of @p sysplex than @p ours has a live process.
 bool other_dataset_in_use(const std::string& sysplex, const std::string& ours);
@@ -109,6 +115,8 @@ struct system::impl {
     /// After a stalled pass, nobody is judged before this time: the others stalled with
     /// us get one whole interval to update their status again.
     std::int64_t judge_after = 0;
+    bool attached = false;         ///< attach(): the slot is another process's
+    std::int64_t last_pass = 0;    ///< attached: our previous tick (the slot's status is not ours)
 
     detail::cds& c() { return *map->get(); }
     std::int64_t now() const { return o.clock ? o.clock() : detail::monotonic_ns(); }
@@ -120,8 +128,16 @@ struct system::impl {
         messages.push_back(std::move(m));
     }
     /// Partition system slot @p s out, if it is still the silent incarnation @p inc
-    /// whose status we judged at @p judged_at: its members fail, survivors hear it.
-    void partition(std::uint32_t s, std::uint32_t inc, std::int64_t judged_at, const char* why);
+    /// whose status we judged at @p judged_at (or, with @p owner_ended, whose owner
+    /// process is gone): its members fail, survivors hear it.
+    void partition(std::uint32_t s, std::uint32_t inc, std::int64_t judged_at, const char* why,
+                   bool owner_ended = false);
+    /// The message key of this couple dataset (after it is mapped).
+    void derive_message_key();
+    /// Fail the members (any system's) whose process ended.
+    void fail_dead_members();
+    /// An attached system's pass: fenced yet? Else judge our own system's owner.
+    void attached_tick();
 };
 
 struct member::impl {

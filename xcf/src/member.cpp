@@ -100,6 +100,7 @@ result member::leave() {
 }
 
 const std::string& member::name() const { return _impl->name; }
+const std::string& member::group() const { return _impl->group; }
 drop_counters member::drops() const { return _impl->drops; }
 
 std::vector<member_info> member::query() const {

@@ -5,13 +5,15 @@
 // commands on a 0600 control socket.
 //
 //   zplex-tcpip --sysplex DIR --system MVS1 [--run-dir DIR] [--lan-netns NS --bridge BR]
-//               [--image-netns NS]
+//               [--image-netns NS] [--attach-image] [--no-offload]
 #include <zplex/sysplex/catalogue.hpp>
 #include <zplex/tcpip/profile/parser.hpp>
 #include <zplex/tcpip/stack/stack.hpp>
 #include <zplex/tcpip/stack/xcf_sysplex.hpp>
 #include <zplex/xcf/xcf.hpp>
 #include <zplex/sysplex/debug_option.hpp>
+
+#include "offload.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -25,6 +27,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -101,14 +104,57 @@ void ip_command(const std::string& args) {
     if (std::system(cmd.c_str()) != 0) throw env_error("'ip " + args + "' FAILED");
 }
 
-struct fd_ports : tst::lan_port, tst::app_port {
+namespace off = zplex::tcpip::daemon;
+
+/// The TAP and the TUN. With offloads (IFF_VNET_HDR) every frame carries an offload
+/// header; the LAN frame being processed may be a TCP super-frame or have a partial
+/// checksum (`in`): if the core delivers it to the image it goes into the TUN as it is,
+/// anything else made of it is finished (segmented, checksummed) first.
+struct fd_ports : tst::lan_port, tst::app_port, tst::xcf_link_port {
     int tap = -1, tun = -1;
-    std::uint64_t write_errors = 0;
+    bool vnet = false;
+    tst::xcf_link_port* links = nullptr;
+    const off::vnet_hdr* in = nullptr;   ///< the current LAN input's header, when it needs work
+    const std::uint8_t* in_ip = nullptr;
+    off::finisher fin;
+    std::uint64_t write_errors = 0, unfinished = 0;
+
+    void put(int fd, const off::vnet_hdr& h, tst::bytes b) noexcept {
+        iovec v[2] = {{const_cast<off::vnet_hdr*>(&h), sizeof h}, {const_cast<std::uint8_t*>(b.data()), b.size()}};
+        if (::writev(fd, vnet ? v : v + 1, vnet ? 2 : 1) < 0) ++write_errors;
+    }
+    /// True if @p ip is the current input packet (forwarded or delivered, TTL aside).
+    bool is_input(const std::uint8_t* ip, std::size_t len) const noexcept {
+        return in && len >= 20 && len == off::wire::get16(in_ip + 2) && std::memcmp(ip + 4, in_ip + 4, 2) == 0 &&
+               std::memcmp(ip + 9, in_ip + 9, 1) == 0 && std::memcmp(ip + 12, in_ip + 12, 8) == 0;
+    }
     void send_frame(tst::bytes f) noexcept override {
-        if (::write(tap, f.data(), f.size()) < 0) ++write_errors;
+        off::vnet_hdr none{};
+        if (f.size() > 14 && is_input(f.data() + 14, f.size() - 14)) {
+            std::uint8_t eth[14];
+            std::memcpy(eth, f.data(), 14);
+            bool ok = fin.finish(f.data() + 14, f.size() - 14, *in, [&](const std::uint8_t* p, std::size_t n) {
+                std::uint8_t frame[14 + 65536];
+                std::memcpy(frame, eth, 14);
+                std::memcpy(frame + 14, p, n);
+                put(tap, none, tst::bytes(frame, 14 + n));
+            });
+            if (!ok) ++unfinished;
+            return;
+        }
+        put(tap, none, f);
     }
     void send_packet(tst::bytes p) noexcept override {
-        if (::write(tun, p.data(), p.size()) < 0) ++write_errors;
+        off::vnet_hdr h{};
+        if (is_input(p.data(), p.size())) h = off::without_ethernet(*in);
+        put(tun, h, p);
+    }
+    void send_packet(std::string_view member, tst::bytes p) noexcept override {
+        if (!is_input(p.data(), p.size())) return links->send_packet(member, p);
+        if (!fin.finish(p.data(), p.size(), *in, [&](const std::uint8_t* q, std::size_t n) {
+                links->send_packet(member, tst::bytes(q, n));
+            }))
+            ++unfinished;
     }
 };
 
@@ -194,6 +240,11 @@ int main(int argc, char** argv) {
     app.add_option("--lan-netns", lan_ns, "Network namespace of the LAN bridge");
     app.add_option("--bridge", bridge, "LAN bridge the OSA port (a TAP) joins");
     app.add_option("--image-netns", image_ns, "The image's network namespace (its TUN and addresses)");
+    bool attach_image = false, no_offload = false;
+    app.add_flag("--no-offload", no_offload,
+                 "Read and write the TAP and the TUN one packet at a time (no IFF_VNET_HDR offloads)");
+    app.add_flag("--attach-image", attach_image,
+                 "Join XCF on the image's running system (owned by its Hercules process) instead of a system of its own");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -244,11 +295,17 @@ int main(int argc, char** argv) {
         auto dir = checked_run_dir(run_dir);
         fd_ports io;
         std::string tap = "zt" + lower(image->name), tun = "zn" + lower(image->name);
+        io.vnet = !no_offload;
+        short vnet = io.vnet ? IFF_VNET_HDR : 0;
         enter_netns(lan_ns);
-        io.tap = open_tun(tap, IFF_TAP);
+        io.tap = open_tun(tap, static_cast<short>(IFF_TAP | vnet));
+        // The bridge may hand us TCP super-frames and partial checksums: the TUN takes
+        // them on, or we finish them (offload.hpp).
+        if (io.vnet && ::ioctl(io.tap, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4) != 0)
+            throw env_error(std::string("CANNOT SET THE OFFLOADS OF ") + tap + ": " + std::strerror(errno));
         link_up(tap, bridge);
         enter_netns(image_ns);
-        io.tun = open_tun(tun, IFF_TUN);
+        io.tun = open_tun(tun, static_cast<short>(IFF_TUN | vnet));
         ip_command("link set dev " + tun + " mtu " + std::to_string(osa->mtu ? osa->mtu : 1492) + " up");
         std::set<std::uint32_t> on_lo;
         auto add_lo = [&](std::uint32_t addr) {
@@ -261,15 +318,22 @@ int main(int argc, char** argv) {
         ip_command("route replace default dev " + tun + " src " + osa->address.str());
 
         std::unique_ptr<zplex::xcf::system> sys;
-        auto r = zplex::xcf::system::join(xo, image->name, sys);
-        if (!r) throw env_error("SYSTEM " + image->name + " CANNOT JOIN SYSPLEX " + xo.sysplex + ": " + to_string(r));
+        // Under Hercules the image's system is its Hercules process's (the XCFS device):
+        // the stack's member joins on it, and fails when XCF partitions it.
+        auto r = attach_image ? zplex::xcf::system::attach(xo, image->name, sys)
+                              : zplex::xcf::system::join(xo, image->name, sys);
+        if (!r)
+            throw env_error("SYSTEM " + image->name + (attach_image ? " CANNOT BE ATTACHED IN SYSPLEX " : " CANNOT JOIN SYSPLEX ") +
+                            xo.sysplex + ": " + to_string(r) +
+                            (r.why == zplex::xcf::reason::no_such_system ? " (THE IMAGE IS NOT ACTIVE)" : ""));
         sys->start();
         std::unique_ptr<zplex::xcf::member> member;
         r = zplex::xcf::member::join(*sys, profile.globalconfig.xcf_group(), id.member, 0, member);
         if (!r) throw env_error("MEMBER " + id.member + " CANNOT JOIN GROUP " + profile.globalconfig.xcf_group() + ": " + to_string(r));
         tst::xcf_sysplex port(*sys, *member);
+        io.links = &port;
         tst::system_clock clock;
-        auto s = tst::stack::create(profile, id, tst::ports{&io, &io, &port, &port, &clock});
+        auto s = tst::stack::create(profile, id, tst::ports{&io, &io, &io, &port, &clock});
         s->joined_group();
 
         obey_fn obey = [&](const std::string& dsn) {
@@ -298,7 +362,7 @@ int main(int argc, char** argv) {
                     id.sysname.c_str(), tap.c_str(), bridge.empty() ? "(no bridge)" : bridge.c_str(), tun.c_str(),
                     sock.c_str());
         std::fflush(stdout);
-        std::vector<std::uint8_t> buf(65536);
+        std::vector<std::uint8_t> buf(sizeof(off::vnet_hdr) + 14 + 65536), cut(14 + 65536);
         std::int64_t last_tick = clock.monotonic_ms();
         while (!g_stop) {
             epoll_event evs[8];
@@ -309,12 +373,41 @@ int main(int argc, char** argv) {
                     serve_control(ctl, *s, obey);
                     continue;
                 }
+                const std::size_t skip = io.vnet ? sizeof(off::vnet_hdr) : 0;
                 for (int k = 0; k < 64; ++k) {
                     ssize_t len = ::read(fd, buf.data(), buf.size());
-                    if (len <= 0) break;
-                    tst::bytes b(buf.data(), static_cast<std::size_t>(len));
-                    if (fd == io.tap) s->lan_frame(b);
-                    else s->app_packet(b);
+                    if (len <= static_cast<ssize_t>(skip)) break;
+                    tst::bytes b(buf.data() + skip, static_cast<std::size_t>(len) - skip);
+                    if (fd != io.tap) {
+                        s->app_packet(b);  // the TUN has no offloads: whole packets
+                        continue;
+                    }
+                    off::vnet_hdr h{};
+                    if (skip) std::memcpy(&h, buf.data(), sizeof h);
+                    if (!skip || !off::needs_work(h) || b.size() < 14 + 20) {
+                        s->lan_frame(b);
+                        continue;
+                    }
+                    // A packet for an address the image does not hold is finished first:
+                    // the core may forward it onto the LAN (whose MTU a super-frame
+                    // exceeds), or queue it for ARP and send it after this turn.
+                    std::uint32_t dst = off::wire::get32(b.data() + 14 + 16);
+                    if (!on_lo.count(dst)) {
+                        std::uint8_t eth[14];
+                        std::memcpy(eth, b.data(), 14);
+                        std::vector<std::uint8_t>& frame = cut;
+                        if (!io.fin.finish(b.data() + 14, b.size() - 14, h, [&](const std::uint8_t* p, std::size_t m) {
+                                std::memcpy(frame.data(), eth, 14);
+                                std::memcpy(frame.data() + 14, p, m);
+                                s->lan_frame(tst::bytes(frame.data(), 14 + m));
+                            }))
+                            ++io.unfinished;
+                        continue;
+                    }
+                    io.in = &h;
+                    io.in_ip = b.data() + 14;
+                    s->lan_frame(b);
+                    io.in = nullptr;
                 }
             }
             port.poll(*s, std::chrono::milliseconds(0));

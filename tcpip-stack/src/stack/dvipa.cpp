@@ -402,6 +402,7 @@ void stack::impl::tick() {
 
 void stack::impl::listener_added(ipv4_address a, std::uint16_t port, std::string_view job) {
     (void)port;
+    if (left_group) return;  // out of the group: no dynamic VIPA is created
     const profile::vipa_range_config* range = nullptr;
     for (const auto& r : config.vipa_ranges) {
         std::uint32_t m = r.prefix_len == 0 ? 0 : ~std::uint32_t{0} << (32 - r.prefix_len);
@@ -465,6 +466,7 @@ void stack::impl::apply_profile(const profile::profile& updated) {
         }
     }
     config = updated;
+    if (left_group) return rebuild_kept_config();  // kept for JOINGROUP, which reprocesses it
     for (const auto& c : config.dvipas) {
         dvipa_entry* d = find_dvipa(c.address.value);
         if (d && !d->deleted) continue;
@@ -479,12 +481,17 @@ void stack::impl::apply_profile(const profile::profile& updated) {
 
 std::vector<std::string> stack::impl::vary_sysplex(const std::string& verb, const std::string& operand) {
     const std::string cmd = "VARY TCPIP,," + std::string("SYSPLEX,") + verb;
+    if (verb == "LEAVEGROUP" || verb == "JOINGROUP") {
+        if (!operand.empty()) return {"ZPX1031I " + cmd + " TAKES NO OPERAND, NOT '" + operand + "'"};
+        return verb == "LEAVEGROUP" ? leave_group(cmd) : join_group(cmd);
+    }
     if (verb != "DEACTIVATE" && verb != "REACTIVATE") {
         return {"ZPX1032I " + cmd + " IS NOT SUPPORTED BY " + me.tcpname};
     }
     auto a = operand.rfind("DVIPA=", 0) == 0 ? ipv4_address::parse(operand.substr(6)) : std::nullopt;
     if (!a) return {"ZPX1031I " + cmd + " NEEDS DVIPA=ipv4_address, NOT '" + operand + "'"};
     dvipa_entry* d = find_dvipa(a->value);
+    if (left_group) return {"ZPX1031I " + cmd + ": " + me.tcpname + " IS NOT A MEMBER OF A SYSPLEX GROUP"};
     if (!d || d->origin == dvipa_origin::range_bind || d->deleted) {
         return {"ZPX1031I " + cmd + ": " + a->str() + " IS NOT A VIPADEFINE OR VIPABACKUP DVIPA OF " + me.tcpname};
     }
@@ -511,6 +518,56 @@ std::vector<std::string> stack::impl::vary_sysplex(const std::string& verb, cons
     broadcast_state(false);
     evaluate_all();
     return {"ZPX1001I " + cmd + ",DVIPA=" + a->str() + " COMPLETED ON " + me.tcpname};
+}
+
+// LEAVEGROUP leaves the XCF group and deletes every dynamic VIPA of the stack; the
+// VIPADYNAMIC configuration stays (NETSTAT VIPADCFG shows it). The others see the member
+// leave, so backups take the DVIPAs over (EZZ8301I on them), and the dynamic XCF links
+// go down. JOINGROUP joins again and reprocesses the kept configuration as at start.
+std::vector<std::string> stack::impl::leave_group(const std::string& cmd) {
+    if (!in_group || is_fenced) return {"ZPX1031I " + cmd + ": " + me.tcpname + " IS NOT A MEMBER OF A SYSPLEX GROUP"};
+    if (!io.sysplex->leave_group()) return {"ZPX1032I " + cmd + " IS NOT SUPPORTED BY " + me.tcpname};
+    in_group = false;
+    initial_done = false;
+    left_group = true;
+    awaited.clear();
+    dvipas.clear();
+    rebuild_kept_config();
+    for (auto& e : conns)
+        if (e.used == 1) conn_erase(&e);
+    for (std::size_t i = 0; i < peers.size(); ++i) {
+        peers[i].present = false;
+        peers[i].replied = false;
+        peers[i].claims.clear();
+        sync_routed(static_cast<int>(i));
+    }
+    rebuild_addresses();
+    rebuild_routes();
+    say("ZPX1033I " + me.tcpname + " HAS LEFT THE TCP/IP SYSPLEX GROUP " + group +
+        ": ITS DYNAMIC VIPAS ARE DELETED, ITS VIPADYNAMIC CONFIGURATION IS KEPT");
+    return {"ZPX1001I " + cmd + " COMPLETED ON " + me.tcpname};
+}
+
+void stack::impl::rebuild_kept_config() {
+    std::vector<dvipa_entry> current;
+    current.swap(dvipas);
+    for (const auto& c : config.dvipas) add_configured(c, false);
+    kept_config.swap(dvipas);
+    dvipas.swap(current);
+}
+
+std::vector<std::string> stack::impl::join_group(const std::string& cmd) {
+    if (is_fenced) return {"ZPX1031I " + cmd + ": " + me.tcpname + " IS FENCED: ITS SYSTEM MUST BE RE-IPLED"};
+    if (in_group) return {"ZPX1031I " + cmd + ": " + me.tcpname + " IS ALREADY A MEMBER OF SYSPLEX GROUP " + group};
+    if (!io.sysplex->join_group()) return {"ZPX1032I " + cmd + " IS NOT SUPPORTED BY " + me.tcpname};
+    if (left_group) {
+        left_group = false;
+        kept_config.clear();
+        for (const auto& c : config.dvipas) add_configured(c, false);
+        say("EZD1192I THE VIPADYNAMIC CONFIGURATION WAS SUCCESSFULLY RESTORED FOR " + me.tcpname);
+    }
+    joined_group();
+    return {"ZPX1001I " + cmd + " COMPLETED ON " + me.tcpname};
 }
 
 }  // namespace zplex::tcpip::stack

@@ -146,6 +146,8 @@ std::vector<std::string> stack::impl::command(std::string_view text) {
         std::string v = parts[3];
         if (v == "DEACT" || v == "DEACTIVATE") v = "DEACTIVATE";
         else if (v == "REACT" || v == "REACTIVATE") v = "REACTIVATE";
+        else if (v.rfind("LEAVE", 0) == 0 && std::string_view("LEAVEGROUP").rfind(v, 0) == 0) v = "LEAVEGROUP";
+        else if (v.rfind("JOIN", 0) == 0 && std::string_view("JOINGROUP").rfind(v, 0) == 0) v = "JOINGROUP";
         return vary_sysplex(v, parts.size() > 4 ? parts[4] : "");
     }
     return bad("UNKNOWN COMMAND");
@@ -268,7 +270,7 @@ std::vector<std::string> stack::impl::netstat(const std::string& name, const std
             std::vector<std::string> lines;
             auto add = [&](const char* title, auto pred, auto body) {
                 bool any = false;
-                for (const auto& d : dvipas) {
+                for (const auto& d : left_group ? kept_config : dvipas) {  // out of the group: as kept
                     if (!pred(d)) continue;
                     if (!any) lines.push_back(std::string("  ") + title);
                     any = true;

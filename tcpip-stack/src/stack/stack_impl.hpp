@@ -138,6 +138,8 @@ struct stack::impl {
     std::int64_t join_time = 0;
     std::vector<std::string> awaited;             ///< members whose state we wait for at join
     bool is_fenced = false;
+    bool left_group = false;                      ///< V TCPIP,,SYSPLEX,LEAVEGROUP: out until JOINGROUP
+    std::vector<dvipa_entry> kept_config;         ///< while left: the VIPADYNAMIC configuration (VIPADCFG)
     std::vector<std::string> messages;
 
     // packet path [P]
@@ -218,6 +220,9 @@ struct stack::impl {
     void listener_removed(ipv4_address a, std::uint16_t port);
     void apply_profile(const profile::profile& updated);
     std::vector<std::string> vary_sysplex(const std::string& verb, const std::string& operand);
+    std::vector<std::string> leave_group(const std::string& cmd);
+    std::vector<std::string> join_group(const std::string& cmd);
+    void rebuild_kept_config();
     void add_configured(const profile::dvipa_config& c, bool arrival);
     void say(std::string text);
 

@@ -18,7 +18,7 @@ std::int64_t system_clock::wall_seconds() const noexcept {
         .count();
 }
 
-xcf_sysplex::xcf_sysplex(xcf::system& sys, xcf::member& member) : _sys(sys), _member(member) {
+xcf_sysplex::xcf_sysplex(xcf::system& sys, xcf::member& member) : _sys(sys), _member(&member) {
     _out.resize(1 + 65535);
 }
 
@@ -30,7 +30,11 @@ bool xcf_sysplex::tagged_send(char tag, std::string_view to, bytes payload) noex
     _out[0] = static_cast<std::uint8_t>(tag);
     std::copy(payload.begin(), payload.end(), _out.begin() + 1);
     try {
-        auto r = _member.send(std::string(to), std::span<const std::uint8_t>(_out.data(), payload.size() + 1));
+        if (_left) {
+            ++_send_failures;
+            return false;
+        }
+        auto r = _member->send(std::string(to), std::span<const std::uint8_t>(_out.data(), payload.size() + 1));
         if (!r) ++_send_failures;
         return static_cast<bool>(r);
     } catch (...) {
@@ -46,20 +50,38 @@ void xcf_sysplex::send(std::string_view to, bytes message) {
 
 std::vector<std::string> xcf_sysplex::members() const {
     std::vector<std::string> out;
-    for (const auto& m : _member.query())
-        if (m.state == xcf::member_state::active && m.name != _member.name()) out.push_back(m.name);
+    if (_left) return out;
+    for (const auto& m : _member->query())
+        if (m.state == xcf::member_state::active && m.name != _member->name()) out.push_back(m.name);
     return out;
 }
 
 void xcf_sysplex::send_packet(std::string_view to, bytes packet) noexcept { tagged_send('L', to, packet); }
+
+bool xcf_sysplex::leave_group() {
+    if (_left || !_member->leave()) return false;
+    _left = true;
+    return true;
+}
+
+bool xcf_sysplex::join_group() {
+    if (!_left) return false;
+    std::unique_ptr<xcf::member> m;
+    if (!xcf::member::join(_sys, _member->group(), _member->name(), 0, m)) return false;
+    _rejoined = std::move(m);  // the earlier one (if ours) goes only now: its names were still needed
+    _member = _rejoined.get();
+    _left = false;
+    return true;
+}
 
 std::size_t xcf_sysplex::poll(stack& s, std::chrono::milliseconds wait) {
     if (_sys.fenced() && !_fence_told) {
         _fence_told = true;
         s.fence();
     }
-    for (const auto& e : _member.events()) {
-        if (e.member == _member.name()) continue;
+    if (_left) return 0;  // out of the group: nothing arrives
+    for (const auto& e : _member->events()) {
+        if (e.member == _member->name()) continue;
         switch (e.what) {
         case xcf::group_event::kind::joined: s.member_joined(e.member); break;
         case xcf::group_event::kind::left: s.member_left(e.member); break;
@@ -69,7 +91,7 @@ std::size_t xcf_sysplex::poll(stack& s, std::chrono::milliseconds wait) {
     std::size_t n = 0;
     std::string from;
     while (true) {
-        auto r = _member.receive(_in, from, n == 0 ? wait : std::chrono::milliseconds(0));
+        auto r = _member->receive(_in, from, n == 0 ? wait : std::chrono::milliseconds(0));
         if (!r || _in.empty()) break;
         ++n;
         bytes body(_in.data() + 1, _in.size() - 1);

@@ -111,3 +111,28 @@ TEST(XcfSysplex, PartitionedSystemsStackFencesItself) {
                           "NOTHING MORE IS SENT"));
     EXPECT_EQ(m1.s->dvipas()[0].status, tst::dvipa_status::active);
 }
+
+TEST(XcfSysplex, LeavegroupAndJoingroupOverXcf) {
+    xcf::sysplex_options o;
+    o.sysplex = "ZSL" + std::to_string(::getpid());
+    xcf::parse_key("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", o.key);
+    fig4 f;
+    real_stack m1(o, f, "MVS1");
+    real_stack m2(o, f, "MVS2");
+    ASSERT_TRUE(wait_for({&m1, &m2}, [&] {
+        return m2.logged("EZD1214I INITIAL DYNAMIC VIPA PROCESSING HAS COMPLETED FOR TCPIPA");
+    }));
+    // IXCLEAVE: MVS2 hears MVS1 leave and takes DVA1 over.
+    EXPECT_EQ(m1.s->command("V TCPIP,,SYSPLEX,LEAVEGROUP"),
+              (std::vector<std::string>{"ZPX1001I VARY TCPIP,,SYSPLEX,LEAVEGROUP COMPLETED ON TCPIPA"}));
+    ASSERT_TRUE(wait_for({&m1, &m2}, [&] { return m2.logged("EZZ8301I VIPA 198.18.2.1 TAKEN OVER FROM TCPIPA ON MVS1"); }));
+    auto q = m2.member->query();
+    EXPECT_EQ(std::count_if(q.begin(), q.end(), [](const xcf::member_info& i) { return i.name == "MVS1TCPIPA"; }), 0);
+    // IXCJOIN again under the same name: MVS1 takes DVA1 back (VIPADEFINE MOVEABLE IMMEDIATE).
+    EXPECT_EQ(m1.s->command("V TCPIP,,SYSPLEX,JOINGROUP"),
+              (std::vector<std::string>{"ZPX1001I VARY TCPIP,,SYSPLEX,JOINGROUP COMPLETED ON TCPIPA"}));
+    ASSERT_TRUE(wait_for({&m1, &m2}, [&] { return m1.logged("EZZ8302I VIPA 198.18.2.1 TAKEN FROM TCPIPA ON MVS2"); }));
+    EXPECT_TRUE(m1.logged("EZD1192I THE VIPADYNAMIC CONFIGURATION WAS SUCCESSFULLY RESTORED FOR TCPIPA"));
+    EXPECT_TRUE(m2.logged("EZZ8303I VIPA 198.18.2.1 GIVEN TO TCPIPA ON MVS1"));
+    EXPECT_EQ(m1.port->send_failures(), 0u);
+}

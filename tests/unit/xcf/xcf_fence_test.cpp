@@ -7,6 +7,8 @@
 
 #include <zplex/xcf/xcf.hpp>
 
+#include "xcf_support.hpp"
+
 #include <gtest/gtest.h>
 
 #include <csignal>
@@ -21,36 +23,12 @@
 namespace zplex::xcf {
 namespace {
 
-int g_seq = 0;
+using test::fake_clock;
+using test::join_member;
+using test::join_system;
 
 sysplex_options plex_options(std::chrono::milliseconds interval = std::chrono::milliseconds(200)) {
-    sysplex_options o;
-    o.sysplex = "F" + std::to_string(::getpid()) + "N" + std::to_string(++g_seq);
-    o.interval = interval;
-    parse_key("ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100", o.key);
-    return o;
-}
-
-struct fake_clock {
-    std::shared_ptr<std::atomic<std::int64_t>> ns = std::make_shared<std::atomic<std::int64_t>>(1'000'000'000);
-    clock_fn fn() const {
-        return [p = ns] { return p->load(); };
-    }
-    void advance(std::chrono::milliseconds d) { ns->fetch_add(d.count() * 1'000'000); }
-};
-
-std::unique_ptr<system> join_system(const sysplex_options& o, const std::string& name) {
-    std::unique_ptr<system> s;
-    auto r = system::join(o, name, s);
-    EXPECT_TRUE(r) << to_string(r);
-    return s;
-}
-
-std::unique_ptr<member> join_member(system& s, const std::string& group, const std::string& name) {
-    std::unique_ptr<member> m;
-    auto r = member::join(s, group, name, 0, m);
-    EXPECT_TRUE(r) << to_string(r);
-    return m;
+    return test::plex_options("F", interval, "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100");
 }
 
 std::vector<std::uint8_t> bytes(std::size_t n, std::uint8_t seed) {

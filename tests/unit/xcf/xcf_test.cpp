@@ -6,6 +6,8 @@
 
 #include <zplex/xcf/xcf.hpp>
 
+#include "xcf_support.hpp"
+
 #include <boost/interprocess/mapped_region.hpp>
 #include <boost/interprocess/shared_memory_object.hpp>
 
@@ -23,37 +25,15 @@
 namespace zplex::xcf {
 namespace {
 
-int g_seq = 0;
+using test::fake_clock;
+using test::join_system;
 
 sysplex_options plex_options(std::chrono::milliseconds interval = std::chrono::milliseconds(300)) {
-    sysplex_options o;
-    o.sysplex = "X" + std::to_string(::getpid()) + "N" + std::to_string(++g_seq);
-    o.interval = interval;
-    parse_key("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", o.key);
-    return o;
-}
-
-/// An injected clock shared by every system of a test (all in this process).
-struct fake_clock {
-    std::shared_ptr<std::atomic<std::int64_t>> ns = std::make_shared<std::atomic<std::int64_t>>(1'000'000'000);
-    clock_fn fn() const {
-        return [p = ns] { return p->load(); };
-    }
-    void advance(std::chrono::milliseconds d) { ns->fetch_add(d.count() * 1'000'000); }
-};
-
-std::unique_ptr<system> join_system(const sysplex_options& o, const std::string& name) {
-    std::unique_ptr<system> s;
-    auto r = system::join(o, name, s);
-    EXPECT_TRUE(r) << to_string(r);
-    return s;
+    return test::plex_options("X", interval);
 }
 
 std::unique_ptr<member> join_member(system& s, const std::string& group, const std::string& name) {
-    std::unique_ptr<member> m;
-    auto r = member::join(s, group, name, 0x1234, m);
-    EXPECT_TRUE(r) << to_string(r);
-    return m;
+    return test::join_member(s, group, name, 0x1234);
 }
 
 std::vector<std::uint8_t> bytes(std::size_t n, std::uint8_t seed) {

@@ -32,6 +32,7 @@ enum class reason : std::uint16_t {
     bad_parameter = 0x080A,
     receiver_failed = 0x080B,    ///< the target failed while the message was sent
     bad_name = 0x080C,           ///< a sysplex, system, group or member name with bad characters or length
+    no_such_system = 0x080D,     ///< attach: no live system of that name in the sysplex
     other_key = 0x0401,          ///< warning: another couple dataset of this sysplex is in use under a different key
     no_message = 0x0C01,         ///< IXCMSGI: nothing arrived in the wait time
     no_dataset = 0x0C02,         ///< the couple dataset cannot be created or opened (or is not the caller's)
@@ -130,7 +131,16 @@ public:
     /// member process is alive any more is re-formatted. RC 4 RSN 0401: joined, but
     /// another dataset of the same sysplex name is in use under a different key.
     static result join(const sysplex_options& o, const std::string& sysname, std::unique_ptr<system>& out);
-    /// Leaves the sysplex normally (its members leave; no partitioning).
+    /// Attach to the live system @p sysname that another process owns (an image's
+    /// system under Hercules), so that members joined here are that system's members:
+    /// they fail when it is partitioned, and fenced() turns true. The attached process
+    /// never updates the system's status, so it never keeps a dead system alive; its
+    /// tick() partitions the system when the status is missing or its owner process
+    /// ended, as any survivor would. Nothing is created: RC 8 RSN 080D when no such
+    /// system is active (or no couple dataset exists).
+    static result attach(const sysplex_options& o, const std::string& sysname, std::unique_ptr<system>& out);
+    /// Leaves the sysplex normally (its members leave; no partitioning). An attached
+    /// system leaves only its own members; the system stays its owner's.
     ~system();
 
     /// Update our status and check the others: a system silent for longer than its
@@ -143,8 +153,11 @@ public:
     void start();
     void stop();
 
-    /// True once the sysplex partitioned us out: we must stop sending.
+    /// True once the sysplex partitioned us out: we must stop sending. For an attached
+    /// system also once the system left the sysplex or was re-IPLed by its owner.
     bool fenced() const;
+    /// True if made by attach().
+    bool attached() const;
     const std::string& name() const;
     /// IXC101I/IXC105I and other messages since the last call.
     std::vector<std::string> take_messages();
@@ -157,6 +170,8 @@ public:
 
 private:
     system();
+    /// Check the names and INTERVAL; a new unjoined system in @p s.
+    static result start_with(const sysplex_options& o, const std::string& sysname, std::unique_ptr<system>& s);
 };
 
 /// A member of an XCF group (IXCJOIN): sends and receives messages, hears group events.
@@ -178,6 +193,7 @@ public:
     std::vector<member_info> query() const;
     drop_counters drops() const;
     const std::string& name() const;
+    const std::string& group() const;
 
     struct impl;
     std::unique_ptr<impl> _impl;

@@ -45,6 +45,11 @@ public:
     virtual void send(std::string_view member, bytes message) = 0;
     /// The other active members of the group now (IXCQUERY).
     virtual std::vector<std::string> members() const = 0;
+    /// IXCLEAVE for V TCPIP,,SYSPLEX,LEAVEGROUP: the others see the member leave.
+    /// False if this transport cannot leave (the command is then refused).
+    virtual bool leave_group() { return false; }
+    /// IXCJOIN again for JOINGROUP; true once the member is active in the group again.
+    virtual bool join_group() { return false; }
 };
 
 /// Time: a monotonic millisecond count for timers, and the wall clock (UNIX

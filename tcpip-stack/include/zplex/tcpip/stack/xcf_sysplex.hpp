@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,10 @@ public:
     void send(std::string_view member, bytes message) override;
     std::vector<std::string> members() const override;
     void send_packet(std::string_view member, bytes packet) noexcept override;
+    /// LEAVEGROUP: IXCLEAVE. JOINGROUP: IXCJOIN again under the same name (a member of
+    /// this object's own from then on).
+    bool leave_group() override;
+    bool join_group() override;
 
     /// Deliver to @p s what arrived: fencing of our system, group exit events, messages.
     /// Waits up to @p wait for the first message. Returns how many were delivered.
@@ -51,7 +56,9 @@ private:
     bool tagged_send(char tag, std::string_view member, bytes payload) noexcept;
 
     xcf::system& _sys;
-    xcf::member& _member;
+    xcf::member* _member;                 ///< the given member, or the one joined again
+    std::unique_ptr<xcf::member> _rejoined;
+    bool _left = false;
     std::vector<std::uint8_t> _out;    ///< tag + payload, sized once
     std::vector<std::uint8_t> _in;
     bool _fence_told = false;
