@@ -190,7 +190,12 @@ conn_entry* stack::impl::conn_insert(std::uint32_t lip, std::uint16_t lport, std
     for (std::size_t n = 0; n < conns.size(); ++n, i = (i + 1) & mask) {
         auto& e = conns[i];
         if (e.used == 1) continue;
-        e = conn_entry{lip, rip, lport, rport, 1, false, false, -1, 0};
+        e = conn_entry{};
+        e.local_ip = lip;
+        e.remote_ip = rip;
+        e.local_port = lport;
+        e.remote_port = rport;
+        e.used = 1;
         return &e;
     }
     return nullptr;

@@ -87,12 +87,12 @@ struct conn_entry {
     std::uint8_t used = 0;            ///< 0 empty, 1 in use, 2 deleted (probe on)
     bool fin_in = false, fin_out = false;
     std::int16_t peer = -1;
-    std::int64_t closing_since = 0;   ///< both FINs seen at (monotonic ms), 0: open
     // Sysplex Distributor (distributor.cpp); sizeof(conn_entry) is 40 bytes
     conn_dist dist = conn_dist::none;
     bool half_open = false;           ///< distributor: SYN given, the client's ACK not seen yet
     bool affine = false;              ///< counted in a TIMEDAFFINITY row
     std::uint16_t affinity_uses = 0;  ///< affinity row: connections using it
+    std::int64_t closing_since = 0;   ///< both FINs seen at (monotonic ms), 0: open
     std::int64_t since = 0;           ///< distributor: when the SYN came (monotonic ms)
 };
 
