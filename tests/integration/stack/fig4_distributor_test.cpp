@@ -494,3 +494,30 @@ TEST(Fig4Distributor, DisplaysShowTheDistribution) {
         "2 of 2 records displayed"}));
     (void)m1;
 }
+
+TEST(Fig4Distributor, UnresponsiveTargetIsReportedAndRecovers) {
+    dist_fixture f;
+    for (const char* sys : {"MVS1", "MVS2", "MVS4"}) f.serve(sys);
+    auto& m1 = f.n("MVS1");
+    auto& c = f.s.client(1);
+    // MVS4's server never answers: its clients never complete the handshake.
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_EQ(f.connect(1, static_cast<std::uint16_t>(51000 + 3 * i)), "MVS1");
+        EXPECT_EQ(f.connect(1, static_cast<std::uint16_t>(51001 + 3 * i)), "MVS2");
+        auto port = static_cast<std::uint16_t>(51002 + 3 * i);
+        c.send(tcp_segment(c.address, port, dva1, 60, SYN));
+        f.s.pump();
+        EXPECT_EQ(f.landed(c.address, port), (lines{"MVS4"}));
+    }
+    m1.new_messages();
+    f.s.advance(61000);
+    EXPECT_EQ(m1.new_messages(), (lines{"EZD1182I TARGET SERVER FOR 198.18.2.1 PORT 60 AT TCPIPA ON MVS4 IS NOT "
+                                        "RESPONSIVE - TCSR 0 CER 0 SEF 100"}));
+    auto vdpt = m1.cmd("NETSTAT VDPT");
+    EXPECT_EQ(vdpt[14], "  TotalConn:  0000000003  Rdy: 001  WLM: 01  TSR: 0");
+    // It answers again: responsive at the next sample.
+    for (int i = 0; i < 3; ++i) f.connect(1, static_cast<std::uint16_t>(52000 + i));
+    f.s.advance(60000);
+    EXPECT_EQ(m1.new_messages(), (lines{"EZD1183I TARGET SERVER FOR 198.18.2.1 PORT 60 AT TCPIPA ON MVS4 IS "
+                                        "RESPONSIVE - TCSR 100 CER 100 SEF 100"}));
+}
