@@ -72,17 +72,7 @@ struct single_distributor {
             s->control_message(member(2), tst::control::encode(d));
         }
         // The client's MAC, so replies do not wait for ARP.
-        std::vector<std::uint8_t> a(28, 0);
-        put16(a, 0, 1);
-        put16(a, 2, 0x0800);
-        a[4] = 6;
-        a[5] = 4;
-        put16(a, 6, 2);
-        a[8] = 2;
-        a[13] = 0x65;
-        put32(a, 14, ip("198.18.0.101"));
-        put32(a, 24, ip("198.18.0.11"));
-        s->lan_frame(frame(0x0806, a));
+        s->lan_frame(frame(0x0806, arp_reply_packet(ip("198.18.0.101"), ip("198.18.0.11"))));
     }
     static std::string member(int k) { return "MVS" + std::to_string(k) + "TCPIPA"; }
     std::vector<std::uint8_t> frame(std::uint16_t type, const std::vector<std::uint8_t>& p) const {

@@ -45,17 +45,6 @@ std::string text_counter(std::uint64_t v, int width) {
     return buf;
 }
 
-const char* method_name(profile::dist_method m) {
-    switch (m) {
-    case profile::dist_method::basewlm: return "BaseWLM";
-    case profile::dist_method::roundrobin: return "RoundRobin";
-    case profile::dist_method::serverwlm: return "ServerWLM";
-    case profile::dist_method::weightedactive: return "WeightedActive";
-    case profile::dist_method::hotstandby: return "HotStandby";
-    }
-    return "?";
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------- lookups (packet path)
@@ -897,7 +886,7 @@ void stack::impl::dist_netstat(const std::string& name, const std::string& opera
                 out.push_back("  DestXCF:    " + dotted(r.xcf));
                 out.push_back("  TotalConn:  " + text_counter(r.total, 10) + "  Rdy: " + text_counter(r.ready, 3) +
                               "  WLM: " + text_counter(wlm, 2) + "  TSR: " + std::to_string(r.tcsr));
-                std::string method = std::string("  DistMethod: ") + method_name(s->cfg.method);
+                std::string method = std::string("  DistMethod: ") + method_text(s->cfg.method);
                 if (s->cfg.method == profile::dist_method::hotstandby) {
                     method += r.cfg.role == profile::target_role::preferred
                                   ? "  SrvType: Preferred"

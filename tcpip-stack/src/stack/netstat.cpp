@@ -86,17 +86,6 @@ const char* moveable_text(profile::moveable_mode m) {
     return m == profile::moveable_mode::immediate ? "Immediate" : "WhenIdle";
 }
 
-const char* method_text(profile::dist_method m) {
-    switch (m) {
-    case profile::dist_method::basewlm: return "BaseWLM";
-    case profile::dist_method::roundrobin: return "RoundRobin";
-    case profile::dist_method::serverwlm: return "ServerWLM";
-    case profile::dist_method::weightedactive: return "WeightedActive";
-    case profile::dist_method::hotstandby: return "HotStandby";
-    }
-    return "?";
-}
-
 struct report {
     std::vector<std::string> lines;
     std::size_t records = 0;
@@ -116,6 +105,17 @@ void stats_block(std::vector<std::string>& out, const char* title, const interfa
 }
 
 }  // namespace
+
+const char* method_text(profile::dist_method m) {
+    switch (m) {
+    case profile::dist_method::basewlm: return "BaseWLM";
+    case profile::dist_method::roundrobin: return "RoundRobin";
+    case profile::dist_method::serverwlm: return "ServerWLM";
+    case profile::dist_method::weightedactive: return "WeightedActive";
+    case profile::dist_method::hotstandby: return "HotStandby";
+    }
+    return "?";
+}
 
 std::vector<std::string> stack::impl::command(std::string_view text) {
     std::string u = upper(trim(text));

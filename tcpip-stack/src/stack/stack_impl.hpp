@@ -275,5 +275,7 @@ struct stack::impl {
 
 std::string dotted(std::uint32_t a);
 std::string vipa_link_name(std::uint32_t a);
+/// DISTMETHOD as the displays write it (RoundRobin ...).
+const char* method_text(profile::dist_method m);
 
 }  // namespace zplex::tcpip::stack

@@ -77,17 +77,7 @@ TEST(StackAlloc, PacketPathDoesNotAllocate) {
 
     // ARP replies from the client and the gateway, so output does not wait.
     auto arp_reply = [&](const char* from) {
-        std::vector<std::uint8_t> a(28, 0);
-        put16(a, 0, 1);
-        put16(a, 2, 0x0800);
-        a[4] = 6;
-        a[5] = 4;
-        put16(a, 6, 2);
-        a[8] = 2;
-        a[13] = 0x65;
-        put32(a, 14, ip(from));
-        put32(a, 24, ip("198.18.0.11"));
-        return eth(mac, 0x0806, a);
+        return eth(mac, 0x0806, arp_reply_packet(ip(from), ip("198.18.0.11")));
     };
     std::vector<std::vector<std::uint8_t>> frames = {
         eth(mac, 0x0800, echo_request(ip("198.18.0.101"), ip("198.18.0.11"), 1)),
