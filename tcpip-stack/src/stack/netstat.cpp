@@ -327,6 +327,11 @@ std::vector<std::string> stack::impl::netstat(const std::string& name, const std
                         out.push_back(std::string("        AutoSwitchBack: ") + (x.auto_switchback ? "Yes" : "No") +
                                       "  HealthSwitch: " + (x.health_switch ? "Yes" : "No"));
                     }
+                    if (operand == "DETAIL") {  // OptLoc; the active connection weight for WeightedActive
+                        out.push_back("        OptLoc:  " + (x.optlocal ? std::to_string(*x.optlocal) : std::string("No")));
+                        if (x.method == profile::dist_method::weightedactive && t)
+                            out.push_back("        ActConnWeight: " + std::to_string(t->weight ? t->weight : 10));
+                    }
                     ++r.records;
                 };
                 if (x.dest_all) one("ALL", nullptr);

@@ -290,6 +290,12 @@ std::vector<std::string> stack::take_messages() {
 const drop_counters& stack::drops() const noexcept { return _impl->drops; }
 const identity& stack::who() const noexcept { return _impl->me; }
 
+std::vector<profile::ipv4_address> stack::target_dvipas() const {
+    std::vector<profile::ipv4_address> out;
+    for (const auto& t : _impl->sd.targets) out.push_back(ipv4_address{t.address});
+    return out;
+}
+
 std::vector<dvipa_view> stack::dvipas() const {
     std::vector<dvipa_view> out;
     for (const auto& d : _impl->dvipas) {

@@ -126,6 +126,8 @@ TEST(Fig4Distributor, RoundRobinLandsAsPredictedAndTargetsReplyDirectly) {
     EXPECT_EQ(*(at + 1), "  Address:  198.18.2.1");
     EXPECT_EQ(*(at + 2), "    Flags:  Internal");
     EXPECT_EQ(f.vcrt_by_xcf("MVS4"), (std::map<std::string, int>{}));
+    EXPECT_EQ(f.n("MVS4").s->target_dvipas(), (std::vector<ipv4_address>{ipv4_address{dva1}, ipv4_address{dvb1}}));
+    EXPECT_EQ(f.n("MVS3").s->target_dvipas(), (std::vector<ipv4_address>{ipv4_address{dvb1}}));
 
     // 300 connections from two clients: XCF1, XCF2, XCF4 in DESTIP order, over and over.
     const std::array<const char*, 3> order{"MVS1", "MVS2", "MVS4"};
@@ -259,6 +261,12 @@ TEST(Fig4Distributor, WeightedActiveFollowsTheWeights) {
     EXPECT_EQ(vdpt[4], "  TotalConn:  0000000" + std::to_string(served["MVS1"]) + "  Rdy: 001  WLM: 30  TSR: 100");
     EXPECT_EQ(vdpt[5], "  DistMethod: WeightedActive");
     EXPECT_EQ(vdpt[14], "  TotalConn:  00000000" + std::to_string(served["MVS4"]) + "  Rdy: 001  WLM: 10  TSR: 100");
+    auto cfg = f.n("MVS1").cmd("NETSTAT VIPADCFG DETAIL");
+    auto at = std::find(cfg.begin(), cfg.end(), "  VIPA Distribute:");
+    ASSERT_NE(at, cfg.end());
+    EXPECT_EQ((lines(at + 1, at + 6)), (lines{"    Dest:        198.18.2.1..60", "      DestXCF:   198.18.1.1",
+                                             "        SysPt:   No       TimAff: No      Flg: WeightedActive",
+                                             "        OptLoc:  No", "        ActConnWeight: 30"}));
 }
 
 TEST(Fig4Distributor, BaseWlmWeightsFollowTheImagesLoad) {

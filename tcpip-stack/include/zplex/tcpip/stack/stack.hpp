@@ -108,6 +108,9 @@ public:
     std::vector<std::string> take_messages();
     const drop_counters& drops() const noexcept;
     std::vector<dvipa_view> dvipas() const;
+    /// DVIPAs this stack holds as a Sysplex Distributor target (in HOME, not in ARP): the
+    /// image needs them on its loopback like its active DVIPAs.
+    std::vector<profile::ipv4_address> target_dvipas() const;
     const identity& who() const noexcept;
 
     struct impl;
