@@ -9,6 +9,7 @@
 //   kept:    remote_ip(4) remote_port(2) local_port(2)
 //   take/give: addr(4) moveable(1)
 //   distribute: addr(4) flags(1: 1 want connections, 2 stop) nranges(1) (low(2) high(2))*
+//               optlocal(1: 0..16, 255 NOOPTLOCAL)
 //   target_report: addr(4) nports(2) (port(2) ready(2) sysweight(1) srvweight(1) active(4))*
 //   connections: addr(4) flags(1: 1 ended, 2 full list) n(2) (lport(2) rip(4) rport(2))*
 // name(n): length(1) then that many characters A-Z 0-9 @ # $.
@@ -197,6 +198,7 @@ std::vector<std::uint8_t> encode(const distribute_message& m) {
         put16v(out, p.low);
         put16v(out, p.high);
     }
+    out.push_back(m.optlocal);
     return out;
 }
 
@@ -246,6 +248,8 @@ bool decode(std::span<const std::uint8_t> in, distribute_message& out) {
         if (p.high < p.low || (p.low == 0 && p.high != 0)) return false;
         m.port_ranges.push_back(p);
     }
+    m.optlocal = r.u8();
+    if (!r.ok || (m.optlocal > 16 && m.optlocal != distribute_message::no_optlocal)) return false;
     if (m.address == 0 || (m.stop && n != 0) || (!m.stop && n == 0) || r.at != in.size()) return false;
     out = std::move(m);
     return true;

@@ -73,6 +73,8 @@ struct distribute_message {
     bool want_connections = false;
     bool stop = false;
     std::vector<ports> port_ranges;
+    std::uint8_t optlocal = no_optlocal;  ///< OPTLOCAL value 0..16, or no_optlocal (NOOPTLOCAL)
+    static constexpr std::uint8_t no_optlocal = 0xFF;
     friend bool operator==(const distribute_message&, const distribute_message&) = default;
 };
 

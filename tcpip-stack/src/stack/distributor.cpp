@@ -343,6 +343,33 @@ void stack::impl::dist_target_outbound(const std::uint8_t* p, std::size_t len) n
     if (e && e->dist == conn_dist::served) conn_track(e, t[13], false);
 }
 
+bool stack::impl::dist_image_to_target(std::uint8_t* p, std::size_t len) noexcept {
+    // The image's own connection to a DVIPA it is a target of: NOOPTLOCAL sends it to the
+    // distributor like any client's; OPTLOCAL keeps it here while a local server is ready.
+    dist_target_entry* t = dist_target(wire::get32(p + 16));
+    if (!t || p[9] != wire::proto_tcp || t->distributor_peer < 0) return false;
+    std::size_t hl = std::size_t{p[0] & 0x0Fu} * 4;
+    if (len - hl < 20 || (wire::get16(p + 6) & 0x3FFF) != 0) return false;
+    std::uint16_t dport = wire::get16(p + hl + 2);
+    bool distributed = false;
+    for (const auto& r : t->ranges)
+        if (r.low == 0 || (dport >= r.low && dport <= r.high)) distributed = true;
+    if (!distributed) return false;
+    if (t->optlocal != control::distribute_message::no_optlocal) {
+        unsigned ready = 0;
+        for (const auto& l : sd.listeners)
+            if ((l.address == t->address || l.address == 0) && l.port == dport && !sd.quiesce_target &&
+                !sd.quiesced_ports.count(l.port))
+                ready += static_cast<unsigned>(l.count);
+        unsigned weight = system_weight_of(sd.busy);
+        if (ready && (t->optlocal == 0 || weight * t->optlocal >= 64)) return false;  // stays local
+    }
+    const auto& dp = peers[static_cast<std::size_t>(t->distributor_peer)];
+    if (!dp.present || dp.link < 0) return false;
+    send_on_iface(dp.link, 0, p, len);
+    return true;
+}
+
 // ---------------------------------------------------------------- control paths
 
 std::vector<control::target_report_message::port_row> stack::impl::dist_local_ports(
@@ -493,6 +520,7 @@ void stack::impl::dist_refresh() {
         m.want_connections = true;
         for (const auto& c : config.distributions) {
             if (c.address.value != a) continue;
+            if (c.optlocal) m.optlocal = *c.optlocal;
             control::distribute_message::ports r;
             if (c.port) r = {c.port->low, c.port->high};
             if (std::find(m.port_ranges.begin(), m.port_ranges.end(), r) == m.port_ranges.end()) m.port_ranges.push_back(r);
@@ -574,6 +602,7 @@ void stack::impl::dist_on_distribute(std::string_view from, const control::distr
     t->distributor_peer = idx;
     t->distributor_xcf = peers[static_cast<std::size_t>(idx)].xcf_address;
     t->ranges = m.port_ranges;
+    t->optlocal = m.optlocal;
     t->stopped = false;
     auto distributed_port = [&](std::uint16_t port) {
         for (const auto& r : m.port_ranges)

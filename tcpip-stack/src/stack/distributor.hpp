@@ -61,6 +61,7 @@ struct dist_target_entry {
     int distributor_peer = -1;        ///< index into peers, -1: unknown
     std::uint32_t distributor_xcf = 0;  ///< its dynamic XCF address (the APAR lesson: updated on every takeover)
     std::vector<control::distribute_message::ports> ranges;
+    std::uint8_t optlocal = control::distribute_message::no_optlocal;  ///< the distribution's OPTLOCAL
     bool stopped = false;             ///< told to stop: removed once no connection is left
 };
 

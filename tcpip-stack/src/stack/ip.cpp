@@ -170,6 +170,7 @@ void stack::impl::app_packet(bytes packet) noexcept {
     } else if (!d && !sd.targets.empty()) {
         dist_target_outbound(p, len);
     }
+    if (!sd.targets.empty() && dist_image_to_target(p, len)) return;
     ip_output(p, len, -2, false);
 }
 

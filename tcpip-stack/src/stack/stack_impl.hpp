@@ -236,6 +236,7 @@ struct stack::impl {
     void dist_decap(std::uint8_t* packet, std::size_t len, int in_iface) noexcept;
     bool dist_target_input(std::uint8_t* packet, std::size_t len, dvipa_entry* d) noexcept;
     void dist_target_outbound(const std::uint8_t* packet, std::size_t len) noexcept;
+    bool dist_image_to_target(std::uint8_t* packet, std::size_t len) noexcept;
     void dist_forget(conn_entry& e) noexcept;
     int dist_choose(dist_service& s, std::uint32_t client) noexcept;
     bool dist_eligible(const dist_row& r) const noexcept;

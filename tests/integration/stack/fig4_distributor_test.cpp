@@ -529,3 +529,43 @@ TEST(Fig4Distributor, UnresponsiveTargetIsReportedAndRecovers) {
     EXPECT_EQ(m1.new_messages(), (lines{"EZD1183I TARGET SERVER FOR 198.18.2.1 PORT 60 AT TCPIPA ON MVS4 IS "
                                         "RESPONSIVE - TCSR 100 CER 100 SEF 100"}));
 }
+
+TEST(Fig4Distributor, ImageClientsOfATargetGoThroughTheDistributorUnlessOptlocal) {
+    const std::uint32_t mvs4_osa = ip("198.18.0.14");
+    {
+        dist_fixture f;  // NOOPTLOCAL, the default
+        for (const char* sys : {"MVS1", "MVS2", "MVS4"}) f.serve(sys);
+        auto& m4 = f.n("MVS4");
+        m4.s->app_packet(tcp_segment(mvs4_osa, 53000, dva1, 60, SYN));
+        f.s.pump();
+        EXPECT_EQ(f.landed(mvs4_osa, 53000), (lines{"MVS1"}));  // round robin's first
+        m4.s->app_packet(tcp_segment(mvs4_osa, 53001, dva1, 60, SYN));
+        f.s.pump();
+        EXPECT_EQ(f.landed(mvs4_osa, 53001), (lines{"MVS2"}));
+        m4.s->app_packet(tcp_segment(mvs4_osa, 53002, dva1, 60, SYN));
+        f.s.pump();
+        EXPECT_EQ(f.landed(mvs4_osa, 53002), (lines{"MVS4"}));  // back over the link, encapsulated
+        // MVS1's server answers over the LAN to MVS4's image.
+        auto before = m4.app_in.size();
+        f.n("MVS1").s->app_packet(tcp_segment(dva1, 60, mvs4_osa, 53000, SYN | ACK));
+        f.s.pump();
+        ASSERT_EQ(m4.app_in.size(), before + 1);
+        EXPECT_EQ(get32(m4.app_in.back(), 12), dva1);
+    }
+    dist_fixture f({{"MVS1", mvs1_with("  VIPADISTRIBUTE DEFINE DISTMETHOD ROUNDROBIN OPTLOCAL 0 198.18.2.1\n"
+                                       "                 PORT 60\n"
+                                       "                 DESTIP 198.18.1.1 198.18.1.2 198.18.1.4\n")}});
+    for (const char* sys : {"MVS1", "MVS2", "MVS4"}) f.serve(sys);
+    auto& m4 = f.n("MVS4");
+    for (std::uint16_t port : {53000, 53001, 53002}) {
+        m4.s->app_packet(tcp_segment(mvs4_osa, port, dva1, 60, SYN));
+        f.s.pump();
+        EXPECT_EQ(f.landed(mvs4_osa, port), (lines{"MVS4"}));
+    }
+    EXPECT_EQ(f.n("MVS1").cmd("NETSTAT VDPT")[14], "  TotalConn:  0000000000  Rdy: 001  WLM: 01  TSR: 100");
+    // Without a local server OPTLOCAL does not apply: the distributor decides.
+    m4.s->listener_removed(ipv4_address{dva1}, 60);
+    m4.s->app_packet(tcp_segment(mvs4_osa, 53003, dva1, 60, SYN));
+    f.s.pump();
+    EXPECT_EQ(f.landed(mvs4_osa, 53003), (lines{"MVS1"}));
+}

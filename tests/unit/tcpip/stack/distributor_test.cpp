@@ -35,6 +35,12 @@ TEST(StackDistControl, DistributeRoundTripsAndIsStrict) {
     bad = b;
     bad[10] = 0xFF;  // low above high
     EXPECT_FALSE(ctl::decode(bad, back));
+    bad = b;
+    bad.back() = 17;  // OPTLOCAL above 16
+    EXPECT_FALSE(ctl::decode(bad, back));
+    m.optlocal = 16;
+    ASSERT_TRUE(ctl::decode(ctl::encode(m), back));
+    EXPECT_EQ(back.optlocal, 16);
     ctl::distribute_message stop;
     stop.address = 0xC6120201;
     stop.stop = true;
