@@ -198,8 +198,10 @@ bool stack::impl::dist_inbound(std::uint8_t* p, std::size_t len, dvipa_entry& d)
     if (e || !tcp_new(flags)) return false;
     int i = dist_choose(*s, src);
     if (i < 0) {
+        // No target is ready: this stack's image answers it (served if it has a server the
+        // stack has not been told of, reset otherwise), so the client is not left waiting.
         drops.count(drop::dist_no_target);
-        return true;
+        return false;
     }
     auto& row = s->rows[static_cast<std::size_t>(i)];
     e = conn_insert(d.address, dport, src, sport);

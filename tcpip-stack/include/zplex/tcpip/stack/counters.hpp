@@ -35,7 +35,7 @@ namespace zplex::tcpip::stack {
     X(moving_stale, "MOVESTALE", "packet for a MOVING DVIPA that belongs to no kept connection")     \
     X(control_malformed, "CTLBAD", "sysplex control message not valid")                              \
     X(control_unknown_peer, "CTLPEER", "sysplex control message from a member that has not said who it is") \
-    X(dist_no_target, "DISTNORDY", "new connection to a distributed DVIPA port with no ready target")    \
+    X(dist_no_target, "DISTNORDY", "new connection with no ready target: left to this stack's image")  \
     X(dist_target_gone, "DISTGONE", "packet of a distributed connection whose target has left")          \
     X(dist_not_target, "DISTNOTGT", "distributed packet for a DVIPA this stack is not a target of")      \
     X(dist_wrong_link, "DISTLINK", "distributed packet not from the link of the DVIPA's distributor")    \
