@@ -105,6 +105,21 @@ inline std::vector<std::uint8_t> tcp_segment(std::uint32_t src, std::uint16_t sp
     return ipv4_packet(src, dst, 6, t);
 }
 
+/// An ARP reply (RFC 826) from @p from (MAC 02:00:00:00:00:65) to @p to: the 28-byte packet.
+inline std::vector<std::uint8_t> arp_reply_packet(std::uint32_t from, std::uint32_t to) {
+    std::vector<std::uint8_t> a(28, 0);
+    put16(a, 0, 1);
+    put16(a, 2, 0x0800);
+    a[4] = 6;
+    a[5] = 4;
+    put16(a, 6, 2);
+    a[8] = 2;
+    a[13] = 0x65;
+    put32(a, 14, from);
+    put32(a, 24, to);
+    return a;
+}
+
 inline constexpr std::uint8_t SYN = 0x02, ACK = 0x10, FIN = 0x01, RST = 0x04, PSH = 0x08;
 
 /// One stack of the simulated sysplex with its ports.

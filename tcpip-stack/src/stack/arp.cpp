@@ -190,15 +190,29 @@ conn_entry* stack::impl::conn_insert(std::uint32_t lip, std::uint16_t lport, std
     for (std::size_t n = 0; n < conns.size(); ++n, i = (i + 1) & mask) {
         auto& e = conns[i];
         if (e.used == 1) continue;
-        e = conn_entry{lip, rip, lport, rport, 1, false, false, -1, 0};
+        e = conn_entry{};
+        e.local_ip = lip;
+        e.remote_ip = rip;
+        e.local_port = lport;
+        e.remote_port = rport;
+        e.used = 1;
         return &e;
     }
     return nullptr;
 }
 
 void stack::impl::conn_erase(conn_entry* e) noexcept {
+    if (e->dist != conn_dist::none) dist_forget(*e);
     e->used = 2;
     conns_changed = true;
+    // Deleted entries just before an empty slot end no probe sequence: free them.
+    std::size_t mask = conns.size() - 1;
+    std::size_t i = static_cast<std::size_t>(e - conns.data());
+    if (conns[(i + 1) & mask].used != 0) return;
+    while (conns[i].used == 2) {
+        conns[i].used = 0;
+        i = (i - 1) & mask;
+    }
 }
 
 void stack::impl::conn_track(conn_entry* e, std::uint8_t flags, bool inbound) noexcept {
@@ -213,14 +227,16 @@ void stack::impl::conn_track(conn_entry* e, std::uint8_t flags, bool inbound) no
 std::size_t stack::impl::conn_count(std::uint32_t dvipa) const noexcept {
     std::size_t n = 0;
     for (const auto& e : conns)
-        if (e.used == 1 && e.peer < 0 && e.closing_since == 0 && e.local_ip == dvipa) ++n;
+        if (e.used == 1 && e.peer < 0 && e.closing_since == 0 && e.local_ip == dvipa &&
+            (e.dist == conn_dist::none || e.dist == conn_dist::local))
+            ++n;
     return n;
 }
 
 std::vector<control::kept_connection> stack::impl::kept_of(std::uint32_t dvipa) const {
     std::vector<control::kept_connection> out;
     for (const auto& e : conns)
-        if (e.used == 1 && e.peer < 0 && e.local_ip == dvipa)
+        if (e.used == 1 && e.peer < 0 && e.local_ip == dvipa && (e.dist == conn_dist::none || e.dist == conn_dist::local))
             out.push_back(control::kept_connection{e.remote_ip, e.remote_port, e.local_port});
     return out;
 }

@@ -61,6 +61,7 @@ control::state_message stack::impl::my_state(bool reply_wanted) const {
     m.sysclone = me.sysclone;
     m.xcf_address = xcf_address;
     m.reply_wanted = reply_wanted;
+    m.roles = dist_roles();
     for (const auto& d : dvipas) {
         control::claim c;
         c.address = d.address;
@@ -113,6 +114,7 @@ void stack::impl::control_message(std::string_view from, bytes message) {
         if (!control::decode(message, m)) return drops.count(drop::control_malformed);
         return on_state(from, std::move(m));
     }
+    if (*t != control::type::take && *t != control::type::give) return dist_control(from, *t, message);
     control::address_message m;
     if (!control::decode(message, m)) return drops.count(drop::control_malformed);
     peer_state* p = peer_by_member(from);
@@ -136,12 +138,14 @@ void stack::impl::on_state(std::string_view from, control::state_message&& m) {
     p.xcf_address = m.xcf_address;
     p.present = true;
     p.claims = std::move(m.claims);
+    p.roles = std::move(m.roles);
     add_xcf_link(idx);
     for (const auto& c : p.claims)
         if (c.status == st(dvipa_status::active)) note_history(c.address, p.tcpname, p.sysname);
     if (m.reply_wanted) broadcast_state(false, from);
     sync_routed(idx);
     rebuild_routes();
+    dist_peer_state(idx);
     auto w = std::find(awaited.begin(), awaited.end(), from);
     if (w != awaited.end()) {
         awaited.erase(w);
@@ -219,7 +223,7 @@ void stack::impl::install_kept(std::uint32_t address) {
 void stack::impl::sync_routed(int idx) {
     const auto& p = peers[static_cast<std::size_t>(idx)];
     for (auto& e : conns) {
-        if (e.used != 1 || e.peer != idx) continue;
+        if (e.used != 1 || e.peer != idx || e.dist != conn_dist::none) continue;
         bool still = false;
         if (p.present) {
             for (const auto& c : p.claims) {
@@ -242,6 +246,8 @@ void stack::impl::member_gone(std::string_view member, bool failed) {
     auto& p = peers[static_cast<std::size_t>(idx)];
     p.present = false;
     p.claims.clear();
+    p.roles.clear();
+    dist_member_gone(idx);
     sync_routed(idx);
     rebuild_routes();
     auto w = std::find(awaited.begin(), awaited.end(), member);
@@ -386,11 +392,11 @@ void stack::impl::tick() {
     std::int64_t now = io.time->monotonic_ms();
     arp_tick(now);
     for (auto& e : conns) {
-        if (e.used == 1 && e.closing_since && now - e.closing_since >= 2000) {
-            e.used = 2;
-            conns_changed = true;
+        if (e.used == 1 && e.closing_since && now - e.closing_since >= 2000 && e.dist != conn_dist::affinity) {
+            conn_erase(&e);
         }
     }
+    dist_tick(now);
     if (in_group && !initial_done && now - join_time >= sizes.initial_wait_ms) finish_initial();
     if (conns_changed) {
         conns_changed = false;
@@ -401,7 +407,7 @@ void stack::impl::tick() {
 // ---------------------------------------------------------------- VIPARANGE binds
 
 void stack::impl::listener_added(ipv4_address a, std::uint16_t port, std::string_view job) {
-    (void)port;
+    dist_listener(a.value, port, 1);  // a target's ready count, in the group or not
     if (left_group) return;  // out of the group: no dynamic VIPA is created
     const profile::vipa_range_config* range = nullptr;
     for (const auto& r : config.vipa_ranges) {
@@ -444,7 +450,7 @@ void stack::impl::listener_added(ipv4_address a, std::uint16_t port, std::string
 }
 
 void stack::impl::listener_removed(ipv4_address a, std::uint16_t port) {
-    (void)port;
+    dist_listener(a.value, port, -1);
     dvipa_entry* d = find_dvipa(a.value);
     if (!d || d->origin != dvipa_origin::range_bind) return;
     if (--d->listeners <= 0) {
@@ -485,6 +491,7 @@ std::vector<std::string> stack::impl::vary_sysplex(const std::string& verb, cons
         if (!operand.empty()) return {"ZPX1031I " + cmd + " TAKES NO OPERAND, NOT '" + operand + "'"};
         return verb == "LEAVEGROUP" ? leave_group(cmd) : join_group(cmd);
     }
+    if (verb == "QUIESCE" || verb == "RESUME") return dist_vary(verb, operand);
     if (verb != "DEACTIVATE" && verb != "REACTIVATE") {
         return {"ZPX1032I " + cmd + " IS NOT SUPPORTED BY " + me.tcpname};
     }
@@ -532,6 +539,8 @@ std::vector<std::string> stack::impl::leave_group(const std::string& cmd) {
     left_group = true;
     awaited.clear();
     dvipas.clear();
+    sd.targets.clear();  // no longer a distribution target either
+    sd.told.clear();
     rebuild_kept_config();
     for (auto& e : conns)
         if (e.used == 1) conn_erase(&e);

@@ -98,6 +98,14 @@ void stack::impl::local_input(std::uint8_t* p, std::size_t len, int in_iface, dv
     std::size_t hl = std::size_t{p[0] & 0x0Fu} * 4;
     bool fragment = (wire::get16(p + 6) & 0x3FFF) != 0;
     std::uint8_t proto = p[9];
+    // Sysplex Distributor (distributor.cpp): distributed packets in, target DVIPAs, new connections.
+    if (proto == ipproto_ipip && in_iface >= 0 && interfaces[static_cast<std::size_t>(in_iface)].kind == iface_kind::xcf &&
+        wire::get32(p + 16) == xcf_address)
+        return dist_decap(p, len, in_iface);
+    if (!sd.targets.empty() && dist_target_input(p, len, d)) return;
+    if (d && d->status == dvipa_status::active && !sd.services.empty() && proto == wire::proto_tcp && !fragment &&
+        len - hl >= 20 && dist_inbound(p, len, *d))
+        return;
     bool ours = d == nullptr || d->status == dvipa_status::active;
     if (proto == wire::proto_icmp && !fragment && ours && len - hl >= 8 && p[hl] == wire::icmp_echo_request) {
         return icmp_echo_reply(p, len, in_iface);
@@ -159,7 +167,10 @@ void stack::impl::app_packet(bytes packet) noexcept {
             if (!e) drops.count(drop::conn_table_full);
         }
         if (e && e->peer < 0) conn_track(e, flags, false);
+    } else if (!d && !sd.targets.empty()) {
+        dist_target_outbound(p, len);
     }
+    if (!sd.targets.empty() && dist_image_to_target(p, len)) return;
     ip_output(p, len, -2, false);
 }
 

@@ -86,17 +86,6 @@ const char* moveable_text(profile::moveable_mode m) {
     return m == profile::moveable_mode::immediate ? "Immediate" : "WhenIdle";
 }
 
-const char* method_text(profile::dist_method m) {
-    switch (m) {
-    case profile::dist_method::basewlm: return "BaseWLM";
-    case profile::dist_method::roundrobin: return "RoundRobin";
-    case profile::dist_method::serverwlm: return "ServerWLM";
-    case profile::dist_method::weightedactive: return "WeightedActive";
-    case profile::dist_method::hotstandby: return "HotStandby";
-    }
-    return "?";
-}
-
 struct report {
     std::vector<std::string> lines;
     std::size_t records = 0;
@@ -116,6 +105,17 @@ void stats_block(std::vector<std::string>& out, const char* title, const interfa
 }
 
 }  // namespace
+
+const char* method_text(profile::dist_method m) {
+    switch (m) {
+    case profile::dist_method::basewlm: return "BaseWLM";
+    case profile::dist_method::roundrobin: return "RoundRobin";
+    case profile::dist_method::serverwlm: return "ServerWLM";
+    case profile::dist_method::weightedactive: return "WeightedActive";
+    case profile::dist_method::hotstandby: return "HotStandby";
+    }
+    return "?";
+}
 
 std::vector<std::string> stack::impl::command(std::string_view text) {
     std::string u = upper(trim(text));
@@ -177,12 +177,15 @@ std::vector<std::string> stack::impl::netstat(const std::string& name, const std
             if (d.status == dvipa_status::active || d.status == dvipa_status::moving ||
                 d.status == dvipa_status::quiescing)
                 rows.push_back({false, vipa_link_name(d.address), d.address, 0});
+        for (const auto& t : sd.targets)  // target DVIPAs of the Sysplex Distributor: flag Internal
+            if (std::none_of(rows.begin(), rows.end(), [&](const row& x) { return !x.intf && x.address == t.address; }))
+                rows.push_back({false, vipa_link_name(t.address), t.address, -1});
         rows.push_back({false, "LOOPBACK", 0x7F000001, 0});
         bool first = true;
         for (const auto& h : rows) {
             out.push_back(pad(h.intf ? "IntfName:" : "LinkName:", 12) + h.link);
             out.push_back("  Address:  " + dotted(h.address));
-            out.push_back(first ? "    Flags:  Primary" : "    Flags:");
+            out.push_back(first ? "    Flags:  Primary" : h.order == -1 ? "    Flags:  Internal" : "    Flags:");
             first = false;
             ++r.records;
         }
@@ -326,6 +329,11 @@ std::vector<std::string> stack::impl::netstat(const std::string& name, const std
                         out.push_back(std::string("        AutoSwitchBack: ") + (x.auto_switchback ? "Yes" : "No") +
                                       "  HealthSwitch: " + (x.health_switch ? "Yes" : "No"));
                     }
+                    if (operand == "DETAIL") {  // OptLoc; the active connection weight for WeightedActive
+                        out.push_back("        OptLoc:  " + (x.optlocal ? std::to_string(*x.optlocal) : std::string("No")));
+                        if (x.method == profile::dist_method::weightedactive && t)
+                            out.push_back("        ActConnWeight: " + std::to_string(t->weight ? t->weight : 10));
+                    }
                     ++r.records;
                 };
                 if (x.dest_all) one("ALL", nullptr);
@@ -351,6 +359,9 @@ std::vector<std::string> stack::impl::netstat(const std::string& name, const std
                                                                      : "VIPARange    Bind";
             std::string line = "  " + pad(dotted(d->address), 16) + pad(ipv4_address{profile::prefix_to_mask(d->prefix_len)}.str(), 16) +
                                pad(to_string(d->status), 10) + origin;
+            std::uint8_t role = dist_role_of(d->address);  // DistStat: Dist, Dest or Dist/Dest
+            if (d->status != dvipa_status::active) role &= 2;
+            if (role) line = pad(line, 57) + (role == 3 ? "Dist/Dest" : role == 1 ? "Dist" : "Dest");
             out.push_back(line);
             bool shows_time = d->status == dvipa_status::active || d->status == dvipa_status::moving ||
                               d->status == dvipa_status::quiescing;
@@ -359,10 +370,30 @@ std::vector<std::string> stack::impl::netstat(const std::string& name, const std
             out.push_back(t);
             ++r.records;
         }
+        for (const auto& t : sd.targets) {  // a target only: the DVIPA is active here internally
+            if (find_dvipa(t.address)) continue;
+            std::uint8_t prefix = 32;
+            for (const auto& p : peers)
+                for (const auto& c : p.claims)
+                    if (c.address == t.address && p.present) prefix = c.prefix_len;
+            out.push_back("  " + pad(dotted(t.address), 16) + pad(ipv4_address{profile::prefix_to_mask(prefix)}.str(), 16) +
+                          pad("Active", 10) + pad("VIPADistribute", 13) + "Dest");
+            out.push_back("    ActTime:      n/a");
+            ++r.records;
+        }
         out.push_back(std::to_string(r.records) + " of " + std::to_string(r.records) + " records displayed");
         r.own_footer = true;
+    } else if (name == "VDPT" || name == "VCRT") {
+        dist_netstat(name, operand, out, r.records);
+        if (!operator_form) {
+            out.push_back(name == "VDPT" ? std::to_string(r.records) + " records written"
+                                         : std::to_string(r.records) + " of " + std::to_string(r.records) +
+                                               " records displayed");
+        }
+        r.own_footer = !operator_form;
     } else {
-        return {"ZPX1030I NETSTAT REPORT '" + name + "' IS NOT AVAILABLE: HOME, ROUTE, DEVLINKS, ARP, VIPADCFG, VIPADYN"};
+        return {"ZPX1030I NETSTAT REPORT '" + name +
+                "' IS NOT AVAILABLE: HOME, ROUTE, DEVLINKS, ARP, VIPADCFG, VIPADYN, VDPT, VCRT"};
     }
     std::vector<std::string> result;
     if (operator_form) {
@@ -385,16 +416,48 @@ std::vector<std::string> stack::impl::sysplex_vipadyn() {
     struct line {
         std::string tcp, sys;
         std::uint8_t status, rank, origin;
+        std::uint8_t dist = 0;  ///< Sysplex Distributor role: 1 DIST, 2 DEST, 3 BOTH
     };
     std::map<std::uint32_t, std::vector<line>> by_address;
+    auto role_in = [](const std::vector<control::dist_role>& roles, std::uint32_t a, std::uint8_t status) {
+        for (const auto& r : roles)
+            if (r.address == a) return static_cast<std::uint8_t>(status == 0 ? r.role : r.role & 2);
+        return std::uint8_t{0};
+    };
+    auto my_roles = dist_roles();
+    std::map<std::pair<std::uint32_t, std::string>, std::uint8_t> targets_of_mine;  // exact on the distributor
+    for (const auto& sv : sd.services)
+        for (const auto& r : sv.rows)
+            if (r.peer >= 0) targets_of_mine[{sv.address, peers[static_cast<std::size_t>(r.peer)].member}] = 2;
     for (const auto& d : dvipas) {
         if (d.deleted && d.status == dvipa_status::backup) continue;
         by_address[d.address].push_back({me.tcpname, me.sysname, static_cast<std::uint8_t>(d.status), d.rank,
-                                         static_cast<std::uint8_t>(d.origin)});
+                                         static_cast<std::uint8_t>(d.origin),
+                                         role_in(my_roles, d.address, static_cast<std::uint8_t>(d.status))});
     }
     for (const auto& p : peers) {
         if (!p.present) continue;
-        for (const auto& c : p.claims) by_address[c.address].push_back({p.tcpname, p.sysname, c.status, c.rank, c.origin});
+        for (const auto& c : p.claims)
+            by_address[c.address].push_back({p.tcpname, p.sysname, c.status, c.rank, c.origin,
+                                             static_cast<std::uint8_t>(role_in(p.roles, c.address, c.status) |
+                                                                       targets_of_mine[{c.address, p.member}])});
+    }
+    // Targets with no DVIPA statement of their own: ACTIVE, DEST.
+    auto add_targets = [&](const std::vector<control::dist_role>& roles, const std::string& tcp, const std::string& sys) {
+        for (const auto& r : roles) {
+            auto it = by_address.find(r.address);
+            if (it == by_address.end()) continue;
+            bool listed = std::any_of(it->second.begin(), it->second.end(), [&](const line& l) { return l.sys == sys; });
+            if (!listed) it->second.push_back({tcp, sys, 0, 0, it->second.front().origin, 2});
+        }
+    };
+    add_targets(my_roles, me.tcpname, me.sysname);
+    for (const auto& p : peers) {
+        if (!p.present) continue;
+        auto roles = p.roles;
+        for (const auto& [key, role] : targets_of_mine)
+            if (key.second == p.member) roles.push_back({key.first, role});
+        add_targets(roles, p.tcpname, p.sysname);
     }
     std::vector<std::string> out;
     out.push_back("EZZ8260I SYSPLEX CS V2R4");
@@ -415,7 +478,9 @@ std::vector<std::string> stack::impl::sysplex_vipadyn() {
         for (const auto& l : lines) {
             char rank[8] = "";
             if (l.status != 0) std::snprintf(rank, sizeof rank, "%03u", l.rank);
-            std::string s = "  " + pad(l.tcp, 9) + pad(l.sys, 9) + pad(status_names[l.status < 5 ? l.status : 1], 7) + rank;
+            const char* dist = l.dist == 3 ? "BOTH" : l.dist == 1 ? "DIST" : l.dist == 2 ? "DEST" : "";
+            std::string s = "  " + pad(l.tcp, 9) + pad(l.sys, 9) + pad(status_names[l.status < 5 ? l.status : 1], 7) +
+                            pad(rank, 5) + dist;
             while (!s.empty() && s.back() == ' ') s.pop_back();
             out.push_back(s);
         }

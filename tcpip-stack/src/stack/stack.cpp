@@ -159,6 +159,9 @@ void stack::impl::rebuild_addresses() {
             local_addresses.push_back(d.address);  // kept connections end here; not advertised
         }
     }
+    for (const auto& t : sd.targets)  // target DVIPAs: in HOME, never in ARP
+        if (!is_local(t.address)) local_addresses.push_back(t.address);
+    dist_refresh();
 }
 
 void stack::impl::rebuild_routes() {
@@ -268,6 +271,11 @@ void stack::member_failed(std::string_view member) { _impl->member_gone(member, 
 void stack::fence() { _impl->fence(); }
 bool stack::fenced() const noexcept { return _impl->is_fenced; }
 void stack::tick() { _impl->tick(); }
+void stack::image_load(std::uint8_t busy_percent) {
+    _impl->sd.busy = busy_percent > 100 ? 100 : busy_percent;
+    _impl->dist_update_local_rows();
+    _impl->dist_report_all();
+}
 void stack::listener_added(profile::ipv4_address a, std::uint16_t port, std::string_view job) {
     _impl->listener_added(a, port, job);
 }
@@ -281,6 +289,12 @@ std::vector<std::string> stack::take_messages() {
 }
 const drop_counters& stack::drops() const noexcept { return _impl->drops; }
 const identity& stack::who() const noexcept { return _impl->me; }
+
+std::vector<profile::ipv4_address> stack::target_dvipas() const {
+    std::vector<profile::ipv4_address> out;
+    for (const auto& t : _impl->sd.targets) out.push_back(ipv4_address{t.address});
+    return out;
+}
 
 std::vector<dvipa_view> stack::dvipas() const {
     std::vector<dvipa_view> out;

@@ -7,6 +7,7 @@
 #include <zplex/tcpip/stack/stack.hpp>
 
 #include "control.hpp"
+#include "distributor.hpp"
 
 #include <map>
 #include <optional>
@@ -54,6 +55,7 @@ struct peer_state {
     bool present = false;             // [C] in the group and has said who it is
     bool replied = false;             // [C] answered our join
     std::vector<control::claim> claims;  // [C]
+    std::vector<control::dist_role> roles;  // [C] Sysplex Distributor roles it announced
     int link = -1;                    // [C] index into interfaces
 };
 
@@ -85,7 +87,13 @@ struct conn_entry {
     std::uint8_t used = 0;            ///< 0 empty, 1 in use, 2 deleted (probe on)
     bool fin_in = false, fin_out = false;
     std::int16_t peer = -1;
+    // Sysplex Distributor (distributor.cpp); sizeof(conn_entry) is 40 bytes
+    conn_dist dist = conn_dist::none;
+    bool half_open = false;           ///< distributor: SYN given, the client's ACK not seen yet
+    bool affine = false;              ///< counted in a TIMEDAFFINITY row
+    std::uint16_t affinity_uses = 0;  ///< affinity row: connections using it
     std::int64_t closing_since = 0;   ///< both FINs seen at (monotonic ms), 0: open
+    std::int64_t since = 0;           ///< distributor: when the SYN came (monotonic ms)
 };
 
 struct arp_entry {
@@ -151,6 +159,7 @@ struct stack::impl {
     drop_counters drops;
     bool conns_changed = false;                   ///< a connection ended: check idle DVIPAs in tick
     std::uint16_t ip_id = 1;
+    distributor_state sd;                         ///< Sysplex Distributor (distributor.cpp)
 
     // ------------------------------------------------ setup (stack.cpp)
     void build_interfaces();
@@ -226,6 +235,44 @@ struct stack::impl {
     void add_configured(const profile::dvipa_config& c, bool arrival);
     void say(std::string text);
 
+    // ------------------------------------------------ Sysplex Distributor (distributor.cpp)
+    // packet path, noexcept
+    bool dist_inbound(std::uint8_t* packet, std::size_t len, dvipa_entry& d) noexcept;
+    void dist_decap(std::uint8_t* packet, std::size_t len, int in_iface) noexcept;
+    bool dist_target_input(std::uint8_t* packet, std::size_t len, dvipa_entry* d) noexcept;
+    void dist_target_outbound(const std::uint8_t* packet, std::size_t len) noexcept;
+    bool dist_image_to_target(std::uint8_t* packet, std::size_t len) noexcept;
+    void dist_forget(conn_entry& e) noexcept;
+    int dist_choose(dist_service& s, std::uint32_t client) noexcept;
+    bool dist_eligible(const dist_row& r) const noexcept;
+    void dist_encap_send(int peer, const std::uint8_t* packet, std::size_t len) noexcept;
+    dist_service* dist_service_for(std::uint32_t address, std::uint16_t port) noexcept;
+    dist_row* dist_row_for(std::uint32_t address, std::uint16_t port, int peer) noexcept;
+    dist_target_entry* dist_target(std::uint32_t address) noexcept;
+    // control paths
+    void dist_refresh();
+    void dist_control(std::string_view from, control::type t, bytes message);
+    void dist_on_distribute(std::string_view from, const control::distribute_message& m);
+    void dist_on_report(std::string_view from, const control::target_report_message& m);
+    void dist_on_connections(std::string_view from, const control::connections_message& m);
+    void dist_peer_state(int peer);
+    void dist_member_gone(int peer);
+    void dist_tick(std::int64_t now);
+    void dist_listener(std::uint32_t address, std::uint16_t port, int delta);
+    void dist_report(const dist_target_entry& t);
+    void dist_report_all();
+    void dist_send_connections(const dist_target_entry& t);
+    void dist_update_local_rows();
+    void dist_recount();
+    void dist_hot_standby(dist_service& s) noexcept;
+    std::vector<control::target_report_message::port_row> dist_local_ports(std::uint32_t address,
+                                                                       const std::vector<control::distribute_message::ports>& ranges) const;
+    std::vector<control::dist_role> dist_roles() const;
+    std::uint8_t dist_role_of(std::uint32_t address) const;
+    std::vector<std::string> dist_vary(const std::string& verb, const std::string& operand);
+    void dist_netstat(const std::string& name, const std::string& operand, std::vector<std::string>& out,
+                      std::size_t& records);
+
     // ------------------------------------------------ displays (netstat.cpp)
     std::vector<std::string> command(std::string_view text);
     std::vector<std::string> netstat(const std::string& report, const std::string& operand, bool operator_form);
@@ -234,5 +281,7 @@ struct stack::impl {
 
 std::string dotted(std::uint32_t a);
 std::string vipa_link_name(std::uint32_t a);
+/// DISTMETHOD as the displays write it (RoundRobin ...).
+const char* method_text(profile::dist_method m);
 
 }  // namespace zplex::tcpip::stack

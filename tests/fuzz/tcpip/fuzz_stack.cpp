@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // libFuzzer target on every input of the stack core: LAN frames, TUN packets, XCF link
-// packets, sysplex control messages, listener events and time. The input is a sequence
+// packets (distributed ones in IP-in-IP too), sysplex control messages (state, take, give,
+// and the Sysplex Distributor's distribute, target report and connections), listener
+// events, the image's load, and time. The input is a sequence
 // of records: kind(1) length(2) bytes(length).
 #include <zplex/tcpip/profile/parser.hpp>
 #include <zplex/tcpip/stack/stack.hpp>
@@ -37,6 +39,8 @@ const zplex::tcpip::profile::profile& config() {
             "ENDROUTES\n"
             "IPCONFIG DATAGRAMFWD SYSPLEXROUTING DYNAMICXCF 198.18.1.1 255.255.255.0 1\n"
             "VIPADYNAMIC\n VIPADEFINE MOVEABLE IMMEDIATE 255.255.255.0 198.18.2.1\n"
+            " VIPADISTRIBUTE DEFINE DISTMETHOD ROUNDROBIN TIMEDAFFINITY 30 198.18.2.1 PORT 60\n"
+            "  DESTIP 198.18.1.1 198.18.1.2\n"
             " VIPABACKUP 50 MOVEABLE WHENIDLE 255.255.255.0 198.18.2.2\n"
             " VIPARANGE DEFINE MOVEABLE NONDISRUPTIVE 255.255.255.192 198.18.2.64\nENDVIPADYNAMIC\n"
             "START OSA1\n",
@@ -64,7 +68,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (len > size - at) len = size - at;
         tst::bytes b(data + at, len);
         at += len;
-        switch (kind % 9) {
+        switch (kind % 10) {
         case 0: s->lan_frame(b); break;
         case 1: s->app_packet(b); break;
         case 2: s->xcf_link_packet("MVS2TCPIPA", b); break;
@@ -80,11 +84,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             }
             break;
         case 7: s->command(std::string(reinterpret_cast<const char*>(b.data()), b.size())); break;
+        case 9: s->image_load(static_cast<std::uint8_t>(len)); break;
         default: s->member_joined("MVS2TCPIPA"); break;
         }
     }
     for (const char* c : {"NETSTAT HOME", "NETSTAT ROUTE", "NETSTAT VIPADYN", "D TCPIP,,SYSPLEX,VIPADYN",
-                          "NETSTAT DEVLINKS", "NETSTAT VIPADCFG", "NETSTAT ARP ALL"})
+                          "NETSTAT DEVLINKS", "NETSTAT VIPADCFG", "NETSTAT ARP ALL", "NETSTAT VDPT DETAIL",
+                          "NETSTAT VCRT DETAIL", "D TCPIP,,NETSTAT,VCRT", "V TCPIP,,SYSPLEX,RESUME,TARGET"})
         s->command(c);
     s->take_messages();
     return 0;

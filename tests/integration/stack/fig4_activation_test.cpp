@@ -27,15 +27,15 @@ TEST(Fig4Activation, DefinesActivateAtStartAndBackupsWait) {
         "Dynamic VIPA:",
         "  IP Address      AddressMask     Status    Origin       DistStat",
         "  ----------      -----------     ------    ------       --------",
-        "  198.18.2.1      255.255.255.0   Active    VIPADefine",
+        "  198.18.2.1      255.255.255.0   Active    VIPADefine   Dist/Dest",
         "    ActTime:      12/01/2026 08:00:00",
-        "  198.18.2.2      255.255.255.0   Backup    VIPABackup",
+        "  198.18.2.2      255.255.255.0   Backup    VIPABackup   Dest",
         "    ActTime:      n/a",
         "2 of 2 records displayed"}));
     auto op = m1.cmd("D TCPIP,TCPIPA,NETSTAT,VIPADYN");
     ASSERT_EQ(op.size(), 10u);
     EXPECT_EQ(op[0].rfind("EZD0101I NETSTAT CS V2R4 TCPIPA ", 0), 0u);
-    EXPECT_EQ(op[4], "  198.18.2.1      255.255.255.0   ACTIVE    VIPADEFINE");
+    EXPECT_EQ(op[4], "  198.18.2.1      255.255.255.0   ACTIVE    VIPADEFINE   DIST/DEST");
     EXPECT_EQ(op[8], "2 OF 2 RECORDS DISPLAYED");
     EXPECT_EQ(op[9], "END OF THE REPORT");
 
@@ -46,15 +46,16 @@ TEST(Fig4Activation, DefinesActivateAtStartAndBackupsWait) {
         "  ORIGIN: VIPADEFINE",
         "  TCPNAME  MVSNAME  STATUS RANK DIST",
         "  -------- -------- ------ ---- ----",
-        "  TCPIPA   MVS1     ACTIVE",
-        "  TCPIPA   MVS2     BACKUP 100",
+        "  TCPIPA   MVS1     ACTIVE      BOTH",
+        "  TCPIPA   MVS4     ACTIVE      DEST",  // a target only: DVA1 is internal there
+        "  TCPIPA   MVS2     BACKUP 100  DEST",
         "IPADDR: 198.18.2.2  LINKNAME: VIPLC6120202",
         "  ORIGIN: VIPADEFINE",
         "  TCPNAME  MVSNAME  STATUS RANK DIST",
         "  -------- -------- ------ ---- ----",
-        "  TCPIPA   MVS5     ACTIVE",
-        "  TCPIPA   MVS4     BACKUP 100",
-        "  TCPIPA   MVS1     BACKUP 050",
+        "  TCPIPA   MVS5     ACTIVE      BOTH",
+        "  TCPIPA   MVS4     BACKUP 100",       // its state went out before MVS5 named it a target
+        "  TCPIPA   MVS1     BACKUP 050  DEST",
         "2 OF 2 RECORDS DISPLAYED"}));
 
     EXPECT_EQ(m1.cmd("NETSTAT VIPADCFG"), (lines{
@@ -92,6 +93,7 @@ TEST(Fig4Activation, DefinesActivateAtStartAndBackupsWait) {
         "LinkName:   EZAXCFM4", "  Address:  198.18.1.1", "    Flags:",
         "LinkName:   EZAXCFM5", "  Address:  198.18.1.1", "    Flags:",
         "LinkName:   VIPLC6120201", "  Address:  198.18.2.1", "    Flags:",
+        "LinkName:   VIPLC6120202", "  Address:  198.18.2.2", "    Flags:  Internal",  // target of MVS5's DVB1
         "LinkName:   LOOPBACK", "  Address:  127.0.0.1", "    Flags:"}));
 
     EXPECT_EQ(m1.cmd("NETSTAT ROUTE"), (lines{

@@ -20,24 +20,24 @@ void settle_all(fig4& s) {
     for (auto& n : s.nodes) n->new_messages();
 }
 
-/// A TCP connection from CLIENT1 to DVA1 port 60 served by @p server's application.
+/// A TCP connection from CLIENT1 to DVA1 port 61 (not distributed) served by @p server's application.
 void open_connection(fig4& s, sim_node& server, std::uint16_t port) {
     auto& c = s.client(1);
-    c.send(tcp_segment(c.address, port, dva1, 60, SYN));
+    c.send(tcp_segment(c.address, port, dva1, 61, SYN));
     s.pump();
-    server.s->app_packet(tcp_segment(dva1, 60, c.address, port, SYN | ACK));
+    server.s->app_packet(tcp_segment(dva1, 61, c.address, port, SYN | ACK));
     s.pump();
-    c.send(tcp_segment(c.address, port, dva1, 60, ACK));
+    c.send(tcp_segment(c.address, port, dva1, 61, ACK));
     s.pump();
 }
 
 void close_connection(fig4& s, sim_node& server, std::uint16_t port) {
     auto& c = s.client(1);
-    c.send(tcp_segment(c.address, port, dva1, 60, FIN | ACK));
+    c.send(tcp_segment(c.address, port, dva1, 61, FIN | ACK));
     s.pump();
-    server.s->app_packet(tcp_segment(dva1, 60, c.address, port, FIN | ACK));
+    server.s->app_packet(tcp_segment(dva1, 61, c.address, port, FIN | ACK));
     s.pump();
-    c.send(tcp_segment(c.address, port, dva1, 60, ACK));
+    c.send(tcp_segment(c.address, port, dva1, 61, ACK));
     s.pump();
 }
 
@@ -83,17 +83,17 @@ TEST(Fig4Giveback, ImmediateGivesBackAndKeepsConnectionsOnTheOldHolder) {
         "EZD1214I INITIAL DYNAMIC VIPA PROCESSING HAS COMPLETED FOR TCPIPA",
         "EZZ8302I VIPA 198.18.2.1 TAKEN FROM TCPIPA ON MVS2"}));
     EXPECT_EQ(c.arp.at(dva1), m1.id.mac);
-    EXPECT_EQ(vipadyn_line(m2, "198.18.2.1"), "  198.18.2.1      255.255.255.0   Moving    VIPABackup");
+    EXPECT_EQ(vipadyn_line(m2, "198.18.2.1"), "  198.18.2.1      255.255.255.0   Moving    VIPABackup   Dest");
     auto sysplex = m1.cmd("D TCPIP,,SYSPLEX,VIPADYN");
-    EXPECT_NE(std::find(sysplex.begin(), sysplex.end(), "  TCPIPA   MVS2     MOVING 100"), sysplex.end());
+    EXPECT_NE(std::find(sysplex.begin(), sysplex.end(), "  TCPIPA   MVS2     MOVING 100  DEST"), sysplex.end());
 
     // The kept connection's packets reach MVS1 and are routed to MVS2 over the XCF link.
-    c.send(tcp_segment(c.address, 40001, dva1, 60, ACK | PSH, "old"));
+    c.send(tcp_segment(c.address, 40001, dva1, 61, ACK | PSH, "old"));
     s.pump();
-    EXPECT_EQ(app_got(m2, 60, "old"), 1);
-    EXPECT_EQ(app_got(m1, 60, "old"), 0);
+    EXPECT_EQ(app_got(m2, 61, "old"), 1);
+    EXPECT_EQ(app_got(m1, 61, "old"), 0);
     // MVS2 answers straight on the LAN, from the DVIPA.
-    m2.s->app_packet(tcp_segment(dva1, 60, c.address, 40001, ACK | PSH, "reply"));
+    m2.s->app_packet(tcp_segment(dva1, 61, c.address, 40001, ACK | PSH, "reply"));
     s.pump();
     EXPECT_EQ(c.received_from.back(), m2.id.mac);
     EXPECT_EQ(get32(c.received.back(), 12), dva1);
@@ -106,11 +106,11 @@ TEST(Fig4Giveback, ImmediateGivesBackAndKeepsConnectionsOnTheOldHolder) {
     close_connection(s, m2, 40001);
     s.advance(3000);
     EXPECT_EQ(m2.dvipa("198.18.2.1")->status, dvipa_status::backup);
-    EXPECT_EQ(vipadyn_line(m2, "198.18.2.1"), "  198.18.2.1      255.255.255.0   Backup    VIPABackup");
-    c.send(tcp_segment(c.address, 40001, dva1, 60, ACK | PSH, "late"));
+    EXPECT_EQ(vipadyn_line(m2, "198.18.2.1"), "  198.18.2.1      255.255.255.0   Backup    VIPABackup   Dest");
+    c.send(tcp_segment(c.address, 40001, dva1, 61, ACK | PSH, "late"));
     s.pump();
-    EXPECT_EQ(app_got(m2, 60, "late"), 0);
-    EXPECT_EQ(app_got(m1, 60, "late"), 1);
+    EXPECT_EQ(app_got(m2, 61, "late"), 0);
+    EXPECT_EQ(app_got(m1, 61, "late"), 1);
 }
 
 TEST(Fig4Giveback, WhenIdleWaitsForTheLastConnection) {
@@ -151,7 +151,7 @@ TEST(Fig4Giveback, DeactivateAndReactivate) {
     s.pump();
     s.advance(100);
     EXPECT_EQ(m2.new_messages(), (lines{"EZZ8301I VIPA 198.18.2.1 TAKEN OVER FROM TCPIPA ON MVS1"}));
-    EXPECT_EQ(vipadyn_line(m1, "198.18.2.1"), "  198.18.2.1      255.255.255.0   Deactivated VIPADefine");
+    EXPECT_EQ(vipadyn_line(m1, "198.18.2.1"), "  198.18.2.1      255.255.255.0   Deactivated VIPADefine Dest");
     auto cfg = m1.cmd("NETSTAT VIPADCFG");
     auto d = std::find(cfg.begin(), cfg.end(), "Deactivated Dynamic VIPA Information:");
     ASSERT_NE(d, cfg.end());
@@ -194,11 +194,11 @@ TEST(Fig4Giveback, DeactivateWithConnectionsQuiescesThem) {
     open_connection(s, m1, 40005);
     m1.cmd("V TCPIP,,SYSPLEX,DEACTIVATE,DVIPA=198.18.2.1");
     s.pump();
-    EXPECT_EQ(vipadyn_line(m1, "198.18.2.1"), "  198.18.2.1      255.255.255.0   Quiescing VIPADefine");
+    EXPECT_EQ(vipadyn_line(m1, "198.18.2.1"), "  198.18.2.1      255.255.255.0   Quiescing VIPADefine   Dest");
     EXPECT_EQ(m2.dvipa("198.18.2.1")->status, dvipa_status::active);
-    s.client(1).send(tcp_segment(s.client(1).address, 40005, dva1, 60, ACK | PSH, "kept"));
+    s.client(1).send(tcp_segment(s.client(1).address, 40005, dva1, 61, ACK | PSH, "kept"));
     s.pump();
-    EXPECT_EQ(app_got(m1, 60, "kept"), 1);  // via MVS2 and the XCF link
+    EXPECT_EQ(app_got(m1, 61, "kept"), 1);  // via MVS2 and the XCF link
     close_connection(s, m1, 40005);
     s.advance(3000);
     EXPECT_EQ(m1.dvipa("198.18.2.1")->status, dvipa_status::deactivated);

@@ -44,14 +44,16 @@ TEST(Fig4Takeover, HighestRankedBackupTakesOverWhenOwnerFails) {
         "  ORIGIN: VIPADEFINE",
         "  TCPNAME  MVSNAME  STATUS RANK DIST",
         "  -------- -------- ------ ---- ----",
-        "  TCPIPA   MVS1     ACTIVE",
-        "  TCPIPA   MVS2     BACKUP 100",
+        "  TCPIPA   MVS1     ACTIVE      BOTH",
+        "  TCPIPA   MVS4     ACTIVE      DEST",
+        "  TCPIPA   MVS2     BACKUP 100  DEST",
         "IPADDR: 198.18.2.2  LINKNAME: VIPLC6120202",
         "  ORIGIN: VIPABACKUP",
         "  TCPNAME  MVSNAME  STATUS RANK DIST",
         "  -------- -------- ------ ---- ----",
-        "  TCPIPA   MVS4     ACTIVE",
-        "  TCPIPA   MVS1     BACKUP 050",
+        "  TCPIPA   MVS4     ACTIVE      BOTH",  // MVS4 distributes DVB1 now
+        "  TCPIPA   MVS2     ACTIVE      DEST",
+        "  TCPIPA   MVS1     BACKUP 050  DEST",
         "2 OF 2 RECORDS DISPLAYED"}));
 }
 

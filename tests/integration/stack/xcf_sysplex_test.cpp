@@ -71,8 +71,8 @@ TEST(XcfSysplex, DvipaStateAndDynamicXcfTravelOverXcf) {
         return m2.logged("EZD1214I INITIAL DYNAMIC VIPA PROCESSING HAS COMPLETED FOR TCPIPA");
     }));
     auto view = m2.s->command("D TCPIP,,SYSPLEX,VIPADYN");
-    EXPECT_NE(std::find(view.begin(), view.end(), "  TCPIPA   MVS1     ACTIVE"), view.end());
-    EXPECT_NE(std::find(view.begin(), view.end(), "  TCPIPA   MVS2     BACKUP 100"), view.end());
+    EXPECT_NE(std::find(view.begin(), view.end(), "  TCPIPA   MVS1     ACTIVE      BOTH"), view.end());
+    EXPECT_NE(std::find(view.begin(), view.end(), "  TCPIPA   MVS2     BACKUP 100  DEST"), view.end());
 
     // MVS1's image pings MVS2's dynamic XCF address: over the XCF link and back.
     m1->s->app_packet(echo_request(ip("198.18.1.1"), ip("198.18.1.2"), 7));

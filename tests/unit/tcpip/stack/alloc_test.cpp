@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The packet path does not allocate: operator new is counted over thousands of frames,
 // TUN packets and XCF link packets (echo, forwarding, ARP, TCP to a DVIPA, drops).
+#include "dist_single.hpp"
 #include "stack_sim.hpp"
 
 #include <gtest/gtest.h>
@@ -76,17 +77,7 @@ TEST(StackAlloc, PacketPathDoesNotAllocate) {
 
     // ARP replies from the client and the gateway, so output does not wait.
     auto arp_reply = [&](const char* from) {
-        std::vector<std::uint8_t> a(28, 0);
-        put16(a, 0, 1);
-        put16(a, 2, 0x0800);
-        a[4] = 6;
-        a[5] = 4;
-        put16(a, 6, 2);
-        a[8] = 2;
-        a[13] = 0x65;
-        put32(a, 14, ip(from));
-        put32(a, 24, ip("198.18.0.11"));
-        return eth(mac, 0x0806, a);
+        return eth(mac, 0x0806, arp_reply_packet(ip(from), ip("198.18.0.11")));
     };
     std::vector<std::vector<std::uint8_t>> frames = {
         eth(mac, 0x0800, echo_request(ip("198.18.0.101"), ip("198.18.0.11"), 1)),
@@ -113,4 +104,38 @@ TEST(StackAlloc, PacketPathDoesNotAllocate) {
     EXPECT_EQ(allocations.load(), 0u);
     EXPECT_GT(io.frames, 10000u);
     EXPECT_GT(s->drops()[tst::drop::frame_short], 1000u);
+}
+
+TEST(StackAlloc, DistributorPathDoesNotAllocate) {
+    single_distributor d;
+    ASSERT_EQ(d.s->dvipas()[0].status, tst::dvipa_status::active);
+    // Frames prepared up front: new connections (SYN, ACK, data, RST) from many clients,
+    // distributed packets for DVB1 in from MVS2 (this stack is its target) and the replies.
+    std::vector<std::vector<std::uint8_t>> frames, inbound, replies;
+    for (std::uint16_t k = 0; k < 64; ++k) {
+        std::uint32_t client = ip("198.18.0.101");
+        auto port = static_cast<std::uint16_t>(40000 + k);
+        for (std::uint8_t f : {SYN, ACK, std::uint8_t(ACK | PSH), RST}) frames.push_back(d.client_segment(client, port, f));
+        for (std::uint8_t f : {SYN, ACK, RST}) {
+            auto inner = tcp_segment(client, port, ip("198.18.2.2"), 60, f);
+            inbound.push_back(ipv4_packet(ip("198.18.1.2"), ip("198.18.1.1"), 4, inner));
+        }
+        replies.push_back(tcp_segment(ip("198.18.2.2"), 60, client, port, SYN | ACK));
+    }
+    auto plain = tcp_segment(ip("198.18.0.101"), 1, ip("198.18.2.2"), 60, SYN);  // not from the distributor
+    counting = true;
+    for (int round = 0; round < 200; ++round) {
+        for (const auto& f : frames) d.s->lan_frame(f);
+        for (std::size_t i = 0; i < inbound.size(); ++i) {
+            d.s->xcf_link_packet("MVS2TCPIPA", inbound[i]);
+            if (i % 3 == 0) d.s->app_packet(replies[i / 3]);
+        }
+        d.s->xcf_link_packet("MVS2TCPIPA", plain);
+    }
+    counting = false;
+    EXPECT_EQ(allocations.load(), 0u);
+    EXPECT_GT(d.io.link_packets, 10000u);   // distributed to MVS2 and MVS3
+    EXPECT_GT(d.io.app_packets, 10000u);    // ours, and DVB1's from MVS2
+    EXPECT_EQ(d.s->drops()[tst::drop::dist_plain], 200u);
+    EXPECT_EQ(d.s->drops()[tst::drop::conn_table_full], 0u);
 }

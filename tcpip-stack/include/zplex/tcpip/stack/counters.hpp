@@ -34,7 +34,15 @@ namespace zplex::tcpip::stack {
     X(conn_table_full, "CONNFULL", "connection table full: the connection is not tracked")           \
     X(moving_stale, "MOVESTALE", "packet for a MOVING DVIPA that belongs to no kept connection")     \
     X(control_malformed, "CTLBAD", "sysplex control message not valid")                              \
-    X(control_unknown_peer, "CTLPEER", "sysplex control message from a member that has not said who it is")
+    X(control_unknown_peer, "CTLPEER", "sysplex control message from a member that has not said who it is") \
+    X(dist_no_target, "DISTNORDY", "new connection with no ready target: left to this stack's image")  \
+    X(dist_target_gone, "DISTGONE", "packet of a distributed connection whose target has left")          \
+    X(dist_not_target, "DISTNOTGT", "distributed packet for a DVIPA this stack is not a target of")      \
+    X(dist_wrong_link, "DISTLINK", "distributed packet not from the link of the DVIPA's distributor")    \
+    X(dist_plain, "DISTPLAIN", "packet to a target DVIPA that did not come from its distributor")        \
+    X(dist_encap_bad, "DISTENCAP", "distributed packet with a bad or nested encapsulation")              \
+    X(dist_port_zero, "DISTPORT0", "TCP segment from port 0 to a distributed DVIPA")                    \
+    X(dist_ended_full, "DISTENDQ", "connection end not queued for the distributor: queue full")
 
 enum class drop : std::uint8_t {
 #define ZPLEX_X(id, name, text) id,

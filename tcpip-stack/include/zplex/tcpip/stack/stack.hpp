@@ -93,6 +93,9 @@ public:
     /// creates a DVIPA. The real source is netlink sock_diag.
     void listener_added(profile::ipv4_address address, std::uint16_t port, std::string_view jobname);
     void listener_removed(profile::ipv4_address address, std::uint16_t port);
+    /// The image's CPU busy percentage (0-100): the input of the BASEWLM/SERVERWLM
+    /// weight model (docs/distributor.md). The real source is /proc/stat.
+    void image_load(std::uint8_t busy_percent);
 
     // ------------------------------------------------------------ operator
     /// An operator command (V TCPIP,,SYSPLEX,..., D TCPIP,,NETSTAT,..., D TCPIP,,SYSPLEX,VIPADYN)
@@ -105,6 +108,9 @@ public:
     std::vector<std::string> take_messages();
     const drop_counters& drops() const noexcept;
     std::vector<dvipa_view> dvipas() const;
+    /// DVIPAs this stack holds as a Sysplex Distributor target (in HOME, not in ARP): the
+    /// image needs them on its loopback like its active DVIPAs.
+    std::vector<profile::ipv4_address> target_dvipas() const;
     const identity& who() const noexcept;
 
     struct impl;
