@@ -141,24 +141,24 @@ bool line_server::step(client& c, const handler& serve, std::size_t& served, clo
             break;
         }
         auto nl = c.in.find('\n');
-        if (nl == std::string::npos && c.in.size() > _limits.max_line && !_limits.too_long_reply.empty()) {
-            c.out = _limits.too_long_reply;
-            c.answered = true;
-            c.in.clear();
-        } else if (nl == std::string::npos && (c.in.size() > _limits.max_line || (eof && c.in.empty()))) {
-            return false;  // too long, or gone without a word
+        bool too_long = nl == std::string::npos && c.in.size() > _limits.max_line;
+        if (too_long && _limits.too_long_reply.empty()) {
+            return false;  // closed unanswered
         }
-        if (!c.answered) {
-            if (nl == std::string::npos && !eof) {
-                return now < c.deadline;  // the rest of the line may still come
-            }
+        if (too_long) {
+            c.out = _limits.too_long_reply;
+        } else if (nl == std::string::npos && eof && c.in.empty()) {
+            return false;  // gone without a word
+        } else if (nl == std::string::npos && !eof) {
+            return now < c.deadline;  // the rest of the line may still come
+        } else {
             if (nl != std::string::npos) {
                 c.in.resize(nl);
             }
             c.out = serve(c.in);
-            c.answered = true;
             ++served;
         }
+        c.answered = true;
     }
     while (c.sent < c.out.size()) {
         ssize_t n = ::send(c.fd, c.out.data() + c.sent, c.out.size() - c.sent, MSG_DONTWAIT | MSG_NOSIGNAL);

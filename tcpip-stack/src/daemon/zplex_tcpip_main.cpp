@@ -12,6 +12,7 @@
 #include <zplex/tcpip/stack/xcf_sysplex.hpp>
 #include <zplex/xcf/xcf.hpp>
 #include <zplex/sysplex/debug_option.hpp>
+#include <zplex/sysplex/text.hpp>
 
 #include "offload.hpp"
 
@@ -176,10 +177,7 @@ int make_control_socket(const fs::path& path) {
 /// V TCPIP,[proc],OBEYFILE,dsn: apply the dataset to the running profile, then to the stack.
 using obey_fn = std::function<std::vector<std::string>(const std::string& dsn)>;
 
-std::string upper(std::string s) {
-    for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return s;
-}
+using zplex::sysplex::upper;
 
 std::vector<std::string> run_command(const std::string& line, tst::stack& s, const obey_fn& obey) {
     std::string u = upper(line);

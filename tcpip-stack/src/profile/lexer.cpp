@@ -2,6 +2,8 @@
 // Profile lexer: records to tokens, `;` comments, quotes, system symbols, columns 73-80.
 #include "lexer.hpp"
 
+#include <zplex/sysplex/text.hpp>
+
 #include <cctype>
 
 namespace zplex::tcpip::profile::detail {
@@ -14,15 +16,7 @@ bool is_symbol_char(char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '@' || c == '#' || c == '$' || c == '_';
 }
 
-std::string to_upper(std::string_view s) {
-    std::string r(s);
-    for (auto& c : r) {
-        if (c >= 'a' && c <= 'z') {
-            c = static_cast<char>(c - 'a' + 'A');
-        }
-    }
-    return r;
-}
+using sysplex::upper;
 
 // Substitute &NAME. / &NAME in one record. Symbol names are 1-8 characters;
 // the period ends the name and is consumed (z/OS static symbol rules).
@@ -39,7 +33,7 @@ std::string substitute(std::string_view rec, int line, const std::string& datase
         while (j < rec.size() && j - i - 1 < 9 && is_symbol_char(rec[j])) {
             ++j;
         }
-        auto name = to_upper(rec.substr(i + 1, j - i - 1));
+        auto name = upper(rec.substr(i + 1, j - i - 1));
         bool period = j < rec.size() && rec[j] == '.';
         if (name.empty() || name.size() > 8) {
             out += rec[i++];
@@ -144,7 +138,7 @@ std::vector<token> tokenize(std::string_view text, const std::string& dataset,
                         if (k > s) {
                             token part = t;
                             part.text = sub.substr(s, k - s);
-                            part.upper = to_upper(part.text);
+                            part.upper = upper(part.text);
                             out.push_back(std::move(part));
                         }
                     }
@@ -155,7 +149,7 @@ std::vector<token> tokenize(std::string_view text, const std::string& dataset,
                     continue;  // a symbol that stands for nothing
                 }
             }
-            t.upper = to_upper(t.text);
+            t.upper = upper(t.text);
             out.push_back(std::move(t));
         }
     }

@@ -3,6 +3,8 @@
 // (IP System Administrator's Commands: HOME, ROUTE, DEVLINKS, ARP, VIPADCFG, VIPADYN).
 #include "stack_impl.hpp"
 
+#include <zplex/sysplex/text.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -18,11 +20,7 @@ std::string pad(std::string s, std::size_t w) {
     return s;
 }
 
-std::string upper(std::string_view s) {
-    std::string o(s);
-    for (auto& c : o) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return o;
-}
+using sysplex::upper;
 
 std::string trim(std::string_view s) {
     while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);

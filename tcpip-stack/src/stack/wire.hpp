@@ -3,6 +3,8 @@
 // ICMP (RFC 792), the TCP header fields connection tracking needs (RFC 9293).
 #pragma once
 
+#include <zplex/sysplex/byte_order.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -10,22 +12,10 @@
 
 namespace zplex::tcpip::stack::wire {
 
-inline std::uint16_t get16(const std::uint8_t* p) noexcept {
-    return static_cast<std::uint16_t>((p[0] << 8) | p[1]);
-}
-inline std::uint32_t get32(const std::uint8_t* p) noexcept {
-    return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
-}
-inline void put16(std::uint8_t* p, std::uint16_t v) noexcept {
-    p[0] = static_cast<std::uint8_t>(v >> 8);
-    p[1] = static_cast<std::uint8_t>(v);
-}
-inline void put32(std::uint8_t* p, std::uint32_t v) noexcept {
-    p[0] = static_cast<std::uint8_t>(v >> 24);
-    p[1] = static_cast<std::uint8_t>(v >> 16);
-    p[2] = static_cast<std::uint8_t>(v >> 8);
-    p[3] = static_cast<std::uint8_t>(v);
-}
+using sysplex::get16;
+using sysplex::get32;
+using sysplex::put16;
+using sysplex::put32;
 
 /// RFC 1071 one's-complement sum, folded; 0 over a block that carries its checksum.
 inline std::uint16_t checksum(const std::uint8_t* p, std::size_t n, std::uint32_t sum = 0) noexcept {

@@ -2,6 +2,8 @@
 // Every reason the stack core drops a packet or a control message: a named counter each.
 #pragma once
 
+#include <zplex/sysplex/drops.hpp>
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -57,16 +59,7 @@ const char* drop_name(drop d) noexcept;
 const char* drop_text(drop d) noexcept;
 
 /// Drops by reason. The core runs on one thread: plain integers.
-struct drop_counters {
-    std::array<std::uint64_t, drop_count> by_reason{};
-    void count(drop d) noexcept { ++by_reason[static_cast<std::size_t>(d)]; }
-    std::uint64_t operator[](drop d) const noexcept { return by_reason[static_cast<std::size_t>(d)]; }
-    std::uint64_t total() const noexcept {
-        std::uint64_t t = 0;
-        for (auto v : by_reason) t += v;
-        return t;
-    }
-};
+using drop_counters = sysplex::drop_counters<drop>;
 
 /// Interface statistics as NETSTAT DEVLINKS shows them.
 struct interface_counters {
