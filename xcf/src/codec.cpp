@@ -167,4 +167,38 @@ reassembler::status reassembler::add(const fragment_header& h, std::span<const s
     return status::need_more;
 }
 
+
+bool count_refused(reassembler::status st, drop_counters& drops) noexcept {
+    switch (st) {
+    case reassembler::status::malformed:
+        ++drops.malformed;
+        return true;
+    case reassembler::status::stale:
+        ++drops.stale;
+        return true;
+    case reassembler::status::need_more:
+        return true;
+    case reassembler::status::complete:
+        break;
+    }
+    return false;
+}
+
+bool count_refused(verdict v, drop_counters& drops) noexcept {
+    switch (v) {
+    case verdict::integrity:
+        ++drops.integrity;
+        return true;
+    case verdict::replay:
+        ++drops.replay;
+        return true;
+    case verdict::stale:
+        ++drops.stale;
+        return true;
+    case verdict::delivered:
+        break;
+    }
+    return false;
+}
+
 }  // namespace zplex::xcf::detail

@@ -7,6 +7,7 @@
 
 #include <zplex/xcf/xcf.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -83,5 +84,33 @@ private:
 
 /// A frame header read off a ring is usable: sizes in bounds and consistent.
 bool header_valid(const fragment_header& h, std::uint64_t available) noexcept;
+
+/// The fragments of one sealed message, the one wire format of every signalling
+/// path (rings and TCP). @p base carries the addressing (sender, receiver, both
+/// incarnations, seq); the rest of each header is filled in here. @p put(h, payload)
+/// writes one frame of h.frame_len bytes (header, payload, zero padding to 8) and
+/// returns false to stop; the result is false if it did.
+template <class Put>
+bool for_each_fragment(std::span<const std::uint8_t> sealed, fragment_header base, Put&& put) {
+    base.magic = fragment_magic;
+    base.ct_len = static_cast<std::uint32_t>(sealed.size());
+    base.frag_count = static_cast<std::uint32_t>((sealed.size() + max_fragment - 1) / max_fragment);
+    for (std::uint32_t f = 0; f < base.frag_count; ++f) {
+        fragment_header h = base;
+        h.frag_index = f;
+        h.payload_len = std::min<std::uint32_t>(max_fragment, h.ct_len - f * max_fragment);
+        h.frame_len = (static_cast<std::uint32_t>(sizeof h) + h.payload_len + 7) & ~7u;
+        if (!put(h, sealed.subspan(std::size_t{f} * max_fragment, h.payload_len))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/// Counts a fragment the reassembler refused, or a completed message that was not
+/// delivered, under its drop reason. True if something was counted (the caller
+/// goes on with the next frame).
+bool count_refused(reassembler::status st, drop_counters& drops) noexcept;
+bool count_refused(verdict v, drop_counters& drops) noexcept;
 
 }  // namespace zplex::xcf::detail

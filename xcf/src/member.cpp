@@ -177,36 +177,28 @@ result member::send(const std::string& to, std::span<const std::uint8_t> message
             return fail(reason::bad_parameter, rc::environment);
         }
         auto& ring = c.rings[im.slot][t];
-        std::uint32_t count = static_cast<std::uint32_t>((sealed.size() + max_fragment - 1) / max_fragment);
-        for (std::uint32_t f = 0; f < count; ++f) {
-            fragment_header h{};
-            h.magic = fragment_magic;
-            h.sender = im.slot;
-            h.receiver = t;
-            h.sender_incarnation = im.incarnation;
-            h.receiver_incarnation = ctx.receiver_incarnation;
-            h.frag_index = f;
-            h.frag_count = count;
-            h.ct_len = static_cast<std::uint32_t>(sealed.size());
-            h.payload_len = std::min<std::uint32_t>(max_fragment, h.ct_len - f * max_fragment);
-            h.frame_len = (static_cast<std::uint32_t>(sizeof h) + h.payload_len + 7) & ~7u;
-            h.seq = ctx.seq;
+        fragment_header base{};
+        base.sender = im.slot;
+        base.receiver = t;
+        base.sender_incarnation = im.incarnation;
+        base.receiver_incarnation = ctx.receiver_incarnation;
+        base.seq = ctx.seq;
+        bool fenced = false;
+        for_each_fragment(sealed, base, [&](const fragment_header& h, std::span<const std::uint8_t> payload) {
             // Wait for room; give up if the receiver went away or we were fenced.
             unsigned spins = 0;
             while (ring_bytes - (ring.tail.load() - ring.head.load(std::memory_order_acquire)) < h.frame_len) {
                 if (target.incarnation.load() != ctx.receiver_incarnation ||
                     target.state.load() != static_cast<std::uint32_t>(member_state::active)) {
                     res = fail(reason::receiver_failed);
-                    break;
+                    return false;
                 }
                 if (im.sys->fenced()) {
-                    return fail(reason::fenced);
+                    fenced = true;
+                    return false;
                 }
                 im.pump();
                 backoff(spins++);
-            }
-            if (!res) {
-                break;
             }
             auto tail = ring.tail.load();
             auto put = [&](const std::uint8_t* p, std::size_t n) {
@@ -220,8 +212,16 @@ result member::send(const std::string& to, std::span<const std::uint8_t> message
             };
             auto start = tail;
             put(reinterpret_cast<const std::uint8_t*>(&h), sizeof h);
-            put(sealed.data() + std::size_t{f} * max_fragment, h.payload_len);
+            put(payload.data(), payload.size());
             ring.tail.store(start + h.frame_len, std::memory_order_release);
+            return true;
+        });
+        if (fenced) {
+            OPENSSL_cleanse(sealed.data(), sealed.size());
+            return fail(reason::fenced);
+        }
+        if (!res) {
+            break;
         }
         ring.messages.fetch_add(1, std::memory_order_relaxed);
     }
@@ -280,16 +280,7 @@ void member::impl::pump() {
             }
             get(frame.data(), h.payload_len, head + sizeof h);
             ring.head.store(head + h.frame_len, std::memory_order_release);
-            auto st = partial[s].add(h, std::span(frame.data(), h.payload_len), s, slot, incarnation);
-            if (st == reassembler::status::malformed) {
-                ++drops.malformed;
-                continue;
-            }
-            if (st == reassembler::status::stale) {
-                ++drops.stale;
-                continue;
-            }
-            if (st == reassembler::status::need_more) {
+            if (count_refused(partial[s].add(h, std::span(frame.data(), h.payload_len), s, slot, incarnation), drops)) {
                 continue;
             }
             const auto& first = partial[s].first();
@@ -306,19 +297,10 @@ void member::impl::pump() {
                 continue;
             }
             std::vector<std::uint8_t> plain;
-            switch (open_in_order(sys->_impl->message_key, ctx, partial[s].sealed(), last_incarnation[s], last_seq[s],
-                                  plain)) {
-            case verdict::integrity:
-                ++drops.integrity;
+            if (count_refused(open_in_order(sys->_impl->message_key, ctx, partial[s].sealed(), last_incarnation[s],
+                                            last_seq[s], plain),
+                              drops)) {
                 continue;
-            case verdict::replay:
-                ++drops.replay;
-                continue;
-            case verdict::stale:
-                ++drops.stale;
-                continue;
-            case verdict::delivered:
-                break;
             }
             inbox.emplace_back(get_field(sender.name), std::move(plain));
         }

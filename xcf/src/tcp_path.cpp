@@ -233,25 +233,20 @@ result tcp_path::send(std::span<const std::uint8_t> message) {
     if (!seal(im.send_key, ctx, message, sealed)) {
         return fail(reason::bad_parameter, rc::environment);
     }
-    std::uint32_t count = static_cast<std::uint32_t>((sealed.size() + max_fragment - 1) / max_fragment);
+    fragment_header base{};
+    base.sender_incarnation = im.my_incarnation;
+    base.receiver_incarnation = im.peer_incarnation;
+    base.seq = ctx.seq;
     std::vector<std::uint8_t> frame;
-    for (std::uint32_t f = 0; f < count; ++f) {
-        fragment_header h{};
-        h.magic = fragment_magic;
-        h.sender_incarnation = im.my_incarnation;
-        h.receiver_incarnation = im.peer_incarnation;
-        h.frag_index = f;
-        h.frag_count = count;
-        h.ct_len = static_cast<std::uint32_t>(sealed.size());
-        h.payload_len = std::min<std::uint32_t>(max_fragment, h.ct_len - f * max_fragment);
-        h.frame_len = (static_cast<std::uint32_t>(sizeof h) + h.payload_len + 7) & ~7u;
-        h.seq = ctx.seq;
+    bool sent = for_each_fragment(sealed, base, [&](const fragment_header& h, std::span<const std::uint8_t> payload) {
         frame.assign(h.frame_len, 0);
         std::memcpy(frame.data(), &h, sizeof h);
-        std::memcpy(frame.data() + sizeof h, sealed.data() + std::size_t{f} * max_fragment, h.payload_len);
-        if (!write_all(im.fd, frame.data(), frame.size())) {
-            return fail(reason::receiver_failed);
-        }
+        std::memcpy(frame.data() + sizeof h, payload.data(), payload.size());
+        return write_all(im.fd, frame.data(), frame.size());
+    });
+    if (!sent) {
+        OPENSSL_cleanse(sealed.data(), sealed.size());
+        return fail(reason::receiver_failed);
     }
     OPENSSL_cleanse(sealed.data(), sealed.size());
     return ok();
@@ -280,12 +275,7 @@ result tcp_path::receive(std::vector<std::uint8_t>& message, std::chrono::millis
             }
             std::vector<std::uint8_t> payload(im.in.begin() + sizeof h, im.in.begin() + sizeof h + h.payload_len);
             im.in.erase(im.in.begin(), im.in.begin() + h.frame_len);
-            auto st = im.partial.add(h, payload, 0, 0, im.my_incarnation);
-            if (st == reassembler::status::malformed || st == reassembler::status::stale) {
-                ++(st == reassembler::status::stale ? im.drops.stale : im.drops.malformed);
-                continue;
-            }
-            if (st == reassembler::status::need_more) {
+            if (count_refused(im.partial.add(h, payload, 0, 0, im.my_incarnation), im.drops)) {
                 continue;
             }
             const auto& first = im.partial.first();
@@ -298,18 +288,9 @@ result tcp_path::receive(std::vector<std::uint8_t>& message, std::chrono::millis
                 continue;
             }
             std::vector<std::uint8_t> plain;
-            switch (open_in_order(im.recv_key, ctx, im.partial.sealed(), im.last_incarnation, im.last_seq, plain)) {
-            case verdict::integrity:
-                ++im.drops.integrity;
+            if (count_refused(open_in_order(im.recv_key, ctx, im.partial.sealed(), im.last_incarnation, im.last_seq, plain),
+                              im.drops)) {
                 continue;
-            case verdict::replay:
-                ++im.drops.replay;
-                continue;
-            case verdict::stale:
-                ++im.drops.stale;
-                continue;
-            case verdict::delivered:
-                break;
             }
             message = std::move(plain);
             return ok();
