@@ -55,6 +55,8 @@ function(zplex_add_test name)
     add_executable(${name} ${A_SOURCES})
     target_compile_options(${name} PRIVATE ${ZPLEX_WARNINGS})
     target_link_libraries(${name} PRIVATE ${A_DEPS} GTest::gtest GTest::gtest_main Threads::Threads)
+    # tests/support: what tests share (forked_child.hpp, run_command.hpp, stack_sim.hpp...)
+    target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/tests/support)
     target_compile_definitions(${name} PRIVATE
         ZPLEX_SOURCE_DIR="${CMAKE_SOURCE_DIR}" ZPLEX_BINARY_DIR="${CMAKE_BINARY_DIR}")
     set(props TIMEOUT ${A_TIMEOUT})

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // `zplex profile check` as a user runs it: over the FIG4 catalogue, on a broken copy,
 // and with command-line mistakes.
+#include "run_command.hpp"
+
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
@@ -17,35 +19,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct run_result {
-    int rc = -1;
-    std::string out;
-};
+using zplex::test::shell_quote;
+using zplex::test::run_result;
 
-std::string quote(const std::string& s) {
-    std::string q = "'";
-    for (char c : s) {
-        q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    }
-    return q + "'";
-}
-
-run_result zplex(const std::string& args) {
-    run_result r;
-    std::string cmd = quote(ZPLEX_BIN) + " " + args + " 2>&1 </dev/null";
-    FILE* p = ::popen(cmd.c_str(), "r");
-    if (!p) {
-        return r;
-    }
-    std::array<char, 4096> buf{};
-    std::size_t n;
-    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) {
-        r.out.append(buf.data(), n);
-    }
-    int status = ::pclose(p);
-    r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
-}
+run_result zplex(const std::string& args) { return zplex::test::run_command(shell_quote(ZPLEX_BIN) + " " + args); }
 
 const fs::path fig4 = fs::path(ZPLEX_SOURCE_DIR) / "profiles" / "FIG4";
 
@@ -83,7 +60,7 @@ void write_lines(const fs::path& f, const std::vector<std::string>& v) {
 }
 
 TEST(cli, every_fig4_profile_is_clean) {
-    auto r = zplex("profile check --sysplex " + quote(fig4.string()) + " --all");
+    auto r = zplex("profile check --sysplex " + shell_quote(fig4.string()) + " --all");
     EXPECT_EQ(r.rc, 0) << r.out;
     for (int i = 1; i <= 5; ++i) {
         std::string sys = "MVS" + std::to_string(i);
@@ -96,14 +73,14 @@ TEST(cli, every_fig4_profile_is_clean) {
 }
 
 TEST(cli, a_profile_file_finds_its_sysplex_and_image) {
-    auto r = zplex("profile check " + quote((fig4 / "SYS1.TCPPARMS" / "PROFMVS5").string()));
+    auto r = zplex("profile check " + shell_quote((fig4 / "SYS1.TCPPARMS" / "PROFMVS5").string()));
     EXPECT_EQ(r.rc, 0) << r.out;
     EXPECT_NE(r.out.find("FOR MVS5 (TCPIPA) IN SYSPLEX"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("198.18.2.2"), std::string::npos) << r.out;
 }
 
 TEST(cli, a_dataset_name_resolves_through_the_catalogue) {
-    auto r = zplex("profile check --sysplex " + quote(fig4.string()) + " 'SYS1.TCPPARMS(PROFMVS1)' --no-summary");
+    auto r = zplex("profile check --sysplex " + shell_quote(fig4.string()) + " 'SYS1.TCPPARMS(PROFMVS1)' --no-summary");
     EXPECT_EQ(r.rc, 0) << r.out;
     EXPECT_EQ(r.out.find("CONFIGURATION SUMMARY"), std::string::npos);
     EXPECT_NE(r.out.find("RC=0"), std::string::npos);
@@ -125,7 +102,7 @@ TEST(cli, a_broken_copy_names_the_exact_line_and_token) {
     auto col = lines[at].find("198.18.2.1");
     lines[at].replace(col, 10, "198.18.2.277");
     write_lines(member, lines);
-    auto r = zplex("profile check " + quote(member.string()));
+    auto r = zplex("profile check " + shell_quote(member.string()));
     EXPECT_EQ(r.rc, 8) << r.out;
     std::string want = "EZZ0319I INCORRECT VALUE '198.18.2.277' FOR A DYNAMIC VIPA ADDRESS ON LINE " +
                        std::to_string(at + 1) + " COLUMN " + std::to_string(col + 1) +
@@ -146,7 +123,7 @@ TEST(cli, sequence_numbers_in_a_copy_are_reported) {
         lines[i] = l + seq;
     }
     write_lines(member, lines);
-    auto r = zplex("profile check --sysplex " + quote(copy.dir.string()) + " --system MVS3");
+    auto r = zplex("profile check --sysplex " + shell_quote(copy.dir.string()) + " --system MVS3");
     EXPECT_EQ(r.rc, 8) << r.out;
     EXPECT_NE(r.out.find("EZZ0401I SYNTAX ERROR IN FILE: 'SYS1.TCPPARMS(PROFMVS3)' ON LINE: "), std::string::npos)
         << r.out;
@@ -154,7 +131,7 @@ TEST(cli, sequence_numbers_in_a_copy_are_reported) {
 }
 
 TEST(cli, obeyfile_after_the_initial_profile) {
-    auto r = zplex("profile check --sysplex " + quote(fig4.string()) +
+    auto r = zplex("profile check --sysplex " + shell_quote(fig4.string()) +
                    " --system MVS1 --obey 'SYS1.TCPPARMS(OBEYDIST)'");
     EXPECT_LE(r.rc, 4) << r.out;
     EXPECT_NE(r.out.find("EZZ0300I OPENED OBEYFILE FILE 'SYS1.TCPPARMS(OBEYDIST)'"), std::string::npos) << r.out;
@@ -162,7 +139,7 @@ TEST(cli, obeyfile_after_the_initial_profile) {
 }
 
 TEST(cli, missing_profile_is_rc_8) {
-    auto r = zplex("profile check --sysplex " + quote(fig4.string()) + " 'SYS1.TCPPARMS(NOSUCH)'");
+    auto r = zplex("profile check --sysplex " + shell_quote(fig4.string()) + " 'SYS1.TCPPARMS(NOSUCH)'");
     EXPECT_EQ(r.rc, 8) << r.out;
     EXPECT_NE(r.out.find("EZZ0325I UNABLE TO OPEN PROFILE FILE 'SYS1.TCPPARMS(NOSUCH)': MEMBER NOT FOUND"),
               std::string::npos)
@@ -170,20 +147,20 @@ TEST(cli, missing_profile_is_rc_8) {
 }
 
 TEST(cli, unknown_system_is_a_command_line_mistake) {
-    auto r = zplex("profile check --sysplex " + quote(fig4.string()) + " --system MVS9");
+    auto r = zplex("profile check --sysplex " + shell_quote(fig4.string()) + " --system MVS9");
     EXPECT_EQ(r.rc, 2) << r.out;
     EXPECT_NE(r.out.find("ZPX0013I SYSTEM MVS9 IS NOT AN IMAGE"), std::string::npos) << r.out;
 }
 
 TEST(cli, profile_check_mistakes_exit_2) {
     EXPECT_EQ(zplex("profile check --all").rc, 2);
-    auto none = zplex("profile check --sysplex " + quote(fig4.string()));
+    auto none = zplex("profile check --sysplex " + shell_quote(fig4.string()));
     EXPECT_EQ(none.rc, 2) << none.out;
     EXPECT_NE(none.out.find("ZPX0014I"), std::string::npos) << none.out;
 }
 
 TEST(cli, a_directory_is_not_reported_as_missing) {
-    auto r = zplex("profile check " + quote((fig4 / "SYS1.TCPPARMS").string() + "/"));
+    auto r = zplex("profile check " + shell_quote((fig4 / "SYS1.TCPPARMS").string() + "/"));
     EXPECT_EQ(r.rc, 8) << r.out;
     EXPECT_NE(r.out.find("IT IS A DIRECTORY, NOT A FILE"), std::string::npos) << r.out;
     EXPECT_EQ(r.out.find("FILE NOT FOUND"), std::string::npos) << r.out;
@@ -192,10 +169,10 @@ TEST(cli, a_directory_is_not_reported_as_missing) {
 TEST(cli, system_with_a_named_file_needs_no_other_profile) {
     fig4_copy copy;
     fs::remove(copy.dir / "SYS1.TCPPARMS" / "PROFMVS5");
-    auto r = zplex("profile check --sysplex " + quote(copy.dir.string()) + " --system MVS1 " +
-                   quote((copy.dir / "SYS1.TCPPARMS" / "PROFMVS1").string()));
+    auto r = zplex("profile check --sysplex " + shell_quote(copy.dir.string()) + " --system MVS1 " +
+                   shell_quote((copy.dir / "SYS1.TCPPARMS" / "PROFMVS1").string()));
     EXPECT_EQ(r.rc, 0) << r.out;
-    auto own = zplex("profile check --sysplex " + quote(copy.dir.string()) + " --system MVS5");
+    auto own = zplex("profile check --sysplex " + shell_quote(copy.dir.string()) + " --system MVS5");
     EXPECT_EQ(own.rc, 8) << own.out;
     EXPECT_NE(own.out.find("EZZ0325I UNABLE TO OPEN PROFILE FILE 'SYS1.TCPPARMS(PROFMVS5)'"), std::string::npos)
         << own.out;
@@ -213,12 +190,12 @@ TEST(cli, usage_errors_exit_2_with_a_message) {
 
 TEST(cli, policy_check_prints_messages_and_the_installed_rules) {
     auto policies = fs::path(ZPLEX_SOURCE_DIR) / "tests" / "policy";
-    auto good = zplex("policy check " + quote((policies / "swsa.pol").string()));
+    auto good = zplex("policy check " + shell_quote((policies / "swsa.pol").string()));
     EXPECT_EQ(good.rc, 0) << good.out;
     EXPECT_NE(good.out.find("3 FILTER RULES AND 1 KEY EXCHANGE RULE INSTALLED"), std::string::npos) << good.out;
     EXPECT_NE(good.out.find("SWSA_to_partner"), std::string::npos) << good.out;
     EXPECT_EQ(good.out.find("zplex swsa secret"), std::string::npos) << "the shared key is never printed";
-    auto bad = zplex("policy check --no-summary " + quote((policies / "errors.pol").string()));
+    auto bad = zplex("policy check --no-summary " + shell_quote((policies / "errors.pol").string()));
     EXPECT_EQ(bad.rc, 8) << bad.out;
     EXPECT_NE(bad.out.find("ZPX0804E IPFILTERRULE no_action AT LINE 16 COLUMN 3"), std::string::npos) << bad.out;
     EXPECT_EQ(bad.out.find("FilterRule"), std::string::npos) << "--no-summary";
@@ -235,7 +212,7 @@ TEST(cli, policy_check_refuses_a_redefined_builtin_action_and_files_that_are_no_
     std::ofstream(pol) << "# a deny that permits\nIpGenericFilterAction deny { IpFilterAction permit }\n"
                           "IpFilterPolicy { IpFilterRule r1 { IpSourceAddr All IpDestAddr All "
                           "IpGenericFilterActionRef deny } }\n";
-    auto r = zplex("policy check " + quote(pol.string()));
+    auto r = zplex("policy check " + shell_quote(pol.string()));
     EXPECT_EQ(r.rc, 8) << r.out;
     EXPECT_NE(r.out.find("ZPX0804E IPGENERICFILTERACTION deny AT LINE 2 COLUMN 1"), std::string::npos) << r.out;
     auto row = r.out.substr(r.out.find("\nr1 ") + 1);
@@ -246,7 +223,7 @@ TEST(cli, policy_check_refuses_a_redefined_builtin_action_and_files_that_are_no_
     EXPECT_NE(zero.out.find("ZPX0800E POLICY FILE /dev/zero COULD NOT BE READ: IT IS NOT A REGULAR FILE"),
               std::string::npos)
         << zero.out;
-    auto d = zplex("policy check " + quote(dir.string()));  // before: an empty policy, exit 0
+    auto d = zplex("policy check " + shell_quote(dir.string()));  // before: an empty policy, exit 0
     EXPECT_EQ(d.rc, 8) << d.out;
     EXPECT_NE(d.out.find("IT IS A DIRECTORY"), std::string::npos) << d.out;
     fs::remove_all(dir);

@@ -2,6 +2,8 @@
 // zplex-host's command line as a careless user meets it: static keys only from a 0600
 // file of ours, never on the command line; a control path that holds something else is
 // left alone. Every case here ends before a TUN is opened (no root needed).
+#include "run_command.hpp"
+
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
@@ -17,23 +19,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct run_result {
-    int rc = -1;
-    std::string out;
-};
+using zplex::test::run_result;
 
-run_result host(const std::string& args) {
-    std::string cmd = std::string(ZPLEX_HOST_BIN) + " " + args + " 2>&1";
-    run_result r;
-    FILE* p = ::popen(cmd.c_str(), "r");
-    std::array<char, 512> buf{};
-    while (std::fgets(buf.data(), buf.size(), p)) {
-        r.out += buf.data();
-    }
-    int st = ::pclose(p);
-    r.rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return r;
-}
+run_result host(const std::string& args) { return zplex::test::run_command(std::string(ZPLEX_HOST_BIN) + " " + args); }
 
 struct temp_dir {
     fs::path p = fs::temp_directory_path() / ("zplex-hostcli-" + std::to_string(::getpid()) + "-" +

@@ -3,6 +3,7 @@
 // CF, reused PIDs, /dev/shm too small, a duplex copy that cannot be opened, slow
 // command clients, bad names, and requests killed halfway in a real process.
 #include "cf_plex.hpp"
+#include "run_command.hpp"
 
 #include <array>
 #include <cstdio>
@@ -23,17 +24,9 @@ std::uint64_t instance_id(const std::string& shm) {
 
 /// Run a program, its stdout and stderr in @p out; returns the exit code.
 int run_program(const std::string& cmd, std::string& out) {
-    out.clear();
-    FILE* f = ::popen((cmd + " 2>&1").c_str(), "r");
-    if (!f) {
-        return -1;
-    }
-    std::array<char, 512> buf{};
-    while (std::fgets(buf.data(), buf.size(), f)) {
-        out += buf.data();
-    }
-    int st = ::pclose(f);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    auto r = zplex::test::run_command(cmd);
+    out = std::move(r.out);
+    return r.rc;
 }
 
 // ---------------------------------------------------------------- item 1: one live process per CF

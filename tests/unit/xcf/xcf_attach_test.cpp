@@ -5,6 +5,7 @@
 // its own process dies.
 #include <zplex/xcf/xcf.hpp>
 
+#include "forked_child.hpp"
 #include "xcf_support.hpp"
 
 #include <gtest/gtest.h>
@@ -174,22 +175,6 @@ TEST(xcf_attach, a_stalled_attached_process_partitions_nobody) {
     EXPECT_FALSE(att->fenced());
 }
 
-/// A child process that owns system @p sys (heartbeating) until killed; @p ready gets 'y'.
-pid_t owner_process(const sysplex_options& o, const std::string& sys, int ready) {
-    pid_t pid = ::fork();
-    if (pid == 0) {
-        std::unique_ptr<system> s;
-        char c = system::join(o, sys, s) ? 'y' : 'n';
-        if (s) {
-            s->start();
-        }
-        (void)!::write(ready, &c, 1);
-        ::pause();
-        ::_exit(0);
-    }
-    return pid;
-}
-
 /// MVS1 owned by a child process, MVS2 here with member MVS2TCPIPA, MVS1TCPIPA attached
 /// on MVS1; then the owner is SIGKILLed. INTERVAL 60 s: only process death decides.
 struct owner_killed {
@@ -199,21 +184,21 @@ struct owner_killed {
     bool ready = false;
 
     owner_killed() {
-        int p[2];
-        if (::pipe(p) != 0) return;
-        pid_t owner = owner_process(o, "MVS1", p[1]);
-        char c = 0;
-        bool up = ::read(p[0], &c, 1) == 1 && c == 'y';
-        ::close(p[0]);
-        ::close(p[1]);
-        if (!up) return;
+        std::unique_ptr<system> owned;
+        zplex::test::forked_child owner([&] {
+            bool up = static_cast<bool>(system::join(o, "MVS1", owned));
+            if (up) {
+                owned->start();  // heartbeating until killed
+            }
+            return up;
+        });
+        if (!owner.ready()) return;
         mvs2 = join_system(o, "MVS2");
         peer = join_member(*mvs2, "EZBTCPCS", "MVS2TCPIPA");
         if (!system::attach(o, "MVS1", att)) return;
         tcp1 = join_member(*att, "EZBTCPCS", "MVS1TCPIPA");
         peer->events();
-        ::kill(owner, SIGKILL);  // the image's process dies; its stack lives on
-        ::waitpid(owner, nullptr, 0);
+        owner.kill();  // the image's process dies; its stack lives on
         ready = true;
     }
 };
@@ -245,30 +230,18 @@ TEST(xcf_attach, a_dead_attached_process_is_a_failed_member) {
     auto o = plex_options(std::chrono::milliseconds(60'000));
     auto mvs1 = join_system(o, "MVS1");
     auto watcher = join_member(*mvs1, "EZBTCPCS", "WATCHER");
-    int p[2];
-    ASSERT_EQ(::pipe(p), 0);
-    pid_t child = ::fork();
-    if (child == 0) {
-        std::unique_ptr<system> att;
-        std::unique_ptr<member> m;
-        char r = system::attach(o, "MVS1", att) && member::join(*att, "EZBTCPCS", "MVS1TCPIPA", 0, m) ? 'y' : 'n';
-        (void)!::write(p[1], &r, 1);
-        ::pause();
-        ::_exit(0);
-    }
-    char c = 0;
-    ASSERT_EQ(::read(p[0], &c, 1), 1);
-    ASSERT_EQ(c, 'y');
+    std::unique_ptr<system> att;
+    std::unique_ptr<member> m;
+    zplex::test::forked_child child(
+        [&] { return system::attach(o, "MVS1", att) && member::join(*att, "EZBTCPCS", "MVS1TCPIPA", 0, m); });
+    ASSERT_TRUE(child.ready());
     EXPECT_EQ(state_of(*watcher, "MVS1TCPIPA"), member_state::active);
-    ::kill(child, SIGKILL);
-    ::waitpid(child, nullptr, 0);
+    child.kill();
     mvs1->tick();  // the owner's next status pass sees the process gone (PID + start time)
     EXPECT_EQ(state_of(*watcher, "MVS1TCPIPA"), member_state::failed);
     EXPECT_TRUE(has(watcher->events(), group_event::kind::failed, "MVS1TCPIPA", "MVS1"));
     EXPECT_TRUE(said(mvs1->take_messages(), "IXC464I MEMBER MVS1TCPIPA OF GROUP EZBTCPCS FAILED: ITS PROCESS ENDED"));
     EXPECT_FALSE(mvs1->fenced());  // the system itself lives on
-    ::close(p[0]);
-    ::close(p[1]);
 }
 
 TEST(xcf_attach, the_owners_normal_leave_removes_the_attached_members_and_the_dataset_goes_last) {

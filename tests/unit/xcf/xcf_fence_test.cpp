@@ -7,6 +7,7 @@
 
 #include <zplex/xcf/xcf.hpp>
 
+#include "forked_child.hpp"
 #include "xcf_support.hpp"
 
 #include <gtest/gtest.h>
@@ -99,30 +100,17 @@ TEST(xcf_fencing, a_failed_members_signals_have_no_effect) {
     auto o = plex_options(std::chrono::milliseconds(60'000));
     auto s = join_system(o, "MVS1");
     auto a = join_member(*s, "G", "A");
-    int ready[2];
-    ASSERT_EQ(::pipe(ready), 0);
-    pid_t child = ::fork();
-    if (child == 0) {
-        std::unique_ptr<system> s2;
-        std::unique_ptr<member> b;
-        bool ok = system::join(o, "MVS2", s2) && member::join(*s2, "G", "B", 0, b) && b->send("A", bytes(8, 9));
-        char c = ok ? 'y' : 'n';
-        (void)!::write(ready[1], &c, 1);
-        ::pause();
-        ::_exit(0);
-    }
-    char c = 0;
-    ASSERT_EQ(::read(ready[0], &c, 1), 1);
-    ASSERT_EQ(c, 'y');
-    ::kill(child, SIGKILL);
-    ::waitpid(child, nullptr, 0);
+    std::unique_ptr<system> s2;
+    std::unique_ptr<member> b;
+    zplex::test::forked_child child(
+        [&] { return system::join(o, "MVS2", s2) && member::join(*s2, "G", "B", 0, b) && b->send("A", bytes(8, 9)); });
+    ASSERT_TRUE(child.ready());
+    child.kill();
     s->tick();  // B's process is gone: B fails
     std::vector<std::uint8_t> got;
     std::string from;
     EXPECT_EQ(a->receive(got, from, std::chrono::milliseconds(0)).why, reason::no_message);
     EXPECT_EQ(a->drops().stale, 1u);
-    ::close(ready[0]);
-    ::close(ready[1]);
 }
 
 TEST(xcf_fencing, an_older_incarnations_signal_is_stale_and_moves_nothing_back) {
@@ -168,23 +156,15 @@ TEST(xcf_failure, a_system_stopped_with_sigstop_partitions_nobody_when_it_resume
     constexpr auto interval = std::chrono::milliseconds(1000);
     auto o = plex_options(interval);
     auto mvs1 = join_system(o, "MVS1");
-    int ready[2];
-    ASSERT_EQ(::pipe(ready), 0);
-    pid_t child = ::fork();
-    if (child == 0) {
-        std::unique_ptr<system> s2;
+    std::unique_ptr<system> s2;
+    zplex::test::forked_child child([&] {
         bool ok = static_cast<bool>(system::join(o, "MVS2", s2));
-        char c = ok ? 'y' : 'n';
-        (void)!::write(ready[1], &c, 1);
         if (ok) {
             s2->start();
         }
-        ::pause();
-        ::_exit(0);
-    }
-    char c = 0;
-    ASSERT_EQ(::read(ready[0], &c, 1), 1);
-    ASSERT_EQ(c, 'y');
+        return ok;
+    });
+    ASSERT_TRUE(child.ready());
     raw_dataset raw(o);
     ASSERT_NE(raw.c, nullptr);
     std::uint32_t slot2 = detail::max_systems;
@@ -206,9 +186,9 @@ TEST(xcf_failure, a_system_stopped_with_sigstop_partitions_nobody_when_it_resume
     ASSERT_TRUE(wait_for_status_update());
     mvs1->tick();
 
-    ::kill(child, SIGSTOP);
+    ::kill(child.pid(), SIGSTOP);
     std::this_thread::sleep_for(3 * interval);  // how long the stall lasts, not a bound on anything
-    ::kill(child, SIGCONT);
+    ::kill(child.pid(), SIGCONT);
     ASSERT_TRUE(wait_for_status_update()) << "MVS2 did not resume";
     // MVS2 has made its first pass after the stall. MVS1 goes on updating its status;
     // MVS2 makes several more passes meanwhile.
@@ -221,10 +201,6 @@ TEST(xcf_failure, a_system_stopped_with_sigstop_partitions_nobody_when_it_resume
     }
     EXPECT_FALSE(mvs1->fenced()) << "the stalled MVS2 partitioned the healthy MVS1";
     EXPECT_EQ(raw.c->systems[slot2].state.load(), static_cast<std::uint32_t>(detail::sys_state::active));
-    ::kill(child, SIGKILL);
-    ::waitpid(child, nullptr, 0);
-    ::close(ready[0]);
-    ::close(ready[1]);
 }
 
 TEST(xcf_names, bad_names_are_refused_not_crashed_on) {
@@ -273,15 +249,10 @@ TEST(xcf_sweep, leftovers_of_dead_runs_are_removed_live_ones_kept) {
     auto live = plex_options();
     auto dead = plex_options();
     auto s = join_system(live, "MVS1");
-    pid_t child = ::fork();
-    if (child == 0) {
-        std::unique_ptr<system> s2;
-        bool ok = static_cast<bool>(system::join(dead, "MVS1", s2));
-        ::_exit(ok ? 0 : 1);  // SIGKILL-like: nothing left the sysplex
-    }
-    int st = 0;
-    ::waitpid(child, &st, 0);
-    ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    std::unique_ptr<system> s2;  // dies without leaving: nothing left the sysplex
+    zplex::test::forked_child child([&] { return static_cast<bool>(system::join(dead, "MVS1", s2)); },
+                             zplex::test::forked_child::after::exit);
+    ASSERT_TRUE(child.ready());
     auto dead_path = "/dev/shm/" + dataset_name(dead);
     auto live_path = "/dev/shm/" + dataset_name(live);
     ASSERT_TRUE(std::filesystem::exists(dead_path));

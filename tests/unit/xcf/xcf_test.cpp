@@ -6,6 +6,7 @@
 
 #include <zplex/xcf/xcf.hpp>
 
+#include "forked_child.hpp"
 #include "xcf_support.hpp"
 
 #include <boost/interprocess/mapped_region.hpp>
@@ -202,16 +203,12 @@ TEST(xcf_security, a_wrong_key_that_joins_first_locks_nobody_out) {
 
 TEST(xcf_security, a_dataset_whose_systems_all_died_is_reformatted_by_a_key_holder) {
     auto o = plex_options();
-    pid_t child = ::fork();
-    if (child == 0) {
-        std::unique_ptr<system> s;
-        std::unique_ptr<member> m;
-        bool ok = system::join(o, "OLD1", s) && member::join(*s, "G", "OLDM", 0, m);
-        ::_exit(ok ? 0 : 1);  // dies without leaving: its slots stay behind
-    }
-    int st = 0;
-    ::waitpid(child, &st, 0);
-    ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    std::unique_ptr<system> old_system;  // dies without leaving: its slots stay behind
+    std::unique_ptr<member> old_member;
+    zplex::test::forked_child child(
+        [&] { return system::join(o, "OLD1", old_system) && member::join(*old_system, "G", "OLDM", 0, old_member); },
+        zplex::test::forked_child::after::exit);
+    ASSERT_TRUE(child.ready());
     auto path = "/dev/shm/" + dataset_name(o);
     ASSERT_TRUE(std::filesystem::exists(path));
     auto s = join_system(o, "MVS1");
@@ -382,33 +379,19 @@ TEST(xcf_failure, a_member_process_that_dies_fails_at_the_next_status_pass) {
     auto o = plex_options(std::chrono::milliseconds(60'000));
     auto s = join_system(o, "MVS1");
     auto a = join_member(*s, "G", "A");
-    int ready[2];
-    ASSERT_EQ(::pipe(ready), 0);
-    pid_t child = ::fork();
-    if (child == 0) {
-        std::unique_ptr<system> s2;
-        std::unique_ptr<member> b;
-        bool ok = system::join(o, "MVS2", s2) && member::join(*s2, "G", "B", 0, b);
-        char c = ok ? 'y' : 'n';
-        (void)!::write(ready[1], &c, 1);
-        ::pause();
-        ::_exit(0);
-    }
-    char c = 0;
-    ASSERT_EQ(::read(ready[0], &c, 1), 1);
-    ASSERT_EQ(c, 'y');
+    std::unique_ptr<system> s2;
+    std::unique_ptr<member> b;
+    zplex::test::forked_child child([&] { return system::join(o, "MVS2", s2) && member::join(*s2, "G", "B", 0, b); });
+    ASSERT_TRUE(child.ready());
     a->events();
     s->tick();
     EXPECT_TRUE(a->events().empty());
-    ::kill(child, SIGKILL);
-    ::waitpid(child, nullptr, 0);
+    child.kill();
     s->tick();  // liveness is by process, not by time: the first pass after the kill
     auto ev = a->events();
     ASSERT_EQ(ev.size(), 1u);
     EXPECT_EQ(ev[0].what, group_event::kind::failed);
     EXPECT_EQ(ev[0].member, "B");
-    ::close(ready[0]);
-    ::close(ready[1]);
 }
 
 TEST(xcf_codec, reassembler_refuses_inconsistent_fragments) {
