@@ -4,6 +4,7 @@
 // addresses into the TUNs, the hosts carry them as ESP in UDP 4500 (RFC 3948):
 //
 //   a: 198.18.20.1 (lo) -- zpx0 -- zplex-host 198.18.10.1:4500 ==veth== 198.18.10.2:4500 zplex-host -- zpx0 -- 198.18.21.1 :b
+#include <zplex/e2e/two_host_test.hpp>
 #include <zplex/e2e/netns.hpp>
 #include <zplex/e2e/traffic.hpp>
 #include <zplex/e2e/zplex_host.hpp>
@@ -54,28 +55,9 @@ namespace fs = std::filesystem;
 const std::string key_ab = "000102030405060708090a0b0c0d0e0fa0a1a2a3";  // AES-128 key || salt
 const std::string key_ba = "101112131415161718191a1b1c1d1e1fb0b1b2b3";
 
-class host_e2e : public ::testing::Test {
+class host_e2e : public two_host_test {
 protected:
-    void SetUp() override {
-        std::string why;
-        if (!can_use_netns(&why)) {
-            GTEST_SKIP() << why;
-        }
-        if (!fs::exists("/dev/net/tun")) {
-            GTEST_SKIP() << "no /dev/net/tun";
-        }
-        hosts = std::make_unique<two_hosts>();
-        dir = fs::temp_directory_path() / hosts->a.name();
-    }
-    void TearDown() override {
-        ha.reset();
-        hb.reset();
-        hosts.reset();
-        if (!dir.empty()) {
-            std::error_code ec;
-            fs::remove_all(dir, ec);
-        }
-    }
+    host_e2e() : two_host_test(needs::tun) {}
     zplex_host_options side_a() const {
         zplex_host_options o;
         o.binary = fs::path(ZPLEX_BINARY_DIR) / "bin" / "zplex-host";
@@ -99,15 +81,11 @@ protected:
         std::swap(o.key_in, o.key_out);
         return o;
     }
-
-    std::unique_ptr<two_hosts> hosts;
-    fs::path dir;
-    std::unique_ptr<zplex_host_process> ha, hb;
 };
 
 TEST_F(host_e2e, static_sas_ping_and_tcp) {
-    ha = std::make_unique<zplex_host_process>(hosts->a, dir / "a", side_a());
-    hb = std::make_unique<zplex_host_process>(hosts->b, dir / "b", side_b());
+    za = std::make_unique<zplex_host_process>(hosts->a, dir / "a", side_a());
+    zb = std::make_unique<zplex_host_process>(hosts->b, dir / "b", side_b());
 
     ASSERT_TRUE(ping_until(hosts->a, two_hosts::inner_a, two_hosts::inner_b));
     EXPECT_EQ(ping(hosts->a, two_hosts::inner_a, two_hosts::inner_b, 5), 5);
@@ -119,8 +97,8 @@ TEST_F(host_e2e, static_sas_ping_and_tcp) {
     std::printf("zplex<->zplex: %llu bytes in %.3f s = %.1f Mbit/s\n",
                 static_cast<unsigned long long>(t.bytes_received), t.seconds, t.mbit_per_s());
 
-    auto ra = ha->stop();
-    auto rb = hb->stop();
+    auto ra = za->stop();
+    auto rb = zb->stop();
     ASSERT_EQ(ra.status, 0) << ra.out;
     ASSERT_EQ(rb.status, 0) << rb.out;
     std::printf("--- a\n%s--- b\n%s", ra.out.c_str(), rb.out.c_str());
@@ -138,12 +116,12 @@ TEST_F(host_e2e, static_sas_ping_and_tcp) {
 
 TEST_F(host_e2e, wrong_key_is_counted_not_delivered) {
     auto a = side_a();
-    ha = std::make_unique<zplex_host_process>(hosts->a, dir / "a", a);
+    za = std::make_unique<zplex_host_process>(hosts->a, dir / "a", a);
     auto b = side_b();
     b.key_in = "ffffffffffffffffffffffffffffffffb0b1b2b3";  // not what a encrypts with
-    hb = std::make_unique<zplex_host_process>(hosts->b, dir / "b", b);
+    zb = std::make_unique<zplex_host_process>(hosts->b, dir / "b", b);
     EXPECT_EQ(ping(hosts->a, two_hosts::inner_a, two_hosts::inner_b, 3, 300ms), 0);
-    auto rb = hb->stop();
+    auto rb = zb->stop();
     auto cb = parse_host_counters(rb.out);
     EXPECT_GE(cb["drop ESPIN"], 3u) << rb.out;
     EXPECT_GE(cb["esp_drop INTEGRITY"], 3u) << rb.out;
@@ -184,22 +162,22 @@ bool ike_ports_open(const netns& ns) {
 
 TEST_F(host_e2e, unknown_spi_and_unrouted_traffic_are_counted) {
     auto a = side_a();
-    ha = std::make_unique<zplex_host_process>(hosts->a, dir / "a", a);
+    za = std::make_unique<zplex_host_process>(hosts->a, dir / "a", a);
     auto b = side_b();
     b.spi_in = 0x0badbad0;  // a sends on 0xc0de0b01, which b does not know
     b.keepalive = 1;        // and b keeps a NAT binding alive (RFC 3948 §2.3)
-    hb = std::make_unique<zplex_host_process>(hosts->b, dir / "b", b);
+    zb = std::make_unique<zplex_host_process>(hosts->b, dir / "b", b);
     EXPECT_EQ(ping(hosts->a, two_hosts::inner_a, two_hosts::inner_b, 2, 300ms), 0);
     // Outside the SA's selectors: routed into the TUN, but no policy covers it.
     hosts->a.ip({"route", "add", "198.18.22.0/24", "dev", "zpx0", "src", two_hosts::inner_a});
     EXPECT_EQ(ping(hosts->a, two_hosts::inner_a, "198.18.22.1", 2, 300ms), 0);
     using counters = std::map<std::string, std::uint64_t>;
-    ASSERT_TRUE(counters_reach(*hb, [](counters& c) { return c["keepalives"] >= 1; })) << hb->output();
-    auto rb = hb->stop();
+    ASSERT_TRUE(counters_reach(*zb, [](counters& c) { return c["keepalives"] >= 1; })) << zb->output();
+    auto rb = zb->stop();
     auto sent = parse_host_counters(rb.out)["keepalives"];
     // a has taken every keepalive b sent (they may still be in flight when b stops).
-    EXPECT_TRUE(counters_reach(*ha, [&](counters& c) { return c["drop KEEPALIVE"] >= sent; })) << ha->output();
-    auto ra = ha->stop();
+    EXPECT_TRUE(counters_reach(*za, [&](counters& c) { return c["drop KEEPALIVE"] >= sent; })) << za->output();
+    auto ra = za->stop();
     auto ca = parse_host_counters(ra.out);
     auto cb = parse_host_counters(rb.out);
     EXPECT_GE(cb["drop NOSAIN"], 2u) << rb.out;
@@ -289,7 +267,7 @@ TEST_F(host_e2e, ike_datagrams_reach_the_engine_callback) {
 // against zplex-host in b; after a warm-up, 200 echo requests and replies (TUN -> ESP ->
 // UDP and UDP -> ESP -> TUN) pass without one call of operator new.
 TEST_F(host_e2e, per_packet_path_does_not_allocate) {
-    hb = std::make_unique<zplex_host_process>(hosts->b, dir / "b", side_b());
+    zb = std::make_unique<zplex_host_process>(hosts->b, dir / "b", side_b());
     auto a = side_a();
     auto engine = child_process::spawn(
         [a] {
@@ -366,7 +344,7 @@ host::child_config child_of(const zplex_host_options& a) {
 // has; traffic takes the newest. Removing the new pair falls back to the old one, which
 // b cannot place (NOSAIN).
 TEST_F(host_e2e, newest_child_sa_carries_the_traffic) {
-    hb = std::make_unique<zplex_host_process>(hosts->b, dir / "b", side_b());
+    zb = std::make_unique<zplex_host_process>(hosts->b, dir / "b", side_b());
     auto a = side_a();
     fs::create_directories(dir);
     fs::path trigger = dir / "remove-now";
@@ -421,7 +399,7 @@ TEST_F(host_e2e, newest_child_sa_carries_the_traffic) {
     std::ofstream(fs::path(trigger).concat(".done")) << "done\n";
     auto e = engine.wait(60s);
     EXPECT_EQ(e.status, 0);
-    auto rb = hb->stop();
+    auto rb = zb->stop();
     auto cb = parse_host_counters(rb.out);
     EXPECT_GE(cb["drop NOSAIN"], 2u) << rb.out;
 }

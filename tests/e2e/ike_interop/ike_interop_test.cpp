@@ -8,6 +8,7 @@
 //   a: zplex-host 198.18.10.1 (IKE + ESP, TUN zpx0)  <== IKE 500/4500, ESP-in-UDP ==>  198.18.10.2 charon :b
 //      inner 198.18.20.1                                                              inner 198.18.21.1
 #include <zplex/e2e/netns.hpp>
+#include <zplex/e2e/two_host_test.hpp>
 #include <zplex/e2e/strongswan.hpp>
 #include <zplex/e2e/traffic.hpp>
 #include <zplex/e2e/zplex_host.hpp>
@@ -95,38 +96,19 @@ std::vector<std::map<std::string, std::string>> parse_display(const std::string&
 
 std::uint32_t hex(const std::string& s) { return static_cast<std::uint32_t>(std::stoul(s, nullptr, 16)); }
 
-class ike_interop : public ::testing::Test {
+class ike_interop : public two_host_test {
 protected:
     void SetUp() override {
-        std::string why;
-        if (!can_use_netns(&why) || !have_strongswan(&why)) {
-            GTEST_SKIP() << why;
+        two_host_test::SetUp();
+        if (IsSkipped()) {
+            return;
         }
-        hosts = std::make_unique<two_hosts>();
-        dir = fs::temp_directory_path() / hosts->a.name();
         fs::create_directories(dir / "a");
         std::ofstream(dir / "a" / "zplex.pol") << policy_text();
         cb = std::make_unique<charon>(hosts->b, dir / "b");
         cb->load(zplex_interop(two_hosts::outer_b, two_hosts::outer_a, std::string(two_hosts::inner_b) + "/32",
                                std::string(two_hosts::inner_a) + "/32")
                      .swanctl_conf());
-    }
-    void TearDown() override {
-        if (HasFailure()) {
-            if (za) {
-                std::printf("--- zplex-host a\n%s", za->output().c_str());
-            }
-            if (cb) {
-                std::printf("--- charon b log\n%s", cb->log_tail(60).c_str());
-            }
-        }
-        za.reset();
-        cb.reset();
-        hosts.reset();
-        if (!dir.empty()) {
-            std::error_code ec;
-            fs::remove_all(dir, ec);
-        }
     }
     void start_zplex(std::vector<std::string> initiate) {
         zplex_host_options o;
@@ -248,11 +230,6 @@ protected:
         EXPECT_EQ(std::stoull(z.at("InboundBytes")), sw.bytes_out);
         EXPECT_EQ(sw.packets_in, 3u);
     }
-
-    std::unique_ptr<two_hosts> hosts;
-    fs::path dir;
-    std::unique_ptr<charon> cb;
-    std::unique_ptr<zplex_host_process> za;
 };
 
 TEST_F(ike_interop, zplex_initiates) {

@@ -6,6 +6,7 @@
 // ping and TCP both ways: zplex's ESP is accepted by strongSwan and strongSwan's by zplex.
 //
 //   a: charon -> (SIGKILL) -> zplex-host 198.18.10.1:4500  <== ESP-in-UDP ==>  198.18.10.2:4500 charon (libipsec) :b
+#include <zplex/e2e/two_host_test.hpp>
 #include <zplex/e2e/netns.hpp>
 #include <zplex/e2e/strongswan.hpp>
 #include <zplex/e2e/traffic.hpp>
@@ -23,29 +24,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class esp_interop : public ::testing::Test {
+class esp_interop : public two_host_test {
 protected:
-    void SetUp() override {
-        std::string why;
-        if (!can_use_netns(&why) || !have_strongswan(&why)) {
-            GTEST_SKIP() << why;
-        }
-        hosts = std::make_unique<two_hosts>();
-        dir = fs::temp_directory_path() / hosts->a.name();
-    }
-    void TearDown() override {
-        if (HasFailure() && cb) {
-            std::printf("--- charon b log\n%s", cb->log_tail(60).c_str());
-        }
-        za.reset();
-        ca.reset();
-        cb.reset();
-        hosts.reset();
-        if (!dir.empty()) {
-            std::error_code ec;
-            fs::remove_all(dir, ec);
-        }
-    }
     /// charon a and b with a PSK connection between the inner addresses; the charon
     /// on side @p log_keys_on_a (a or b) logs its CHILD_SA keys (level 4). a initiates.
     void establish(bool log_keys_on_a) {
@@ -53,23 +33,11 @@ protected:
         logkeys.extra_log = "            chd = 4\n";
         ca = std::make_unique<charon>(hosts->a, dir / "a", log_keys_on_a ? logkeys : charon::options{});
         cb = std::make_unique<charon>(hosts->b, dir / "b", log_keys_on_a ? charon::options{} : logkeys);
-        psk_connection c;
-        c.local_addr = two_hosts::outer_a;
-        c.remote_addr = two_hosts::outer_b;
-        c.local_ts = std::string(two_hosts::inner_a) + "/32";
-        c.remote_ts = std::string(two_hosts::inner_b) + "/32";
-        ca->load(c.swanctl_conf());
-        std::swap(c.local_addr, c.remote_addr);
-        std::swap(c.local_ts, c.remote_ts);
-        cb->load(c.swanctl_conf());
+        load_mirrored(inner_connection());
         auto r = ca->initiate("zpx");
         ASSERT_TRUE(r.ok()) << r.out;
     }
 
-    std::unique_ptr<two_hosts> hosts;
-    fs::path dir;
-    std::unique_ptr<charon> ca, cb;
-    std::unique_ptr<zplex_host_process> za;
 };
 
 TEST_F(esp_interop, zplex_takes_over_a_strongswan_child_sa) {

@@ -16,6 +16,7 @@
 // IKE_SA_INIT { SA, KE, Ni, N(NAT_DETECTION_*) } -->  (500; the NAT is faked by encap = yes)
 // IKE_AUTH { IDi, AUTH, SA, TSi, TSr } -->            (4500, non-ESP marker)
 // ESP-in-UDP 4500 <-> 4500 afterwards.
+#include <zplex/e2e/two_host_test.hpp>
 #include <zplex/e2e/netns.hpp>
 #include <zplex/e2e/strongswan.hpp>
 #include <zplex/e2e/traffic.hpp>
@@ -29,15 +30,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class strongswan_environment : public ::testing::Test {
+class strongswan_environment : public two_host_test {
 protected:
     void SetUp() override {
-        std::string why;
-        if (!can_use_netns(&why) || !have_strongswan(&why)) {
-            GTEST_SKIP() << why;
+        two_host_test::SetUp();
+        if (IsSkipped()) {
+            return;
         }
-        hosts = std::make_unique<two_hosts>();
-        dir = fs::temp_directory_path() / hosts->a.name();
         fs::create_directories(dir);
         ca = std::make_unique<charon>(hosts->a, dir / "a");
         cb = std::make_unique<charon>(hosts->b, dir / "b");
@@ -45,33 +44,10 @@ protected:
     }
     /// The same connection on both sides, mirrored, with IKE proposals @p ike.
     void load(const std::string& ike) {
-        psk_connection c;
+        auto c = inner_connection();
         c.ike_proposals = ike;
-        c.local_addr = two_hosts::outer_a;
-        c.remote_addr = two_hosts::outer_b;
-        c.local_ts = std::string(two_hosts::inner_a) + "/32";
-        c.remote_ts = std::string(two_hosts::inner_b) + "/32";
-        ca->load(c.swanctl_conf());
-        std::swap(c.local_addr, c.remote_addr);
-        std::swap(c.local_ts, c.remote_ts);
-        cb->load(c.swanctl_conf());
+        load_mirrored(c);
     }
-    void TearDown() override {
-        if (HasFailure() && ca) {
-            std::printf("--- charon a log\n%s--- charon b log\n%s", ca->log_tail(60).c_str(), cb->log_tail(60).c_str());
-        }
-        ca.reset();
-        cb.reset();
-        hosts.reset();
-        if (!dir.empty()) {
-            std::error_code ec;
-            fs::remove_all(dir, ec);
-        }
-    }
-
-    std::unique_ptr<two_hosts> hosts;
-    fs::path dir;
-    std::unique_ptr<charon> ca, cb;
 };
 
 TEST_F(strongswan_environment, psk_aes_gcm_encap_ping_tcp_counters) {
