@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: Apache-2.0
+// A target stack's shadow SA cache (z/OS: the shadows `ipsec -y display -s` lists):
+// the SAs the owner of a distributed DVIPA sent, installed in the target's SAD
+// (inbound by SPI, protocol and source; outbound by tunnel) with their dynamic filters
+// in its SPD, outbound sequence numbers from EZBDVIPA; make-before-break rekeys;
+// the lifesize counted here and reported to the owner in adaptive batches.
+#pragma once
+
+#include <zplex/ipsec/display.hpp>
+#include <zplex/ipsec/sad.hpp>
+#include <zplex/ipsec/spd.hpp>
+#include <zplex/swsa/messages.hpp>
+#include <zplex/swsa/seq_source.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace zplex::swsa {
+
+/// How often a target reports the bytes of an SA: a share of its lifesize in basis
+/// points (1/100 %). It starts at 5 %; each SA the owner had to let expire without a
+/// refresh halves it (down to 0.5 %), so the owner learns of the use sooner; each SA
+/// refreshed in time raises it by 1 % (additive, up to 10 %), so fewer messages are
+/// sent while the sums keep up (docs/swsa.md "Lifesize").
+class lifesize_batching {
+public:
+    static constexpr std::uint32_t initial_bp = 500;
+    static constexpr std::uint32_t min_bp = 50;
+    static constexpr std::uint32_t max_bp = 1000;
+    static constexpr std::uint32_t step_bp = 100;
+
+    std::uint32_t basis_points() const noexcept { return _bp; }
+    /// Bytes between reports for an SA of @p lifesize bytes (at least 1).
+    std::uint64_t threshold(std::uint64_t lifesize) const noexcept;
+    void refreshed_in_time() noexcept;
+    void expired_unrefreshed() noexcept;
+
+private:
+    std::uint32_t _bp = initial_bp;
+};
+
+/// One shadow as the cache keeps it (and the displays show it).
+struct shadow {
+    std::string tunnel;
+    std::string owner_system, owner_stack;
+    std::string vpn_action;
+    std::uint32_t dvipa = 0, peer = 0;
+    std::uint8_t protocol = 50, mode = 0, alg = 0;
+    bool udp_encap = false;
+    std::uint32_t spi_in = 0, spi_out = 0;
+    std::uint64_t lifesize = 0, lifetime_s = 0;
+    std::vector<dynamic_filter> filters;
+    bool filters_active = false;        ///< false once a rekey moved outbound traffic to its successor
+    std::uint64_t reported_bytes = 0;   ///< bytes (in + out) already reported to the owner
+    std::uint64_t reported_packets = 0;
+    std::chrono::system_clock::time_point installed{};
+    cf_seq_source* seqs = nullptr;      ///< owned by the outbound SA in the SAD
+};
+
+class shadow_cache {
+public:
+    struct options {
+        std::string system;             ///< this target (MVS2)
+        std::string stack;              ///< TCPIPB
+        cf::connector* cf = nullptr;    ///< EZBDVIPA, for the outbound sequence numbers
+        seq_failure on_seq_failure;     ///< EZD0834I RSN=9 lines and rekey requests
+    };
+
+    shadow_cache(ipsec::sad& sad, ipsec::spd& spd, options o);
+    ~shadow_cache();
+    shadow_cache(const shadow_cache&) = delete;
+    shadow_cache& operator=(const shadow_cache&) = delete;
+
+    /// Install a shadow. With `replaces`, make-before-break: the new SA and its filters
+    /// go in first, then the old SA's filters come out (outbound moves over at once);
+    /// the old inbound SA stays until its delete, so packets under it still verify.
+    /// False, and @p why, if the keys do not fit or the tunnel is known already.
+    bool install(const sa_distribute_message& m, std::string* why = nullptr);
+    /// The owner deleted the SA: inbound, outbound and filters go. Unknown tunnels: false.
+    bool remove(const sa_delete_message& m);
+    /// Every shadow of one owner's DVIPA (the owner failed: a takeover rebuilds them).
+    std::size_t remove_owner(const std::string& owner_system, std::uint32_t dvipa);
+
+    /// Lifesize reports now due: each shadow whose bytes since its last report reached
+    /// the batching threshold. The report is counted as sent.
+    std::vector<lifesize_report_message> collect_reports();
+
+    const shadow* find(const std::string& tunnel) const;
+    std::size_t size() const noexcept { return _shadows.size(); }
+    const lifesize_batching& batching() const noexcept { return _batching; }
+
+    /// `ipsec -y display -s`: one record per shadow.
+    std::vector<ipsec::dynamic_tunnel_record> display_records() const;
+
+private:
+    void drop_filters(shadow& s);
+    std::uint64_t bytes_of(const shadow& s, std::uint64_t* packets) const;
+
+    ipsec::sad& _sad;
+    ipsec::spd& _spd;
+    options _o;
+    lifesize_batching _batching;
+    std::map<std::string, shadow> _shadows;
+};
+
+}  // namespace zplex::swsa

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <zplex/swsa/seq_source.hpp>
+
+#include <algorithm>
+#include <cstdio>
+
+namespace zplex::swsa {
+
+cf_seq_source::cf_seq_source(cf::connector& cf, seq_config c, seq_failure on_failure)
+    : _cf(cf), _c(std::move(c)), _on_failure(std::move(on_failure)) {
+    _c.peer_window = std::max<std::uint32_t>(_c.peer_window, 32);
+    _block = _c.peer_window / 2;
+    if (_c.max_block != 0 && _c.max_block < _block) {
+        _block = _c.max_block;
+    }
+    if (_c.esn || _c.base > ~std::uint64_t{0} - 0xffffffffull) {
+        _limit = ~std::uint64_t{0};
+    } else {
+        _limit = _c.base + 0xffffffffull;  // key of number 2^32 - 1 is base + 2^32 - 2
+    }
+    _known = _c.base;
+}
+
+void cf_seq_source::fail(const cf::result& r, bool exhausted) noexcept {
+    ++_stats.failures;
+    bool rekey = exhausted || r.why == cf::reason::structure_lost;
+    if (rekey) {
+        _retired = true;
+        _next = _end;  // nothing held is used any more
+    }
+    if (_failing) {
+        return;  // said once per failure streak
+    }
+    _failing = true;
+    if (!_on_failure) {
+        return;
+    }
+    try {
+        char line[256];
+        if (exhausted) {
+            std::snprintf(line, sizeof line,
+                          "EZD0834I ENCAPSULATION FAILED FOR TUNNEL %s SPI X'%08X' RSN=9: THE SEQUENCE NUMBERS IN "
+                          "EZBDVIPA LIST %u ARE USED UP, THE SA IS REKEYED",
+                          _c.tunnel.c_str(), _c.spi, _c.list);
+        } else {
+            std::snprintf(line, sizeof line,
+                          "EZD0834I ENCAPSULATION FAILED FOR TUNNEL %s SPI X'%08X' RSN=9: NO SEQUENCE NUMBER FROM "
+                          "EZBDVIPA LIST %u: %s%s",
+                          _c.tunnel.c_str(), _c.spi, _c.list, cf::to_string(r).c_str(),
+                          rekey ? ", THE SA IS REKEYED" : "");
+        }
+        _on_failure(line, rekey);
+    } catch (...) {  // a handler that throws must not take the packet path with it
+    }
+}
+
+bool cf_seq_source::take(std::uint64_t n) noexcept {
+    if (_retired) {
+        fail(cf::fail(cf::reason::structure_lost, cf::rc::environment), false);
+        return false;
+    }
+    n = std::clamp<std::uint64_t>(n, 1, _block);
+    std::uint64_t first = 0;
+    cf::result r;
+    for (int attempt = 0; attempt < 2; ++attempt) {  // RSN 0C03: nothing was done, one retry
+        ++_stats.takes;
+        try {
+            r = _cf.take_list_keys(_c.list, n, first);
+        } catch (...) {
+            r = cf::fail(cf::reason::bad_parameter);
+        }
+        if (r || r.why != cf::reason::duplex_copy_unavailable) {
+            break;
+        }
+    }
+    if (!r) {
+        fail(r, r.why == cf::reason::list_key_exceeds_max);
+        return false;
+    }
+    _stats.taken += n;
+    if (first < _c.base || first >= _limit) {  // before the SA's numbering, or past its last number
+        _stats.discarded += n;
+        fail(r, true);
+        return false;
+    }
+    _failing = false;
+    _next = first;
+    _end = std::min(first + n, _limit);
+    _stats.discarded += n - (_end - _next);
+    _known = std::max(_known, first + n);
+    return true;
+}
+
+void cf_seq_source::discard_if_stale() noexcept {
+    // Kept only while known - next <= window - block: between the moment the counter was
+    // known and the packet, the others may take one more block and the peer's highest
+    // number is still less than next + window (docs/swsa.md).
+    if (_next < _end && _known > _next && _known - _next > _c.peer_window - _block) {
+        _stats.discarded += _end - _next;
+        _next = _end;
+    }
+}
+
+void cf_seq_source::observe(std::uint64_t list_key) noexcept {
+    _known = std::max(_known, list_key);
+    discard_if_stale();
+}
+
+bool cf_seq_source::refresh() noexcept {
+    if (_retired) {
+        return false;
+    }
+    ++_stats.reads;
+    cf::list_controls lc;
+    cf::result r;
+    try {
+        r = _cf.read_list_controls(_c.list, lc);
+    } catch (...) {
+        r = cf::fail(cf::reason::bad_parameter);
+    }
+    if (!r) {
+        fail(r, false);
+        _next = _end;  // a block we cannot judge is not used
+        return false;
+    }
+    observe(lc.list_key);
+    return true;
+}
+
+bool cf_seq_source::reserve(std::uint32_t n) noexcept {
+    if (_retired) {
+        return false;
+    }
+    // Every burst starts here: what is still held was left by an earlier one, and the
+    // others may have sent far past it since.
+    if (held() > 0 && !refresh()) {
+        return false;
+    }
+    _pending = std::max<std::uint32_t>(n, 1);
+    if (held() > 0) {
+        return true;  // used first; the rest is taken when it runs out, in one increasing run
+    }
+    return take(_pending);
+}
+
+bool cf_seq_source::next(std::uint64_t& seq) noexcept {
+    if (_next == _end && !take(std::max<std::uint32_t>(_pending, 1))) {
+        return false;
+    }
+    seq = _next - _c.base + 1;
+    ++_next;
+    ++_stats.used;
+    if (_pending > 0) {
+        --_pending;
+    }
+    return true;
+}
+
+}  // namespace zplex::swsa
