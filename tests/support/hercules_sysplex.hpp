@@ -52,6 +52,14 @@ inline std::string hercules_missing() {
     return {};
 }
 
+/// Skips the test (with the reason) where Hercules images cannot run.
+#define ZPLEX_SKIP_WITHOUT_HERCULES()                                   \
+    do {                                                                \
+        if (auto why = ::zplex::test::hercules_missing(); !why.empty()) { \
+            GTEST_SKIP() << why;                                        \
+        }                                                               \
+    } while (0)
+
 class hercules_sysplex {
 public:
     static constexpr const char* structure = "ZNUMBERS";
@@ -158,6 +166,12 @@ public:
             return false;
         }
         return true;
+    }
+
+    /// The CF, this process as the host system, and images MVS1..MVSn (@p n), each step
+    /// done before the next; false (with the error) at the first that fails.
+    bool start_all(int n, std::string& error) {
+        return start_cf(error) && join_host(error) && start_images(n, error);
     }
 
     /// Images MVS1..MVSn; true once every one is an active member of ZPXIMAGE.

@@ -16,13 +16,6 @@
 namespace zplex::test {
 namespace {
 
-#define SKIP_WITHOUT_HERCULES()                        \
-    do {                                               \
-        if (auto why = hercules_missing(); !why.empty()) { \
-            GTEST_SKIP() << why;                       \
-        }                                              \
-    } while (0)
-
 /// Host connector processes taking blocks of @p n until stopped (at least @p min_blocks
 /// each, so they overlap the guests); their numbers arrive by pipe.
 struct host_connectors {
@@ -85,14 +78,12 @@ struct host_connectors {
 };
 
 TEST(hercules_e2e, three_images_and_two_host_connectors_never_share_a_number) {
-    SKIP_WITHOUT_HERCULES();
+    ZPLEX_SKIP_WITHOUT_HERCULES();
     // A long INTERVAL: this test is about numbers, and a starved build machine must not
     // get an image partitioned halfway.
     hercules_sysplex plex(std::chrono::milliseconds(3000));
     std::string err;
-    ASSERT_TRUE(plex.start_cf(err)) << err;
-    ASSERT_TRUE(plex.join_host(err)) << err;
-    ASSERT_TRUE(plex.start_images(3, err)) << err;
+    ASSERT_TRUE(plex.start_all(3, err)) << err;
 
     constexpr std::uint32_t n = 16;       // numbers per LISTKEYINC
     constexpr std::uint32_t k = 200;      // LISTKEYINC requests per TAKE
@@ -146,13 +137,11 @@ TEST(hercules_e2e, three_images_and_two_host_connectors_never_share_a_number) {
 }
 
 TEST(hercules_e2e, stopping_an_images_cpu_partitions_it) {
-    SKIP_WITHOUT_HERCULES();
+    ZPLEX_SKIP_WITHOUT_HERCULES();
     constexpr auto interval = std::chrono::milliseconds(300);
     hercules_sysplex plex(interval);
     std::string err;
-    ASSERT_TRUE(plex.start_cf(err)) << err;
-    ASSERT_TRUE(plex.join_host(err)) << err;
-    ASSERT_TRUE(plex.start_images(3, err)) << err;
+    ASSERT_TRUE(plex.start_all(3, err)) << err;
     plex.host_member().events();  // the joins so far
 
     // Stop MVS3's CPU at its console.
@@ -213,7 +202,7 @@ TEST(hercules_e2e, stopping_an_images_cpu_partitions_it) {
 }
 
 TEST(hercules_e2e, a_module_built_against_another_configuration_is_refused) {
-    SKIP_WITHOUT_HERCULES();
+    ZPLEX_SKIP_WITHOUT_HERCULES();
     auto module = fs::path(ZPLEX_BINARY_DIR) / "lib" / "hercules-mismatch" / "hdtcfl.so";
     if (!fs::exists(module)) {
         GTEST_SKIP() << "no mismatched module (ZPLEX_HERCULES_MISMATCH_TEST=OFF or its configure failed)";

@@ -17,13 +17,6 @@
 namespace zplex::test {
 namespace {
 
-#define SKIP_WITHOUT_HERCULES()                            \
-    do {                                                   \
-        if (auto why = hercules_missing(); !why.empty()) { \
-            GTEST_SKIP() << why;                           \
-        }                                                  \
-    } while (0)
-
 /// A network namespace joined to this one by a veth pair (198.19.a.b/30), removed
 /// again on destruction.
 struct other_host {
@@ -86,12 +79,10 @@ struct other_host {
 };
 
 TEST(hercules_images, the_console_cannot_be_reached_from_another_host) {
-    SKIP_WITHOUT_HERCULES();
+    ZPLEX_SKIP_WITHOUT_HERCULES();
     hercules_sysplex plex(std::chrono::milliseconds(3000));
     std::string err;
-    ASSERT_TRUE(plex.start_cf(err)) << err;
-    ASSERT_TRUE(plex.join_host(err)) << err;
-    ASSERT_TRUE(plex.start_images(1, err)) << err;
+    ASSERT_TRUE(plex.start_all(1, err)) << err;
     const auto& im = plex.images[0];
     ASSERT_FALSE(hercules::console(im.dir, "psw").empty()) << "the console answers on this host";
 
@@ -115,12 +106,10 @@ TEST(hercules_images, the_console_cannot_be_reached_from_another_host) {
 }
 
 TEST(hercules_images, a_console_port_is_one_images_and_nobody_elses_console_is_used) {
-    SKIP_WITHOUT_HERCULES();
+    ZPLEX_SKIP_WITHOUT_HERCULES();
     hercules_sysplex plex(std::chrono::milliseconds(3000));
     std::string err;
-    ASSERT_TRUE(plex.start_cf(err)) << err;
-    ASSERT_TRUE(plex.join_host(err)) << err;
-    ASSERT_TRUE(plex.start_images(1, err)) << err;
+    ASSERT_TRUE(plex.start_all(1, err)) << err;
     auto first = plex.images[0];
 
     // A second image on the first one's console port is refused.
@@ -157,12 +146,10 @@ TEST(hercules_images, a_console_port_is_one_images_and_nobody_elses_console_is_u
 }
 
 TEST(hercules_images, start_waits_for_the_join_and_a_normal_stop_leaves_the_sysplex) {
-    SKIP_WITHOUT_HERCULES();
+    ZPLEX_SKIP_WITHOUT_HERCULES();
     hercules_sysplex plex(std::chrono::milliseconds(3000));
     std::string err;
-    ASSERT_TRUE(plex.start_cf(err)) << err;
-    ASSERT_TRUE(plex.join_host(err)) << err;
-    ASSERT_TRUE(plex.start_images(2, err)) << err;
+    ASSERT_TRUE(plex.start_all(2, err)) << err;
     plex.host_member().events();
     auto victim = plex.images[1];
     ASSERT_TRUE(hercules::stop(victim.dir));
