@@ -26,4 +26,7 @@ void add_policy_commands(CLI::App& app, exit_status& status);
 /// `zplex ipsec -k|-y display [-r detail] --control S`, `zplex ipsec --control S rekey ...`
 void add_ipsec_commands(CLI::App& app, exit_status& status);
 
+/// `zplex submit JOB [--scan] [--junit FILE]`, `zplex output [JOBnnnnn]`
+void add_submit_commands(CLI::App& app, exit_status& status);
+
 }  // namespace zplex::cli
