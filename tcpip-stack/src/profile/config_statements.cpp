@@ -96,12 +96,7 @@ void processor::st_ipconfig(cursor& c, const token& kw) {
         } else if (c.accept("NOSYSPLEXRouting")) {
             ip.sysplex_routing = false;
         } else if (c.accept("IPSECURITY")) {
-            if (!initial() && !ip.ipsecurity) {
-                warn(c, t, "ZPX0107I", "IPCONFIG IPSECURITY " + line_of(c, t) +
-                                           " IGNORED: IT IS VALID ONLY IN THE INITIAL PROFILE");
-            } else {
-                ip.ipsecurity = true;
-            }
+            set_initial_only(c, t, "IPCONFIG", ip.ipsecurity);
             accept_options(*this, c, "OSMSECCLASS=1 LOGIMPLICIT NOLOGIMPLICIT");
         } else if (c.accept("SOURCEVIPA")) {
             ip.source_vipa = true;

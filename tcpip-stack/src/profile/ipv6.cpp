@@ -75,12 +75,7 @@ void processor::st_ipconfig6(cursor& c, const token& kw) {
         } else if (c.accept("NOIGNOREROUTERHoplimit")) {
             ip.ignore_router_hop_limit = false;
         } else if (c.accept("IPSECURITY")) {
-            if (!initial() && !ip.ipsecurity) {
-                warn(c, t, "ZPX0107I", "IPCONFIG6 IPSECURITY " + line_of(c, t) +
-                                           " IGNORED: IT IS VALID ONLY IN THE INITIAL PROFILE");
-            } else {
-                ip.ipsecurity = true;
-            }
+            set_initial_only(c, t, "IPCONFIG6", ip.ipsecurity);
             while (!c.at_end()) {
                 if (c.accept("OSMSECCLASS")) {
                     ip.osm_secclass = static_cast<std::uint8_t>(expect_number(c, "AN OSMSECCLASS 1-255", 1, 255));

@@ -223,6 +223,15 @@ void processor::note(const cursor& c, const token& t, std::string id, std::strin
     _log.add(std::move(id), severity::info, std::move(text), c.at(t));
 }
 
+void processor::set_initial_only(const cursor& c, const token& t, std::string_view statement, bool& on) {
+    if (!initial() && !on) {
+        warn(c, t, "ZPX0107I",
+             std::string(statement) + " IPSECURITY " + line_of(c, t) + " IGNORED: IT IS VALID ONLY IN THE INITIAL PROFILE");
+    } else {
+        on = true;
+    }
+}
+
 // ------------------------------------------------------------------ values
 
 bool processor::is_number(const token& t) const {

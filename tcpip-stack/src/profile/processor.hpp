@@ -86,6 +86,9 @@ public:
     [[noreturn]] void fail_at(const cursor& c, const token& t, std::string id, std::string text) const;
     void warn(const cursor& c, const token& t, std::string id, std::string text);
     void note(const cursor& c, const token& t, std::string id, std::string text);
+    /// IPCONFIG[6] IPSECURITY at token @p t: sets @p on in the initial profile; an
+    /// OBEYFILE cannot turn it on (ZPX0107I, naming @p statement).
+    void set_initial_only(const cursor& c, const token& t, std::string_view statement, bool& on);
 
     bool at_statement(const cursor& c, context ctx) const;
     bool more_parameters(const cursor& c, context ctx) const { return !c.at_end() && !at_statement(c, ctx); }
