@@ -148,22 +148,11 @@ TEST(cf_single, a_structure_too_big_for_dev_shm_fails_cleanly_and_removes_only_i
 TEST(cf_liveness, a_reused_pid_keeps_neither_a_connector_nor_a_cf_alive) {
     plex p;
     auto& cf = p.start("CF01");
-    pid_t child = ::fork();
-    if (child == 0) {
-        std::unique_ptr<connector> c;
-        if (!connector::connect(p.opts("STACK9"), c) || !c->lock(3, lock_oper::set)) {
-            ::_exit(1);
-        }
-        ::pause();
-        ::_exit(0);
-    }
+    auto lock_child = lock_holder(p, "STACK9", 3);
+    ASSERT_TRUE(lock_child->ready());
     auto a = p.connect("A");
-    for (int i = 0; i < 2000 && a->lock(3, lock_oper::not_held); ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
     ASSERT_EQ(a->lock(3, lock_oper::set).why, reason::lock_held);
-    ::kill(child, SIGKILL);
-    ::waitpid(child, nullptr, 0);
+    lock_child->kill();
     // The kernel hands the dead connector's PID to another process: here, a live one
     // (started in a later clock tick, as a reused PID always is).
     auto in = detail::instance::open(detail::instance::shm_name(p.ns, "CF01", "EZBDVIPA"));
@@ -266,22 +255,11 @@ TEST(cf_socket, slow_command_clients_never_delay_connector_failure_handling) {
             ::close(fd);
         }
     });
-    pid_t child = ::fork();
-    if (child == 0) {
-        std::unique_ptr<connector> c;
-        if (!connector::connect(p.opts("STACK9"), c) || !c->lock(2, lock_oper::set)) {
-            ::_exit(1);
-        }
-        ::pause();
-        ::_exit(0);
-    }
+    auto holder = lock_holder(p, "STACK9", 2);
+    ASSERT_TRUE(holder->ready());
     auto a = p.connect("A");
-    for (int i = 0; i < 2000 && a->lock(2, lock_oper::not_held); ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
     ASSERT_EQ(a->lock(2, lock_oper::set).why, reason::lock_held);
-    ::kill(child, SIGKILL);
-    ::waitpid(child, nullptr, 0);
+    holder->kill();
     // The trickling clients never stop; the monitor must release the lock anyway, and
     // another client's command must be answered (bounded wait, generous).
     bool released = false;

@@ -3,6 +3,7 @@
 // this process or in children, connectors, and the CFs' logs.
 #pragma once
 
+#include "forked_child.hpp"
 #include "instance.hpp"
 
 #include <zplex/cf/cf_server.hpp>
@@ -160,5 +161,12 @@ inline write_request new_entry(std::uint32_t list, const std::string& name, cons
     return w;
 }
 
+/// Connector @p name in a child process, holding lock entry @p lock of EZBDVIPA until
+/// it is killed (ready() once it holds it).
+inline std::unique_ptr<zplex::test::forked_child> lock_holder(plex& p, const std::string& name, std::uint32_t lock) {
+    std::unique_ptr<connector> c;
+    return std::make_unique<zplex::test::forked_child>(
+        [&] { return connector::connect(p.opts(name), c) && c->lock(lock, lock_oper::set); });
+}
 
 }  // namespace zplex::cf::test

@@ -295,22 +295,11 @@ TEST(cf_locks, set_reset_and_conditions) {
 TEST(cf_crash, a_killed_connector_becomes_failed_persistent_and_reconnects) {
     plex p;
     auto& cf = p.start("CF01");
-    pid_t child = ::fork();
-    if (child == 0) {
-        std::unique_ptr<connector> c;
-        if (!connector::connect(p.opts("STACK9"), c) || !c->lock(2, lock_oper::set)) {
-            ::_exit(1);
-        }
-        ::pause();
-        ::_exit(0);
-    }
+    auto holder = lock_holder(p, "STACK9", 2);
+    ASSERT_TRUE(holder->ready());
     auto a = p.connect("A");
-    for (int i = 0; i < 400 && a->lock(2, lock_oper::not_held); ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));  // until the child holds it
-    }
     EXPECT_EQ(a->lock(2, lock_oper::set).why, reason::lock_held);
-    ::kill(child, SIGKILL);
-    ::waitpid(child, nullptr, 0);
+    holder->kill();
     cf.poll();
     EXPECT_NE(cf.command("D XCF,STR,STRNAME=EZBDVIPA").find("FAILED-PERSISTENT"), std::string::npos);
     ASSERT_TRUE(a->lock(2, lock_oper::set)) << "the failed connector's lock was released";
