@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// The image's HTTP console: one command, answered only by the image's own Hercules.
+// The image's HTTP console (Hercules' HTTP server, reached with libcurl): one command,
+// answered only by the image's own Hercules.
 //
 // Before a command is sent, the listening socket on the console port is looked up in
 // /proc/net/tcp and must be among the file descriptors of the Hercules recorded for
@@ -9,17 +10,13 @@
 
 #include <zplex/hercules/image.hpp>
 
-#include <arpa/inet.h>
-#include <cctype>
-#include <cstdio>
+#include <curl/curl.h>
+
+#include <algorithm>
 #include <cstring>
 #include <fstream>
-#include <netinet/in.h>
-#include <poll.h>
 #include <sstream>
-#include <sys/socket.h>
 #include <thread>
-#include <unistd.h>
 
 namespace zplex::hercules {
 
@@ -27,38 +24,47 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string base64(const std::string& in) {
-    static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    std::size_t i = 0;
-    for (; i + 2 < in.size(); i += 3) {
-        unsigned v = static_cast<unsigned char>(in[i]) << 16 | static_cast<unsigned char>(in[i + 1]) << 8 |
-                     static_cast<unsigned char>(in[i + 2]);
-        out += {t[v >> 18], t[(v >> 12) & 63], t[(v >> 6) & 63], t[v & 63]};
-    }
-    if (i + 1 == in.size()) {
-        unsigned v = static_cast<unsigned char>(in[i]) << 16;
-        out += {t[v >> 18], t[(v >> 12) & 63], '=', '='};
-    } else if (i + 2 == in.size()) {
-        unsigned v = static_cast<unsigned char>(in[i]) << 16 | static_cast<unsigned char>(in[i + 1]) << 8;
-        out += {t[v >> 18], t[(v >> 12) & 63], t[(v >> 6) & 63], '='};
-    }
-    return out;
+/// One GET of the console's command page with libcurl: loopback only, no proxy, HTTP
+/// only, basic authentication, bounded by @p timeout. The status code and body.
+struct http_reply {
+    long status = 0;
+    std::string body;
+    bool answered = false;
+};
+
+std::size_t append_body(char* data, std::size_t size, std::size_t n, void* out) {
+    static_cast<std::string*>(out)->append(data, size * n);
+    return size * n;
 }
 
-std::string url_encode(const std::string& s) {
-    static const char* hex = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : s) {
-        if (std::isalnum(c) || c == '.' || c == '-' || c == '_') {
-            out.push_back(static_cast<char>(c));
-        } else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        }
+http_reply console_get(std::uint16_t port, const std::string& command, const std::string& password,
+                       std::chrono::milliseconds timeout) {
+    http_reply r;
+    static const bool initialised = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+    CURL* h = initialised ? curl_easy_init() : nullptr;
+    if (!h) {
+        return r;
     }
-    return out;
+    char* escaped = curl_easy_escape(h, command.c_str(), static_cast<int>(command.size()));
+    std::string url = "http://127.0.0.1:" + std::to_string(port) + "/cgi-bin/tasks/cmd?cmd=" + (escaped ? escaped : "");
+    curl_free(escaped);
+    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http");
+    curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
+    curl_easy_setopt(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_0);
+    curl_easy_setopt(h, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+    curl_easy_setopt(h, CURLOPT_USERNAME, "zplex");
+    curl_easy_setopt(h, CURLOPT_PASSWORD, password.c_str());
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<std::int64_t>(timeout.count(), 200)));
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, append_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &r.body);
+    auto rc = curl_easy_perform(h);
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
+    // A reply cut short by the time limit still counts if its status line came.
+    r.answered = rc == CURLE_OK || (rc == CURLE_OPERATION_TIMEDOUT && r.status != 0);
+    curl_easy_cleanup(h);
+    return r;
 }
 
 /// The text between <PRE> and </PRE> (the command's output), entities decoded.
@@ -158,7 +164,7 @@ console_answer console_command(const fs::path& dir, const std::string& command, 
         a.what = console_answer::status::not_active;
         return a;
     }
-    std::string auth = "zplex:" + http_password_of(dir);
+    std::string password = http_password_of(dir);
     auto until = std::chrono::steady_clock::now() + wait;
     while (true) {
         auto l = listener_of(port);
@@ -170,39 +176,20 @@ console_answer console_command(const fs::path& dir, const std::string& command, 
             a.what = console_answer::status::not_local;
             return a;
         }
-        int s = l.inodes.empty() ? -1 : ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in sa{};
-        sa.sin_family = AF_INET;
-        sa.sin_port = htons(port);
-        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (s >= 0 && ::connect(s, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0) {
-            std::string req = "GET /cgi-bin/tasks/cmd?cmd=" + url_encode(command) +
-                              " HTTP/1.0\r\nHost: 127.0.0.1\r\nAuthorization: Basic " + base64(auth) +
-                              "\r\n\r\n";
-            (void)!::write(s, req.data(), req.size());
-            std::string resp;
-            char buf[4096];
-            while (true) {
-                pollfd pf{s, POLLIN, 0};
-                auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
-                if (::poll(&pf, 1, static_cast<int>(std::max<long>(left.count(), 200))) <= 0) break;
-                ssize_t n = ::read(s, buf, sizeof buf);
-                if (n <= 0) break;
-                resp.append(buf, static_cast<std::size_t>(n));
-            }
-            ::close(s);
-            auto eol = resp.find("\r\n");
-            std::string first = resp.substr(0, eol == std::string::npos ? std::min<std::size_t>(resp.size(), 80) : eol);
-            if (first.rfind("HTTP/1.", 0) != 0 || first.size() < 12 || first.compare(9, 3, "200") != 0) {
-                a.what = console_answer::status::refused;
-                a.text = first;
+        if (!l.inodes.empty()) {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+            auto reply = console_get(port, command, password, left);
+            if (reply.answered) {
+                if (reply.status != 200) {
+                    a.what = console_answer::status::refused;
+                    a.text = "HTTP STATUS " + std::to_string(reply.status);
+                    return a;
+                }
+                a.what = console_answer::status::ok;
+                a.text = html_text(reply.body);
                 return a;
             }
-            a.what = console_answer::status::ok;
-            a.text = html_text(resp);
-            return a;
         }
-        if (s >= 0) ::close(s);
         if (std::chrono::steady_clock::now() >= until) {
             a.what = console_answer::status::no_answer;
             return a;
