@@ -6,6 +6,7 @@
 
 #include <zplex/sysplex/text.hpp>
 
+#include <fmt/format.h>
 #include <cctype>
 #include <cstring>
 #include <ctime>
@@ -70,12 +71,8 @@ std::string cf_server::impl::display_cf(const std::string& cf) {
             continue;
         }
         auto& h = in->hdr();
-        char line[160];
-        std::snprintf(line, sizeof line, "   %-16s %-20s %8llu K  ENTRIES %u/%u\n", s.name.c_str(),
-                      role_name(static_cast<role>(h.role.load())),
-                      static_cast<unsigned long long>((h.total_size + 1023) / 1024), h.count.entries_in_use,
-                      h.max_entries);
-        out << line;
+        out << fmt::format("   {:<16} {:<20} {:>8} K  ENTRIES {}/{}\n", s.name, role_name(static_cast<role>(h.role.load())),
+                           (h.total_size + 1023) / 1024, h.count.entries_in_use, h.max_entries);
         any = true;
     }
     if (!any) {
@@ -100,9 +97,7 @@ std::string cf_server::impl::display_summary() {
                 status = "ALLOCATED IN " + cf_of(p->hdr().cf);
             }
         }
-        char line[200];
-        std::snprintf(line, sizeof line, " %-16s %-19s %s\n", s.name.c_str(), at.c_str(), status.c_str());
-        out << line;
+        out << fmt::format(" {:<16} {:<19} {}\n", s.name, at, status);
     }
     return out.str();
 }
@@ -151,11 +146,8 @@ std::string cf_server::impl::display_structure(const sysplex::structure_config& 
             }
             bool up = st == conn_state::active &&
                       process_alive(sysplex::process_identity{c.pid.load(), c.start_time.load()});
-            char line[160];
-            std::snprintf(line, sizeof line, "  %-16s %02u %-8d %-18s %10llu\n", name_get(c.name).c_str(), i + 1,
-                          c.pid.load(), up ? "ACTIVE" : "FAILED-PERSISTENT",
-                          static_cast<unsigned long long>(c.requests.load()));
-            out << line;
+            out << fmt::format("  {:<16} {:02} {:<8} {:<18} {:>10}\n", name_get(c.name), i + 1, c.pid.load(),
+                               up ? "ACTIVE" : "FAILED-PERSISTENT", c.requests.load());
         }
     }
     return out.str();

@@ -4,6 +4,7 @@
 // command socket in cf_socket.cpp.
 #include "server_impl.hpp"
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cctype>
 #include <cstring>
@@ -371,11 +372,9 @@ void cf_server::impl::poll() {
                 std::uint32_t owner = i + 1;
                 released += in.lock_entry(k).compare_exchange_strong(owner, 0) ? 1 : 0;
             }
-            char id[8];
-            std::snprintf(id, sizeof id, "%02u", i + 1);
-            say("IXL020I CONNECTOR " + name_get(c.name) + " (CONID " + id + ", PID " + std::to_string(c.pid.load()) +
-                ") OF STRUCTURE " + name + " FAILED: FAILED-PERSISTENT, " + std::to_string(released) +
-                " LOCK(S) RELEASED");
+            say(fmt::format("IXL020I CONNECTOR {} (CONID {:02}, PID {}) OF STRUCTURE {} FAILED: FAILED-PERSISTENT, {} "
+                            "LOCK(S) RELEASED",
+                            name_get(c.name), i + 1, c.pid.load(), name, released));
         }
         auto r = static_cast<role>(h.role.load());
         if (h.fenced.load()) {

@@ -3,6 +3,7 @@
 // undo journal, lock-free list keys.
 #include "instance.hpp"
 
+#include <fmt/format.h>
 #include <boost/interprocess/permissions.hpp>
 
 #include <algorithm>
@@ -52,12 +53,10 @@ std::uint64_t random_id() {
         avail = static_cast<unsigned long long>(v.f_bavail) * v.f_frsize;
         total = static_cast<unsigned long long>(v.f_blocks) * v.f_frsize;
     }
-    char msg[320];
-    std::snprintf(msg, sizeof msg,
-                  "IXL162E STRUCTURE %s CANNOT BE ALLOCATED IN %s: IT NEEDS %zu BYTES, /dev/shm HAS %llu FREE "
-                  "OF %llu (%s)",
-                  p.structure.c_str(), p.cf.c_str(), need, avail, total, why);
-    throw cf_failure(msg, 12);
+    throw cf_failure(fmt::format("IXL162E STRUCTURE {} CANNOT BE ALLOCATED IN {}: IT NEEDS {} BYTES, /dev/shm HAS {} "
+                                 "FREE OF {} ({})",
+                                 p.structure, p.cf, need, avail, total, why),
+                     12);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // Texts of return and reason codes.
 #include <zplex/cf/rc.hpp>
 
+#include <fmt/format.h>
 #include <cstdio>
 
 namespace zplex::cf {
@@ -35,10 +36,8 @@ const char* reason_text(reason r) noexcept {
 }
 
 std::string to_string(result r) {
-    char buf[96];
-    std::snprintf(buf, sizeof buf, "RC=%02u RSN=%04X %s", static_cast<unsigned>(r.code),
-                  static_cast<unsigned>(r.why), reason_text(r.why));
-    return buf;
+    return fmt::format("RC={:02} RSN={:04X} {}", static_cast<unsigned>(r.code), static_cast<unsigned>(r.why),
+                       reason_text(r.why));
 }
 
 }  // namespace zplex::cf

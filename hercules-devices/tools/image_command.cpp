@@ -8,6 +8,7 @@
 #include <zplex/sysplex/catalogue.hpp>
 #include <zplex/xcf/xcf.hpp>
 
+#include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
 #include <cstring>
@@ -84,9 +85,7 @@ int take(const hc::image_options& o, const take_options& t) {
     std::uint32_t k = get32(&reply[8]);
     std::cout << "ZPX0739I " << from << " TOOK " << k << " BLOCKS OF " << get32(&reply[12]) << " FROM " << t.structure
               << " LIST " << t.list;
-    char rc[32];
-    std::snprintf(rc, sizeof rc, " (CF RC=%02u RSN=%04X)", (status >> 16) & 0xFF, status & 0xFFFF);
-    std::cout << rc << "\n";
+    std::cout << fmt::format(" (CF RC={:02} RSN={:04X})", (status >> 16) & 0xFF, status & 0xFFFF) << "\n";
     for (std::uint32_t i = 0; i < k && 24 + 8 * i <= reply.size(); ++i) {
         std::uint64_t first = static_cast<std::uint64_t>(get32(&reply[16 + 8 * i])) << 32 | get32(&reply[20 + 8 * i]);
         std::cout << "  " << first << "-" << first + get32(&reply[12]) - 1 << "\n";

@@ -9,6 +9,9 @@
 // marked retired under its lock) only when no system or member process in it lives.
 #include "internal.hpp"
 
+#include <zplex/sysplex/text.hpp>
+
+#include <fmt/format.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
@@ -54,11 +57,7 @@ std::string dataset_name(const sysplex_options& o) {
     std::uint8_t fp[8];
     derive(o.key, "zplex xcf couple dataset name",
            std::span(reinterpret_cast<const std::uint8_t*>(o.sysplex.data()), o.sysplex.size()), fp);
-    char hex[17];
-    for (int i = 0; i < 8; ++i) {
-        std::snprintf(hex + 2 * i, 3, "%02x", fp[i]);
-    }
-    return "zplex." + o.sysplex + ".XCF." + hex;
+    return "zplex." + o.sysplex + ".XCF." + sysplex::hex(std::span<const std::uint8_t>(fp, 8));
 }
 
 namespace detail {
@@ -140,9 +139,7 @@ std::string format_new(const sysplex_options& o, const std::string& name, const 
                        std::uint32_t first_incarnation) {
     std::uint32_t r = 0;
     RAND_bytes(reinterpret_cast<std::uint8_t*>(&r), sizeof r);
-    char tail[48];
-    std::snprintf(tail, sizeof tail, ".new.%d.%08x", static_cast<int>(::getpid()), r);
-    std::string path = shm_dir + name + tail;
+    std::string path = shm_dir + name + fmt::format(".new.{}.{:08x}", ::getpid(), r);
     int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) {
         return {};

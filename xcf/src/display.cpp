@@ -2,6 +2,7 @@
 // The D XCF displays.
 #include "internal.hpp"
 
+#include <fmt/format.h>
 #include <cctype>
 #include <cstdio>
 #include <sstream>
@@ -68,11 +69,9 @@ std::string system::display(const std::string& command) {
             if (m.state.load() == static_cast<std::uint32_t>(member_state::unused) || get_field(m.group) != group) {
                 continue;
             }
-            char line[128];
-            std::snprintf(line, sizeof line, "   %-17s %-8s %-8d %-9s %016llX\n", get_field(m.name).c_str(),
-                          get_field(c.systems[m.system].name).c_str(), m.pid.load(), state_name(m.state.load()),
-                          static_cast<unsigned long long>(m.user_state.load()));
-            out << line;
+            out << fmt::format("   {:<17} {:<8} {:<8} {:<9} {:016X}\n", get_field(m.name),
+                               get_field(c.systems[m.system].name), m.pid.load(), state_name(m.state.load()),
+                               m.user_state.load());
             ++n;
         }
         if (n == 0) {
@@ -94,12 +93,8 @@ std::string system::display(const std::string& command) {
                 }
                 auto& ms = c.members[s];
                 auto& mr = c.members[r];
-                char line[160];
-                std::snprintf(line, sizeof line, " %-8s(%-16s) -> %-16s %10llu %10llu\n",
-                              get_field(c.systems[ms.system].name).c_str(), get_field(ms.name).c_str(),
-                              get_field(mr.name).c_str(), static_cast<unsigned long long>(msgs),
-                              static_cast<unsigned long long>(ring.tail.load() - ring.head.load()));
-                out << line;
+                out << fmt::format(" {:<8}({:<16}) -> {:<16} {:>10} {:>10}\n", get_field(c.systems[ms.system].name),
+                                   get_field(ms.name), get_field(mr.name), msgs, ring.tail.load() - ring.head.load());
             }
         }
         return out.str();

@@ -4,6 +4,7 @@
 
 #include <zplex/sysplex/text.hpp>
 
+#include <fmt/format.h>
 #include <openssl/crypto.h>
 
 #include <cstdio>
@@ -15,9 +16,7 @@ namespace zplex::xcf {
 using namespace detail;
 
 std::string to_string(result r) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "RC=%02u RSN=%04X", static_cast<unsigned>(r.code), static_cast<unsigned>(r.why));
-    return buf;
+    return fmt::format("RC={:02} RSN={:04X}", static_cast<unsigned>(r.code), static_cast<unsigned>(r.why));
 }
 
 bool parse_key(std::string_view hex, sysplex_key& out) { return sysplex::unhex_exact(hex, out, true); }

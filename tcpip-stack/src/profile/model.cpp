@@ -3,6 +3,7 @@
 #include <zplex/tcpip/profile/messages.hpp>
 #include <zplex/tcpip/profile/model.hpp>
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cstdio>
 
@@ -16,9 +17,7 @@ auto find_in(const V& v, P pred) -> decltype(&v.front()) {
 }
 
 std::string two_digits(unsigned v) {
-    char buf[8];
-    std::snprintf(buf, sizeof buf, "%02u", v % 100);
-    return buf;
+    return fmt::format("{:02}", v % 100);
 }
 }  // namespace
 
