@@ -24,7 +24,7 @@ endforeach()
 
 set(errors 0)
 foreach(dir ${dirs})
-    # A nested component (sysplex/catalogue inside sysplex) belongs to itself, not its parent.
+    # A nested component (sysplex/jes inside sysplex) belongs to itself, not its parent.
     set(nested)
     foreach(other ${dirs})
         if(NOT other STREQUAL dir AND other MATCHES "^${dir}/")
