@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // `zplex profile check` as a user runs it: over the FIG4 catalogue, on a broken copy,
 // and with command-line mistakes.
-#include "zplex_cli.hpp"
-
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
@@ -19,15 +17,52 @@ namespace {
 
 namespace fs = std::filesystem;
 
-using zplex::test::quote;
+struct run_result {
+    int rc = -1;
+    std::string out;
+};
 
-zplex::test::run_result zplex(const std::string& args) { return zplex::test::run_shell(quote(ZPLEX_BIN) + " " + args); }
+std::string quote(const std::string& s) {
+    std::string q = "'";
+    for (char c : s) {
+        q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    }
+    return q + "'";
+}
+
+run_result zplex(const std::string& args) {
+    run_result r;
+    std::string cmd = quote(ZPLEX_BIN) + " " + args + " 2>&1 </dev/null";
+    FILE* p = ::popen(cmd.c_str(), "r");
+    if (!p) {
+        return r;
+    }
+    std::array<char, 4096> buf{};
+    std::size_t n;
+    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) {
+        r.out.append(buf.data(), n);
+    }
+    int status = ::pclose(p);
+    r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return r;
+}
 
 const fs::path fig4 = fs::path(ZPLEX_SOURCE_DIR) / "profiles" / "FIG4";
 
 /// A private copy of FIG4, removed even when the test fails.
-struct fig4_copy : zplex::test::sysplex_copy {
-    fig4_copy() : sysplex_copy(fig4) {}
+struct fig4_copy {
+    fs::path dir;
+    fig4_copy() {
+        dir = fs::temp_directory_path() / ("zplex-fig4-" + std::to_string(::getpid()));
+        fs::remove_all(dir);
+        fs::copy(fig4, dir, fs::copy_options::recursive);
+    }
+    ~fig4_copy() {
+        std::error_code ec;
+        fs::remove_all(dir, ec);
+    }
+    fig4_copy(const fig4_copy&) = delete;
+    fig4_copy& operator=(const fig4_copy&) = delete;
 };
 
 std::vector<std::string> read_lines(const fs::path& f) {

@@ -2,7 +2,7 @@
 // `zplex submit` and `zplex output` as a user runs them: jcl/DEMO against FIG4 ends 0
 // with its job log, JUnit report and spool; a broken job stops with a JCL error before
 // any step; --scan runs nothing; exit codes as docs/jcl.md says.
-#include "zplex_cli.hpp"
+#include "run_command.hpp"
 
 #include <gtest/gtest.h>
 #include <pugixml.hpp>
@@ -15,7 +15,8 @@
 namespace {
 
 namespace fs = std::filesystem;
-using zplex::test::quote;
+using quote_fn = std::string (*)(const std::string&);
+const quote_fn quote = zplex::test::shell_quote;
 
 const fs::path source = fs::path(ZPLEX_SOURCE_DIR);
 const fs::path fig4 = source / "profiles" / "FIG4";
@@ -36,7 +37,7 @@ struct scratch {
     scratch& operator=(const scratch&) = delete;
     fs::path spool() const { return dir / "spool"; }
     zplex::test::run_result zplex(const std::string& args) const {
-        return zplex::test::run_shell("cd " + quote(dir.string()) + " && " + quote(ZPLEX_BIN) + " " + args);
+        return zplex::test::run_command("cd " + quote(dir.string()) + " && " + quote(ZPLEX_BIN) + " " + args);
     }
     void put(const std::string& name, const std::string& text) const { std::ofstream(dir / name) << text; }
 };
@@ -87,11 +88,13 @@ TEST(cli_submit, demo_runs_on_fig4_with_rc_0_a_job_log_a_spool_and_junit) {
 }
 
 TEST(cli_submit, a_profile_error_makes_the_check_step_end_8_and_the_junit_names_it) {
-    zplex::test::sysplex_copy copy(fig4, "submit-fig4");
-    std::ofstream(copy.dir / "SYS1.TCPPARMS" / "PROFMVS2", std::ios::app) << "VIPADEFINE 255.255.255.0 198.18.2.999\n";
     scratch s;
+    // A private copy of FIG4 (inside the scratch folder) with a broken PROFMVS2.
+    auto copy = s.dir / "FIG4";
+    fs::copy(fig4, copy, fs::copy_options::recursive);
+    std::ofstream(copy / "SYS1.TCPPARMS" / "PROFMVS2", std::ios::app) << "VIPADEFINE 255.255.255.0 198.18.2.999\n";
     auto junit = s.dir / "demo.xml";
-    auto r = s.zplex("submit " + quote((source / "jcl" / "DEMO").string()) + " --sysplex " + quote(copy.dir.string()) +
+    auto r = s.zplex("submit " + quote((source / "jcl" / "DEMO").string()) + " --sysplex " + quote(copy.string()) +
                      " --spool " + quote(s.spool().string()) + " --junit " + quote(junit.string()));
     EXPECT_EQ(r.rc, 8) << r.out;
     EXPECT_TRUE(has(r.out, "IEF142I DEMO CHECK - STEP WAS EXECUTED - COND CODE 0008")) << r.out;
