@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace zplex::jes {
 
 namespace {
@@ -166,12 +168,12 @@ std::vector<statement> read_jcl(std::string_view text, const std::string& source
         st.records.push_back(rstrip(rec));
         std::size_t pos = 2;
         if (s[2] != ' ') {
-            auto e = s.find(' ', 2);
+            auto e = std::min(s.find(' ', 2), s.size());
             st.name = s.substr(2, e - 2);
             pos = e;
         }
         pos = skip_blanks(s, pos);
-        auto e = s.find(' ', pos);
+        auto e = std::min(s.find(' ', pos), s.size());
         st.op = sysplex::upper(s.substr(pos, e - pos));
         pos = skip_blanks(s, e);
         ++i;

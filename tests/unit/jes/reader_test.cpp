@@ -91,6 +91,13 @@ TEST(reader, apostrophe_left_open_without_continuation) {
     EXPECT_EQ(s[0].errors[0].id, "IEFC621I");
 }
 
+TEST(reader, a_name_filling_columns_3_to_71_is_read_without_an_operation) {
+    auto s = jcl_only("//" + std::string(69, 'N') + "\n");
+    ASSERT_EQ(s.size(), 1u);
+    EXPECT_EQ(s[0].op, "");
+    EXPECT_EQ(s[0].name.size(), 69u);
+}
+
 TEST(reader, comments_delimiters_and_null_statement) {
     auto all = read_jcl("//J JOB\n//* NOTE\n/*\n//\n//AFTER EXEC PGM=X\n", "T");
     ASSERT_EQ(all.size(), 5u);
