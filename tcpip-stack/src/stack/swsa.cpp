@@ -162,6 +162,21 @@ void stack::impl::swsa_tick() {
 
 // ---------------------------------------------------------------- packet path
 
+namespace {
+
+/// What an IPv4 packet looks like to the SPD: addresses, protocol, TCP/UDP ports.
+ipsec::spd_selector selector_of(const std::uint8_t* p, std::size_t len, ipsec::spd_direction dir) noexcept {
+    std::size_t hl = std::size_t{p[0] & 0x0Fu} * 4;
+    ipsec::spd_selector s{wire::get32(p + 12), wire::get32(p + 16), p[9], 0, 0, dir};
+    if ((p[9] == wire::proto_tcp || p[9] == wire::proto_udp) && len >= hl + 4) {
+        s.src_port = wire::get16(p + hl);
+        s.dst_port = wire::get16(p + hl + 2);
+    }
+    return s;
+}
+
+}  // namespace
+
 bool stack::impl::swsa_owner_inbound(std::uint8_t* p, std::size_t len, int in_iface, dvipa_entry& d) noexcept {
     std::size_t hl = std::size_t{p[0] & 0x0Fu} * 4;
     std::uint8_t proto = p[9];
@@ -230,13 +245,7 @@ std::uint8_t* stack::impl::swsa_unprotect(std::uint8_t* p, std::size_t& len) noe
     std::uint8_t* q = sw.buf.data();
     len = sw.buf.len;
     // The inbound filter: the inner packet must be what the SA's filters allow.
-    std::size_t ihl = std::size_t{q[0] & 0x0Fu} * 4;
-    ipsec::spd_selector s{wire::get32(q + 12), wire::get32(q + 16), q[9], 0, 0, ipsec::spd_direction::inbound};
-    if ((q[9] == wire::proto_tcp || q[9] == wire::proto_udp) && len >= ihl + 4) {
-        s.src_port = wire::get16(q + ihl);
-        s.dst_port = wire::get16(q + ihl + 2);
-    }
-    auto match = sw.spd.lookup(s);
+    auto match = sw.spd.lookup(selector_of(q, len, ipsec::spd_direction::inbound));
     if (match.action != ipsec::spd_action::ipsec || !match.rule) {
         drops.count(drop::swsa_filter);
         return nullptr;
@@ -246,13 +255,7 @@ std::uint8_t* stack::impl::swsa_unprotect(std::uint8_t* p, std::size_t& len) noe
 
 bool stack::impl::swsa_protect(std::uint8_t* p, std::size_t len) noexcept {
     if (sw.spd.size() == 0) return false;
-    std::size_t hl = std::size_t{p[0] & 0x0Fu} * 4;
-    ipsec::spd_selector s{wire::get32(p + 12), wire::get32(p + 16), p[9], 0, 0, ipsec::spd_direction::outbound};
-    if ((p[9] == wire::proto_tcp || p[9] == wire::proto_udp) && len >= hl + 4) {
-        s.src_port = wire::get16(p + hl);
-        s.dst_port = wire::get16(p + hl + 2);
-    }
-    auto match = sw.spd.lookup(s);
+    auto match = sw.spd.lookup(selector_of(p, len, ipsec::spd_direction::outbound));
     if (match.action != ipsec::spd_action::ipsec || !match.rule) return false;
     if (!sw.buf.assign(bytes(p, len)) || sw.sad.protect(match.rule->sa_name, sw.buf) != ipsec::drop::none) {
         drops.count(drop::swsa_ipsec);

@@ -7,6 +7,7 @@
 // sequence numbers from EZBDVIPA that the peer's window accepts; `ipsec -y display -s`
 // shows the shadows; a delete removes them everywhere.
 #include "cf_plex.hpp"
+#include "swsa_ezbdvipa.hpp"
 #include "stack_sim.hpp"
 
 #include <zplex/ipsec/esp.hpp>
@@ -22,17 +23,6 @@ namespace swsa = zplex::swsa;
 namespace {
 
 const std::uint32_t dva1 = ip("198.18.2.1");
-
-zplex::sysplex::structure_config ezbdvipa() {
-    zplex::sysplex::structure_config s;
-    s.name = "EZBDVIPA";
-    s.list_count = 8;
-    s.entry_size = 256;
-    s.max_entries = 64;
-    s.size_kb = 256;
-    s.preflist = {"CF01"};
-    return s;
-}
 
 swsa::sa_distribute_message static_sa(std::uint32_t peer) {
     swsa::sa_distribute_message m;
@@ -58,7 +48,7 @@ swsa::sa_distribute_message static_sa(std::uint32_t peer) {
 }
 
 struct swsa_fixture {
-    zplex::cf::test::plex cf{ezbdvipa()};
+    zplex::cf::test::plex cf{zplex::test::swsa_ezbdvipa()};
     fig4 s;
     std::vector<std::unique_ptr<zplex::cf::connector>> conns;
     std::unique_ptr<ipsec::esp_sa> peer_out, peer_in;  // CLIENT1's side of Y1
