@@ -154,6 +154,7 @@ struct sim_node : tst::lan_port, tst::app_port, tst::xcf_link_port, tst::sysplex
     std::unique_ptr<tst::stack> s;
     bool alive = false;
     bool joined = false;
+    zplex::cf::connector* cf = nullptr;                ///< EZBDVIPA for SWSA, when a test gives one
     std::vector<std::vector<std::uint8_t>> app_in;     ///< packets delivered to the image's kernel
     std::vector<std::string> log;                      ///< console messages, in order
     std::uint64_t frames_sent = 0;
@@ -398,7 +399,7 @@ struct fig4 : sim_sysplex {
     sim_node& start(const std::string& sysname, bool settle = true) {
         auto& n = node(sysname);
         n.config = load(sysname);
-        n.s = tst::stack::create(n.config, n.id, tst::ports{&n, &n, &n, &n, &clock});
+        n.s = tst::stack::create(n.config, n.id, tst::ports{&n, &n, &n, &n, &clock, n.cf});
         n.alive = true;
         n.joined = true;
         for (auto& x : nodes)

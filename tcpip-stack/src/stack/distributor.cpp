@@ -239,6 +239,10 @@ bool stack::impl::dist_inbound(std::uint8_t* p, std::size_t len, dvipa_entry& d)
 }
 
 void stack::impl::dist_encap_send(int peer, const std::uint8_t* p, std::size_t len) noexcept {
+    if (sw.forward) {  // SWSA: the connection was found by a peek; the target gets the packet still protected
+        p = sw.forward;
+        len = sw.forward_len;
+    }
     const auto& ps = peers[static_cast<std::size_t>(peer)];
     if (!ps.present || ps.link < 0) return drops.count(drop::dist_target_gone);
     if (len + 20 > sd.encap.size()) return drops.count(drop::too_big);
@@ -314,8 +318,14 @@ bool stack::impl::dist_target_input(std::uint8_t* p, std::size_t len, dvipa_entr
         drops.count(drop::dist_wrong_link);
         return true;
     }
-    std::size_t hl = std::size_t{p[0] & 0x0Fu} * 4;
     bool fragment = (wire::get16(p + 6) & 0x3FFF) != 0;
+    if ((p[9] == 50 || p[9] == 51) && !fragment) {
+        // SWSA: the distributor forwarded it still protected; full processing with the shadow SA.
+        p = swsa_unprotect(p, len);
+        if (!p) return true;
+        fragment = (wire::get16(p + 6) & 0x3FFF) != 0;
+    }
+    std::size_t hl = std::size_t{p[0] & 0x0Fu} * 4;
     if (p[9] == wire::proto_tcp && !fragment && len - hl >= 20) {
         const std::uint8_t* tcp = p + hl;
         std::uint16_t sport = wire::get16(tcp), dport = wire::get16(tcp + 2);

@@ -107,6 +107,7 @@ void stack::impl::finish_initial() {
 
 void stack::impl::control_message(std::string_view from, bytes message) {
     if (is_fenced || !in_group) return;
+    if (!message.empty() && message[0] == 'S') return swsa_control(from, message);  // SWSA (swsa.cpp)
     auto t = control::peek_type(message);
     if (!t) return drops.count(drop::control_malformed);
     if (*t == control::type::state) {
@@ -397,6 +398,7 @@ void stack::impl::tick() {
         }
     }
     dist_tick(now);
+    swsa_tick();
     if (in_group && !initial_done && now - join_time >= sizes.initial_wait_ms) finish_initial();
     if (conns_changed) {
         conns_changed = false;

@@ -103,6 +103,10 @@ void stack::impl::local_input(std::uint8_t* p, std::size_t len, int in_iface, dv
         wire::get32(p + 16) == xcf_address)
         return dist_decap(p, len, in_iface);
     if (!sd.targets.empty() && dist_target_input(p, len, d)) return;
+    // SWSA (swsa.cpp): IPsec for a distributed DVIPA this stack owns: peek, then forward or process.
+    if (d && d->status == dvipa_status::active && !sw.masters.empty() && (proto == 50 || proto == 51) && !fragment &&
+        swsa_owner_inbound(p, len, in_iface, *d))
+        return;
     if (d && d->status == dvipa_status::active && !sd.services.empty() && proto == wire::proto_tcp && !fragment &&
         len - hl >= 20 && dist_inbound(p, len, *d))
         return;
@@ -171,6 +175,7 @@ void stack::impl::app_packet(bytes packet) noexcept {
         dist_target_outbound(p, len);
     }
     if (!sd.targets.empty() && dist_image_to_target(p, len)) return;
+    if (swsa_protect(p, len)) return;  // a dynamic filter of a distributed SA (swsa.cpp)
     ip_output(p, len, -2, false);
 }
 

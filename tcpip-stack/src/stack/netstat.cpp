@@ -120,6 +120,19 @@ std::vector<std::string> stack::impl::command(std::string_view text) {
     auto bad = [&](const std::string& why) {
         return std::vector<std::string>{"ZPX1030I COMMAND '" + u + "' NOT VALID: " + why};
     };
+    if (u.rfind("IPSEC ", 0) == 0) {  // the z/OS UNIX ipsec command: SWSA shadows (swsa.cpp)
+        auto words = split(u.substr(6), ' ');
+        words.erase(std::remove(words.begin(), words.end(), std::string()), words.end());
+        bool detail = false, shadows = false;
+        for (std::size_t i = 2; i < words.size(); ++i) {
+            if (words[i] == "-S") shadows = true;
+            else if (words[i] == "-R" && i + 1 < words.size() && words[i + 1] == "DETAIL") detail = true, ++i;
+            else return bad("OPERAND " + words[i] + " NOT SUPPORTED");
+        }
+        if (words.size() < 2 || words[0] != "-Y" || words[1] != "DISPLAY" || !shadows)
+            return bad("ipsec -y display -s [-r detail] EXPECTED");
+        return swsa_display(detail);
+    }
     if (u.rfind("NETSTAT", 0) == 0) {
         std::vector<std::string> words;
         for (auto& w : split(u.substr(7), ' '))

@@ -281,6 +281,10 @@ void stack::listener_added(profile::ipv4_address a, std::uint16_t port, std::str
 }
 void stack::listener_removed(profile::ipv4_address a, std::uint16_t port) { _impl->listener_removed(a, port); }
 std::vector<std::string> stack::command(std::string_view text) { return _impl->command(text); }
+std::string stack::swsa_install(swsa::sa_distribute_message sa) { return _impl->swsa_install(std::move(sa)); }
+std::string stack::swsa_delete(const std::string& tunnel, swsa::delete_reason why) {
+    return _impl->swsa_delete(tunnel, why);
+}
 void stack::apply_profile(const profile::profile& updated) { _impl->apply_profile(updated); }
 std::vector<std::string> stack::take_messages() {
     std::vector<std::string> out;

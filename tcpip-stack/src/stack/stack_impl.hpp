@@ -8,6 +8,7 @@
 
 #include "control.hpp"
 #include "distributor.hpp"
+#include "swsa_state.hpp"
 
 #include <map>
 #include <optional>
@@ -160,6 +161,7 @@ struct stack::impl {
     bool conns_changed = false;                   ///< a connection ended: check idle DVIPAs in tick
     std::uint16_t ip_id = 1;
     distributor_state sd;                         ///< Sysplex Distributor (distributor.cpp)
+    swsa_state sw;                                ///< SWSA (swsa.cpp)
 
     // ------------------------------------------------ setup (stack.cpp)
     void build_interfaces();
@@ -238,6 +240,20 @@ struct stack::impl {
     // ------------------------------------------------ Sysplex Distributor (distributor.cpp)
     // packet path, noexcept
     bool dist_inbound(std::uint8_t* packet, std::size_t len, dvipa_entry& d) noexcept;
+    // SWSA (swsa.cpp)
+    void swsa_init();
+    bool swsa_owner_inbound(std::uint8_t* packet, std::size_t len, int in_iface, dvipa_entry& d) noexcept;
+    /// Full inbound processing under this stack's SA: the inner packet (in sw.buf), or
+    /// nullptr when dropped (counted).
+    std::uint8_t* swsa_unprotect(std::uint8_t* packet, std::size_t& len) noexcept;
+    /// An outbound packet a dynamic filter sends under an SA: protected and sent; false
+    /// when no filter asks for it (it goes as it is).
+    bool swsa_protect(std::uint8_t* packet, std::size_t len) noexcept;
+    void swsa_control(std::string_view from, bytes message);
+    void swsa_tick();
+    std::string swsa_install(swsa::sa_distribute_message m);
+    std::string swsa_delete(const std::string& tunnel, swsa::delete_reason why);
+    std::vector<std::string> swsa_display(bool detail);
     void dist_decap(std::uint8_t* packet, std::size_t len, int in_iface) noexcept;
     bool dist_target_input(std::uint8_t* packet, std::size_t len, dvipa_entry* d) noexcept;
     void dist_target_outbound(const std::uint8_t* packet, std::size_t len) noexcept;

@@ -8,6 +8,8 @@
 #include <zplex/ipsec/esp.hpp>
 #include <zplex/swsa/seq_source.hpp>
 
+#include "swsa_ezbdvipa.hpp"
+
 #include <fmt/format.h>
 
 #include <atomic>
@@ -141,13 +143,7 @@ int main() {
     auto run_dir = std::filesystem::temp_directory_path() / ("zplex-bench-swsa-" + ns);
     std::filesystem::create_directories(run_dir);
     std::filesystem::permissions(run_dir, std::filesystem::perms::owner_all);
-    zplex::sysplex::structure_config s;
-    s.name = "EZBDVIPA";
-    s.list_count = 8;
-    s.entry_size = 256;
-    s.max_entries = 64;
-    s.size_kb = 256;
-    s.preflist = {"CF01"};
+    auto s = zplex::test::swsa_ezbdvipa();
     cf::server_options so;
     so.sysplex = ns;
     so.cf = "CF01";

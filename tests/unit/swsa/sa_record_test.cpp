@@ -3,6 +3,7 @@
 // own connection, after the owner's is gone), removed when the SA is deleted; the next
 // SA on the list numbers above the previous one; the codec refuses bad bytes.
 #include "cf_plex.hpp"
+#include "swsa_ezbdvipa.hpp"
 
 #include <zplex/swsa/sa_record.hpp>
 #include <zplex/swsa/seq_source.hpp>
@@ -11,17 +12,6 @@ namespace zplex::swsa {
 namespace {
 
 using cf::test::plex;
-
-sysplex::structure_config ezbdvipa(std::uint32_t lists = 8) {
-    sysplex::structure_config s;
-    s.name = "EZBDVIPA";
-    s.list_count = lists;
-    s.entry_size = 256;
-    s.max_entries = 64;
-    s.size_kb = 256;
-    s.preflist = {"CF01"};
-    return s;
-}
 
 sa_record sample(std::uint32_t spi_in = 0x4a110001) {
     sa_record r;
@@ -56,7 +46,7 @@ seq_config counter(const sa_record& r) {
 }
 
 TEST(swsa_record, the_owner_writes_a_takeover_stack_reads_it_back_and_delete_removes_it) {
-    plex p(ezbdvipa());
+    plex p(zplex::test::swsa_ezbdvipa());
     p.start("CF01");
     std::vector<sa_record> mine = {sample(0x4a110001), sample(0x4a110002)};
     mine[1].tunnel = "Y6";
@@ -119,7 +109,7 @@ TEST(swsa_record, the_owner_writes_a_takeover_stack_reads_it_back_and_delete_rem
 }
 
 TEST(swsa_record, every_list_taken_is_list_full_and_a_record_too_long_for_the_entry_is_refused) {
-    plex p(ezbdvipa(3));  // lists 1 and 2 for SAs
+    plex p(zplex::test::swsa_ezbdvipa(3));  // lists 1 and 2 for SAs
     p.start("CF01");
     auto owner = p.connect("TCPIPA");
     sa_store store(*owner, 1, 3);
@@ -129,9 +119,7 @@ TEST(swsa_record, every_list_taken_is_list_full_and_a_record_too_long_for_the_en
     auto r = store.publish(c);
     EXPECT_EQ(r.why, cf::reason::list_full) << cf::to_string(r);
 
-    auto small = ezbdvipa();
-    small.entry_size = 64;
-    plex q(small);
+    plex q(zplex::test::swsa_ezbdvipa(8, 64));
     q.start("CF01");
     auto o2 = q.connect("TCPIPA");
     sa_store s2(*o2);

@@ -4,6 +4,7 @@
 // at once (no duplicates; the peer's window fed their merged send order drops nothing),
 // a lost CF (EZD0834I RSN=9, rekey) and the last number of the space.
 #include "cf_plex.hpp"
+#include "swsa_ezbdvipa.hpp"
 
 #include <zplex/ipsec/replay_window.hpp>
 #include <zplex/swsa/seq_source.hpp>
@@ -17,17 +18,6 @@ namespace zplex::swsa {
 namespace {
 
 using cf::test::plex;
-
-sysplex::structure_config ezbdvipa() {
-    sysplex::structure_config s;
-    s.name = "EZBDVIPA";
-    s.list_count = 8;
-    s.entry_size = 256;
-    s.max_entries = 64;
-    s.size_kb = 256;
-    s.preflist = {"CF01"};
-    return s;
-}
 
 seq_config config(std::uint64_t base, std::uint32_t window = 64) {
     seq_config c;
@@ -46,7 +36,7 @@ std::uint64_t list_key(cf::connector& c, std::uint32_t list = 1) {
 }
 
 TEST(swsa_seq, numbers_run_from_one_in_blocks_bounded_by_half_the_peers_window) {
-    plex p(ezbdvipa());
+    plex p(zplex::test::swsa_ezbdvipa());
     p.start("CF01");
     auto c = p.connect("TCPIPB");
     cf_seq_source s(*c, config(list_key(*c)));
@@ -71,7 +61,7 @@ TEST(swsa_seq, numbers_run_from_one_in_blocks_bounded_by_half_the_peers_window) 
 }
 
 TEST(swsa_seq, a_held_block_that_fell_behind_the_cf_counter_is_discarded_before_use) {
-    plex p(ezbdvipa());
+    plex p(zplex::test::swsa_ezbdvipa());
     p.start("CF01");
     auto ca = p.connect("TCPIPB");
     auto cb = p.connect("TCPIPC");
@@ -216,7 +206,7 @@ std::size_t duplicates(const shared_run& run) {
 }
 
 TEST(swsa_seq, processes_taking_numbers_at_once_never_get_the_same_one) {
-    plex p(ezbdvipa());
+    plex p(zplex::test::swsa_ezbdvipa());
     p.start("CF01");
     auto c = p.connect("OWNER");
     auto* run = map_run();
@@ -230,7 +220,7 @@ TEST(swsa_seq, processes_taking_numbers_at_once_never_get_the_same_one) {
 }
 
 TEST(swsa_seq, the_peers_window_fed_the_merged_send_order_of_all_senders_drops_nothing) {
-    plex p(ezbdvipa());
+    plex p(zplex::test::swsa_ezbdvipa());
     p.start("CF01");
     auto c = p.connect("OWNER");
     auto* run = map_run();
@@ -262,7 +252,7 @@ TEST(swsa_seq, the_peers_window_fed_the_merged_send_order_of_all_senders_drops_n
 }
 
 TEST(swsa_seq, a_cf_lost_without_duplex_drops_with_ezd0834i_rsn_9_and_asks_for_a_rekey_once) {
-    plex p(ezbdvipa());
+    plex p(zplex::test::swsa_ezbdvipa());
     pid_t cf1 = p.start_process("CF01");
     auto c = p.connect("TCPIPB");
     std::vector<std::string> said;
@@ -294,7 +284,7 @@ TEST(swsa_seq, a_cf_lost_without_duplex_drops_with_ezd0834i_rsn_9_and_asks_for_a
 }
 
 TEST(swsa_seq, the_last_number_without_esn_is_2_to_the_32_minus_1) {
-    plex p(ezbdvipa());
+    plex p(zplex::test::swsa_ezbdvipa());
     p.start("CF01");
     auto c = p.connect("TCPIPB");
     cf::list_controls lc;

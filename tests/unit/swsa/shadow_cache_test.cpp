@@ -4,6 +4,7 @@
 // with CF sequence numbers), a rekey is make-before-break, a delete removes it, the
 // lifesize batching adapts both ways, and `ipsec -y display -s` shows the shadows.
 #include "cf_plex.hpp"
+#include "swsa_ezbdvipa.hpp"
 
 #include <zplex/ipsec/display.hpp>
 #include <zplex/swsa/sa_record.hpp>
@@ -19,17 +20,6 @@ using cf::test::plex;
 
 constexpr std::uint32_t dva1 = 0xc6120301;  // 198.18.3.1
 constexpr std::uint32_t peer = 0xc6120064;  // 198.18.0.100
-
-sysplex::structure_config ezbdvipa() {
-    sysplex::structure_config s;
-    s.name = "EZBDVIPA";
-    s.list_count = 8;
-    s.entry_size = 256;
-    s.max_entries = 64;
-    s.size_kb = 256;
-    s.preflist = {"CF01"};
-    return s;
-}
 
 /// An IPv4/TCP packet with @p payload bytes of data.
 ipsec::packet tcp_packet(std::uint32_t src, std::uint32_t dst, std::uint16_t sport, std::uint16_t dport,
@@ -136,7 +126,7 @@ struct target {
 std::uint32_t esp_seq(const ipsec::packet& p) { return sysplex::get32(p.data() + 20 + 4); }
 
 TEST(swsa_shadow, a_distributed_sa_is_installed_and_protects_both_ways_with_cf_numbers) {
-    plex p(ezbdvipa());
+    plex p(zplex::test::swsa_ezbdvipa());
     p.start("CF01");
     auto owner = p.connect("TCPIPA");
     auto rec = publish(*owner, 0x4a110005);
@@ -182,7 +172,7 @@ TEST(swsa_shadow, a_distributed_sa_is_installed_and_protects_both_ways_with_cf_n
 }
 
 TEST(swsa_shadow, a_rekey_is_make_before_break_and_a_delete_removes_the_shadow) {
-    plex p(ezbdvipa());
+    plex p(zplex::test::swsa_ezbdvipa());
     p.start("CF01");
     auto owner = p.connect("TCPIPA");
     auto rec5 = publish(*owner, 0x4a110005);
@@ -229,7 +219,7 @@ TEST(swsa_shadow, a_rekey_is_make_before_break_and_a_delete_removes_the_shadow) 
 }
 
 TEST(swsa_shadow, lifesize_reports_come_in_batches_that_adapt_both_ways) {
-    plex p(ezbdvipa());
+    plex p(zplex::test::swsa_ezbdvipa());
     p.start("CF01");
     auto owner = p.connect("TCPIPA");
     target t(p, "TCPIPB");
@@ -293,7 +283,7 @@ TEST(swsa_shadow, lifesize_reports_come_in_batches_that_adapt_both_ways) {
 }
 
 TEST(swsa_shadow, ipsec_y_display_s_shows_the_shadows_on_the_target) {
-    plex p(ezbdvipa());
+    plex p(zplex::test::swsa_ezbdvipa());
     p.start("CF01");
     auto owner = p.connect("TCPIPA");
     auto rec = publish(*owner, 0x4a110005);

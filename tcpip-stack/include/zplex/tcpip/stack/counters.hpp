@@ -44,7 +44,11 @@ namespace zplex::tcpip::stack {
     X(dist_plain, "DISTPLAIN", "packet to a target DVIPA that did not come from its distributor")        \
     X(dist_encap_bad, "DISTENCAP", "distributed packet with a bad or nested encapsulation")              \
     X(dist_port_zero, "DISTPORT0", "TCP segment from port 0 to a distributed DVIPA")                    \
-    X(dist_ended_full, "DISTENDQ", "connection end not queued for the distributor: queue full")
+    X(dist_ended_full, "DISTENDQ", "connection end not queued for the distributor: queue full")          \
+    X(swsa_no_sa, "SWSANOSA", "IPsec packet for a DVIPA with no SA or shadow SA for its SPI and source")   \
+    X(swsa_peek, "SWSAPEEK", "the owner's peek into an IPsec packet found no connection header")          \
+    X(swsa_ipsec, "SWSAIPSEC", "IPsec processing under a distributed SA dropped the packet")               \
+    X(swsa_filter, "SWSAFILTER", "decapsulated packet not allowed by its SA's inbound filter")
 
 enum class drop : std::uint8_t {
 #define ZPLEX_X(id, name, text) id,

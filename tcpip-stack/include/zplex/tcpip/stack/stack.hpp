@@ -5,6 +5,7 @@
 #include <zplex/tcpip/profile/model.hpp>
 #include <zplex/tcpip/stack/counters.hpp>
 #include <zplex/tcpip/stack/ports.hpp>
+#include <zplex/swsa/messages.hpp>
 
 #include <array>
 #include <cstdint>
@@ -12,6 +13,10 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+namespace zplex::cf {
+class connector;
+}  // namespace zplex::cf
 
 namespace zplex::tcpip::stack {
 
@@ -32,6 +37,9 @@ struct ports {
     xcf_link_port* links = nullptr;
     sysplex_port* sysplex = nullptr;
     const clock* time = nullptr;
+    /// EZBDVIPA (SWSA, docs/swsa.md): SA records and the outbound sequence counters of
+    /// distributed SAs. Without it the stack neither distributes nor shadows SAs.
+    cf::connector* ezbdvipa = nullptr;
 };
 
 /// Sizes fixed at creation, so the packet path never allocates.
@@ -96,6 +104,15 @@ public:
     /// The image's CPU busy percentage (0-100): the input of the BASEWLM/SERVERWLM
     /// weight model (docs/distributor.md). The real source is /proc/stat.
     void image_load(std::uint8_t busy_percent);
+
+    // ------------------------------------------------------------ SWSA (docs/swsa.md)
+    /// Install an SA for a distributed DVIPA this stack owns, as its IKE would (static SAs
+    /// stand in for IKE output): the record goes into EZBDVIPA (counter_list and base are
+    /// set here), the SA into this stack's SAD and SPD, and a distribution to every target
+    /// of the DVIPA. Returns "" or why not.
+    std::string swsa_install(swsa::sa_distribute_message sa);
+    /// Delete an SA this stack owns: from EZBDVIPA, here, and on every target.
+    std::string swsa_delete(const std::string& tunnel, swsa::delete_reason why = swsa::delete_reason::deleted);
 
     // ------------------------------------------------------------ operator
     /// An operator command (V TCPIP,,SYSPLEX,..., D TCPIP,,NETSTAT,..., D TCPIP,,SYSPLEX,VIPADYN)

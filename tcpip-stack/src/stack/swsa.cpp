@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: Apache-2.0
+// SWSA in the stack core (docs/swsa.md): the owner of a distributed DVIPA publishes its
+// SAs in EZBDVIPA and distributes them to the targets; inbound IPsec packets are peeked
+// on the owner and forwarded still protected to the target of their connection, which
+// does the full processing with its shadow SA; outbound, any stack protects what a
+// dynamic filter asks for with sequence numbers from EZBDVIPA and sends it to the LAN.
+#include "stack_impl.hpp"
+#include "wire.hpp"
+
+#include <zplex/ipsec/display.hpp>
+#include <zplex/swsa/sa_record.hpp>
+
+#include <algorithm>
+#include <set>
+
+namespace zplex::tcpip::stack {
+
+void stack::impl::swsa_init() {
+    if (!io.ezbdvipa || sw.cache) return;
+    swsa::shadow_cache::options o;
+    o.system = me.sysname;
+    o.stack = me.tcpname;
+    o.cf = io.ezbdvipa;
+    o.on_seq_failure = [this](std::string_view line, bool) { say(std::string(line)); };
+    sw.cache = std::make_unique<swsa::shadow_cache>(sw.sad, sw.spd, std::move(o));
+}
+
+// ---------------------------------------------------------------- owner: install, delete
+
+std::string stack::impl::swsa_install(swsa::sa_distribute_message m) {
+    swsa_init();
+    if (!sw.cache) return "NO EZBDVIPA CONNECTION";
+    if (!config.ipsec.dvipsec) return "IPSEC DVIPSEC IS NOT SPECIFIED IN THE PROFILE";
+    dvipa_entry* d = find_dvipa(m.dvipa);
+    if (!d || d->status != dvipa_status::active) return "THE DVIPA IS NOT ACTIVE ON THIS STACK";
+    if (sw.masters.count(m.tunnel)) return "TUNNEL " + m.tunnel + " EXISTS";
+    m.owner_system = me.sysname;
+    m.owner_stack = me.tcpname;
+    swsa::sa_record r;
+    r.owner_system = me.sysname;
+    r.owner_stack = me.tcpname;
+    r.tunnel = m.tunnel;
+    r.dvipa = m.dvipa;
+    r.peer = m.peer;
+    r.esp = m.protocol == 50;
+    r.ah = m.protocol == 51;
+    r.mode = m.mode;
+    r.esp_alg = m.alg;
+    r.esn = m.esn;
+    r.udp_encap = m.udp_encap;
+    (r.ah ? r.ah_spi_in : r.esp_spi_in) = m.spi_in;
+    (r.ah ? r.ah_spi_out : r.esp_spi_out) = m.spi_out;
+    for (const auto& f : m.filters) {
+        if (f.direction == 1) {
+            r.sel = {f.src, f.src_len, f.dst, f.dst_len, f.protocol, f.src_port_lo, f.src_port_hi, f.dst_port_lo,
+                     f.dst_port_hi};
+            break;
+        }
+    }
+    r.vpn_action = m.vpn_action;
+    r.lifetime_s = m.lifetime_s;
+    r.lifesize = m.lifesize;
+    r.established = r.refreshed = static_cast<std::uint64_t>(io.time->wall_seconds());
+    r.peer_window = m.peer_window;
+    swsa::sa_store store(*io.ezbdvipa);
+    auto res = store.publish(r);
+    if (!res) {
+        say("EZD0831I TUNNEL TAKEOVER PREPARATION FAILED : TUNNELID= " + m.tunnel + " " + cf::to_string(res));
+        return "EZBDVIPA: " + cf::to_string(res);
+    }
+    m.counter_list = r.counter_list;
+    m.base = r.base;
+    std::string why;
+    if (!sw.cache->install(m, &why)) {
+        store.remove(r.counter_list);
+        return why;
+    }
+    swsa_master master;
+    master.peek = swsa::peeker::create(m.protocol, static_cast<ipsec::algorithm>(m.alg),
+                                       m.mode == 1 ? ipsec::sa_mode::tunnel : ipsec::sa_mode::transport, m.key_in);
+    // Every target of the DVIPA gets the SA for its shadow cache.
+    auto wire_bytes = swsa::encode(m);
+    std::set<std::string> told;
+    for (const auto& s : sd.services) {
+        if (s.address != m.dvipa) continue;
+        for (const auto& row : s.rows) {
+            if (row.peer < 0) continue;
+            const auto& ps = peers[static_cast<std::size_t>(row.peer)];
+            if (ps.present && told.insert(ps.member).second)
+                io.sysplex->send(ps.member, bytes(wire_bytes.data(), wire_bytes.size()));
+        }
+    }
+    master.sa = std::move(m);
+    sw.masters.emplace(master.sa.tunnel, std::move(master));
+    return "";
+}
+
+std::string stack::impl::swsa_delete(const std::string& tunnel, swsa::delete_reason why) {
+    auto it = sw.masters.find(tunnel);
+    if (it == sw.masters.end()) return "TUNNEL " + tunnel + " IS NOT OWNED HERE";
+    const auto& m = it->second.sa;
+    swsa::sa_delete_message d{me.sysname, me.tcpname, tunnel, why, m.dvipa, m.protocol, m.spi_in, m.spi_out};
+    if (sw.cache) sw.cache->remove(d);
+    if (io.ezbdvipa) swsa::sa_store(*io.ezbdvipa).remove(m.counter_list);
+    auto out = swsa::encode(d);
+    io.sysplex->send("", bytes(out.data(), out.size()));
+    sw.masters.erase(it);
+    return "";
+}
+
+// ---------------------------------------------------------------- control messages
+
+void stack::impl::swsa_control(std::string_view from, bytes message) {
+    swsa_init();
+    auto t = swsa::peek_type(message);
+    if (!t || !sw.cache) return drops.count(drop::control_malformed);
+    switch (*t) {
+    case swsa::message_type::sa_distribute: {
+        swsa::sa_distribute_message m;
+        if (!swsa::decode(message, m)) return drops.count(drop::control_malformed);
+        dist_target_entry* te = dist_target(m.dvipa);
+        if (!te || te->distributor != from) return drops.count(drop::control_unknown_peer);
+        std::string why;
+        if (!sw.cache->install(m, &why)) say("ZPX1701I SHADOW SA " + m.tunnel + " FROM " + std::string(from) +
+                                             " NOT INSTALLED: " + why);
+        return;
+    }
+    case swsa::message_type::sa_delete: {
+        swsa::sa_delete_message m;
+        if (!swsa::decode(message, m)) return drops.count(drop::control_malformed);
+        sw.cache->remove(m);
+        return;
+    }
+    case swsa::message_type::lifesize_report: {
+        swsa::lifesize_report_message m;
+        if (!swsa::decode(message, m)) return drops.count(drop::control_malformed);
+        auto it = sw.masters.find(m.tunnel);
+        if (it == sw.masters.end() || it->second.sa.spi_out != m.spi_out) return;
+        it->second.target_bytes += m.bytes;
+        ++it->second.reports;
+        return;
+    }
+    case swsa::message_type::newconn: {
+        swsa::newconn_message m;
+        if (!swsa::decode(message, m)) return drops.count(drop::control_malformed);
+        say("ZPX1702I NEWCONN FROM " + std::string(from) + " FOR " + profile::ipv4_address{m.dvipa}.str() +
+            " PORT " + std::to_string(m.local_port) + ": NO IKE DAEMON TO NEGOTIATE AN SA");
+        return;
+    }
+    }
+}
+
+void stack::impl::swsa_tick() {
+    if (!sw.cache) return;
+    for (auto& r : sw.cache->collect_reports()) {
+        dist_target_entry* te = dist_target(r.dvipa);
+        if (!te || te->distributor.empty()) continue;
+        auto out = swsa::encode(r);
+        io.sysplex->send(te->distributor, bytes(out.data(), out.size()));
+    }
+}
+
+// ---------------------------------------------------------------- packet path
+
+namespace {
+
+/// What an IPv4 packet looks like to the SPD: addresses, protocol, TCP/UDP ports.
+ipsec::spd_selector selector_of(const std::uint8_t* p, std::size_t len, ipsec::spd_direction dir) noexcept {
+    std::size_t hl = std::size_t{p[0] & 0x0Fu} * 4;
+    ipsec::spd_selector s{wire::get32(p + 12), wire::get32(p + 16), p[9], 0, 0, dir};
+    if ((p[9] == wire::proto_tcp || p[9] == wire::proto_udp) && len >= hl + 4) {
+        s.src_port = wire::get16(p + hl);
+        s.dst_port = wire::get16(p + hl + 2);
+    }
+    return s;
+}
+
+}  // namespace
+
+bool stack::impl::swsa_owner_inbound(std::uint8_t* p, std::size_t len, int in_iface, dvipa_entry& d) noexcept {
+    std::size_t hl = std::size_t{p[0] & 0x0Fu} * 4;
+    std::uint8_t proto = p[9];
+    if (len < hl + 12) return false;
+    std::uint32_t spi = proto == 50 ? wire::get32(p + hl) : wire::get32(p + hl + 4);
+    std::uint32_t src = wire::get32(p + 12);
+    swsa_master* m = nullptr;
+    for (auto& [name, x] : sw.masters) {
+        if (x.sa.spi_in == spi && x.sa.protocol == proto && x.sa.peer == src && x.sa.dvipa == d.address) {
+            m = &x;
+            break;
+        }
+    }
+    if (!m || !m->peek) return false;
+    swsa::peek_result r;
+    if (!m->peek->peek(bytes(p, len), r) || r.protocol != wire::proto_tcp) {
+        drops.count(drop::swsa_peek);
+        return true;
+    }
+    // The connection as the distributor sees it: its headers, peeked; what goes to the
+    // target is the packet as it came.
+    std::uint8_t* h = sw.scratch.data();
+    std::fill_n(h, 40, 0);
+    h[0] = 0x45;
+    wire::put16(h + 2, 40);
+    h[8] = 64;
+    h[9] = wire::proto_tcp;
+    wire::put32(h + 12, r.src);
+    wire::put32(h + 16, r.dst);
+    wire::put16(h + 20, r.src_port);
+    wire::put16(h + 22, r.dst_port);
+    h[32] = 0x50;
+    h[33] = r.tcp_flags;
+    sw.forward = p;
+    sw.forward_len = len;
+    bool gone = dist_inbound(h, 40, d);
+    sw.forward = nullptr;
+    sw.forward_len = 0;
+    if (gone) return true;
+    // Ours (this stack's image serves it, or it is not distributed): full processing here.
+    std::size_t n = len;
+    std::uint8_t* inner = swsa_unprotect(p, n);
+    if (!inner) return true;
+    local_input(inner, n, in_iface, &d);
+    return true;
+}
+
+std::uint8_t* stack::impl::swsa_unprotect(std::uint8_t* p, std::size_t& len) noexcept {
+    std::size_t hl = std::size_t{p[0] & 0x0Fu} * 4;
+    std::uint8_t proto = p[9];
+    if (len < hl + 12 || !sw.cache) {
+        drops.count(drop::swsa_no_sa);
+        return nullptr;
+    }
+    std::uint32_t spi = proto == 50 ? wire::get32(p + hl) : wire::get32(p + hl + 4);
+    std::uint32_t src = wire::get32(p + 12), dst = wire::get32(p + 16);
+    auto* sa = sw.sad.inbound(spi, proto, dst, src);
+    if (!sa) {
+        drops.count(drop::swsa_no_sa);
+        return nullptr;
+    }
+    if (!sw.buf.assign(bytes(p, len)) || sa->decapsulate(sw.buf) != ipsec::drop::none) {
+        drops.count(drop::swsa_ipsec);
+        return nullptr;
+    }
+    std::uint8_t* q = sw.buf.data();
+    len = sw.buf.len;
+    // The inbound filter: the inner packet must be what the SA's filters allow.
+    auto match = sw.spd.lookup(selector_of(q, len, ipsec::spd_direction::inbound));
+    if (match.action != ipsec::spd_action::ipsec || !match.rule) {
+        drops.count(drop::swsa_filter);
+        return nullptr;
+    }
+    return q;
+}
+
+bool stack::impl::swsa_protect(std::uint8_t* p, std::size_t len) noexcept {
+    if (sw.spd.size() == 0) return false;
+    auto match = sw.spd.lookup(selector_of(p, len, ipsec::spd_direction::outbound));
+    if (match.action != ipsec::spd_action::ipsec || !match.rule) return false;
+    if (!sw.buf.assign(bytes(p, len)) || sw.sad.protect(match.rule->sa_name, sw.buf) != ipsec::drop::none) {
+        drops.count(drop::swsa_ipsec);
+        return true;
+    }
+    ip_output(sw.buf.data(), sw.buf.len, -2, false);
+    return true;
+}
+
+// ---------------------------------------------------------------- display
+
+std::vector<std::string> stack::impl::swsa_display(bool detail) {
+    swsa_init();
+    ipsec::report_heading h;
+    h.stack_name = me.tcpname;
+    h.function = "Display (shadows)";
+    h.detail = detail;
+    h.dvipsec = config.ipsec.dvipsec;
+    h.now = std::chrono::system_clock::time_point(std::chrono::seconds(io.time->wall_seconds()));
+    std::vector<ipsec::dynamic_tunnel_record> recs;
+    if (sw.cache) {
+        for (auto& r : sw.cache->display_records()) {
+            if (!sw.masters.count(r.tunnel_id)) recs.push_back(std::move(r));  // shadows only, not our masters
+        }
+    }
+    std::vector<std::string> out;
+    std::string text = ipsec::format_dynamic_tunnels(h, recs);
+    std::size_t at = 0;
+    while (at < text.size()) {
+        auto nl = text.find('\n', at);
+        if (nl == std::string::npos) nl = text.size();
+        out.push_back(text.substr(at, nl - at));
+        at = nl + 1;
+    }
+    return out;
+}
+
+}  // namespace zplex::tcpip::stack

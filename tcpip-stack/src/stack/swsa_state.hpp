@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: Apache-2.0
+// SWSA in the stack core (swsa.cpp, docs/swsa.md): the SAs of distributed DVIPAs this
+// stack owns (masters) and the shadows it holds as a target, its SAD and SPD for them.
+#pragma once
+
+#include <zplex/ipsec/sad.hpp>
+#include <zplex/ipsec/spd.hpp>
+#include <zplex/swsa/messages.hpp>
+#include <zplex/swsa/peek.hpp>
+#include <zplex/swsa/shadow_cache.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+
+namespace zplex::tcpip::stack {
+
+/// An SA this stack negotiated (owns) for one of its distributed DVIPAs.
+struct swsa_master {
+    swsa::sa_distribute_message sa;       ///< as distributed (keys wiped when it goes)
+    std::unique_ptr<swsa::peeker> peek;   ///< the inbound SA's peek
+    std::uint64_t target_bytes = 0;       ///< lifesize reported by the targets
+    std::uint64_t reports = 0;
+};
+
+struct swsa_state {
+    ipsec::sad sad;                       ///< [P] masters' and shadows' SAs (one SAD: a stack is owner or target per DVIPA)
+    ipsec::spd spd;                       ///< [P] their dynamic filters
+    std::unique_ptr<swsa::shadow_cache> cache;  ///< [C] built when EZBDVIPA is given
+    std::map<std::string, swsa_master> masters;  ///< [C] by tunnel
+    ipsec::packet buf;                    ///< [P] a packet being protected or unprotected
+    const std::uint8_t* forward = nullptr;  ///< [P] the protected packet dist_encap_send forwards
+    std::size_t forward_len = 0;
+    std::vector<std::uint8_t> scratch = std::vector<std::uint8_t>(40);  ///< [P] the peeked headers
+};
+
+}  // namespace zplex::tcpip::stack

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: Apache-2.0
+// FIG4 in one process with a real EZBDVIPA: sysplex-wide SAs for DVA1, distributed by
+// MVS1 to MVS2 and MVS4 (ROUNDROBIN with MVS1 itself). A static SA stands in for IKE's
+// output. CLIENT1 is the IPsec peer: its protected SYNs are peeked by MVS1 and land,
+// still protected, on MVS1, MVS2 and MVS4 in turn, where they are decapsulated with the
+// shadow SA; the replies leave each target straight to the LAN from its own MAC, with
+// sequence numbers from EZBDVIPA that the peer's window accepts; `ipsec -y display -s`
+// shows the shadows; a delete removes them everywhere.
+#include "cf_plex.hpp"
+#include "swsa_ezbdvipa.hpp"
+#include "stack_sim.hpp"
+
+#include <zplex/ipsec/esp.hpp>
+#include <zplex/swsa/messages.hpp>
+
+#include <gtest/gtest.h>
+
+using namespace zplex::test;
+using zplex::tcpip::stack::drop;
+namespace ipsec = zplex::ipsec;
+namespace swsa = zplex::swsa;
+
+namespace {
+
+const std::uint32_t dva1 = ip("198.18.2.1");
+
+swsa::sa_distribute_message static_sa(std::uint32_t peer) {
+    swsa::sa_distribute_message m;
+    m.tunnel = "Y1";
+    m.vpn_action = "ESP_AES_GCM";
+    m.dvipa = dva1;
+    m.peer = peer;
+    m.protocol = 50;
+    m.mode = 0;
+    m.alg = 0;  // AES-GCM-128
+    m.spi_in = 0x4a110001;
+    m.spi_out = 0xc0de0001;
+    for (int i = 0; i < 20; ++i) {
+        m.key_in.push_back(static_cast<std::uint8_t>(0x10 + i));
+        m.key_out.push_back(static_cast<std::uint8_t>(0x80 + i));
+    }
+    m.replay_window = 64;
+    m.peer_window = 64;
+    m.lifetime_s = 3600;
+    m.filters.push_back({peer, 32, dva1, 32, 6, 0, 65535, 60, 60, 0});  // inbound
+    m.filters.push_back({dva1, 32, peer, 32, 6, 60, 60, 0, 65535, 1});  // outbound
+    return m;
+}
+
+struct swsa_fixture {
+    zplex::cf::test::plex cf{zplex::test::swsa_ezbdvipa()};
+    fig4 s;
+    std::vector<std::unique_ptr<zplex::cf::connector>> conns;
+    std::unique_ptr<ipsec::esp_sa> peer_out, peer_in;  // CLIENT1's side of Y1
+    swsa::sa_distribute_message sa;
+    swsa_fixture() {
+        cf.start("CF01");
+        for (auto& n : s.nodes) {
+            conns.push_back(cf.connect(n->id.member));
+            n->cf = conns.back().get();
+        }
+        s.start_fig4_quietly();
+        for (const char* sys : {"MVS1", "MVS2", "MVS4"}) s.node(sys).s->listener_added(ipv4_address{dva1}, 60, "SERVER");
+        s.pump();
+        sa = static_sa(s.client(1).address);
+        ipsec::sa_config c;
+        c.spi = sa.spi_in;
+        c.key.assign(sa.key_in.begin(), sa.key_in.end());
+        peer_out = ipsec::esp_sa::create(c);
+        c.spi = sa.spi_out;
+        c.key.assign(sa.key_out.begin(), sa.key_out.end());
+        peer_in = ipsec::esp_sa::create(c);
+    }
+    /// CLIENT1 sends @p plain protected under Y1.
+    void client_sends(const std::vector<std::uint8_t>& plain) {
+        ipsec::packet p;
+        ASSERT_TRUE(p.assign(plain));
+        ASSERT_EQ(peer_out->encapsulate(p), ipsec::drop::none);
+        s.client(1).send(std::vector<std::uint8_t>(p.view().begin(), p.view().end()));
+        s.pump();
+    }
+    /// Nodes whose image got exactly @p plain (decapsulated).
+    std::vector<std::string> got(const std::vector<std::uint8_t>& plain) {
+        std::vector<std::string> out;
+        for (auto& n : s.nodes)
+            for (const auto& p : n->app_in)
+                if (p == plain) out.push_back(n->sysname);
+        return out;
+    }
+};
+
+std::vector<std::string> lines_with(const std::vector<std::string>& all, const std::string& key) {
+    std::vector<std::string> out;
+    for (const auto& l : all)
+        if (l.rfind(key, 0) == 0) out.push_back(l);
+    return out;
+}
+
+TEST(Fig4Swsa, DistributedSaProtectsConnectionsOnEveryTargetWithCfSequenceNumbers) {
+    swsa_fixture f;
+    auto& m1 = f.s.node("MVS1");
+    auto& c = f.s.client(1);
+    ASSERT_EQ(m1.s->swsa_install(f.sa), "");
+    f.s.pump();
+    EXPECT_EQ(m1.s->swsa_install(f.sa), "TUNNEL Y1 EXISTS");
+    EXPECT_EQ(f.s.node("MVS3").s->swsa_install(static_sa(c.address)), "IPSEC DVIPSEC IS NOT SPECIFIED IN THE PROFILE");
+    EXPECT_EQ(f.s.node("MVS2").s->swsa_install(static_sa(c.address)), "THE DVIPA IS NOT ACTIVE ON THIS STACK");
+
+    // The shadows: on MVS2 and MVS4, the targets; not on MVS1 (it holds the master), MVS3, MVS5.
+    for (const char* sys : {"MVS2", "MVS4"}) {
+        SCOPED_TRACE(sys);
+        auto d = f.s.node(sys).cmd("ipsec -y display -s -r detail");
+        ASSERT_GE(d.size(), 3u);
+        EXPECT_EQ(d[1], "Primary:  Dynamic tunnel   Function: Display (shadows)  Format:   Detail");
+        EXPECT_EQ(d[2], "Source:   Stack            Scope:    Current            TotAvail: 1");
+        EXPECT_EQ(d[3], "Logging:  On               Predecap: Off                DVIPSec:  Yes");
+        EXPECT_EQ(lines_with(d, "TunnelID:"), (std::vector<std::string>{"TunnelID:                Y1"}));
+        EXPECT_EQ(lines_with(d, "LocalEndPoint:"), (std::vector<std::string>{"LocalEndPoint:           198.18.2.1"}));
+        EXPECT_EQ(lines_with(d, "RemoteEndPoint:"),
+                  (std::vector<std::string>{"RemoteEndPoint:          198.18.0.101"}));
+        EXPECT_EQ(lines_with(d, "EncryptInboundSpi:"),
+                  (std::vector<std::string>{"EncryptInboundSpi:       0x4A110001"}));
+        EXPECT_EQ(lines_with(d, "ShadowOf:"), (std::vector<std::string>{"ShadowOf:                TCPIPA"}));
+        EXPECT_EQ(lines_with(d, "SeqNumSource:"), (std::vector<std::string>{"SeqNumSource:            CF"}));
+        EXPECT_EQ(d.back(), "1 entry selected");
+    }
+    for (const char* sys : {"MVS1", "MVS3", "MVS5"}) {
+        auto d = f.s.node(sys).cmd("ipsec -y display -s");
+        EXPECT_EQ(d.back(), "0 entries selected") << sys;
+    }
+    EXPECT_EQ(f.s.node("MVS2").cmd("ipsec -y display"),
+              (std::vector<std::string>{"ZPX1030I COMMAND 'IPSEC -Y DISPLAY' NOT VALID: ipsec -y display -s [-r "
+                                        "detail] EXPECTED"}));
+
+    // Nine protected connections: MVS1, MVS2, MVS4 in turn; each SYN reaches its target's
+    // image decapsulated; the SYN-ACK leaves the target itself, protected, from DVA1.
+    const std::array<const char*, 3> order{"MVS1", "MVS2", "MVS4"};
+    ipsec::replay_window peer_window(64);
+    std::vector<std::uint32_t> seqs;
+    for (int i = 0; i < 9; ++i) {
+        SCOPED_TRACE(i);
+        auto port = static_cast<std::uint16_t>(42000 + i);
+        auto syn = tcp_segment(c.address, port, dva1, 60, SYN);
+        f.client_sends(syn);
+        ASSERT_EQ(f.got(syn), (std::vector<std::string>{order[static_cast<std::size_t>(i % 3)]}));
+        auto& t = f.s.node(order[static_cast<std::size_t>(i % 3)]);
+        auto before = c.received.size();
+        auto synack = tcp_segment(dva1, 60, c.address, port, SYN | ACK);
+        t.s->app_packet(synack);
+        f.s.pump();
+        ASSERT_EQ(c.received.size(), before + 1);
+        auto wire = c.received.back();
+        EXPECT_EQ(c.received_from.back(), t.id.mac) << "straight from the target, not through MVS1";
+        ASSERT_EQ(wire[9], 50) << "ESP";
+        EXPECT_EQ(get32(wire, 12), dva1);
+        EXPECT_EQ(get32(wire, 20), 0xc0de0001u);
+        std::uint32_t seq = get32(wire, 24);
+        seqs.push_back(seq);
+        EXPECT_TRUE(peer_window.check(seq));
+        ipsec::packet p;
+        ASSERT_TRUE(p.assign(wire));
+        ASSERT_EQ(f.peer_in->decapsulate(p), ipsec::drop::none);
+        EXPECT_EQ(std::vector<std::uint8_t>(p.view().begin(), p.view().end()), synack);
+        ASSERT_TRUE(peer_window.update(seq));
+        // Data on the connection goes to the same target (found by the peek).
+        auto data = tcp_segment(c.address, port, dva1, 60, ACK | PSH, "request " + std::to_string(i));
+        f.client_sends(data);
+        EXPECT_EQ(f.got(data), (std::vector<std::string>{order[static_cast<std::size_t>(i % 3)]}));
+    }
+    EXPECT_EQ(seqs, (std::vector<std::uint32_t>{1, 2, 3, 4, 5, 6, 7, 8, 9}))
+        << "one counter in EZBDVIPA for all three senders";
+    for (auto& n : f.s.nodes) {
+        for (auto d : {drop::swsa_no_sa, drop::swsa_peek, drop::swsa_ipsec, drop::swsa_filter})
+            EXPECT_EQ(n->s->drops()[d], 0u) << n->sysname;
+    }
+    auto d2 = f.s.node("MVS2").cmd("ipsec -y display -s -r detail");
+    EXPECT_EQ(lines_with(d2, "OutboundPackets:"), (std::vector<std::string>{"OutboundPackets:         3"}));
+    EXPECT_EQ(lines_with(d2, "InboundPackets:"), (std::vector<std::string>{"InboundPackets:          6"}));
+
+    // A protected packet that does not decrypt is dropped on the target, counted.
+    auto forged = tcp_segment(c.address, 42001, dva1, 60, ACK | PSH, "forged");
+    ipsec::packet p;
+    ASSERT_TRUE(p.assign(forged));
+    ASSERT_EQ(f.peer_out->encapsulate(p), ipsec::drop::none);
+    std::vector<std::uint8_t> bad(p.view().begin(), p.view().end());
+    bad.back() ^= 1;  // the ICV
+    c.send(bad);
+    f.s.pump();
+    EXPECT_EQ(f.s.node("MVS2").s->drops()[drop::swsa_ipsec], 1u);
+    EXPECT_TRUE(f.got(forged).empty());
+
+    // The owner deletes the SA: gone on every target.
+    EXPECT_EQ(m1.s->swsa_delete("Y1"), "");
+    f.s.pump();
+    for (const char* sys : {"MVS2", "MVS4"}) {
+        EXPECT_EQ(f.s.node(sys).cmd("ipsec -y display -s").back(), "0 entries selected") << sys;
+    }
+    EXPECT_EQ(m1.s->swsa_delete("Y1"), "TUNNEL Y1 IS NOT OWNED HERE");
+    auto after = c.received.size();
+    f.s.node("MVS2").s->app_packet(tcp_segment(dva1, 60, c.address, 42001, ACK, ""));
+    f.s.pump();
+    ASSERT_EQ(c.received.size(), after + 1);
+    EXPECT_EQ(c.received.back()[9], 6) << "no SA any more: no filter asks for protection";
+}
+
+}  // namespace
