@@ -26,4 +26,13 @@ void add_policy_commands(CLI::App& app, exit_status& status);
 /// `zplex ipsec -k|-y display [-r detail] --control S`, `zplex ipsec --control S rekey ...`
 void add_ipsec_commands(CLI::App& app, exit_status& status);
 
+/// `zplex up`, `zplex down`, `zplex status`
+void add_up_commands(CLI::App& app, exit_status& status);
+
+/// `zplex cmd`, `zplex syslog`, `zplex exec`
+void add_cmd_commands(CLI::App& app, exit_status& status);
+
+/// `zplex line-server`: the AUTOLOG procedures' server of FIG4
+void add_line_server_command(CLI::App& app, exit_status& status);
+
 }  // namespace zplex::cli
