@@ -346,13 +346,9 @@ volatile std::sig_atomic_t g_stop = 0;
 void on_stop(int) { g_stop = 1; }
 
 int do_syslog(const std::string& run_dir, const std::string& sysplex_dir, const std::string& system, bool follow) {
-    fs::path dir = run::resolve_run_dir(run_dir, sysplex_dir);
+    fs::path dir;
     op::run_record r;
-    std::string err;
-    if (!op::load_run(dir, r, err)) {
-        std::cout << err << "\n";
-        return 8;
-    }
+    if (!run::open_run(run_dir, sysplex_dir, dir, r, std::cout)) return 8;
     auto sources = log_sources(dir, r);
     if (!system.empty())
         sources.erase(std::remove_if(sources.begin(), sources.end(),
@@ -387,13 +383,9 @@ int do_syslog(const std::string& run_dir, const std::string& sysplex_dir, const 
 
 int do_exec(const std::string& run_dir, const std::string& sysplex_dir, const std::string& name,
             const std::vector<std::string>& command) {
-    fs::path dir = run::resolve_run_dir(run_dir, sysplex_dir);
+    fs::path dir;
     op::run_record r;
-    std::string err;
-    if (!op::load_run(dir, r, err)) {
-        std::cerr << err << "\n";
-        return 8;
-    }
+    if (!run::open_run(run_dir, sysplex_dir, dir, r, std::cerr)) return 8;
     const auto* ns = r.netns_of(upper(name));
     if (!ns || r.state == "down") {
         std::string names;

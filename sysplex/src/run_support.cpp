@@ -18,6 +18,7 @@
 #include <ctime>
 #include <deque>
 #include <fstream>
+#include <ostream>
 #include <thread>
 
 namespace zplex::cli::run {
@@ -329,6 +330,15 @@ fs::path resolve_run_dir(const std::string& given, const std::string& sysplex_di
     } catch (const std::exception&) {
     }
     return fs::absolute(operating::default_run_dir(name));
+}
+
+bool open_run(const std::string& run_dir, const std::string& sysplex_dir, fs::path& dir, operating::run_record& r,
+              std::ostream& out) {
+    dir = resolve_run_dir(run_dir, sysplex_dir);
+    std::string why;
+    if (operating::load_run(dir, r, why)) return true;
+    out << why << "\n";
+    return false;
 }
 
 fs::path stack_socket(const fs::path& dir, const std::string& system) {

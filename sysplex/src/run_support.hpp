@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <iosfwd>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -90,6 +91,11 @@ std::vector<fs::path> shm_objects(const std::string& name);
 /// The run directory from --run-dir, or the default for the sysplex in @p sysplex_dir
 /// (its SYSPLEX.xml's name; ZPLEX1 when it cannot be read).
 fs::path resolve_run_dir(const std::string& given, const std::string& sysplex_dir);
+
+/// resolve_run_dir() and load_run(): false, with the message written to @p out, when
+/// no record can be read there.
+bool open_run(const std::string& run_dir, const std::string& sysplex_dir, fs::path& dir, operating::run_record& r,
+              std::ostream& out);
 
 /// The stack control socket of image @p system in @p dir.
 fs::path stack_socket(const fs::path& dir, const std::string& system);

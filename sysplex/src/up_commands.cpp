@@ -456,13 +456,9 @@ int do_up(const up_options& o) {
 }
 
 int do_down(const std::string& run_dir, const std::string& sysplex_dir) {
-    fs::path dir = run::resolve_run_dir(run_dir, sysplex_dir);
+    fs::path dir;
     run_record r;
-    std::string why;
-    if (!load_run(dir, r, why)) {
-        std::cout << why << "\n";
-        return 4;
-    }
+    if (!run::open_run(run_dir, sysplex_dir, dir, r, std::cout)) return 4;
     run::dir_lock lock(dir);
     if (!lock.held()) {
         std::cout << "ZPX1813E ANOTHER zplex up OR down IS WORKING ON " << dir.string() << "\n";
@@ -476,13 +472,9 @@ int do_down(const std::string& run_dir, const std::string& sysplex_dir) {
 }
 
 int do_status(const std::string& run_dir, const std::string& sysplex_dir) {
-    fs::path dir = run::resolve_run_dir(run_dir, sysplex_dir);
+    fs::path dir;
     run_record r;
-    std::string why;
-    if (!load_run(dir, r, why)) {
-        std::cout << why << "\n";
-        return 4;
-    }
+    if (!run::open_run(run_dir, sysplex_dir, dir, r, std::cout)) return 4;
     std::cout << fmt::format("ZPX1831I SYSPLEX {} ({}) FROM {}: {}, {}\n", r.sysplex, r.sysplex_dir.string(), dir.string(),
                              r.state, r.hercules ? "IMAGES UNDER HERCULES" : "NO HERCULES: EACH STACK ON A SYSTEM OF ITS OWN");
     auto state = [](const run_process* p) {
