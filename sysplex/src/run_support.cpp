@@ -202,6 +202,10 @@ sysplex::process_identity start_detached(const std::vector<std::string>& argv, c
         ::signal(SIGINT, SIG_IGN);
         ::signal(SIGHUP, SIG_IGN);
         // Nothing of zplex's but its two ends: not the run directory's lock, not the pipes.
+        // Nor zplex's own standard streams (a pipe someone waits on to end).
+        int null = ::open("/dev/null", O_RDWR);
+        for (int fd = 0; fd <= 2; ++fd)
+            if (null >= 0 && fd != p[0] && fd != out) ::dup2(null, fd);
         for (int fd = 3; fd < 4096; ++fd)
             if (fd != p[0] && fd != out) ::close(fd);
         log_writer(p[0], out);
