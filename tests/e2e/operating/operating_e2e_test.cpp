@@ -161,6 +161,20 @@ void operate_fig4(bool hercules) {
         << log.out;
     EXPECT_EQ(log.out.find(" MVS1     "), std::string::npos) << "--system MVS2 shows only MVS2";
 
+    if (hercules) {
+        // MVS1's CPU stopped at its Hercules console: SYSLOG shows the partition and MVS2's takeover.
+        auto stop = f.run({"cmd", "--run-dir", f.dir.string(), "--system", "MVS1", "--hercules", "stop"});
+        EXPECT_EQ(stop.status, 0) << stop.out;
+        std::string sl;
+        for (int i = 0; i < 100 && sl.find("EZZ8301I VIPA 198.18.2.1 TAKEN OVER FROM TCPIPA ON MVS1") == std::string::npos; ++i) {
+            std::this_thread::sleep_for(100ms);  // a bound, not a timing claim
+            sl = f.run({"syslog", "--run-dir", f.dir.string()}).out;
+        }
+        EXPECT_NE(sl.find(" MVS2     "), std::string::npos) << sl;
+        EXPECT_NE(sl.find("IXC105I SYSPLEX PARTITIONING HAS COMPLETED FOR MVS1"), std::string::npos) << sl;
+        EXPECT_NE(sl.find(" TCPIPA   00000090  EZZ8301I VIPA 198.18.2.1 TAKEN OVER FROM TCPIPA ON MVS1"), std::string::npos) << sl;
+    }
+
     // A crash: every process of the run dies at once, namespaces and shared memory stay.
     operating::run_record r;
     std::string err;
