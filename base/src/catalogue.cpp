@@ -188,7 +188,7 @@ public:
             fail(root, "THE ROOT ELEMENT MUST BE <sysplex>, NOT <" + std::string(root.name()) + ">");
         }
         check_attributes(root, {"name"}, {"name"});
-        check_children(root, {"symbol", "xcf", "cf", "structure", "image", "lan"});
+        check_children(root, {"symbol", "xcf", "cf", "structure", "image", "lan", "procedure"});
         cfg.name = name(root, "name", 8);
         symbols(root, cfg.symbols);
 
@@ -324,6 +324,27 @@ public:
             }
             cfg.lan = std::move(lan);
         }
+
+        std::set<std::string> procs;
+        for (auto p : root.children("procedure")) {
+            check_attributes(p, {"name", "program", "args"}, {"name", "program"});
+            check_children(p, {});
+            procedure_config pc;
+            pc.name = name(p, "name", 8);
+            if (!procs.insert(pc.name).second) {
+                fail(p, "PROCEDURE " + pc.name + " IS DEFINED TWICE");
+            }
+            pc.program = p.attribute("program").value();
+            if (pc.program.empty() || pc.program.find_first_of(" \t\n") != std::string::npos) {
+                fail(p, "PROGRAM=\"" + pc.program + "\" OF PROCEDURE " + pc.name + " MUST BE A PROGRAM NAME OR PATH WITHOUT BLANKS");
+            }
+            std::istringstream as(p.attribute("args").value());
+            std::string a;
+            while (as >> a) {
+                pc.args.push_back(a);
+            }
+            cfg.procedures.push_back(std::move(pc));
+        }
         return cfg;
     }
 
@@ -340,6 +361,17 @@ const image_config* sysplex_config::find_image(std::string_view n) const {
             std::equal(n.begin(), n.end(), i.name.begin(),
                        [](char a, char b) { return std::toupper(static_cast<unsigned char>(a)) == b; })) {
             return &i;
+        }
+    }
+    return nullptr;
+}
+
+const procedure_config* sysplex_config::find_procedure(std::string_view n) const {
+    for (const auto& p : procedures) {
+        if (p.name.size() == n.size() &&
+            std::equal(n.begin(), n.end(), p.name.begin(),
+                       [](char a, char b) { return std::toupper(static_cast<unsigned char>(a)) == b; })) {
+            return &p;
         }
     }
     return nullptr;

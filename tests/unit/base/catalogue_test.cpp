@@ -92,6 +92,25 @@ TEST(catalogue_schema, an_image_lan_address_is_the_users_own) {
               std::string::npos);
 }
 
+TEST(catalogue_schema, procedures_map_a_name_to_a_program) {
+    auto c = parse_sysplex_xml(head + image + "  <procedure name=\"appa\" program=\"zplex\" args=\"line-server  --port 60\"/>\n" + tail,
+                               "SYSPLEX.xml");
+    ASSERT_EQ(c.procedures.size(), 1u);
+    ASSERT_NE(c.find_procedure("APPA"), nullptr);
+    EXPECT_EQ(c.find_procedure("appa")->program, "zplex");
+    EXPECT_EQ(c.find_procedure("APPA")->args, (std::vector<std::string>{"line-server", "--port", "60"}));
+    EXPECT_EQ(c.find_procedure("APPB"), nullptr);
+    EXPECT_NE(error_of(head + image + "  <procedure name=\"APPA\" program=\"a\"/>\n  <procedure name=\"APPA\" program=\"b\"/>\n" + tail)
+                  .find("PROCEDURE APPA IS DEFINED TWICE"),
+              std::string::npos);
+    EXPECT_NE(error_of(head + image + "  <procedure name=\"APPA\"/>\n" + tail).find("program"), std::string::npos);
+    EXPECT_NE(error_of(head + image + "  <procedure name=\"APPA\" program=\"a b\"/>\n" + tail).find("WITHOUT BLANKS"),
+              std::string::npos);
+    EXPECT_NE(error_of(head + image + "  <procedure name=\"9APP\" program=\"a\"/>\n" + tail).find("IS NOT A VALID NAME"),
+              std::string::npos);
+    EXPECT_NE(error_of(head + image + "  <procedure name=\"APPA\" program=\"a\" parm=\"x\"/>\n" + tail), "");
+}
+
 TEST(catalogue_schema, not_well_formed_names_the_line) {
     int line = 0;
     auto e = error_of(head + image + "  <cf name=\"CF01\">\n" + tail, &line);

@@ -68,6 +68,14 @@ struct lan_config {
     std::vector<host_config> hosts;
 };
 
+/// A started procedure (PROCLIB member) as a Linux program: what `S name` and the
+/// profile's AUTOLOG run in the image's network namespace.
+struct procedure_config {
+    std::string name;                   ///< procedure name (APPA), 1-8
+    std::string program;                ///< a path, or a name looked up next to zplex and in PATH
+    std::vector<std::string> args;      ///< arguments, split at blanks; &SYMBOL. substituted per image
+};
+
 /// XCF settings (COUPLExx).
 struct xcf_config {
     std::chrono::milliseconds interval{300};   ///< failure detection INTERVAL
@@ -84,7 +92,9 @@ struct sysplex_config {
     std::vector<structure_config> structures;
     std::optional<lan_config> lan;
     xcf_config xcf;
+    std::vector<procedure_config> procedures;
 
+    const procedure_config* find_procedure(std::string_view name) const;
     const image_config* find_image(std::string_view name) const;
     const structure_config* find_structure(std::string_view name) const;
 
