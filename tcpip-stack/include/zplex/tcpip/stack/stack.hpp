@@ -32,6 +32,7 @@ struct ports {
     xcf_link_port* links = nullptr;
     sysplex_port* sysplex = nullptr;
     const clock* time = nullptr;
+    image_port* image = nullptr;  ///< NETSTAT CONN/ALLCONN (none: the image has no sockets)
 };
 
 /// Sizes fixed at creation, so the packet path never allocates.
