@@ -154,6 +154,22 @@ struct fd_ports : tst::lan_port, tst::app_port, tst::xcf_link_port {
         put(tun, h, p);
     }
     void send_packet(std::string_view member, tst::bytes p) noexcept override {
+        // The Sysplex Distributor sends the input to a target inside IPv4-in-IPv4: the
+        // inner packet is finished, each piece under a copy of the outer header.
+        std::size_t ohl = p.size() >= 20 ? static_cast<std::size_t>(p[0] & 0x0F) * 4 : 0;
+        if (in && ohl >= 20 && p.size() > ohl + 20 && p[9] == 4 && is_input(p.data() + ohl, p.size() - ohl)) {
+            if (!fin.finish(p.data() + ohl, p.size() - ohl, *in, [&](const std::uint8_t* q, std::size_t n) {
+                    std::uint8_t pkt[60 + 65536];
+                    std::memcpy(pkt, p.data(), ohl);
+                    std::memcpy(pkt + ohl, q, n);
+                    off::wire::put16(pkt + 2, static_cast<std::uint16_t>(ohl + n));
+                    off::wire::put16(pkt + 10, 0);
+                    off::wire::put16(pkt + 10, off::wire::checksum(pkt, ohl, 0));
+                    links->send_packet(member, tst::bytes(pkt, ohl + n));
+                }))
+                ++unfinished;
+            return;
+        }
         if (!is_input(p.data(), p.size())) return links->send_packet(member, p);
         if (!fin.finish(p.data(), p.size(), *in, [&](const std::uint8_t* q, std::size_t n) {
                 links->send_packet(member, tst::bytes(q, n));

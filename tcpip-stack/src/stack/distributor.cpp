@@ -24,6 +24,10 @@ namespace zplex::tcpip::stack {
 
 namespace {
 
+/// How long a new distributor waits for its targets' connection lists before a segment
+/// of an unknown connection goes to its own image (which resets it).
+constexpr std::int64_t rebuild_window_ms = 3000;
+
 bool tcp_new(std::uint8_t flags) noexcept { return (flags & wire::tcp_syn) && !(flags & wire::tcp_ack); }
 
 std::uint8_t system_weight_of(std::uint8_t busy) noexcept {
@@ -194,6 +198,16 @@ bool stack::impl::dist_inbound(std::uint8_t* p, std::size_t len, dvipa_entry& d)
         conn_track(e, flags, true);
         dist_encap_send(peer, p, len);
         return true;
+    }
+    if (!e && !tcp_new(flags)) {
+        // A segment of a connection we do not know yet: just after this stack became the
+        // distributor (a takeover, a giveback) the targets' connection lists are still on
+        // their way. Our image would reset it; dropped, the client retransmits it.
+        auto since = sd.term_start.find(d.address);
+        if (since != sd.term_start.end() && io.time->monotonic_ms() - since->second < rebuild_window_ms) {
+            drops.count(drop::dist_rebuilding);
+            return true;
+        }
     }
     if (e || !tcp_new(flags)) return false;
     int i = dist_choose(*s, src);
@@ -511,6 +525,7 @@ void stack::impl::dist_refresh() {
     dist_update_local_rows();
     if (is_fenced) {
         sd.told.clear();
+        sd.term_start.clear();
         return;
     }
     // Tell every target, once per distributor term; tell the former ones to stop.
@@ -529,6 +544,7 @@ void stack::impl::dist_refresh() {
         }
         if (m.port_ranges.size() > control::max_port_ranges) m.port_ranges.resize(control::max_port_ranges);
         std::vector<std::uint8_t> msg;
+        if (!sd.told.count(a)) sd.term_start[a] = io.time->monotonic_ms();  // a new term: the table is rebuilt
         auto& told = sd.told[a];
         for (const auto& s : sd.services) {
             if (s.address != a) continue;
@@ -552,6 +568,7 @@ void stack::impl::dist_refresh() {
         auto msg = control::encode(stop);
         if (in_group)
             for (const auto& member : it->second) io.sysplex->send(member, msg);
+        sd.term_start.erase(it->first);
         it = sd.told.erase(it);
     }
 }

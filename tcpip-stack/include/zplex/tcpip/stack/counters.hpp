@@ -44,7 +44,8 @@ namespace zplex::tcpip::stack {
     X(dist_plain, "DISTPLAIN", "packet to a target DVIPA that did not come from its distributor")        \
     X(dist_encap_bad, "DISTENCAP", "distributed packet with a bad or nested encapsulation")              \
     X(dist_port_zero, "DISTPORT0", "TCP segment from port 0 to a distributed DVIPA")                    \
-    X(dist_ended_full, "DISTENDQ", "connection end not queued for the distributor: queue full")
+    X(dist_ended_full, "DISTENDQ", "connection end not queued for the distributor: queue full")                \
+    X(dist_rebuilding, "DISTREBLD", "segment of an unknown connection while the routing table is rebuilt")
 
 enum class drop : std::uint8_t {
 #define ZPLEX_X(id, name, text) id,
