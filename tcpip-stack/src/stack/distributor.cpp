@@ -24,8 +24,8 @@ namespace zplex::tcpip::stack {
 
 namespace {
 
-/// How long a new distributor waits for its targets' connection lists before a segment
-/// of an unknown connection goes to its own image (which resets it).
+/// How long at most a new distributor waits for its targets' connection lists before a
+/// segment of an unknown connection goes to its own image (which resets it).
 constexpr std::int64_t rebuild_window_ms = 3000;
 
 bool tcp_new(std::uint8_t flags) noexcept { return (flags & wire::tcp_syn) && !(flags & wire::tcp_ack); }
@@ -204,7 +204,9 @@ bool stack::impl::dist_inbound(std::uint8_t* p, std::size_t len, dvipa_entry& d)
         // distributor (a takeover, a giveback) the targets' connection lists are still on
         // their way. Our image would reset it; dropped, the client retransmits it.
         auto since = sd.term_start.find(d.address);
-        if (since != sd.term_start.end() && io.time->monotonic_ms() - since->second < rebuild_window_ms) {
+        auto waiting = sd.awaiting.find(d.address);
+        if (since != sd.term_start.end() && waiting != sd.awaiting.end() && !waiting->second.empty() &&
+            io.time->monotonic_ms() - since->second < rebuild_window_ms) {
             drops.count(drop::dist_rebuilding);
             return true;
         }
@@ -526,6 +528,7 @@ void stack::impl::dist_refresh() {
     if (is_fenced) {
         sd.told.clear();
         sd.term_start.clear();
+        sd.awaiting.clear();
         return;
     }
     // Tell every target, once per distributor term; tell the former ones to stop.
@@ -552,6 +555,7 @@ void stack::impl::dist_refresh() {
                 if (r.peer < 0) continue;
                 const auto& member = peers[static_cast<std::size_t>(r.peer)].member;
                 if (!told.insert(member).second) continue;
+                sd.awaiting[a].insert(member);
                 if (msg.empty()) msg = control::encode(m);
                 io.sysplex->send(member, msg);
             }
@@ -569,6 +573,7 @@ void stack::impl::dist_refresh() {
         if (in_group)
             for (const auto& member : it->second) io.sysplex->send(member, msg);
         sd.term_start.erase(it->first);
+        sd.awaiting.erase(it->first);
         it = sd.told.erase(it);
     }
 }
@@ -675,6 +680,7 @@ void stack::impl::dist_on_connections(std::string_view from, const control::conn
         return;
     }
     if (m.full) {
+        if (auto w = sd.awaiting.find(m.address); w != sd.awaiting.end()) w->second.erase(std::string(from));
         for (auto& e : conns)
             if (e.used == 1 && e.local_ip == m.address && e.dist == conn_dist::routed && e.peer == idx) conn_erase(&e);
     }

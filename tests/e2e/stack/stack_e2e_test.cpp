@@ -48,7 +48,9 @@ int echo_server(const char* addr, int port) {
     return 0;
 }
 
-int echo_client(const char* addr, int port) {
+/// A TCP connection to addr:port (reads time out after 5 s), retried for a while as the
+/// server may not listen yet; -1 when it never came.
+int connect_retry(const char* addr, int port) {
     for (int attempt = 0; attempt < 50; ++attempt) {
         int s = ::socket(AF_INET, SOCK_STREAM, 0);
         timeval tv{5, 0};
@@ -62,13 +64,19 @@ int echo_client(const char* addr, int port) {
             std::this_thread::sleep_for(std::chrono::milliseconds(100));
             continue;
         }
-        (void)::write(s, "hello dvipa", 11);
-        char buf[64];
-        ssize_t n = ::read(s, buf, sizeof buf);
-        ::close(s);
-        return n == 11 && std::string(buf, 11) == "hello dvipa" ? 0 : 4;
+        return s;
     }
-    return 5;
+    return -1;
+}
+
+int echo_client(const char* addr, int port) {
+    int s = connect_retry(addr, port);
+    if (s < 0) return 5;
+    (void)::write(s, "hello dvipa", 11);
+    char buf[64];
+    ssize_t n = ::read(s, buf, sizeof buf);
+    ::close(s);
+    return n == 11 && std::string(buf, 11) == "hello dvipa" ? 0 : 4;
 }
 
 TEST(stack_e2e, client_pings_home_and_dvipa_and_talks_tcp_to_a_server_on_the_dvipa) {
@@ -144,32 +152,19 @@ TEST(stack_e2e, backup_process_takes_the_dvipa_over_when_the_owner_is_killed) {
 /// Connect to addr:port, read the first line and send "ping\n", expect it back; prints the
 /// first line. 0 when all went so.
 int greeting_client(const char* addr, int port) {
-    for (int attempt = 0; attempt < 50; ++attempt) {
-        int s = ::socket(AF_INET, SOCK_STREAM, 0);
-        timeval tv{5, 0};
-        ::setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_port = htons(static_cast<std::uint16_t>(port));
-        ::inet_pton(AF_INET, addr, &a.sin_addr);
-        if (::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-            ::close(s);
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-            continue;
-        }
-        std::string got;
-        char c;
-        while (got.size() < 200 && ::read(s, &c, 1) == 1 && c != '\n') got.push_back(c);
-        std::printf("%s\n", got.c_str());
-        (void)!::write(s, "ping\n", 5);
-        char buf[5];
-        std::size_t n = 0;
-        ssize_t k;
-        while (n < 5 && (k = ::read(s, buf + n, 5 - n)) > 0) n += static_cast<std::size_t>(k);
-        ::close(s);
-        return n == 5 && std::memcmp(buf, "ping\n", 5) == 0 ? 0 : 4;
-    }
-    return 5;
+    int s = connect_retry(addr, port);
+    if (s < 0) return 5;
+    std::string got;
+    char c;
+    while (got.size() < 200 && ::read(s, &c, 1) == 1 && c != '\n') got.push_back(c);
+    std::printf("%s\n", got.c_str());
+    (void)!::write(s, "ping\n", 5);
+    char buf[5];
+    std::size_t n = 0;
+    ssize_t k;
+    while (n < 5 && (k = ::read(s, buf + n, 5 - n)) > 0) n += static_cast<std::size_t>(k);
+    ::close(s);
+    return n == 5 && std::memcmp(buf, "ping\n", 5) == 0 ? 0 : 4;
 }
 
 TEST(stack_e2e, a_program_binding_an_address_of_a_viparange_activates_that_dvipa) {
