@@ -15,6 +15,7 @@
 #include <zplex/sysplex/text.hpp>
 
 #include "offload.hpp"
+#include "sock_diag.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -36,6 +37,8 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <dirent.h>
+#include <map>
 #include <filesystem>
 #include <functional>
 #include <fstream>
@@ -151,11 +154,134 @@ struct fd_ports : tst::lan_port, tst::app_port, tst::xcf_link_port {
         put(tun, h, p);
     }
     void send_packet(std::string_view member, tst::bytes p) noexcept override {
+        // The Sysplex Distributor sends the input to a target inside IPv4-in-IPv4: the
+        // inner packet is finished, each piece under a copy of the outer header.
+        std::size_t ohl = p.size() >= 20 ? static_cast<std::size_t>(p[0] & 0x0F) * 4 : 0;
+        if (in && ohl >= 20 && p.size() > ohl + 20 && p[9] == 4 && is_input(p.data() + ohl, p.size() - ohl)) {
+            if (!fin.finish(p.data() + ohl, p.size() - ohl, *in, [&](const std::uint8_t* q, std::size_t n) {
+                    std::uint8_t pkt[60 + 65536];
+                    std::memcpy(pkt, p.data(), ohl);
+                    std::memcpy(pkt + ohl, q, n);
+                    off::wire::put16(pkt + 2, static_cast<std::uint16_t>(ohl + n));
+                    off::wire::put16(pkt + 10, 0);
+                    off::wire::put16(pkt + 10, off::wire::checksum(pkt, ohl, 0));
+                    links->send_packet(member, tst::bytes(pkt, ohl + n));
+                }))
+                ++unfinished;
+            return;
+        }
         if (!is_input(p.data(), p.size())) return links->send_packet(member, p);
         if (!fin.finish(p.data(), p.size(), *in, [&](const std::uint8_t* q, std::size_t n) {
                 links->send_packet(member, tst::bytes(q, n));
             }))
             ++unfinished;
+    }
+};
+
+/// Job names of the image's programs: the owners of socket inodes, from /proc/<pid>/fd,
+/// as z/OS names jobs (upper case, A-Z 0-9 @ # $, 8 at most: zplex-app is ZPLEXAPP).
+std::map<std::uint32_t, std::string> jobs_of(const std::set<std::uint32_t>& inodes) {
+    std::map<std::uint32_t, std::string> out;
+    if (inodes.empty()) return out;
+    DIR* proc = ::opendir("/proc");
+    if (!proc) return out;
+    while (dirent* p = ::readdir(proc)) {
+        if (p->d_name[0] < '1' || p->d_name[0] > '9') continue;
+        std::string base = std::string("/proc/") + p->d_name;
+        DIR* fds = ::opendir((base + "/fd").c_str());
+        if (!fds) continue;
+        while (dirent* f = ::readdir(fds)) {
+            char link[64];
+            ssize_t n = ::readlink((base + "/fd/" + f->d_name).c_str(), link, sizeof link - 1);
+            if (n <= 8 || std::strncmp(link, "socket:[", 8) != 0) continue;
+            link[n] = 0;
+            auto inode = static_cast<std::uint32_t>(std::strtoul(link + 8, nullptr, 10));
+            if (!inodes.count(inode) || out.count(inode)) continue;
+            std::ifstream cf(base + "/comm");
+            std::string comm, job;
+            std::getline(cf, comm);
+            for (char c : zplex::sysplex::upper(comm))
+                if (job.size() < 8 && (std::isalnum(static_cast<unsigned char>(c)) || c == '@' || c == '#' || c == '$'))
+                    job.push_back(c);
+            out[inode] = job;
+        }
+        ::closedir(fds);
+    }
+    ::closedir(proc);
+    return out;
+}
+
+/// The image's sockets through netlink sock_diag in its namespace: NETSTAT CONN/ALLCONN,
+/// and the listeners the core is told of (VIPARANGE binds, a target's ready count).
+struct image_sockets : tst::image_port {
+    off::sock_diag::socket diag;  // opened in the image's namespace
+    struct listener {
+        std::uint32_t address;
+        std::uint16_t port;
+    };
+    std::map<std::uint32_t, listener> listeners;  // by socket inode
+    bool failing = false;
+
+    bool tcp_sockets(std::vector<tst::tcp_socket>& out, std::string& why) override {
+        std::vector<off::sock_diag::tcp_sock> socks;
+        if (!diag.dump(off::sock_diag::all_states, socks, why)) return false;
+        std::set<std::uint32_t> inodes;
+        for (const auto& k : socks) inodes.insert(k.inode);
+        auto jobs = jobs_of(inodes);
+        static constexpr tst::tcp_state by_linux[13] = {
+            tst::tcp_state::closed,      tst::tcp_state::established, tst::tcp_state::syn_sent,
+            tst::tcp_state::syn_received, tst::tcp_state::fin_wait1,  tst::tcp_state::fin_wait2,
+            tst::tcp_state::time_wait,   tst::tcp_state::closed,      tst::tcp_state::close_wait,
+            tst::tcp_state::last_ack,    tst::tcp_state::listen,      tst::tcp_state::closing,
+            tst::tcp_state::syn_received};  // 12: TCP_NEW_SYN_RECV
+        for (const auto& k : socks) {
+            tst::tcp_socket t;
+            t.state = by_linux[k.state];
+            t.local_ip = k.local_ip;
+            t.remote_ip = k.remote_ip;
+            t.local_port = k.local_port;
+            t.remote_port = k.remote_port;
+            t.id = static_cast<std::uint32_t>(k.cookie);
+            auto j = jobs.find(k.inode);
+            t.user = j == jobs.end() ? "" : j->second;
+            out.push_back(t);
+        }
+        return true;
+    }
+
+    /// Tell the core which listening sockets came and went since the last call.
+    void poll_listeners(tst::stack& s) {
+        std::vector<off::sock_diag::tcp_sock> socks;
+        std::string why;
+        if (!diag.dump(off::sock_diag::listen_only, socks, why)) {
+            if (!failing) std::printf("ZPX1044W THE IMAGE'S LISTENING SOCKETS CANNOT BE READ: %s\n", why.c_str());
+            failing = true;
+            return;  // the last known listeners stay
+        }
+        failing = false;
+        std::set<std::uint32_t> now, fresh;
+        for (const auto& k : socks) {
+            if (k.state != 10) continue;  // TCP_LISTEN
+            now.insert(k.inode);
+            if (!listeners.count(k.inode)) fresh.insert(k.inode);
+        }
+        for (auto it = listeners.begin(); it != listeners.end();) {
+            if (now.count(it->first)) {
+                ++it;
+                continue;
+            }
+            s.listener_removed(zplex::tcpip::profile::ipv4_address{it->second.address}, it->second.port);
+            it = listeners.erase(it);
+        }
+        if (fresh.empty()) return;
+        auto jobs = jobs_of(fresh);
+        for (const auto& k : socks) {
+            if (!fresh.count(k.inode) || listeners.count(k.inode)) continue;
+            listeners[k.inode] = {k.local_ip, k.local_port};
+            auto j = jobs.find(k.inode);
+            s.listener_added(zplex::tcpip::profile::ipv4_address{k.local_ip}, k.local_port,
+                             j == jobs.end() || j->second.empty() ? "OMVS" : j->second);
+        }
     }
 };
 
@@ -303,6 +429,13 @@ int main(int argc, char** argv) {
             throw env_error(std::string("CANNOT SET THE OFFLOADS OF ") + tap + ": " + std::strerror(errno));
         link_up(tap, bridge);
         enter_netns(image_ns);
+        // A program of the image may bind to an address of a VIPARANGE before the DVIPA
+        // exists: the bind creates it (docs/stack.md). The image's kernel allows that.
+        std::FILE* f = image_ns.empty() ? nullptr : std::fopen("/proc/sys/net/ipv4/ip_nonlocal_bind", "w");
+        if (f) {
+            std::fputs("1\n", f);
+            std::fclose(f);
+        }
         io.tun = open_tun(tun, static_cast<short>(IFF_TUN | vnet));
         ip_command("link set dev " + tun + " mtu " + std::to_string(osa->mtu ? osa->mtu : 1492) + " up");
         std::set<std::uint32_t> on_lo;
@@ -310,10 +443,16 @@ int main(int argc, char** argv) {
             if (on_lo.insert(addr).second)
                 ip_command("addr replace " + zplex::tcpip::profile::ipv4_address{addr}.str() + "/32 dev lo");
         };
+        // A stack that starts again (after a failure) finds what its predecessor left on lo.
+        ip_command("addr flush dev lo scope global");
         add_lo(osa->address.value);
         for (const auto& h : profile.home) add_lo(h.address.value);
         if (profile.ipconfig.dynamic_xcf) add_lo(profile.ipconfig.dynamic_xcf->address.value);
         ip_command("route replace default dev " + tun + " src " + osa->address.str());
+        const std::set<std::uint32_t> home_lo = on_lo;  // the rest comes and goes with the DVIPAs
+        image_sockets sockets;  // netlink sock_diag in the image's namespace
+        if (!sockets.diag.valid())
+            throw env_error(std::string("CANNOT OPEN NETLINK SOCK_DIAG IN THE IMAGE'S NAMESPACE: ") + std::strerror(errno));
 
         std::unique_ptr<zplex::xcf::system> sys;
         // Under Hercules the image's system is its Hercules process's (the XCFS device):
@@ -331,7 +470,7 @@ int main(int argc, char** argv) {
         tst::xcf_sysplex port(*sys, *member);
         io.links = &port;
         tst::system_clock clock;
-        auto s = tst::stack::create(profile, id, tst::ports{&io, &io, &io, &port, &clock});
+        auto s = tst::stack::create(profile, id, tst::ports{&io, &io, &io, &port, &clock, &sockets});
         s->joined_group();
 
         obey_fn obey = [&](const std::string& dsn) {
@@ -362,6 +501,7 @@ int main(int argc, char** argv) {
         std::fflush(stdout);
         std::vector<std::uint8_t> buf(sizeof(off::vnet_hdr) + 14 + 65536), cut(14 + 65536);
         std::int64_t last_tick = clock.monotonic_ms();
+        unsigned ticks = 0;
         while (!g_stop) {
             epoll_event evs[8];
             int n = ::epoll_wait(ep, evs, 8, 10);
@@ -412,6 +552,7 @@ int main(int argc, char** argv) {
             if (clock.monotonic_ms() - last_tick >= 100) {
                 last_tick = clock.monotonic_ms();
                 s->tick();
+                if (++ticks % 2 == 0) sockets.poll_listeners(*s);  // every 200 ms
             }
             // The image's kernel holds the DVIPAs active (or kept) on this stack.
             std::set<std::uint32_t> want;
@@ -419,10 +560,15 @@ int main(int argc, char** argv) {
                 if (d.status == tst::dvipa_status::active || d.status == tst::dvipa_status::moving ||
                     d.status == tst::dvipa_status::quiescing)
                     want.insert(d.address.value);
-            for (const auto& d : s->dvipas()) {
-                if (want.count(d.address.value)) add_lo(d.address.value);
-                else if (on_lo.erase(d.address.value))
-                    ip_command("addr del " + d.address.str() + "/32 dev lo");
+            for (const auto& t : s->target_dvipas()) want.insert(t.value);  // distributed to this image
+            for (std::uint32_t w : want) add_lo(w);
+            for (auto it = on_lo.begin(); it != on_lo.end();) {
+                if (want.count(*it) || home_lo.count(*it)) {
+                    ++it;
+                    continue;
+                }
+                ip_command("addr del " + zplex::tcpip::profile::ipv4_address{*it}.str() + "/32 dev lo");
+                it = on_lo.erase(it);
             }
             for (const auto& m : s->take_messages()) std::printf("%s\n", m.c_str());
             for (const auto& m : sys->take_messages()) std::printf("%s\n", m.c_str());

@@ -24,6 +24,10 @@ namespace zplex::tcpip::stack {
 
 namespace {
 
+/// How long at most a new distributor waits for its targets' connection lists before a
+/// segment of an unknown connection goes to its own image (which resets it).
+constexpr std::int64_t rebuild_window_ms = 3000;
+
 bool tcp_new(std::uint8_t flags) noexcept { return (flags & wire::tcp_syn) && !(flags & wire::tcp_ack); }
 
 std::uint8_t system_weight_of(std::uint8_t busy) noexcept {
@@ -194,6 +198,18 @@ bool stack::impl::dist_inbound(std::uint8_t* p, std::size_t len, dvipa_entry& d)
         conn_track(e, flags, true);
         dist_encap_send(peer, p, len);
         return true;
+    }
+    if (!e && !tcp_new(flags)) {
+        // A segment of a connection we do not know yet: just after this stack became the
+        // distributor (a takeover, a giveback) the targets' connection lists are still on
+        // their way. Our image would reset it; dropped, the client retransmits it.
+        auto since = sd.term_start.find(d.address);
+        auto waiting = sd.awaiting.find(d.address);
+        if (since != sd.term_start.end() && waiting != sd.awaiting.end() && !waiting->second.empty() &&
+            io.time->monotonic_ms() - since->second < rebuild_window_ms) {
+            drops.count(drop::dist_rebuilding);
+            return true;
+        }
     }
     if (e || !tcp_new(flags)) return false;
     int i = dist_choose(*s, src);
@@ -521,6 +537,8 @@ void stack::impl::dist_refresh() {
     dist_update_local_rows();
     if (is_fenced) {
         sd.told.clear();
+        sd.term_start.clear();
+        sd.awaiting.clear();
         return;
     }
     // Tell every target, once per distributor term; tell the former ones to stop.
@@ -539,6 +557,7 @@ void stack::impl::dist_refresh() {
         }
         if (m.port_ranges.size() > control::max_port_ranges) m.port_ranges.resize(control::max_port_ranges);
         std::vector<std::uint8_t> msg;
+        if (!sd.told.count(a)) sd.term_start[a] = io.time->monotonic_ms();  // a new term: the table is rebuilt
         auto& told = sd.told[a];
         for (const auto& s : sd.services) {
             if (s.address != a) continue;
@@ -546,6 +565,7 @@ void stack::impl::dist_refresh() {
                 if (r.peer < 0) continue;
                 const auto& member = peers[static_cast<std::size_t>(r.peer)].member;
                 if (!told.insert(member).second) continue;
+                sd.awaiting[a].insert(member);
                 if (msg.empty()) msg = control::encode(m);
                 io.sysplex->send(member, msg);
             }
@@ -562,6 +582,8 @@ void stack::impl::dist_refresh() {
         auto msg = control::encode(stop);
         if (in_group)
             for (const auto& member : it->second) io.sysplex->send(member, msg);
+        sd.term_start.erase(it->first);
+        sd.awaiting.erase(it->first);
         it = sd.told.erase(it);
     }
 }
@@ -668,6 +690,7 @@ void stack::impl::dist_on_connections(std::string_view from, const control::conn
         return;
     }
     if (m.full) {
+        if (auto w = sd.awaiting.find(m.address); w != sd.awaiting.end()) w->second.erase(std::string(from));
         for (auto& e : conns)
             if (e.used == 1 && e.local_ip == m.address && e.dist == conn_dist::routed && e.peer == idx) conn_erase(&e);
     }

@@ -81,6 +81,8 @@ struct dist_ended {
 struct distributor_state {
     std::vector<dist_service> services;          ///< [C] rebuilt by dist_refresh
     std::map<std::uint32_t, std::set<std::string>> told;  ///< [C] DVIPA we distribute: members told
+    std::map<std::uint32_t, std::int64_t> term_start;     ///< [C] DVIPA we distribute: since when (rebuild window)
+    std::map<std::uint32_t, std::set<std::string>> awaiting;  ///< [C] targets whose connection list has not come
     std::vector<dist_target_entry> targets;      ///< [C]
     std::vector<dist_listen> listeners;        ///< [C] the image's listening sockets
     bool quiesce_target = false;                 ///< [C] V TCPIP,,SYSPLEX,QUIESCE,TARGET

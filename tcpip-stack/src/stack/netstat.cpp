@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Operator commands and the NETSTAT / D TCPIP,,SYSPLEX displays in z/OS layouts
-// (IP System Administrator's Commands: HOME, ROUTE, DEVLINKS, ARP, VIPADCFG, VIPADYN).
+// (IP System Administrator's Commands: HOME, ROUTE, DEVLINKS, ARP, VIPADCFG, VIPADYN, CONN,
+// ALLCONN).
 #include "stack_impl.hpp"
 
 #include <zplex/sysplex/text.hpp>
@@ -103,6 +104,24 @@ void stats_block(std::vector<std::string>& out, const char* title, const interfa
 }
 
 }  // namespace
+
+/// The state names of z/OS NETSTAT CONN.
+const char* tcp_state_text(tcp_state s) {
+    switch (s) {
+    case tcp_state::established: return "Establsh";
+    case tcp_state::syn_sent: return "SynSent";
+    case tcp_state::syn_received: return "SynRcvd";
+    case tcp_state::fin_wait1: return "FinWait1";
+    case tcp_state::fin_wait2: return "FinWait2";
+    case tcp_state::time_wait: return "TimeWait";
+    case tcp_state::closed: return "Closed";
+    case tcp_state::close_wait: return "ClosWait";
+    case tcp_state::last_ack: return "LastAck";
+    case tcp_state::listen: return "Listen";
+    case tcp_state::closing: return "Closing";
+    }
+    return "Closed";
+}
 
 const char* method_text(profile::dist_method m) {
     switch (m) {
@@ -402,9 +421,34 @@ std::vector<std::string> stack::impl::netstat(const std::string& name, const std
                                                " records displayed");
         }
         r.own_footer = !operator_form;
+    } else if (name == "CONN" || name == "ALLCONN" || name == "ALLC") {
+        // The image kernel's TCP sockets (long format). CONN leaves out what has ended
+        // (TimeWait, Closed); ALLCONN shows it too.
+        if (!operand.empty()) return {"ZPX1030I NETSTAT " + name + " TAKES NO OPERAND: '" + operand + "'"};
+        std::vector<tcp_socket> socks;
+        std::string why;
+        if (io.image && !io.image->tcp_sockets(socks, why))
+            return {"ZPX1034I NETSTAT " + name + ": THE IMAGE'S CONNECTIONS CANNOT BE READ: " + upper(why)};
+        bool all = name != "CONN";
+        std::erase_if(socks, [&](const tcp_socket& t) {
+            return !all && (t.state == tcp_state::time_wait || t.state == tcp_state::closed);
+        });
+        std::stable_sort(socks.begin(), socks.end(), [](const tcp_socket& a, const tcp_socket& b) {
+            return a.user != b.user ? a.user < b.user : a.id < b.id;
+        });
+        out.push_back("User Id  Conn     State");
+        out.push_back("-------  ----     -----");
+        for (const auto& t : socks) {
+            char id[9];
+            std::snprintf(id, sizeof id, "%08X", t.id);
+            out.push_back(pad(t.user.empty() ? "????????" : t.user, 9) + id + " " + tcp_state_text(t.state));
+            out.push_back("  Local Socket:   " + dotted(t.local_ip) + ".." + std::to_string(t.local_port));
+            out.push_back("  Foreign Socket: " + dotted(t.remote_ip) + ".." + std::to_string(t.remote_port));
+            ++r.records;
+        }
     } else {
         return {"ZPX1030I NETSTAT REPORT '" + name +
-                "' IS NOT AVAILABLE: HOME, ROUTE, DEVLINKS, ARP, VIPADCFG, VIPADYN, VDPT, VCRT"};
+                "' IS NOT AVAILABLE: HOME, ROUTE, DEVLINKS, ARP, VIPADCFG, VIPADYN, VDPT, VCRT, CONN, ALLCONN"};
     }
     std::vector<std::string> result;
     if (operator_form) {

@@ -13,6 +13,7 @@
 
 #include <zplex/e2e/netns.hpp>
 #include <zplex/e2e/process.hpp>
+#include <zplex/e2e/stack_plex.hpp>
 #include <zplex/e2e/traffic.hpp>
 
 #include <fmt/format.h>
@@ -150,47 +151,17 @@ void in_process(std::vector<row>& rows) {
 
 // ------------------------------------------------------------------ 2, 3. namespaces
 
-std::string file_text(const fs::path& p) {
-    std::ifstream f(p);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
-
-struct plex {
-    fs::path tmp;
-    zplex::e2e::netns lan{"lan"}, mvs1{"mvs1"}, mvs2{"mvs2"}, client{"c1"};
-
-    explicit plex(const std::string& tag) {
-        tmp = fs::temp_directory_path() / ("zpxbs-" + std::to_string(::getpid()) + tag);
-        fs::remove_all(tmp);
-        fs::create_directories(tmp / "FIG4");
-        fs::copy(fs::path(ZPLEX_SOURCE_DIR) / "profiles/FIG4", tmp / "FIG4", fs::copy_options::recursive);
-        std::string x = file_text(tmp / "FIG4/SYSPLEX.xml");
-        x.replace(x.find("name=\"ZPLEX1\""), 13, "name=\"B" + std::to_string(::getpid() % 100000) + tag + "\"");
-        std::ofstream(tmp / "FIG4/SYSPLEX.xml") << x;
-        lan.ip({"link", "add", "br0", "type", "bridge"});
-        lan.ip({"link", "set", "br0", "up"});
-        client.ip({"link", "add", "veth0", "type", "veth", "peer", "name", "vc1", "netns", lan.name()});
-        lan.ip({"link", "set", "vc1", "master", "br0", "up"});
-        client.ip({"addr", "add", "198.18.0.101/24", "dev", "veth0"});
-        client.ip({"link", "set", "veth0", "up"});
-        client.ip({"route", "add", "198.18.2.0/24", "dev", "veth0"});
-    }
-    ~plex() { fs::remove_all(tmp); }
-    zplex::e2e::child_process start(const char* sys, const zplex::e2e::netns& image, bool offload = true) {
-        std::vector<std::string> argv{std::string(ZPLEX_BINARY_DIR) + "/bin/zplex-tcpip", "--sysplex",
-                                      (tmp / "FIG4").string(), "--system", sys, "--run-dir", (tmp / "run").string(),
-                                      "--lan-netns", lan.name(), "--bridge", "br0", "--image-netns", image.name()};
-        if (!offload) argv.push_back("--no-offload");
-        return zplex::e2e::child_process::exec(argv, {}, tmp / (std::string(sys) + (offload ? "" : "-nooff") + ".log"));
-    }
-    bool wait_log(const char* sys, const std::string& text) {
-        for (int i = 0; i < 2000; ++i) {
-            if (file_text(tmp / (std::string(sys) + ".log")).find(text) != std::string::npos) return true;
-            std::this_thread::sleep_for(5ms);
-        }
-        return false;
+/// FIG4's stacks in namespaces (zplex/e2e/stack_plex.hpp): MVS1's and MVS2's images and
+/// one client.
+struct plex : zplex::e2e::stack_plex {
+    zplex::e2e::netns& mvs1;
+    zplex::e2e::netns& mvs2;
+    zplex::e2e::netns& client;
+    explicit plex(const std::string& tag)
+        : stack_plex("b" + tag), mvs1(image("MVS1")), mvs2(image("MVS2")), client(stack_plex::client(1)) {}
+    zplex::e2e::child_process start(const char* sys, bool offload = true) {
+        return stack_plex::start(sys, offload ? std::vector<std::string>{} : std::vector<std::string>{"--no-offload"},
+                                 offload ? "" : "-nooff");
     }
 };
 
@@ -261,7 +232,7 @@ double raw_transfer(plex& p, const zplex::e2e::netns& server_ns, const char* add
 
 void throughput(std::vector<row>& rows) {
     plex p("t");
-    auto s1 = p.start("MVS1", p.mvs1);
+    auto s1 = p.start("MVS1");
     if (!p.wait_log("MVS1", "EZD1214I")) {
         rows.push_back({"bulk TCP client -> DVA1", "Mbit/s", 0, 0, "zplex-tcpip did not start"});
         return;
@@ -309,9 +280,9 @@ void throughput(std::vector<row>& rows) {
                                                : "a transfer failed"});
     s1.terminate(5s);
     // The same without offloads: one packet per read and write.
-    auto s0 = p.start("MVS1", p.mvs1, false);
+    auto s0 = p.start("MVS1", false);
     double plain = 0;
-    if (p.wait_log("MVS1-nooff", "EZD1214I")) {
+    if (p.wait_log("MVS1", "EZD1214I", 20s, "-nooff")) {
         for (int round = 0; round < 2; ++round) {
             auto b1 = into_stack(p);
             plain = std::max(plain, raw_transfer(p, p.mvs1, "198.18.2.1", 5005, 1ull << 30));
@@ -368,9 +339,9 @@ int listen_any(int port) {
 
 void takeover(std::vector<row>& rows) {
     plex p("k");
-    auto s1 = p.start("MVS1", p.mvs1);
+    auto s1 = p.start("MVS1");
     if (!p.wait_log("MVS1", "EZD1214I")) return rows.push_back({"SIGKILL -> first connection", "ms", 300, 0, "no start"});
-    auto s2 = p.start("MVS2", p.mvs2);
+    auto s2 = p.start("MVS2");
     if (!p.wait_log("MVS2", "EZD1214I")) return rows.push_back({"SIGKILL -> first connection", "ms", 300, 0, "no start"});
     // The client has talked to DVA1 on MVS1, so its ARP cache points there.
     zplex::e2e::ping_until(p.client, "198.18.0.101", "198.18.2.1", 10s);

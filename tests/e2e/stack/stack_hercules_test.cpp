@@ -9,6 +9,7 @@
 
 #include <zplex/e2e/netns.hpp>
 #include <zplex/e2e/process.hpp>
+#include <zplex/e2e/stack_plex.hpp>
 #include <zplex/e2e/traffic.hpp>
 
 #include <gtest/gtest.h>
@@ -21,13 +22,6 @@ namespace zplex::e2e {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string file_text(const fs::path& p) {
-    std::ifstream f(p);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
 
 /// Frames the stack wrote to its TAP: the kernel counts them as received on it.
 long tap_frames_from_stack(const netns& lan, const std::string& tap) {
@@ -50,52 +44,29 @@ TEST(hercules_stack, a_stopped_cpu_fences_the_images_stack_and_the_backup_takes_
     std::string err;
     ASSERT_TRUE(plex.join_host(err)) << err;
     ASSERT_TRUE(plex.start_images(1, err)) << err;  // MVS1 under Hercules
-    fs::path tmp = plex.dir / "catalogue";
-    fs::create_directories(tmp / "FIG4");
-    fs::copy(fs::path(ZPLEX_SOURCE_DIR) / "profiles/FIG4", tmp / "FIG4", fs::copy_options::recursive);
-    {
-        std::string x = file_text(tmp / "FIG4/SYSPLEX.xml");
-        x.replace(x.find("name=\"ZPLEX1\""), 13, "name=\"" + plex.ns + "\"");
-        std::ofstream(tmp / "FIG4/SYSPLEX.xml") << x;
-        fs::copy_file(plex.key_file, tmp / "FIG4/SYS1.XCF.KEY", fs::copy_options::overwrite_existing);
-    }
-
-    netns lan("lan"), mvs1("mvs1"), mvs2("mvs2"), client("c1");
-    lan.ip({"link", "add", "br0", "type", "bridge"});
-    lan.ip({"link", "set", "br0", "up"});
-    client.ip({"link", "add", "veth0", "type", "veth", "peer", "name", "vc1", "netns", lan.name()});
-    lan.ip({"link", "set", "vc1", "master", "br0", "up"});
-    client.ip({"addr", "add", "198.18.0.101/24", "dev", "veth0"});
-    client.ip({"link", "set", "veth0", "up"});
-    client.ip({"route", "add", "198.18.2.0/24", "dev", "veth0"});
-    fs::path run = tmp / "run";
-    auto start = [&](const char* sys, const netns& image, bool attach) {
-        std::vector<std::string> argv{std::string(ZPLEX_BINARY_DIR) + "/bin/zplex-tcpip", "--sysplex",
-                                      (tmp / "FIG4").string(), "--system", sys, "--run-dir", run.string(),
-                                      "--lan-netns", lan.name(), "--bridge", "br0", "--image-netns", image.name()};
-        if (attach) argv.push_back("--attach-image");
-        return child_process::exec(argv, {}, tmp / (std::string(sys) + ".log"));
+    // FIG4's catalogue on the images' sysplex (its name and key) for the stacks.
+    stack_plex net("herc", plex.ns, plex.dir / "catalogue");
+    fs::copy_file(plex.key_file, net.catalogue / "SYS1.XCF.KEY", fs::copy_options::overwrite_existing);
+    auto& lan = net.lan;
+    auto& client = net.client(1);
+    auto& mvs2 = net.image("MVS2");
+    auto start = [&](const char* sys, bool attach) {
+        return net.start(sys, attach ? std::vector<std::string>{"--attach-image"} : std::vector<std::string>{});
     };
-    auto log_of = [&](const char* sys) { return file_text(tmp / (std::string(sys) + ".log")); };
-    auto wait_log = [&](const char* sys, const std::string& text) {
-        for (int i = 0; i < 1500; ++i) {  // a bound, not a timing claim
-            if (log_of(sys).find(text) != std::string::npos) return true;
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        }
-        return false;
-    };
+    auto log_of = [&](const char* sys) { return net.log(sys); };
+    auto wait_log = [&](const char* sys, const std::string& text) { return net.wait_log(sys, text, 15s); };
 
     // Without --attach-image the stack cannot be MVS1: the image's Hercules owns it.
-    auto own = start("MVS1", mvs1, false);
+    auto own = start("MVS1", false);
     auto own_end = own.wait(30s);
     EXPECT_EQ(own_end.status, 12);
     EXPECT_NE(log_of("MVS1").find("ZPX1040E SYSTEM MVS1 CANNOT JOIN SYSPLEX " + plex.ns + ": RC=08 RSN=0803"),
               std::string::npos)
         << log_of("MVS1");
 
-    auto p1 = start("MVS1", mvs1, true);
+    auto p1 = start("MVS1", true);
     ASSERT_TRUE(wait_log("MVS1", "EZD1214I")) << log_of("MVS1");
-    auto p2 = start("MVS2", mvs2, false);
+    auto p2 = start("MVS2", false);
     ASSERT_TRUE(wait_log("MVS2", "EZD1214I")) << log_of("MVS2");
     EXPECT_TRUE(ping_until(client, "198.18.0.101", "198.18.2.1", 20s)) << "DVA1 through MVS1";
 

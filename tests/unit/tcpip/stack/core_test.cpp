@@ -242,3 +242,70 @@ TEST_F(core, CommandsNotValidSayWhy) {
               "ZPX1031I VARY TCPIP,,SYSPLEX,DEACTIVATE NEEDS DVIPA=ipv4_address, NOT 'DVIPA=1.2.3'");
     EXPECT_EQ(s->command("D TCPIP,,SYSPLEX,VIPADYN")[0], "EZZ8269I TCPIPA MVS1 IS NOT A MEMBER OF A SYSPLEX GROUP");
 }
+
+namespace {
+/// The image's sockets as a test sets them (the daemon reads them with sock_diag).
+struct fake_image : tst::image_port {
+    std::vector<tst::tcp_socket> socks;
+    std::string fail;
+    bool tcp_sockets(std::vector<tst::tcp_socket>& out, std::string& why) override {
+        if (!fail.empty()) {
+            why = fail;
+            return false;
+        }
+        out = socks;
+        return true;
+    }
+};
+}  // namespace
+
+TEST_F(core, NetstatConnAndAllconnShowTheImagesTcpSockets) {
+    fake_image image;
+    zplex::tcpip::profile::parse_options o;
+    zplex::tcpip::profile::message_log log;
+    auto p = zplex::tcpip::profile::process_initial_text(profile_text, "USER.PROFILE", o, log);
+    tst::identity id{"MVS1", "M1", "TCPIPA", "", our_mac};
+    s = tst::stack::create(p, id, tst::ports{&io, &io, &io, &io, &clock, &image});
+    image.socks = {
+        {tst::tcp_state::established, ip("198.18.2.1"), ip("198.18.0.101"), 60, 40001, 0x2B, "ZPLEXAPP"},
+        {tst::tcp_state::listen, 0, 0, 60, 0, 0x1A, "ZPLEXAPP"},
+        {tst::tcp_state::time_wait, ip("198.18.2.1"), ip("198.18.0.102"), 60, 40002, 0x30, ""},
+        {tst::tcp_state::close_wait, ip("198.18.0.11"), ip("198.18.0.102"), 23, 1025, 0x05, "SOCAT"},
+    };
+    auto conn = s->command("NETSTAT CONN");
+    std::vector<std::string> body(conn.begin() + 1, conn.end());
+    EXPECT_EQ(conn[0].rfind("MVS TCP/IP NETSTAT CS V2R4       TCPIP Name: TCPIPA           ", 0), 0u) << conn[0];
+    EXPECT_EQ(body, (std::vector<std::string>{
+                        "User Id  Conn     State",
+                        "-------  ----     -----",
+                        "SOCAT    00000005 ClosWait",
+                        "  Local Socket:   198.18.0.11..23",
+                        "  Foreign Socket: 198.18.0.102..1025",
+                        "ZPLEXAPP 0000001A Listen",
+                        "  Local Socket:   0.0.0.0..60",
+                        "  Foreign Socket: 0.0.0.0..0",
+                        "ZPLEXAPP 0000002B Establsh",
+                        "  Local Socket:   198.18.2.1..60",
+                        "  Foreign Socket: 198.18.0.101..40001",
+                    }));
+    auto all = s->command("NETSTAT ALLCONN");
+    ASSERT_EQ(all.size(), 1u + 2 + 4 * 3);
+    EXPECT_EQ(all[3], "???????? 00000030 TimeWait");  // ended: ALLCONN only, its owner gone
+    auto op = s->command("D TCPIP,,NETSTAT,CONN");
+    ASSERT_EQ(op.size(), 1u + 2 + 3 * 3 + 2);
+    EXPECT_EQ(op[0].rfind("EZD0101I NETSTAT CS V2R4 TCPIPA ", 0), 0u);
+    EXPECT_EQ(op[1], "USER ID  CONN     STATE");
+    EXPECT_EQ(op[9], "ZPLEXAPP 0000002B ESTABLSH");
+    EXPECT_EQ(op[10], "  LOCAL SOCKET:   198.18.2.1..60");
+    EXPECT_EQ(op[12], "3 OF 3 RECORDS DISPLAYED");
+    EXPECT_EQ(op[13], "END OF THE REPORT");
+    EXPECT_EQ(s->command("NETSTAT CONN X"), (std::vector<std::string>{"ZPX1030I NETSTAT CONN TAKES NO OPERAND: 'X'"}));
+    image.fail = "receive: timed out";
+    EXPECT_EQ(s->command("D TCPIP,,NETSTAT,ALLCONN"),
+              (std::vector<std::string>{"ZPX1034I NETSTAT ALLCONN: THE IMAGE'S CONNECTIONS CANNOT BE READ: RECEIVE: TIMED OUT"}));
+}
+
+TEST_F(core, NetstatConnWithoutAnImageShowsNoConnections) {
+    auto conn = s->command("NETSTAT CONN");
+    EXPECT_EQ(conn.size(), 3u);
+}

@@ -45,6 +45,7 @@ namespace zplex::tcpip::stack {
     X(dist_encap_bad, "DISTENCAP", "distributed packet with a bad or nested encapsulation")              \
     X(dist_port_zero, "DISTPORT0", "TCP segment from port 0 to a distributed DVIPA")                    \
     X(dist_ended_full, "DISTENDQ", "connection end not queued for the distributor: queue full")          \
+    X(dist_rebuilding, "DISTREBLD", "segment of an unknown connection while the routing table is rebuilt")  \
     X(swsa_no_sa, "SWSANOSA", "IPsec packet for a DVIPA with no SA or shadow SA for its SPI and source")   \
     X(swsa_peek, "SWSAPEEK", "the owner's peek into an IPsec packet found no connection header")          \
     X(swsa_ipsec, "SWSAIPSEC", "IPsec processing under a distributed SA dropped the packet")               \

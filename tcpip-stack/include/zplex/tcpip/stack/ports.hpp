@@ -52,6 +52,30 @@ public:
     virtual bool join_group() { return false; }
 };
 
+/// TCP connection states as NETSTAT CONN shows them (RFC 793, in the image's kernel).
+enum class tcp_state : std::uint8_t {
+    established, syn_sent, syn_received, fin_wait1, fin_wait2, time_wait, closed, close_wait, last_ack, listen,
+    closing
+};
+
+/// One TCP socket of the image's kernel (IPv4, host-order addresses).
+struct tcp_socket {
+    tcp_state state = tcp_state::closed;
+    std::uint32_t local_ip = 0, remote_ip = 0;
+    std::uint16_t local_port = 0, remote_port = 0;
+    std::uint32_t id = 0;       ///< the connection identifier NETSTAT shows (Conn)
+    std::string user;           ///< the owning program's job name (User Id), A-Z 0-9 @ # $, 8 at most
+};
+
+/// The image's own sockets, asked for by NETSTAT CONN/ALLCONN (never on the packet
+/// path). In namespaces: netlink sock_diag in the image's namespace.
+class image_port {
+public:
+    virtual ~image_port() = default;
+    /// The image's IPv4 TCP sockets now, or false with @p why when they cannot be read.
+    virtual bool tcp_sockets(std::vector<tcp_socket>& out, std::string& why) = 0;
+};
+
 /// Time: a monotonic millisecond count for timers, and the wall clock (UNIX
 /// seconds, UTC) for displays.
 class clock {

@@ -40,6 +40,7 @@ struct ports {
     /// EZBDVIPA (SWSA, docs/swsa.md): SA records and the outbound sequence counters of
     /// distributed SAs. Without it the stack neither distributes nor shadows SAs.
     cf::connector* ezbdvipa = nullptr;
+    image_port* image = nullptr;  ///< NETSTAT CONN/ALLCONN (none: the image has no sockets)
 };
 
 /// Sizes fixed at creation, so the packet path never allocates.

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <zplex/e2e/stack_plex.hpp>
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace zplex::e2e {
+
+namespace fs = std::filesystem;
+
+std::string file_text(const fs::path& p) {
+    std::ifstream f(p);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+}
+
+std::string stack_control(const fs::path& sock, const std::string& command) {
+    int s = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s < 0) return {};
+    timeval tv{10, 0};  // a stack that hangs does not hang the test
+    ::setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::strncpy(a.sun_path, sock.c_str(), sizeof a.sun_path - 1);
+    if (::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        ::close(s);
+        return {};
+    }
+    std::string line = command + "\n";
+    (void)!::write(s, line.data(), line.size());
+    std::string out;
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(s, buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
+    ::close(s);
+    return out;
+}
+
+stack_plex::stack_plex(const std::string& tag, const std::string& sysplex, const fs::path& where) {
+    if (where.empty()) {
+        dir = fs::temp_directory_path() / ("zpxst-" + std::to_string(::getpid()) + "-" + tag);
+        fs::remove_all(dir);
+        _own_dir = true;
+    } else {
+        dir = where;
+    }
+    catalogue = dir / "FIG4";
+    run = dir / "run";
+    fs::create_directories(catalogue);
+    fs::copy(fs::path(ZPLEX_SOURCE_DIR) / "profiles/FIG4", catalogue,
+             fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+    std::string name = sysplex;
+    if (name.empty()) {
+        name = "S" + std::to_string(::getpid() % 100000);
+        for (char c : tag)
+            if (name.size() < 8 && std::isalnum(static_cast<unsigned char>(c)))
+                name.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    }
+    std::string x = file_text(catalogue / "SYSPLEX.xml");
+    auto at = x.find("name=\"ZPLEX1\"");
+    if (at == std::string::npos) throw std::runtime_error("FIG4's SYSPLEX.xml has no name=\"ZPLEX1\"");
+    x.replace(at, 13, "name=\"" + name + "\"");
+    std::ofstream(catalogue / "SYSPLEX.xml") << x;
+    lan.ip({"link", "add", "br0", "type", "bridge"});
+    lan.ip({"link", "set", "br0", "up"});
+}
+
+stack_plex::~stack_plex() {
+    _clients.clear();
+    _images.clear();
+    if (_own_dir) {
+        std::error_code ec;
+        fs::remove_all(dir, ec);
+    }
+}
+
+netns& stack_plex::image(const std::string& system) {
+    auto& ns = _images[system];
+    if (!ns) {
+        std::string suffix;
+        for (char c : system) suffix.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+        ns = std::make_unique<netns>(suffix);
+    }
+    return *ns;
+}
+
+netns& stack_plex::client(int n) {
+    auto& ns = _clients[n];
+    if (!ns) {
+        ns = std::make_unique<netns>("c" + std::to_string(n));
+        std::string peer = "vc" + std::to_string(n);
+        ns->ip({"link", "add", "veth0", "type", "veth", "peer", "name", peer, "netns", lan.name()});
+        lan.ip({"link", "set", peer, "master", "br0", "up"});
+        ns->ip({"addr", "add", client_address(n) + "/24", "dev", "veth0"});
+        ns->ip({"link", "set", "veth0", "up"});
+        ns->ip({"route", "add", "198.18.2.0/24", "dev", "veth0"});  // DVIPAs and static VIPAs on-link
+        ns->ip({"route", "add", "198.18.3.0/24", "dev", "veth0"});
+    }
+    return *ns;
+}
+
+child_process stack_plex::start(const std::string& system, const std::vector<std::string>& extra,
+                                const std::string& log_tag) {
+    std::vector<std::string> argv{std::string(ZPLEX_BINARY_DIR) + "/bin/zplex-tcpip", "--sysplex", catalogue.string(),
+                                  "--system", system, "--run-dir", run.string(), "--lan-netns", lan.name(),
+                                  "--bridge", "br0", "--image-netns", image(system).name()};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return child_process::exec(argv, {}, log_path(system, log_tag));
+}
+
+fs::path stack_plex::log_path(const std::string& system, const std::string& log_tag) const {
+    return dir / (system + log_tag + ".log");
+}
+
+std::string stack_plex::log(const std::string& system, const std::string& log_tag) const {
+    return file_text(log_path(system, log_tag));
+}
+
+bool stack_plex::wait_log(const std::string& system, const std::string& text, std::chrono::milliseconds bound,
+                          const std::string& log_tag) const {
+    auto end = std::chrono::steady_clock::now() + bound;
+    while (log(system, log_tag).find(text) == std::string::npos) {
+        if (std::chrono::steady_clock::now() > end) return false;
+        std::this_thread::sleep_for(10ms);
+    }
+    return true;
+}
+
+std::string stack_plex::control(const std::string& system, const std::string& command) const {
+    std::string sock;
+    for (char c : system) sock.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    return stack_control(run / ("tcpip-" + sock + ".sock"), command);
+}
+
+bool stack_plex::wait_display(const std::string& system, const std::string& command, const std::string& text,
+                              std::chrono::milliseconds bound) const {
+    auto end = std::chrono::steady_clock::now() + bound;
+    while (control(system, command).find(text) == std::string::npos) {
+        if (std::chrono::steady_clock::now() > end) return false;
+        std::this_thread::sleep_for(50ms);
+    }
+    return true;
+}
+
+}  // namespace zplex::e2e
