@@ -470,7 +470,7 @@ int main(int argc, char** argv) {
         tst::xcf_sysplex port(*sys, *member);
         io.links = &port;
         tst::system_clock clock;
-        auto s = tst::stack::create(profile, id, tst::ports{&io, &io, &io, &port, &clock, &sockets});
+        auto s = tst::stack::create(profile, id, tst::ports{&io, &io, &io, &port, &clock, nullptr, &sockets});
         s->joined_group();
 
         obey_fn obey = [&](const std::string& dsn) {

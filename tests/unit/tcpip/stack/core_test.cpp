@@ -265,7 +265,7 @@ TEST_F(core, NetstatConnAndAllconnShowTheImagesTcpSockets) {
     zplex::tcpip::profile::message_log log;
     auto p = zplex::tcpip::profile::process_initial_text(profile_text, "USER.PROFILE", o, log);
     tst::identity id{"MVS1", "M1", "TCPIPA", "", our_mac};
-    s = tst::stack::create(p, id, tst::ports{&io, &io, &io, &io, &clock, &image});
+    s = tst::stack::create(p, id, tst::ports{&io, &io, &io, &io, &clock, nullptr, &image});
     image.socks = {
         {tst::tcp_state::established, ip("198.18.2.1"), ip("198.18.0.101"), 60, 40001, 0x2B, "ZPLEXAPP"},
         {tst::tcp_state::listen, 0, 0, 60, 0, 0x1A, "ZPLEXAPP"},
