@@ -35,7 +35,4 @@ void add_up_commands(CLI::App& app, exit_status& status);
 /// `zplex cmd`, `zplex syslog`, `zplex exec`
 void add_cmd_commands(CLI::App& app, exit_status& status);
 
-/// `zplex line-server`: the AUTOLOG procedures' server of FIG4
-void add_line_server_command(CLI::App& app, exit_status& status);
-
 }  // namespace zplex::cli

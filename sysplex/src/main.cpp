@@ -24,7 +24,6 @@ int main(int argc, char** argv) {
     zplex::cli::add_submit_commands(app, status);
     zplex::cli::add_up_commands(app, status);
     zplex::cli::add_cmd_commands(app, status);
-    zplex::cli::add_line_server_command(app, status);
     // `zplex image ...` is the image command line as it stands (zplex-image).
     app.add_subcommand("image", "Hercules images: start, stop, status, cmd, take (zplex image --help)")
         ->allow_extras()

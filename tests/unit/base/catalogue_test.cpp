@@ -93,12 +93,12 @@ TEST(catalogue_schema, an_image_lan_address_is_the_users_own) {
 }
 
 TEST(catalogue_schema, procedures_map_a_name_to_a_program) {
-    auto c = parse_sysplex_xml(head + image + "  <procedure name=\"appa\" program=\"zplex\" args=\"line-server  --port 60\"/>\n" + tail,
+    auto c = parse_sysplex_xml(head + image + "  <procedure name=\"appa\" program=\"zplex-app\" args=\"--image  MVS1 --port 60\"/>\n" + tail,
                                "SYSPLEX.xml");
     ASSERT_EQ(c.procedures.size(), 1u);
     ASSERT_NE(c.find_procedure("APPA"), nullptr);
-    EXPECT_EQ(c.find_procedure("appa")->program, "zplex");
-    EXPECT_EQ(c.find_procedure("APPA")->args, (std::vector<std::string>{"line-server", "--port", "60"}));
+    EXPECT_EQ(c.find_procedure("appa")->program, "zplex-app");
+    EXPECT_EQ(c.find_procedure("APPA")->args, (std::vector<std::string>{"--image", "MVS1", "--port", "60"}));
     EXPECT_EQ(c.find_procedure("APPB"), nullptr);
     EXPECT_NE(error_of(head + image + "  <procedure name=\"APPA\" program=\"a\"/>\n  <procedure name=\"APPA\" program=\"b\"/>\n" + tail)
                   .find("PROCEDURE APPA IS DEFINED TWICE"),
