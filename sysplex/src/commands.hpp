@@ -4,7 +4,19 @@
 
 #include <CLI/CLI.hpp>
 
+#include <filesystem>
+#include <optional>
+#include <string>
+
 namespace zplex::cli {
+
+/// The nearest folder at or above @p start holding a SYSPLEX.xml.
+std::optional<std::filesystem::path> sysplex_dir_above(std::filesystem::path start);
+
+/// The sysplex folder of a command: @p given (--sysplex) if set; else the folder above
+/// @p file that holds SYSPLEX.xml (when @p file names a file, not a data set); else
+/// $ZPLEX_SYSPLEX; else empty.
+std::string sysplex_dir_for(const std::string& given, const std::string& file);
 
 /// Where a subcommand's callback leaves the process exit code.
 struct exit_status {

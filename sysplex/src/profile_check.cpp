@@ -31,20 +31,6 @@ struct check_options {
 };
 
 /// The folder holding SYSPLEX.xml at or above @p start, if any.
-std::optional<fs::path> find_sysplex_dir(fs::path start) {
-    std::error_code ec;
-    start = fs::absolute(start, ec);
-    for (auto p = fs::is_directory(start, ec) ? start : start.parent_path(); !p.empty(); p = p.parent_path()) {
-        if (fs::is_regular_file(p / "SYSPLEX.xml", ec)) {
-            return p;
-        }
-        if (p == p.root_path()) {
-            break;
-        }
-    }
-    return std::nullopt;
-}
-
 bool same_file(const fs::path& a, const fs::path& b) {
     std::error_code ec;
     return fs::equivalent(a, b, ec);
@@ -95,17 +81,7 @@ int check_one(const sysplex::catalogue* cat, const sysplex::image_config* image,
 
 int run_check(const check_options& o) {
     std::optional<sysplex::catalogue> cat;
-    std::string dir = o.sysplex_dir;
-    if (dir.empty() && !o.target.empty() && !sysplex::looks_like_dataset_name(o.target)) {
-        if (auto found = find_sysplex_dir(o.target)) {
-            dir = found->string();
-        }
-    }
-    if (dir.empty()) {
-        if (const char* env = std::getenv("ZPLEX_SYSPLEX"); env && *env) {
-            dir = env;
-        }
-    }
+    std::string dir = sysplex_dir_for(o.sysplex_dir, o.target);
     if (!dir.empty()) {
         try {
             cat.emplace(sysplex::catalogue::load(dir, false));

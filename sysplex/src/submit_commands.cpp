@@ -38,20 +38,6 @@ struct submit_options {
     bool quiet = false;
 };
 
-std::optional<fs::path> sysplex_above(fs::path start) {
-    std::error_code ec;
-    start = fs::absolute(start, ec);
-    for (auto p = start.parent_path(); !p.empty(); p = p.parent_path()) {
-        if (fs::is_regular_file(p / "SYSPLEX.xml", ec)) {
-            return p;
-        }
-        if (p == p.root_path()) {
-            break;
-        }
-    }
-    return std::nullopt;
-}
-
 /// The spool folder: --spool, $ZPLEX_SPOOL, or /tmp/zplex-spool-UID. Created 0700; one
 /// that belongs to another user is refused.
 std::optional<fs::path> spool_dir(const std::string& given, std::string& why) {
@@ -149,18 +135,8 @@ int run_submit(const submit_options& o) {
     // The sysplex: --sysplex, SYSPLEX.xml above the job, $ZPLEX_SYSPLEX; or none (data
     // sets below the current directory).
     std::optional<sysplex::catalogue> cat;
-    std::string dir = o.sysplex_dir;
     bool is_dsn = sysplex::looks_like_dataset_name(o.job) && !fs::exists(o.job);
-    if (dir.empty() && !is_dsn) {
-        if (auto found = sysplex_above(o.job)) {
-            dir = found->string();
-        }
-    }
-    if (dir.empty()) {
-        if (const char* env = std::getenv("ZPLEX_SYSPLEX"); env && *env) {
-            dir = env;
-        }
-    }
+    std::string dir = sysplex_dir_for(o.sysplex_dir, o.job);
     if (!dir.empty()) {
         try {
             cat.emplace(sysplex::catalogue::load(dir, false));

@@ -184,10 +184,9 @@ struct up_options {
 
 int do_up(const up_options& o) {
     auto t0 = std::chrono::steady_clock::now();
-    std::string sysplex_dir = o.sysplex_dir;
+    std::string sysplex_dir = sysplex_dir_for(o.sysplex_dir, "");
     if (sysplex_dir.empty()) {
-        const char* env = std::getenv("ZPLEX_SYSPLEX");
-        sysplex_dir = env && *env ? env : "profiles/FIG4";
+        sysplex_dir = "profiles/FIG4";
     }
     std::optional<sysplex::catalogue> cat;
     try {
