@@ -6,6 +6,8 @@
 #include <zplex/jes/executor.hpp>
 #include <zplex/sysplex/text.hpp>
 
+#include "executor_support.hpp"
+
 #include <fmt/format.h>
 
 #include <sys/resource.h>
@@ -24,68 +26,7 @@ using sysplex::upper;
 
 namespace {
 
-std::tm local(std::time_t t) {
-    std::tm tm{};
-    localtime_r(&t, &tm);
-    return tm;
-}
-
-std::string hhmmss(std::time_t t) {
-    auto tm = local(t);
-    return fmt::format("{:02}.{:02}.{:02}", tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
-std::string julian_hhmm(std::time_t t) {
-    auto tm = local(t);
-    return fmt::format("{:04}{:03}.{:02}{:02}", tm.tm_year + 1900, tm.tm_yday + 1, tm.tm_hour, tm.tm_min);
-}
-
-double cpu_seconds() {
-    rusage self{}, kids{};
-    getrusage(RUSAGE_SELF, &self);
-    getrusage(RUSAGE_CHILDREN, &kids);
-    auto s = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6; };
-    return s(self.ru_utime) + s(kids.ru_utime);
-}
-
-std::string cpu_text(double secs) {
-    int mins = static_cast<int>(secs / 60);
-    return fmt::format("{:>4}MIN {:05.2f}SEC", mins, secs - mins * 60.0);
-}
-
-std::vector<std::string> read_lines(const fs::path& p, bool& ok) {
-    std::vector<std::string> out;
-    std::ifstream in(p, std::ios::binary);
-    ok = static_cast<bool>(in);
-    std::string line;
-    while (ok && std::getline(in, line)) {
-        if (!line.empty() && line.back() == '\r') {
-            line.pop_back();
-        }
-        out.push_back(line);
-    }
-    return out;
-}
-
-bool write_lines(const fs::path& p, const std::vector<std::string>& lines, bool append) {
-    std::error_code ec;
-    fs::create_directories(p.parent_path(), ec);
-    std::ofstream out(p, append ? std::ios::app | std::ios::binary : std::ios::trunc | std::ios::binary);
-    if (!out) {
-        return false;
-    }
-    for (const auto& l : lines) {
-        out << l << "\n";
-    }
-    ::chmod(p.c_str(), 0600);
-    return static_cast<bool>(out);
-}
-
-/// A symlink the user does not own is not followed (docs/jcl.md).
-bool foreign_symlink(const fs::path& p) {
-    struct stat st {};
-    return ::lstat(p.c_str(), &st) == 0 && S_ISLNK(st.st_mode) && st.st_uid != ::getuid();
-}
+using namespace detail;
 
 struct step_state {
     std::string name, procstep;
@@ -701,37 +642,6 @@ int io_impl::delete_dsn(const std::string& dsn) {
     return ec ? 8 : 0;
 }
 
-int job_log::exit_code() const {
-    if (jcl_error) {
-        return exit_jcl_error;
-    }
-    if (!abend.empty()) {
-        return exit_abend;
-    }
-    return std::min(maxcc, exit_rc_cap);
-}
-
-std::string job_log::str() const {
-    std::ostringstream out;
-    auto section = [&](const std::vector<std::string>& lines) {
-        for (const auto& l : lines) {
-            out << l << "\n";
-        }
-    };
-    out << "                    J E S 2  J O B  L O G  --  S Y S T E M  Z P L X  --  N O D E  Z P L E X\n\n";
-    section(jesmsglg);
-    out << "\n";
-    section(jesjcl);
-    out << "\n";
-    section(jesysmsg);
-    for (const auto& so : sysouts) {
-        out << fmt::format("\n---- SYSOUT {}{}.{} (CLASS {}) ----\n", so.step, so.procstep.empty() ? "" : "." + so.procstep,
-                           so.ddname, so.cls);
-        section(so.lines);
-    }
-    return out.str();
-}
-
 job_log scan_job(const job& j, const run_options& o) {
     job_log log;
     log.jobid = o.jobid;
@@ -863,80 +773,6 @@ job_log run_job(const job& j, const run_options& o) {
         }
     }
     return r.log;
-}
-
-namespace {
-
-std::string xml_escape(std::string_view s) {
-    std::string out;
-    for (char c : s) {
-        unsigned char u = static_cast<unsigned char>(c);
-        switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&apos;"; break;
-        default:
-            if (u < 0x20 && c != '\n' && c != '\t') {
-                out += fmt::format("X'{:02X}'", u);
-            } else if (u >= 0x80) {
-                out += '?';  // keep the XML valid whatever the SYSOUT holds
-            } else {
-                out += c;
-            }
-        }
-    }
-    return out;
-}
-
-}  // namespace
-
-std::string junit_xml(const std::vector<job_log>& jobs) {
-    std::ostringstream out;
-    out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n";
-    for (const auto& log : jobs) {
-        int failures = 0, skipped = 0, errors = log.jcl_error ? 1 : 0;
-        for (const auto& s : log.steps) {
-            if (s.result == step_record::outcome::abended || (s.result == step_record::outcome::executed && s.rc > 4)) {
-                ++failures;
-            } else if (s.result != step_record::outcome::executed) {
-                ++skipped;
-            }
-        }
-        std::size_t tests = log.steps.size() + (log.jcl_error && log.steps.empty() ? 1 : 0);
-        out << fmt::format("  <testsuite name=\"{}\" id=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">\n",
-                           xml_escape(log.jobname), xml_escape(log.jobid), tests, failures, errors, skipped);
-        if (log.jcl_error && log.steps.empty()) {
-            std::string text;
-            for (const auto& l : log.jesysmsg) {
-                text += l + "\n";
-            }
-            out << fmt::format("    <testcase name=\"JCL\" classname=\"{}\">\n      <error message=\"JCL ERROR\">{}</error>\n    </testcase>\n",
-                               xml_escape(log.jobname), xml_escape(text));
-        }
-        for (const auto& s : log.steps) {
-            std::string name = s.procstep.empty() ? s.name : s.name + "." + s.procstep;
-            out << fmt::format("    <testcase name=\"{}\" classname=\"{}\">\n", xml_escape(name), xml_escape(log.jobname));
-            if (s.result == step_record::outcome::abended || (s.result == step_record::outcome::executed && s.rc > 4)) {
-                std::string what = s.result == step_record::outcome::abended ? "ABEND=" + s.abend
-                                                                               : fmt::format("COND CODE {:04}", s.rc);
-                std::string text;
-                for (const auto& l : s.sysout_tail) {
-                    text += l + "\n";
-                }
-                out << fmt::format("      <failure message=\"{}\" type=\"{}\">{}</failure>\n", xml_escape(what),
-                                   s.result == step_record::outcome::abended ? "ABEND" : "CONDCODE", xml_escape(what + "\n" + text));
-            } else if (s.result != step_record::outcome::executed) {
-                out << fmt::format("      <skipped message=\"{}\"/>\n",
-                                   xml_escape(s.why.empty() ? "STEP WAS NOT EXECUTED" : s.why));
-            }
-            out << "    </testcase>\n";
-        }
-        out << "  </testsuite>\n";
-    }
-    out << "</testsuites>\n";
-    return out.str();
 }
 
 }  // namespace zplex::jes
