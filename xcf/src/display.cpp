@@ -2,6 +2,8 @@
 // The D XCF displays.
 #include "internal.hpp"
 
+#include <zplex/sysplex/text.hpp>
+
 #include <fmt/format.h>
 #include <cctype>
 #include <cstdio>
@@ -13,10 +15,7 @@ using namespace detail;
 
 std::string system::display(const std::string& command) {
     auto& c = _impl->c();
-    std::string u;
-    for (char ch : command) {
-        u += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    }
+    std::string u = sysplex::upper(command);
     std::ostringstream out;
     auto state_name = [](std::uint32_t s) {
         switch (static_cast<member_state>(s)) {

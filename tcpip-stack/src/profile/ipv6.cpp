@@ -4,6 +4,8 @@
 // no IPv6 data path; the model lets displays and a later stack core see them.
 #include "processor.hpp"
 
+#include <zplex/sysplex/text.hpp>
+
 #include <arpa/inet.h>
 
 #include <algorithm>
@@ -36,10 +38,7 @@ std::optional<ipv6_value> parse_ipv6(std::string_view text) {
     if (!inet_ntop(AF_INET6, v.bytes.data(), out, sizeof out)) {
         return std::nullopt;
     }
-    v.text = out;
-    for (auto& ch : v.text) {
-        ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    }
+    v.text = sysplex::upper(out);
     if (v.prefix_len >= 0) {
         v.text += "/" + std::to_string(v.prefix_len);
     }

@@ -2,6 +2,7 @@
 // Statement dispatch, INCLUDE, error recovery, value helpers and the public entry points.
 #include "processor.hpp"
 
+#include <zplex/sysplex/text.hpp>
 #include <zplex/tcpip/profile/parser.hpp>
 
 #include <algorithm>
@@ -43,13 +44,7 @@ bool keyword_matches(std::string_view upper, std::string_view spelled) noexcept 
     return true;
 }
 
-std::string keyword_name(std::string_view spelled) {
-    std::string r(spelled);
-    for (auto& ch : r) {
-        ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    }
-    return r;
-}
+std::string keyword_name(std::string_view spelled) { return sysplex::upper(spelled); }
 
 std::string echo(std::string_view text, std::size_t max_len) {
     static constexpr char hex[] = "0123456789ABCDEF";
