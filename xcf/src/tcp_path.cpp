@@ -4,6 +4,7 @@
 #include "codec.hpp"
 
 #include <zplex/xcf/tcp_path.hpp>
+#include <zplex/sysplex/ipv4.hpp>
 
 #include <openssl/rand.h>
 
@@ -201,7 +202,9 @@ result tcp_path::connect(const sysplex_key& key, const std::string& host, std::u
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_port = htons(port);
-    if (im->fd < 0 || ::inet_pton(AF_INET, host.c_str(), &a.sin_addr) != 1 ||
+    auto addr = sysplex::ipv4_address::parse(host);
+    if (addr) a.sin_addr.s_addr = htonl(addr->value);
+    if (im->fd < 0 || !addr ||
         ::connect(im->fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
         return fail(reason::no_such_member, rc::environment);
     }

@@ -6,6 +6,7 @@
 //   zplex-app --image MVS1 [--stack TCPIPA] [--bind ADDR] [--netns NS] --port N [--port N ...]
 #include <zplex/sysplex/debug_option.hpp>
 #include <zplex/sysplex/text.hpp>
+#include <zplex/sysplex/ipv4.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -32,9 +33,7 @@ volatile std::sig_atomic_t g_stop = 0;
 void on_signal(int) { g_stop = 1; }
 
 std::string socket_text(const sockaddr_in& a) {
-    char b[INET_ADDRSTRLEN] = {};
-    ::inet_ntop(AF_INET, &a.sin_addr, b, sizeof b);
-    return std::string(b) + ".." + std::to_string(ntohs(a.sin_port));
+    return zplex::sysplex::ipv4_address{ntohl(a.sin_addr.s_addr)}.str() + ".." + std::to_string(ntohs(a.sin_port));
 }
 
 /// One accepted connection: what was read and not yet written back.
@@ -65,8 +64,8 @@ int main(int argc, char** argv) {
     }
     image = zplex::sysplex::upper(image);
     stack = zplex::sysplex::upper(stack);
-    in_addr bind_ip{};
-    if (::inet_pton(AF_INET, bind_addr.c_str(), &bind_ip) != 1) {
+    auto bind_parsed = zplex::sysplex::ipv4_address::parse(bind_addr);
+    if (!bind_parsed) {
         std::fprintf(stderr, "ZPX1051E ZPLEX-APP: --bind %s IS NOT AN IPV4 ADDRESS\n", bind_addr.c_str());
         return 2;
     }
@@ -92,7 +91,7 @@ int main(int argc, char** argv) {
         sockaddr_in a{};
         a.sin_family = AF_INET;
         a.sin_port = htons(static_cast<std::uint16_t>(port));
-        a.sin_addr = bind_ip;
+        a.sin_addr.s_addr = htonl(bind_parsed->value);
         if (::bind(l, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(l, 128) != 0) {
             std::fprintf(stderr, "ZPX1052E ZPLEX-APP CANNOT LISTEN ON %s: %s\n", socket_text(a).c_str(),
                          std::strerror(errno));

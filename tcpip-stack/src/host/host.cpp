@@ -6,6 +6,7 @@
 
 #include <zplex/ipsec/spd.hpp>
 #include <zplex/sysplex/byte_order.hpp>
+#include <zplex/sysplex/ipv4.hpp>
 
 #include <openssl/crypto.h>
 
@@ -71,10 +72,7 @@ bool ts_matches(const traffic_selector& ts, std::uint32_t addr, std::uint8_t pro
 }
 
 std::string ip_str(std::uint32_t a) {
-    in_addr n{htonl(a)};
-    char buf[INET_ADDRSTRLEN];
-    ::inet_ntop(AF_INET, &n, buf, sizeof buf);
-    return buf;
+    return sysplex::ipv4_address{a}.str();
 }
 
 class host_impl final : public host {

@@ -2,6 +2,7 @@
 // Policy Agent policy -> IKE engine configuration (iked_config_from_policy).
 #include <zplex/host/iked.hpp>
 #include <zplex/tcpip/profile/ipv4.hpp>
+#include <zplex/sysplex/ipv4.hpp>
 
 #include <arpa/inet.h>
 
@@ -46,11 +47,9 @@ std::optional<ike::identity> to_identity(const policy::identity& id, std::string
     type_name = policy::name_of(id.type);
     switch (id.type) {
     case policy::id_type::ipv4_addr: {
-        in_addr a{};
-        if (::inet_pton(AF_INET, id.value.c_str(), &a) != 1) {
-            return std::nullopt;
-        }
-        return ike::identity::ipv4(ntohl(a.s_addr));
+        auto a = sysplex::ipv4_address::parse(id.value);
+        if (!a) return std::nullopt;
+        return ike::identity::ipv4(a->value);
     }
     case policy::id_type::fqdn:
         return ike::identity::fqdn(id.value);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // TUN creation (TUNSETIFF), MTU and link up (SIOCSIFMTU/SIOCSIFFLAGS), UDP sockets.
 #include "tun.hpp"
+#include <zplex/sysplex/ipv4.hpp>
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -97,9 +98,7 @@ int open_udp(std::uint32_t addr, std::uint16_t port) {
     a.sin_port = htons(port);
     a.sin_addr.s_addr = htonl(addr);
     if (::bind(s.fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-        char buf[INET_ADDRSTRLEN];
-        ::inet_ntop(AF_INET, &a.sin_addr, buf, sizeof buf);
-        fail(std::string("bind UDP ") + buf + ":" + std::to_string(port));
+        fail("bind UDP " + sysplex::ipv4_address{addr}.str() + ":" + std::to_string(port));
     }
     return s.release();
 }

@@ -23,6 +23,7 @@
 #include <zplex/policy/policy.hpp>
 #include <zplex/sysplex/debug_option.hpp>
 #include <zplex/sysplex/line_socket.hpp>
+#include <zplex/sysplex/ipv4.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -64,11 +65,9 @@ void on_signal(int sig) {
 }
 
 std::uint32_t parse_addr(const std::string& s) {
-    in_addr a{};
-    if (::inet_pton(AF_INET, s.c_str(), &a) != 1) {
-        throw std::invalid_argument("not an IPv4 address: " + s);
-    }
-    return ntohl(a.s_addr);
+    auto a = zplex::sysplex::ipv4_address::parse(s);
+    if (!a) throw std::invalid_argument("not an IPv4 address: " + s);
+    return a->value;
 }
 
 zplex::host::traffic_selector parse_ts(const std::string& s) {

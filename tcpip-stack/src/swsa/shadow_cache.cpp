@@ -2,6 +2,7 @@
 #include <zplex/ipsec/ah.hpp>
 #include <zplex/ipsec/esp.hpp>
 #include <zplex/swsa/shadow_cache.hpp>
+#include <zplex/sysplex/ipv4.hpp>
 
 #include <algorithm>
 #include <arpa/inet.h>
@@ -61,9 +62,7 @@ std::unique_ptr<ipsec::security_association> make_sa(const sa_distribute_message
 }
 
 std::string addr(std::uint32_t a) {
-    in_addr x{htonl(a)};
-    char b[INET_ADDRSTRLEN];
-    return inet_ntop(AF_INET, &x, b, sizeof b) ? b : "?";
+    return sysplex::ipv4_address{a}.str();
 }
 
 }  // namespace

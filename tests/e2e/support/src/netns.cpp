@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Network namespaces (ip netns), veth links and the two-host topology.
 #include <zplex/e2e/netns.hpp>
+#include <zplex/sysplex/ipv4.hpp>
 
 #include <arpa/inet.h>
 #include <signal.h>
@@ -15,18 +16,13 @@
 namespace zplex::e2e {
 
 std::uint32_t parse_ipv4(const std::string& s) {
-    in_addr a{};
-    if (::inet_pton(AF_INET, s.c_str(), &a) != 1) {
-        throw std::invalid_argument("not an IPv4 address: " + s);
-    }
-    return ntohl(a.s_addr);
+    auto a = sysplex::ipv4_address::parse(s);
+    if (!a) throw std::invalid_argument("not an IPv4 address: " + s);
+    return a->value;
 }
 
 std::string format_ipv4(std::uint32_t a) {
-    in_addr n{htonl(a)};
-    char buf[INET_ADDRSTRLEN];
-    ::inet_ntop(AF_INET, &n, buf, sizeof buf);
-    return buf;
+    return sysplex::ipv4_address{a}.str();
 }
 
 bool can_use_netns(std::string* why) {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// IPv4 address, mask and CIDR parsing for profile statements.
-#include <zplex/tcpip/profile/ipv4.hpp>
+// IPv4 address, mask and CIDR text: the one parser every component reads addresses with.
+#include <zplex/sysplex/ipv4.hpp>
 
-namespace zplex::tcpip::profile {
+namespace zplex::sysplex {
 
 namespace {
 
@@ -112,4 +112,4 @@ std::optional<std::pair<ipv4_address, std::uint8_t>> parse_cidr(std::string_view
     return cidr(text, false);
 }
 
-}  // namespace zplex::tcpip::profile
+}  // namespace zplex::sysplex
