@@ -2,6 +2,8 @@
 // Process identity and liveness from /proc, console time stamps.
 #include <zplex/sysplex/process.hpp>
 
+#include <fmt/format.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -20,7 +22,7 @@ const char* stat_fields(std::int32_t pid, char (&buf)[1024]) {
         return nullptr;
     }
     char path[64];
-    std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    *fmt::format_to_n(path, sizeof path - 1, "/proc/{}/stat", pid).out = 0;
     FILE* f = std::fopen(path, "r");
     if (!f) {
         return nullptr;

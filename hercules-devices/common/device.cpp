@@ -2,9 +2,11 @@
 // The common CCW set, block codecs and the hdt_core.h entry points.
 #include "device.hpp"
 
+#include <zplex/sysplex/text.hpp>
+
+#include <fmt/format.h>
+
 #include <algorithm>
-#include <cctype>
-#include <cstdio>
 #include <cstring>
 
 namespace zplex::hdt {
@@ -114,8 +116,7 @@ std::map<std::string, std::string> parse_keywords(int argc, char** argv, const s
         if (eq == std::string::npos || eq == 0) {
             throw std::invalid_argument("operand " + a + " is not KEYWORD=value");
         }
-        std::string k = a.substr(0, eq);
-        std::transform(k.begin(), k.end(), k.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+        std::string k = zplex::sysplex::upper(a.substr(0, eq));
         if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
             throw std::invalid_argument("keyword " + k + " is not known");
         }
@@ -125,9 +126,7 @@ std::map<std::string, std::string> parse_keywords(int argc, char** argv, const s
 }
 
 std::string device::devnum_text() const {
-    char b[8];
-    std::snprintf(b, sizeof b, "%04X", _devnum);
-    return b;
+    return fmt::format("{:04X}", _devnum);
 }
 
 void device::say(const std::string& id, const std::string& text) const {
@@ -196,17 +195,14 @@ void device::exec(zpx_ccw& ccw) noexcept {
         }
         default:
             if (!control(ccw.code)) {
-                char b[64];
-                std::snprintf(b, sizeof b, "command code %02X is not supported", ccw.code);
-                throw unit_check(s0_cmdrej, s1_bad_command, b);
+                throw unit_check(s0_cmdrej, s1_bad_command,
+                                 fmt::format("command code {:02X} is not supported", ccw.code));
             }
             return;
         }
     } catch (const unit_check& e) {
         set_sense(e.byte0, e.byte1, ccw.code);
-        char b[32];
-        std::snprintf(b, sizeof b, "SENSE %02X%02X ", e.byte0, e.byte1);
-        say("ZPX0790W", std::string("UNIT CHECK, ") + b + e.what());
+        say("ZPX0790W", fmt::format("UNIT CHECK, SENSE {:02X}{:02X} {}", e.byte0, e.byte1, e.what()));
     } catch (const std::exception& e) {
         set_sense(s0_eqcheck, s1_internal, ccw.code);
         say("ZPX0791E", std::string("DEVICE CORE FAILED: ") + e.what());
@@ -237,9 +233,7 @@ __attribute__((visibility("default"))) zpx_core* zpx_core_open(unsigned short de
         return reinterpret_cast<zpx_core*>(d.release());
     } catch (const std::exception& e) {
         if (log) {
-            char dn[8];
-            std::snprintf(dn, sizeof dn, "%04X", devnum);
-            std::string line = std::string("ZPX0700E ") + dn + " DEVICE STATEMENT REJECTED: " + e.what();
+            std::string line = fmt::format("ZPX0700E {:04X} DEVICE STATEMENT REJECTED: {}", devnum, e.what());
             log(line.c_str());
         }
     } catch (...) {
@@ -263,7 +257,8 @@ __attribute__((visibility("default"))) void zpx_core_query(zpx_core* core, char*
     }
     try {
         auto s = reinterpret_cast<device*>(core)->query();
-        std::snprintf(buf, len, "%s", s.c_str());
+        auto r = fmt::format_to_n(buf, len - 1, "{}", s);
+        *r.out = 0;
     } catch (...) {
         buf[0] = 0;
     }

@@ -12,6 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -120,10 +123,7 @@ std::string stamp_now() {
     ::clock_gettime(CLOCK_REALTIME, &ts);
     std::tm tm{};
     ::gmtime_r(&ts.tv_sec, &tm);
-    char b[96];
-    std::snprintf(b, sizeof b, "%04d-%02d-%02d %02d:%02d:%02d.%03ld ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                  tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
-    return b;
+    return fmt::format("{:%Y-%m-%d %H:%M:%S}.{:03} ", tm, ts.tv_nsec / 1000000);
 }
 
 /// The log writer: every line read from @p in, stamped, appended to @p out.

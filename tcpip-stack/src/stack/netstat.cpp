@@ -6,6 +6,9 @@
 
 #include <zplex/sysplex/text.hpp>
 
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -48,37 +51,26 @@ std::string clock_time(std::int64_t wall) {
     std::time_t t = static_cast<std::time_t>(wall);
     std::tm tm{};
     gmtime_r(&t, &tm);
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
-    return buf;
+    return fmt::format("{:%H:%M:%S}", tm);
 }
 
 std::string date_time(std::int64_t wall) {
     std::time_t t = static_cast<std::time_t>(wall);
     std::tm tm{};
     gmtime_r(&t, &tm);
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%02d/%02d/%04d %02d:%02d:%02d", tm.tm_mon + 1, tm.tm_mday, tm.tm_year + 1900,
-                  tm.tm_hour, tm.tm_min, tm.tm_sec);
-    return buf;
+    return fmt::format("{:%m/%d/%Y %H:%M:%S}", tm);
 }
 
 std::string mac_text(const mac_address& m) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "%02X%02X%02X%02X%02X%02X", m[0], m[1], m[2], m[3], m[4], m[5]);
-    return buf;
+    return fmt::format("{:02X}", fmt::join(m, ""));
 }
 
 std::string counter10(std::uint64_t v) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "%010llu", static_cast<unsigned long long>(v));
-    return buf;
+    return fmt::format("{:010}", v);
 }
 
 std::string rank6(unsigned r) {
-    char buf[8];
-    std::snprintf(buf, sizeof buf, "%06u", r);
-    return buf;
+    return fmt::format("{:06}", r);
 }
 
 const char* moveable_text(profile::moveable_mode m) {
@@ -439,9 +431,8 @@ std::vector<std::string> stack::impl::netstat(const std::string& name, const std
         out.push_back("User Id  Conn     State");
         out.push_back("-------  ----     -----");
         for (const auto& t : socks) {
-            char id[9];
-            std::snprintf(id, sizeof id, "%08X", t.id);
-            out.push_back(pad(t.user.empty() ? "????????" : t.user, 9) + id + " " + tcp_state_text(t.state));
+            out.push_back(pad(t.user.empty() ? "????????" : t.user, 9) + fmt::format("{:08X} ", t.id) +
+                          tcp_state_text(t.state));
             out.push_back("  Local Socket:   " + dotted(t.local_ip) + ".." + std::to_string(t.local_port));
             out.push_back("  Foreign Socket: " + dotted(t.remote_ip) + ".." + std::to_string(t.remote_port));
             ++r.records;
@@ -531,8 +522,7 @@ std::vector<std::string> stack::impl::sysplex_vipadyn() {
         out.push_back("  TCPNAME  MVSNAME  STATUS RANK DIST");
         out.push_back("  -------- -------- ------ ---- ----");
         for (const auto& l : lines) {
-            char rank[8] = "";
-            if (l.status != 0) std::snprintf(rank, sizeof rank, "%03u", l.rank);
+            std::string rank = l.status != 0 ? fmt::format("{:03}", l.rank) : "";
             const char* dist = l.dist == 3 ? "BOTH" : l.dist == 1 ? "DIST" : l.dist == 2 ? "DEST" : "";
             std::string s = "  " + pad(l.tcp, 9) + pad(l.sys, 9) + pad(status_names[l.status < 5 ? l.status : 1], 7) +
                             pad(rank, 5) + dist;

@@ -4,6 +4,8 @@
 
 #include "wire.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <stdexcept>
@@ -50,9 +52,7 @@ const char* to_string(dvipa_status s) noexcept {
 std::string dotted(std::uint32_t a) { return ipv4_address{a}.str(); }
 
 std::string vipa_link_name(std::uint32_t a) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "VIPL%08X", a);
-    return buf;
+    return fmt::format("VIPL{:08X}", a);
 }
 
 namespace {

@@ -3,7 +3,8 @@
 
 #include <zplex/swsa/sa_record.hpp>
 
-#include <cstdio>
+#include <fmt/format.h>
+
 
 namespace zplex::swsa {
 
@@ -124,9 +125,7 @@ bool decode(std::span<const std::uint8_t> in, sa_record& out, std::string* why) 
 }
 
 std::string sa_store::entry_name(std::uint32_t list) {
-    char n[16];
-    std::snprintf(n, sizeof n, "EZBSA%02u", list);
-    return n;
+    return fmt::format("EZBSA{:02}", list);
 }
 
 cf::result sa_store::publish(sa_record& r) {

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <zplex/swsa/seq_source.hpp>
 
+#include <fmt/format.h>
+
 #include <algorithm>
-#include <cstdio>
 
 namespace zplex::swsa {
 
@@ -36,19 +37,13 @@ void cf_seq_source::fail(const cf::result& r, bool exhausted) noexcept {
         return;
     }
     try {
-        char line[256];
-        if (exhausted) {
-            std::snprintf(line, sizeof line,
-                          "EZD0834I ENCAPSULATION FAILED FOR TUNNEL %s SPI X'%08X' RSN=9: THE SEQUENCE NUMBERS IN "
-                          "EZBDVIPA LIST %u ARE USED UP, THE SA IS REKEYED",
-                          _c.tunnel.c_str(), _c.spi, _c.list);
-        } else {
-            std::snprintf(line, sizeof line,
-                          "EZD0834I ENCAPSULATION FAILED FOR TUNNEL %s SPI X'%08X' RSN=9: NO SEQUENCE NUMBER FROM "
-                          "EZBDVIPA LIST %u: %s%s",
-                          _c.tunnel.c_str(), _c.spi, _c.list, cf::to_string(r).c_str(),
-                          rekey ? ", THE SA IS REKEYED" : "");
-        }
+        std::string line =
+            exhausted ? fmt::format("EZD0834I ENCAPSULATION FAILED FOR TUNNEL {} SPI X'{:08X}' RSN=9: THE SEQUENCE "
+                                    "NUMBERS IN EZBDVIPA LIST {} ARE USED UP, THE SA IS REKEYED",
+                                    _c.tunnel, _c.spi, _c.list)
+                      : fmt::format("EZD0834I ENCAPSULATION FAILED FOR TUNNEL {} SPI X'{:08X}' RSN=9: NO SEQUENCE "
+                                    "NUMBER FROM EZBDVIPA LIST {}: {}{}",
+                                    _c.tunnel, _c.spi, _c.list, cf::to_string(r), rekey ? ", THE SA IS REKEYED" : "");
         _on_failure(line, rekey);
     } catch (...) {  // a handler that throws must not take the packet path with it
     }

@@ -7,6 +7,8 @@
 
 #include <sys/wait.h>
 
+#include <fmt/format.h>
+
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -118,9 +120,7 @@ TEST(cli, sequence_numbers_in_a_copy_are_reported) {
     for (std::size_t i = 0; i < lines.size(); ++i) {
         auto l = lines[i];
         l.resize(72, ' ');
-        char seq[16];
-        std::snprintf(seq, sizeof seq, "%08zu", (i + 1) * 100);
-        lines[i] = l + seq;
+        lines[i] = l + fmt::format("{:08}", (i + 1) * 100);
     }
     write_lines(member, lines);
     auto r = zplex("profile check --sysplex " + shell_quote(copy.dir.string()) + " --system MVS3");

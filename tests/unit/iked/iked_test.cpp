@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <map>
 
 namespace zplex::host {
@@ -275,8 +277,7 @@ TEST(iked_pair, initiate_installs_matching_children_and_displays_them) {
     EXPECT_EQ(ca.life.hard_bytes, 1024u * 1024);
     EXPECT_EQ(ca.life.soft_bytes, 1024u * 1024 * 9 / 10);
     auto y = p.a->control("ipsec -y display -r detail", p.now);
-    char spi[16];
-    std::snprintf(spi, sizeof spi, "%08X", ca.inbound.spi);
+    const std::string spi = fmt::format("{:08X}", ca.inbound.spi);
     EXPECT_NE(y.find("Dynamic tunnel"), std::string::npos) << y;
     auto recs = p.a->dynamic_records();
     ASSERT_EQ(recs.size(), 1u);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <zplex/e2e/stack_plex.hpp>
+#include <zplex/sysplex/text.hpp>
 
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -61,9 +62,8 @@ stack_plex::stack_plex(const std::string& tag, const std::string& sysplex, const
     std::string name = sysplex;
     if (name.empty()) {
         name = "S" + std::to_string(::getpid() % 100000);
-        for (char c : tag)
-            if (name.size() < 8 && std::isalnum(static_cast<unsigned char>(c)))
-                name.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+        for (char c : sysplex::upper(tag))
+            if (name.size() < 8 && std::isalnum(static_cast<unsigned char>(c))) name.push_back(c);
     }
     std::string x = file_text(catalogue / "SYSPLEX.xml");
     auto at = x.find("name=\"ZPLEX1\"");

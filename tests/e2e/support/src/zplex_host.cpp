@@ -2,6 +2,8 @@
 // zplex-host in a namespace for the e2e tests and benchmarks.
 #include <zplex/e2e/zplex_host.hpp>
 
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -46,9 +48,7 @@ zplex_host_process::zplex_host_process(const netns& ns, const fs::path& dir, zpl
     fs::path ready = dir / "ready";
     fs::remove(ready);
     fs::remove(_out);
-    char spi_in[16], spi_out[16];
-    std::snprintf(spi_in, sizeof spi_in, "%x", o.spi_in);
-    std::snprintf(spi_out, sizeof spi_out, "%x", o.spi_out);
+    const std::string spi_in = fmt::format("{:x}", o.spi_in), spi_out = fmt::format("{:x}", o.spi_out);
     std::vector<std::string> argv{o.binary.string(), "--tun", o.tun, "--local", o.local, "--keepalive",
                                   std::to_string(o.keepalive), "--ready-file", ready.string()};
     if (o.policy.empty()) {
