@@ -3,6 +3,7 @@
 #include "run_support.hpp"
 
 #include <zplex/sysplex/catalogue.hpp>
+#include <zplex/tcpip/stack/control_socket.hpp>
 
 #include <fcntl.h>
 #include <sched.h>
@@ -346,9 +347,7 @@ bool open_run(const std::string& run_dir, const std::string& sysplex_dir, fs::pa
 }
 
 fs::path stack_socket(const fs::path& dir, const std::string& system) {
-    std::string low;
-    for (char c : system) low += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    return dir / ("tcpip-" + low + ".sock");
+    return tcpip::stack::control_socket(dir, system);
 }
 
 std::string tail(const fs::path& file, std::size_t n) {

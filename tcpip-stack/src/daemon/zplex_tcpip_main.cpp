@@ -8,10 +8,12 @@
 //               [--image-netns NS] [--attach-image] [--no-offload]
 #include <zplex/sysplex/catalogue.hpp>
 #include <zplex/tcpip/profile/parser.hpp>
+#include <zplex/tcpip/stack/control_socket.hpp>
 #include <zplex/tcpip/stack/stack.hpp>
 #include <zplex/tcpip/stack/xcf_sysplex.hpp>
 #include <zplex/xcf/xcf.hpp>
 #include <zplex/sysplex/debug_option.hpp>
+#include <zplex/sysplex/line_socket.hpp>
 #include <zplex/sysplex/text.hpp>
 
 #include "offload.hpp"
@@ -30,7 +32,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -285,24 +286,10 @@ struct image_sockets : tst::image_port {
     }
 };
 
-int make_control_socket(const fs::path& path) {
-    ::unlink(path.c_str());
-    int s = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    sockaddr_un a{};
-    a.sun_family = AF_UNIX;
-    if (path.native().size() >= sizeof a.sun_path) throw env_error("CONTROL SOCKET PATH TOO LONG: " + path.native());
-    std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
-    mode_t old = ::umask(0177);
-    int r = ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    ::umask(old);
-    if (r != 0 || ::listen(s, 8) != 0) throw env_error("CANNOT LISTEN ON " + path.native() + ": " + std::strerror(errno));
-    ::chmod(path.c_str(), 0600);
-    return s;
-}
-
 /// V TCPIP,[proc],OBEYFILE,dsn: apply the dataset to the running profile, then to the stack.
 using obey_fn = std::function<std::vector<std::string>(const std::string& dsn)>;
 
+using zplex::sysplex::lower;
 using zplex::sysplex::upper;
 
 std::vector<std::string> run_command(const std::string& line, tst::stack& s, const obey_fn& obey) {
@@ -316,26 +303,6 @@ std::vector<std::string> run_command(const std::string& line, tst::stack& s, con
     return s.command(line);
 }
 
-void serve_control(int listener, tst::stack& s, const obey_fn& obey) {
-    while (true) {
-        int c = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
-        if (c < 0) return;
-        timeval tv{1, 0};
-        ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        std::string line;
-        char ch;
-        while (line.size() < 1024 && ::read(c, &ch, 1) == 1 && ch != '\n') line.push_back(ch);
-        std::string out;
-        for (const auto& l : run_command(line, s, obey)) out += l + "\n";
-        for (std::size_t at = 0; at < out.size();) {
-            ssize_t n = ::write(c, out.data() + at, out.size() - at);
-            if (n <= 0) break;
-            at += static_cast<std::size_t>(n);
-        }
-        ::close(c);
-    }
-}
-
 fs::path checked_run_dir(const fs::path& dir) {
     struct stat st {};
     if (::lstat(dir.c_str(), &st) != 0) {
@@ -345,11 +312,6 @@ fs::path checked_run_dir(const fs::path& dir) {
     }
     if (S_ISLNK(st.st_mode) && st.st_uid != ::getuid()) throw env_error("RUN DIRECTORY " + dir.native() + " IS A SYMLINK OF ANOTHER USER");
     return dir;
-}
-
-std::string lower(std::string s) {
-    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
 }
 
 }  // namespace
@@ -486,8 +448,24 @@ int main(int argc, char** argv) {
             for (const auto& l : out) std::printf("%s\n", l.c_str());
             return out;
         };
-        fs::path sock = dir / ("tcpip-" + lower(image->name) + ".sock");
-        int ctl = make_control_socket(sock);
+        // The control socket: a stale one of a killed predecessor is replaced, anything
+        // else at the path (a file, a symlink, a live stack) is refused.
+        fs::path sock = tst::control_socket(dir, image->name);
+        std::unique_ptr<zplex::sysplex::line_server> control;
+        try {
+            zplex::sysplex::line_server::limits l;
+            l.max_line = 1024;
+            l.too_long_reply = "IEE305I COMMAND TOO LONG\n";
+            control = std::make_unique<zplex::sysplex::line_server>(sock.string(), l);
+        } catch (const std::system_error& e) {
+            throw env_error("CANNOT LISTEN ON " + sock.native() + ": " + e.code().message());
+        }
+        const auto serve = [&](const std::string& line) {
+            std::string out;
+            for (const auto& l : run_command(line, *s, obey)) out += l + "\n";
+            return out;
+        };
+        const int ctl = control->fd();
         int ep = ::epoll_create1(EPOLL_CLOEXEC);
         for (int fd : {io.tap, io.tun, ctl}) {
             epoll_event ev{};
@@ -505,10 +483,13 @@ int main(int argc, char** argv) {
         while (!g_stop) {
             epoll_event evs[8];
             int n = ::epoll_wait(ep, evs, 8, 10);
+            // Clients that have not sent their line or taken their reply yet are served
+            // on every turn; a new one wakes the loop through the listener.
+            if (control->clients() > 0) control->poll(serve);
             for (int i = 0; i < n; ++i) {
                 int fd = evs[i].data.fd;
                 if (fd == ctl) {
-                    serve_control(ctl, *s, obey);
+                    control->poll(serve);
                     continue;
                 }
                 const std::size_t skip = io.vnet ? sizeof(off::vnet_hdr) : 0;

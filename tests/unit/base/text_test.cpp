@@ -16,6 +16,11 @@ TEST(text, upper_folds_latin_letters_only) {
     EXPECT_FALSE(iequal("A", "B"));
 }
 
+TEST(text, lower_folds_latin_letters_only) {
+    EXPECT_EQ(lower("MVS1@#$-TCPIP"), "mvs1@#$-tcpip");
+    EXPECT_EQ(lower(std::string_view("\xc4Z", 2)), std::string("\xc4z", 2));
+}
+
 TEST(text, hex_both_ways) {
     EXPECT_EQ(hex32(0xabc), "0x00000ABC");
     EXPECT_EQ(hex32(0xabc, true), "0x00000abc");

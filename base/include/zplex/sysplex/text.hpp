@@ -15,6 +15,9 @@ namespace zplex::sysplex {
 /// @p s with a-z folded to A-Z; nothing else changes.
 std::string upper(std::string_view s);
 
+/// @p s with A-Z folded to a-z (file and namespace names made from z/OS names).
+std::string lower(std::string_view s);
+
 /// Equal when folded to upper case.
 bool iequal(std::string_view a, std::string_view b) noexcept;
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <zplex/e2e/stack_plex.hpp>
+#include <zplex/sysplex/line_socket.hpp>
 #include <zplex/sysplex/text.hpp>
+#include <zplex/tcpip/stack/control_socket.hpp>
 
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -25,25 +27,11 @@ std::string file_text(const fs::path& p) {
 }
 
 std::string stack_control(const fs::path& sock, const std::string& command) {
-    int s = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (s < 0) return {};
-    timeval tv{10, 0};  // a stack that hangs does not hang the test
-    ::setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    sockaddr_un a{};
-    a.sun_family = AF_UNIX;
-    std::strncpy(a.sun_path, sock.c_str(), sizeof a.sun_path - 1);
-    if (::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-        ::close(s);
+    try {
+        return sysplex::line_request(sock.string(), command, std::chrono::seconds(10));  // a hung stack does not hang the test
+    } catch (const std::system_error&) {
         return {};
     }
-    std::string line = command + "\n";
-    (void)!::write(s, line.data(), line.size());
-    std::string out;
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::read(s, buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
-    ::close(s);
-    return out;
 }
 
 stack_plex::stack_plex(const std::string& tag, const std::string& sysplex, const fs::path& where) {
@@ -86,9 +74,7 @@ stack_plex::~stack_plex() {
 netns& stack_plex::image(const std::string& system) {
     auto& ns = _images[system];
     if (!ns) {
-        std::string suffix;
-        for (char c : system) suffix.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-        ns = std::make_unique<netns>(suffix);
+        ns = std::make_unique<netns>(sysplex::lower(system));
     }
     return *ns;
 }
@@ -136,9 +122,7 @@ bool stack_plex::wait_log(const std::string& system, const std::string& text, st
 }
 
 std::string stack_plex::control(const std::string& system, const std::string& command) const {
-    std::string sock;
-    for (char c : system) sock.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-    return stack_control(run / ("tcpip-" + sock + ".sock"), command);
+    return stack_control(tcpip::stack::control_socket(run, system), command);
 }
 
 bool stack_plex::wait_display(const std::string& system, const std::string& command, const std::string& text,
