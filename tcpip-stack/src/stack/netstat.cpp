@@ -437,9 +437,28 @@ std::vector<std::string> stack::impl::netstat(const std::string& name, const std
             out.push_back("  Foreign Socket: " + dotted(t.remote_ip) + ".." + std::to_string(t.remote_port));
             ++r.records;
         }
+    } else if (name == "STATS") {
+        // The stack's discards by reason, each counter with its severity: what z/OS
+        // folds into "Packets Discarded", broken down so the operator can ask why.
+        if (!operand.empty()) return {"ZPX1030I NETSTAT " + name + " TAKES NO OPERAND: '" + operand + "'"};
+        out.push_back("IP Statistics (IPv4)");
+        out.push_back("  Packets Discarded        = " + counter10(drops.total()));
+        out.push_back("Discards by reason:");
+        out.push_back("  Reason      Count       Severity  Description");
+        out.push_back("  ------      -----       --------  -----------");
+        for (std::size_t i = 0; i < drop_count; ++i) {
+            const auto d = static_cast<drop>(i);
+            if (drops[d] == 0) continue;
+            static constexpr const char* level_names[] = {"Info", "Warning", "Error"};
+            out.push_back("  " + pad(drop_name(d), 12) + counter10(drops[d]) + "  " +
+                          pad(level_names[static_cast<std::size_t>(drop_level(d))], 10) + drop_text(d));
+            ++r.records;
+        }
+        out.push_back(std::to_string(r.records) + " of " + std::to_string(r.records) + " records displayed");
+        r.own_footer = true;
     } else {
         return {"ZPX1030I NETSTAT REPORT '" + name +
-                "' IS NOT AVAILABLE: HOME, ROUTE, DEVLINKS, ARP, VIPADCFG, VIPADYN, VDPT, VCRT, CONN, ALLCONN"};
+                "' IS NOT AVAILABLE: HOME, ROUTE, DEVLINKS, ARP, VIPADCFG, VIPADYN, VDPT, VCRT, CONN, ALLCONN, STATS"};
     }
     std::vector<std::string> result;
     if (operator_form) {

@@ -12,32 +12,6 @@
 
 namespace zplex::tcpip::stack {
 
-const char* drop_name(drop d) noexcept {
-    switch (d) {
-#define ZPLEX_X(id, name, text) \
-    case drop::id:              \
-        return name;
-        ZPLEX_STACK_DROPS(ZPLEX_X)
-#undef ZPLEX_X
-    case drop::count_:
-        break;
-    }
-    return "?";
-}
-
-const char* drop_text(drop d) noexcept {
-    switch (d) {
-#define ZPLEX_X(id, name, text) \
-    case drop::id:              \
-        return text;
-        ZPLEX_STACK_DROPS(ZPLEX_X)
-#undef ZPLEX_X
-    case drop::count_:
-        break;
-    }
-    return "?";
-}
-
 const char* to_string(dvipa_status s) noexcept {
     switch (s) {
     case dvipa_status::active: return "Active";

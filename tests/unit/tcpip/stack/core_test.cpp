@@ -205,6 +205,21 @@ TEST_F(core, BadFramesAndPacketsAreCountedByReason) {
     s->xcf_link_packet("NOBODY", p);
     EXPECT_EQ(drops(drop::xcf_unknown_peer), 1u);
     EXPECT_STREQ(tst::drop_name(drop::ip_checksum), "IPCHKSUM");
+    EXPECT_EQ(tst::drop_level(drop::ip_checksum), zplex::sysplex::drop_severity::error);
+    // NETSTAT STATS: the total and one line per reason that counted, with its severity.
+    auto st = s->command("NETSTAT STATS");
+    ASSERT_GE(st.size(), 7u);
+    EXPECT_EQ(st[2], "  Packets Discarded        = 0000000009");
+    auto line_of = [&](const std::string& reason) {
+        for (const auto& l : st)
+            if (l.rfind("  " + reason + " ", 0) == 0) return l;
+        return std::string();
+    };
+    EXPECT_EQ(line_of("IPCHKSUM"), "  IPCHKSUM    0000000001  Error     IPv4 header checksum wrong");
+    EXPECT_EQ(line_of("NOTFORUS").substr(26, 10), "Info      ");
+    EXPECT_EQ(line_of("MARTIAN").substr(26, 10), "Warning   ");
+    EXPECT_EQ(line_of("NOROUTE"), "");  // nothing counted, no line
+    EXPECT_EQ(st.back(), "9 of 9 records displayed");
 }
 
 TEST_F(core, NodatagramfwdDropsTransitPackets) {

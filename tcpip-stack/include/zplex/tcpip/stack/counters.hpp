@@ -10,58 +10,59 @@
 
 namespace zplex::tcpip::stack {
 
-// X(id, short name, description): one row per drop reason.
-#define ZPLEX_STACK_DROPS(X)                                                                         \
-    X(frame_short, "FRAMESHORT", "Ethernet frame shorter than its header")                           \
-    X(frame_not_for_us, "NOTFORUS", "Ethernet destination neither our MAC nor broadcast")            \
-    X(interface_down, "INTFDOWN", "received on an interface that is not started")                    \
-    X(ethertype, "ETHERTYPE", "Ethernet type neither IPv4 nor ARP")                                  \
-    X(arp_malformed, "ARPBAD", "ARP packet not Ethernet/IPv4 or too short")                          \
-    X(arp_not_for_us, "ARPNOTUS", "ARP request for an address this stack does not answer for")       \
-    X(arp_cache_full, "ARPFULL", "no free ARP cache entry")                                           \
-    X(arp_unresolved, "ARPUNRES", "next hop did not answer ARP, or no room to queue the packet")     \
-    X(ip_short, "IPSHORT", "IPv4 packet shorter than its header or total length")                    \
-    X(ip_version, "IPVERSION", "not IPv4 or header length below 20")                                 \
-    X(ip_checksum, "IPCHKSUM", "IPv4 header checksum wrong")                                         \
-    X(ip_martian, "MARTIAN", "source address not valid (multicast, broadcast, loopback from outside)") \
-    X(ip_fragment, "FRAGMENT", "fragment for this stack (reassembly not done)")                      \
-    X(ttl_exceeded, "TTLEXPIRED", "TTL reached zero while forwarding")                               \
-    X(no_route, "NOROUTE", "no route to the destination")                                            \
-    X(forwarding_disabled, "NOFWD", "not for this stack and NODATAGRAMFWD")                          \
-    X(too_big, "TOOBIG", "larger than the outgoing MTU (DF set: fragmentation needed sent)")         \
-    X(icmp_malformed, "ICMPBAD", "ICMP message too short or checksum wrong")                         \
-    X(fenced, "FENCED", "the stack is fenced: its system was partitioned out")                       \
-    X(app_bad_source, "APPSRC", "packet from the application side with a source not on this stack")  \
-    X(xcf_unknown_peer, "XCFPEER", "XCF link packet from a member that is not a known stack")        \
-    X(conn_table_full, "CONNFULL", "connection table full: the connection is not tracked")           \
-    X(moving_stale, "MOVESTALE", "packet for a MOVING DVIPA that belongs to no kept connection")     \
-    X(control_malformed, "CTLBAD", "sysplex control message not valid")                              \
-    X(control_unknown_peer, "CTLPEER", "sysplex control message from a member that has not said who it is") \
-    X(dist_no_target, "DISTNORDY", "new connection with no ready target: left to this stack's image")  \
-    X(dist_target_gone, "DISTGONE", "packet of a distributed connection whose target has left")          \
-    X(dist_not_target, "DISTNOTGT", "distributed packet for a DVIPA this stack is not a target of")      \
-    X(dist_wrong_link, "DISTLINK", "distributed packet not from the link of the DVIPA's distributor")    \
-    X(dist_plain, "DISTPLAIN", "packet to a target DVIPA that did not come from its distributor")        \
-    X(dist_encap_bad, "DISTENCAP", "distributed packet with a bad or nested encapsulation")              \
-    X(dist_port_zero, "DISTPORT0", "TCP segment from port 0 to a distributed DVIPA")                    \
-    X(dist_ended_full, "DISTENDQ", "connection end not queued for the distributor: queue full")          \
-    X(dist_rebuilding, "DISTREBLD", "segment of an unknown connection while the routing table is rebuilt")  \
-    X(swsa_no_sa, "SWSANOSA", "IPsec packet for a DVIPA with no SA or shadow SA for its SPI and source")   \
-    X(swsa_peek, "SWSAPEEK", "the owner's peek into an IPsec packet found no connection header")          \
-    X(swsa_ipsec, "SWSAIPSEC", "IPsec processing under a distributed SA dropped the packet")               \
-    X(swsa_filter, "SWSAFILTER", "decapsulated packet not allowed by its SA's inbound filter")
+// X(id, short name, severity, description): one row per drop reason. Severity as for
+// the IPsec path (ipsec/counters.hpp): info expected, warning peer or network trouble,
+// error malformed or forged input, or a table out of room.
+#define ZPLEX_STACK_DROPS(X)                                                                                         \
+    X(frame_short, "FRAMESHORT", error, "Ethernet frame shorter than its header")                                    \
+    X(frame_not_for_us, "NOTFORUS", info, "Ethernet destination neither our MAC nor broadcast")                      \
+    X(interface_down, "INTFDOWN", warning, "received on an interface that is not started")                           \
+    X(ethertype, "ETHERTYPE", info, "Ethernet type neither IPv4 nor ARP")                                            \
+    X(arp_malformed, "ARPBAD", error, "ARP packet not Ethernet/IPv4 or too short")                                   \
+    X(arp_not_for_us, "ARPNOTUS", info, "ARP request for an address this stack does not answer for")                 \
+    X(arp_cache_full, "ARPFULL", warning, "no free ARP cache entry")                                                 \
+    X(arp_unresolved, "ARPUNRES", warning, "next hop did not answer ARP, or no room to queue the packet")            \
+    X(ip_short, "IPSHORT", error, "IPv4 packet shorter than its header or total length")                             \
+    X(ip_version, "IPVERSION", error, "not IPv4 or header length below 20")                                          \
+    X(ip_checksum, "IPCHKSUM", error, "IPv4 header checksum wrong")                                                  \
+    X(ip_martian, "MARTIAN", warning, "source address not valid (multicast, broadcast, loopback from outside)")      \
+    X(ip_fragment, "FRAGMENT", warning, "fragment for this stack (reassembly not done)")                             \
+    X(ttl_exceeded, "TTLEXPIRED", info, "TTL reached zero while forwarding")                                         \
+    X(no_route, "NOROUTE", warning, "no route to the destination")                                                   \
+    X(forwarding_disabled, "NOFWD", info, "not for this stack and NODATAGRAMFWD")                                    \
+    X(too_big, "TOOBIG", info, "larger than the outgoing MTU (DF set: fragmentation needed sent)")                   \
+    X(icmp_malformed, "ICMPBAD", error, "ICMP message too short or checksum wrong")                                  \
+    X(fenced, "FENCED", warning, "the stack is fenced: its system was partitioned out")                              \
+    X(app_bad_source, "APPSRC", warning, "packet from the application side with a source not on this stack")         \
+    X(xcf_unknown_peer, "XCFPEER", error, "XCF link packet from a member that is not a known stack")                 \
+    X(conn_table_full, "CONNFULL", error, "connection table full: the connection is not tracked")                    \
+    X(moving_stale, "MOVESTALE", info, "packet for a MOVING DVIPA that belongs to no kept connection")               \
+    X(control_malformed, "CTLBAD", error, "sysplex control message not valid")                                       \
+    X(control_unknown_peer, "CTLPEER", warning, "sysplex control message from a member that has not said who it is") \
+    X(dist_no_target, "DISTNORDY", warning, "new connection with no ready target: left to this stack's image")       \
+    X(dist_target_gone, "DISTGONE", info, "packet of a distributed connection whose target has left")                \
+    X(dist_not_target, "DISTNOTGT", warning, "distributed packet for a DVIPA this stack is not a target of")         \
+    X(dist_wrong_link, "DISTLINK", error, "distributed packet not from the link of the DVIPA's distributor")         \
+    X(dist_plain, "DISTPLAIN", warning, "packet to a target DVIPA that did not come from its distributor")           \
+    X(dist_encap_bad, "DISTENCAP", error, "distributed packet with a bad or nested encapsulation")                   \
+    X(dist_port_zero, "DISTPORT0", warning, "TCP segment from port 0 to a distributed DVIPA")                        \
+    X(dist_ended_full, "DISTENDQ", error, "connection end not queued for the distributor: queue full")               \
+    X(dist_rebuilding, "DISTREBLD", info, "segment of an unknown connection while the routing table is rebuilt")     \
+    X(swsa_no_sa, "SWSANOSA", warning, "IPsec packet for a DVIPA with no SA or shadow SA for its SPI and source")    \
+    X(swsa_peek, "SWSAPEEK", warning, "the owner's peek into an IPsec packet found no connection header")            \
+    X(swsa_ipsec, "SWSAIPSEC", error, "IPsec processing under a distributed SA dropped the packet")                  \
+    X(swsa_filter, "SWSAFILTER", error, "decapsulated packet not allowed by its SA's inbound filter")
 
-enum class drop : std::uint8_t {
-#define ZPLEX_X(id, name, text) id,
-    ZPLEX_STACK_DROPS(ZPLEX_X)
-#undef ZPLEX_X
-        count_
-};
+enum class drop : std::uint8_t { ZPLEX_STACK_DROPS(ZPLEX_DROP_ENUM) count_ };
+
+inline constexpr sysplex::drop_row drop_rows[] = {ZPLEX_STACK_DROPS(ZPLEX_DROP_ROW)};
 
 inline constexpr std::size_t drop_count = static_cast<std::size_t>(drop::count_);
 
-const char* drop_name(drop d) noexcept;
-const char* drop_text(drop d) noexcept;
+/// The counter's short name (NETSTAT), severity and description.
+inline const char* drop_name(drop d) noexcept { return sysplex::drop_row_of(drop_rows, d).name; }
+inline sysplex::drop_severity drop_level(drop d) noexcept { return sysplex::drop_row_of(drop_rows, d).level; }
+inline const char* drop_text(drop d) noexcept { return sysplex::drop_row_of(drop_rows, d).text; }
 
 /// Drops by reason. The core runs on one thread: plain integers.
 using drop_counters = sysplex::drop_counters<drop>;
