@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // CF benchmark: LISTKEYINC latency and numbers/s through the connector path, against a
 // raw std::atomic fetch_add on the same kind of shared memory (the reference).
-#include <zplex/cf/cf_server.hpp>
 #include <zplex/cf/connector.hpp>
+
+#include "private_cf.hpp"
+#include "swsa_ezbdvipa.hpp"
 
 #include <fmt/format.h>
 
@@ -10,8 +12,6 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
-#include <filesystem>
-#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
@@ -88,27 +88,9 @@ double throughput(const std::string& ns, shared* sh, int procs, std::uint64_t bl
 }  // namespace
 
 int main() {
-    std::string ns = "BENCH" + std::to_string(::getpid());
-    auto run_dir = std::filesystem::temp_directory_path() / ns;
-    std::filesystem::create_directories(run_dir);
-    zplex::sysplex::structure_config s;
-    s.name = "EZBDVIPA";
-    s.list_count = 4;
-    s.entry_size = 64;
-    s.max_entries = 64;
-    s.size_kb = 64;
-    s.preflist = {"CF01"};
-    cf::server_options so;
-    so.sysplex = ns;
-    so.cf = "CF01";
-    so.structures = {s};
-    so.run_dir = run_dir;
-    auto server = std::make_unique<cf::cf_server>(so);
-    server->start();
-
-    auto* sh = static_cast<shared*>(
-        ::mmap(nullptr, sizeof(shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
-    new (sh) shared{};
+    zplex::test::private_cf plex("BENCH", {zplex::test::swsa_ezbdvipa(4, 64)});
+    const std::string& ns = plex.sysplex;
+    auto* sh = zplex::test::shared_anonymous<shared>();
 
     // Latency of one LISTKEYINC (block 1), one process.
     std::unique_ptr<cf::connector> c;
@@ -148,8 +130,5 @@ int main() {
             fmt::print("  {:>6} {:>6} {:>14.1f} M {:>14.1f} M {:>7.2f}\n", block, procs, ref / 1e6, z / 1e6, z / ref);
         }
     }
-    server.reset();
-    std::filesystem::remove_all(run_dir);
-    ::munmap(sh, sizeof(shared));
     return 0;
 }

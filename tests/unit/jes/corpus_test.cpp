@@ -4,12 +4,12 @@
 #include <zplex/jes/jcl.hpp>
 #include <zplex/sysplex/dataset.hpp>
 
+#include "corpus.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 namespace zplex::jes::test {
 namespace {
@@ -18,56 +18,33 @@ namespace fs = std::filesystem;
 
 const fs::path corpus_root = fs::path(ZPLEX_SOURCE_DIR) / "tests" / "jcl";
 
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 struct expectation {
     int jcl_error = -1;  // 0: converts cleanly, 1: a JCL error
     int steps = -1;
-    std::vector<std::string> exact, contains, absent, listed;
+    std::vector<std::string> listed;  // 'L ' lines: a line of JESJCL
+    zplex::test::message_expectations messages;
 };
 
 expectation read_expectation(const fs::path& file) {
     expectation e;
-    std::ifstream in(file);
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.empty() || line[0] == '#') {
-            continue;
-        }
+    e.messages = zplex::test::read_expectations(file, [&](const std::string& line) {
         if (line == "JCL OK") {
             e.jcl_error = 0;
         } else if (line == "JCL ERROR") {
             e.jcl_error = 1;
         } else if (line.rfind("STEPS ", 0) == 0) {
             e.steps = std::stoi(line.substr(6));
-        } else if (line.rfind("= ", 0) == 0) {
-            e.exact.push_back(line.substr(2));
-        } else if (line.rfind("~ ", 0) == 0) {
-            e.contains.push_back(line.substr(2));
-        } else if (line.rfind("! ", 0) == 0) {
-            e.absent.push_back(line.substr(2));
         } else if (line.rfind("L ", 0) == 0) {
             e.listed.push_back(line.substr(2));
         } else {
-            ADD_FAILURE() << file << ": cannot read line: " << line;
+            return false;
         }
-    }
+        return true;
+    });
     return e;
 }
 
-std::vector<std::string> corpus_members() {
-    std::vector<std::string> out;
-    for (const auto& f : fs::directory_iterator(corpus_root / "expected")) {
-        out.push_back(f.path().filename().string());
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-}
+std::vector<std::string> corpus_members() { return zplex::test::corpus_members(corpus_root / "expected"); }
 
 std::string trimmed(const jcl_message& m) {
     return std::to_string(m.stmt) + " " + m.id + " " + m.text;
@@ -87,11 +64,11 @@ TEST_P(corpus, job_gives_expected_messages) {
         if (!fs::is_regular_file(p)) {
             return std::nullopt;
         }
-        return slurp(p);
+        return zplex::test::file_bytes(p);
     };
     o.proclib = {"SYS1.PROCLIB"};
     o.sysuid = "IBMUSER";
-    auto text = slurp(corpus_root / "USER.JCL" / member);
+    auto text = zplex::test::file_bytes(corpus_root / "USER.JCL" / member);
     auto j = convert(text, "USER.JCL(" + member + ")", o);
     std::vector<std::string> msgs;
     for (const auto& m : j.messages) {
@@ -102,29 +79,14 @@ TEST_P(corpus, job_gives_expected_messages) {
     if (e.steps >= 0) {
         EXPECT_EQ(static_cast<int>(j.step_count()), e.steps);
     }
-    for (const auto& x : e.exact) {
-        EXPECT_NE(std::find(msgs.begin(), msgs.end(), x), msgs.end()) << "no message '" << x << "' in " << dump;
-    }
-    for (const auto& x : e.contains) {
-        EXPECT_TRUE(std::any_of(msgs.begin(), msgs.end(), [&](const std::string& m) { return m.find(x) != std::string::npos; }))
-            << "no message containing '" << x << "' in " << dump;
-    }
-    for (const auto& x : e.absent) {
-        EXPECT_FALSE(std::any_of(msgs.begin(), msgs.end(), [&](const std::string& m) { return m.find(x) != std::string::npos; }))
-            << "a message contains '" << x << "': " << dump;
-    }
+    zplex::test::expect_messages(msgs, e.messages);
     for (const auto& x : e.listed) {
         EXPECT_NE(std::find(j.jesjcl.begin(), j.jesjcl.end(), x), j.jesjcl.end())
             << "JESJCL has no line '" << x << "': " << ::testing::PrintToString(j.jesjcl);
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(jcl, corpus, ::testing::ValuesIn(corpus_members()),
-                         [](const ::testing::TestParamInfo<std::string>& i) {
-                             std::string n = i.param;
-                             std::replace_if(n.begin(), n.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); }, '_');
-                             return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(jcl, corpus, ::testing::ValuesIn(corpus_members()), zplex::test::corpus_test_name);
 
 TEST(corpus_size, at_least_twenty_jobs_good_and_broken) {
     int good = 0, broken = 0;
