@@ -31,7 +31,6 @@ bool valid_name(std::string_view s) {
     return true;
 }
 
-/// Show at most 32 characters of outside text, non-printables as X'hh'.
 std::string shown(std::string_view s) {
     std::string out;
     std::size_t k = 0;
@@ -67,8 +66,6 @@ const std::set<std::string> dd_keywords = {
     "SUBSYS", "SYMBOLS", "SYMLIST", "SYSOUT", "TERM", "UCS", "UNIT", "VOL", "VOLUME", "DSKEYLBL"};
 const std::set<std::string> dd_positional = {"*", "DATA", "DUMMY", "DYNAM"};
 
-/// Substitute symbols in @p text. `&&name` is a temporary data set, never a symbol;
-/// `&name.` consumes the period; an undefined symbol stays as written.
 std::string substitute(const std::string& text, const std::map<std::string, std::string>& syms,
                        std::set<std::string>* used, bool& changed) {
     std::string out;
@@ -124,7 +121,6 @@ const parameter* find_param(const std::vector<parameter>& ps, std::string_view k
     return nullptr;
 }
 
-/// COND=(code,op) | ((code,op[,step[.procstep]]),...)[,EVEN|ONLY]
 std::optional<cond_param> parse_cond(const std::string& value, bool on_job, std::string* bad) {
     cond_param c;
     auto items = split_list(value);
