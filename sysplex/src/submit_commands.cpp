@@ -2,6 +2,7 @@
 // `zplex submit JOB [--scan] [--sysplex DIR] [--junit FILE] [--spool DIR]` and
 // `zplex output [JOBnnnnn]`: run a job (or only convert and list it) and keep its job
 // log in the spool, as JES2 does. Exit: the job's highest condition code (docs/jcl.md).
+#include "batch/batch.hpp"
 #include "commands.hpp"
 
 #include <zplex/jes/executor.hpp>
@@ -34,6 +35,7 @@ struct submit_options {
     std::string sysplex_dir;
     std::string junit;
     std::string spool;
+    std::string run_dir;
     bool scan = false;
     bool quiet = false;
 };
@@ -217,7 +219,12 @@ int run_submit(const submit_options& o) {
     if (cat) {
         ::setenv("ZPLEX_SYSPLEX", fs::absolute(dir, ec).c_str(), 1);
     }
+    // zplex's own programs drive the running sysplex of the job (docs/jcl.md).
+    if (cat) {
+        for (auto& [n, p] : batch::programs({o.run_dir, fs::absolute(dir, ec).string()})) ro.programs[n] = std::move(p);
+    }
     jes::job_log log = o.scan ? jes::scan_job(j, ro) : jes::run_job(j, ro);
+    batch::finish_background();
     if (spool) {
         keep_in_spool(*spool, log);
     }
@@ -289,6 +296,7 @@ void add_submit_commands(CLI::App& app, exit_status& status) {
         ->check(CLI::ExistingDirectory);
     submit->add_option("--junit", o->junit, "Write a JUnit XML report: one testsuite for the job, one testcase a step");
     submit->add_option("--spool", o->spool, "Spool folder (default: $ZPLEX_SPOOL or /tmp/zplex-spool-UID)");
+    submit->add_option("--run-dir", o->run_dir, "Run directory of the sysplex the job's ZPXOPER/ZPXTRAF/ZPXFAULT steps drive");
     submit->add_flag("--quiet", o->quiet, "Do not print the job log (it is still kept in the spool)");
     submit->callback([o, &status] { status.code = run_submit(*o); });
 

@@ -360,10 +360,7 @@ int do_up(const up_options& o) {
 
         // The stacks.
         for (const auto& im : cfg.images) {
-            std::vector<std::string> argv{run::program_path("zplex-tcpip").string(), "--sysplex", r.sysplex_dir.string(),
-                                          "--system", im.name, "--run-dir", dir.string(), "--lan-netns", lan,
-                                          "--bridge", "br0", "--image-netns", r.netns_of(im.name)->name};
-            if (r.hercules) argv.push_back("--attach-image");
+            auto argv = run::stack_argv(r, dir, im);
             run::start_recorded(r, dir, "tcpip", im.tcpip_proc, im.name, argv, "", logs / (im.name + "." + im.tcpip_proc + ".log"));
         }
         // Every stack in the group, every DVIPA where the profiles put it.
