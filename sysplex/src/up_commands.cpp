@@ -568,4 +568,14 @@ void add_up_commands(CLI::App& app, exit_status& status) {
     st->callback([=, &status] { status.code = do_status(*st_dir, *st_plex); });
 }
 
+int bring_up(const std::string& sysplex_dir, const std::string& run_dir, bool no_hercules) {
+    up_options o;
+    o.sysplex_dir = sysplex_dir;
+    o.run_dir = run_dir;
+    o.no_hercules = no_hercules;
+    return do_up(o);
+}
+
+int take_down(const std::string& run_dir, const std::string& sysplex_dir) { return do_down(run_dir, sysplex_dir); }
+
 }  // namespace zplex::cli

@@ -39,6 +39,11 @@ jes::program operator_program(const context& c);
 jes::program traffic_program(const context& c);
 jes::program fault_program(const context& c);
 
+/// @p bpxbatch run in the network namespace of image @p system of the running sysplex
+/// (its z/OS UNIX commands see the image's addresses and DVIPAs); as it is when no
+/// sysplex runs.
+jes::program image_bpxbatch(const context& c, const std::string& system, jes::program bpxbatch);
+
 /// ZPXOPER, ZPXTRAF, ZPXFAULT bound to @p c.
 std::map<std::string, jes::program> programs(const context& c);
 
