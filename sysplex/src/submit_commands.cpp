@@ -250,7 +250,6 @@ int run_submit(const submit_options& o) {
     }
     jes::job_log log = o.scan ? jes::scan_job(j, ro) : jes::run_job(j, ro);
     batch::finish_background();
-    if (brought_up) take_down(o.run_dir, fs::absolute(dir, ec).string());
     if (spool) {
         keep_in_spool(*spool, log);
     }
@@ -265,6 +264,7 @@ int run_submit(const submit_options& o) {
     if (!o.junit.empty()) {
         write_file(o.junit, jes::junit_xml({log}));
     }
+    if (brought_up) take_down(o.run_dir, fs::absolute(dir, ec).string());
     return log.exit_code();
 }
 

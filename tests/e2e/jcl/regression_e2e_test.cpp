@@ -172,5 +172,24 @@ TEST(jcl_regression_e2e, without_dva1s_vipadistribute_every_job_ends_with_8_nami
     }
 }
 
+TEST(jcl_regression_e2e, submit_up_brings_the_sysplex_up_for_the_job_and_down_after_it) {
+    std::string why;
+    if (!can_run(why)) GTEST_SKIP() << why;
+    fig4_run f("U");
+    auto s = f.run({"submit", (fs::path(ZPLEX_SOURCE_DIR) / "jcl/REGROBEY").string(), "--sysplex", f.plex.string(),
+                    "--run-dir", f.dir.string(), "--spool", f.spool.string(), "--up", "--no-hercules"},
+                   150s);
+    EXPECT_EQ(s.status, 0) << s.out << f.logs();
+    EXPECT_NE(s.out.find("ZPX1808I SYSPLEX " + f.name + " IS UP IN "), std::string::npos) << s.out;
+    EXPECT_NE(s.out.find("$HASP395 REGROBEY ENDED - RC=0000"), std::string::npos) << s.out;
+    EXPECT_NE(s.out.find("ZPX1830I SYSPLEX " + f.name + " IS DOWN: "), std::string::npos) << s.out;
+    operating::run_record r;
+    std::string err;
+    ASSERT_TRUE(operating::load_run(f.dir, r, err)) << err;
+    EXPECT_EQ(r.state, "down");
+    EXPECT_TRUE(r.alive().empty());
+    for (const auto& n : r.namespaces) EXPECT_FALSE(fs::exists("/run/netns/" + n.name)) << n.name;
+}
+
 }  // namespace
 }  // namespace zplex::e2e
