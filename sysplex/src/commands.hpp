@@ -44,6 +44,10 @@ void add_submit_commands(CLI::App& app, exit_status& status);
 /// `zplex up`, `zplex down`, `zplex status`
 void add_up_commands(CLI::App& app, exit_status& status);
 
+/// What `zplex up` and `zplex down` do, for `zplex submit --up`: exit codes as theirs.
+int bring_up(const std::string& sysplex_dir, const std::string& run_dir, bool no_hercules);
+int take_down(const std::string& run_dir, const std::string& sysplex_dir);
+
 /// `zplex cmd`, `zplex syslog`, `zplex exec`
 void add_cmd_commands(CLI::App& app, exit_status& status);
 

@@ -363,4 +363,13 @@ std::string tail(const fs::path& file, std::size_t n) {
     return out;
 }
 
+std::vector<std::string> stack_argv(const operating::run_record& r, const fs::path& dir, const sysplex::image_config& image) {
+    std::vector<std::string> argv{program_path("zplex-tcpip").string(), "--sysplex", r.sysplex_dir.string(),
+                                  "--system", image.name, "--run-dir", dir.string(), "--lan-netns",
+                                  operating::netns_name(dir, "LAN"), "--bridge", "br0", "--image-netns",
+                                  r.netns_of(image.name)->name};
+    if (r.hercules) argv.push_back("--attach-image");
+    return argv;
+}
+
 }  // namespace zplex::cli::run

@@ -78,6 +78,10 @@ struct job_launch {
 job_launch procedure_launch(const sysplex::sysplex_config& cfg, const sysplex::image_config& image,
                             const sysplex::procedure_config& proc);
 
+/// The command line of image @p image's stack in the run @p r of @p dir (what `up`
+/// starts, and ZPXFAULT RESTART STACK starts again).
+std::vector<std::string> stack_argv(const operating::run_record& r, const fs::path& dir, const sysplex::image_config& image);
+
 /// SIGTERM to every live process of @p ids (identity checked before each signal),
 /// SIGKILL to those left after @p grace. Returns how many were signalled.
 int stop_processes(const std::vector<sysplex::process_identity>& ids, std::chrono::milliseconds grace);

@@ -2,6 +2,7 @@
 // `zplex submit JOB [--scan] [--sysplex DIR] [--junit FILE] [--spool DIR]` and
 // `zplex output [JOBnnnnn]`: run a job (or only convert and list it) and keep its job
 // log in the spool, as JES2 does. Exit: the job's highest condition code (docs/jcl.md).
+#include "batch/batch.hpp"
 #include "commands.hpp"
 
 #include <zplex/jes/executor.hpp>
@@ -34,6 +35,10 @@ struct submit_options {
     std::string sysplex_dir;
     std::string junit;
     std::string spool;
+    std::string run_dir;
+    std::string system;
+    bool up = false;
+    bool no_hercules = false;
     bool scan = false;
     bool quiet = false;
 };
@@ -194,6 +199,13 @@ int run_submit(const submit_options& o) {
     ro.user = co.sysuid;
     if (cat && !cat->config().images.empty()) {
         ro.system = cat->config().images.front().name;
+        if (!o.system.empty()) {
+            if (!cat->config().find_image(sysplex::upper(o.system))) {
+                std::cout << fmt::format("ZPX0536E SYSTEM {} IS NOT IN SYSPLEX {}\n", sysplex::upper(o.system), cat->config().name);
+                return 2;
+            }
+            ro.system = sysplex::upper(o.system);
+        }
     }
     std::optional<fs::path> spool;
     if (!o.scan) {
@@ -217,7 +229,27 @@ int run_submit(const submit_options& o) {
     if (cat) {
         ::setenv("ZPLEX_SYSPLEX", fs::absolute(dir, ec).c_str(), 1);
     }
+    // zplex's own programs drive the running sysplex of the job, and BPXBATCH runs in
+    // the namespace of the job's system (docs/jcl.md).
+    bool brought_up = false;
+    if (cat) {
+        batch::context bc{o.run_dir, fs::absolute(dir, ec).string()};
+        for (auto& [n, p] : batch::programs(bc)) ro.programs[n] = std::move(p);
+        for (const char* bpx : {"BPXBATCH", "BPXBATSL"}) ro.programs[bpx] = batch::image_bpxbatch(bc, ro.system, ro.programs[bpx]);
+        if (o.up && !o.scan && !j.jcl_error()) {
+            int rc = bring_up(bc.sysplex_dir, o.run_dir, o.no_hercules);
+            if (rc != 0) {
+                std::cout << fmt::format("ZPX0537E JOB {} NOT RUN: zplex up ENDED WITH {}\n", j.name, rc);
+                return rc;
+            }
+            brought_up = true;
+        }
+    } else if (o.up) {
+        std::cout << "ZPX0537E --up NEEDS A SYSPLEX: --sysplex DIR, SYSPLEX.xml ABOVE THE JOB, OR $ZPLEX_SYSPLEX\n";
+        return 2;
+    }
     jes::job_log log = o.scan ? jes::scan_job(j, ro) : jes::run_job(j, ro);
+    batch::finish_background();
     if (spool) {
         keep_in_spool(*spool, log);
     }
@@ -232,6 +264,7 @@ int run_submit(const submit_options& o) {
     if (!o.junit.empty()) {
         write_file(o.junit, jes::junit_xml({log}));
     }
+    if (brought_up) take_down(o.run_dir, fs::absolute(dir, ec).string());
     return log.exit_code();
 }
 
@@ -289,6 +322,10 @@ void add_submit_commands(CLI::App& app, exit_status& status) {
         ->check(CLI::ExistingDirectory);
     submit->add_option("--junit", o->junit, "Write a JUnit XML report: one testsuite for the job, one testcase a step");
     submit->add_option("--spool", o->spool, "Spool folder (default: $ZPLEX_SPOOL or /tmp/zplex-spool-UID)");
+    submit->add_option("--run-dir", o->run_dir, "Run directory of the sysplex the job's ZPXOPER/ZPXTRAF/ZPXFAULT steps drive");
+    submit->add_option("--system", o->system, "The system the job runs on: BPXBATCH in its namespace, SYS in $HASP373 (default: the first image)");
+    submit->add_flag("--up", o->up, "Bring the sysplex up for the job (zplex up) and down after it");
+    submit->add_flag("--no-hercules", o->no_hercules, "With --up: no Hercules images (zplex up --no-hercules)");
     submit->add_flag("--quiet", o->quiet, "Do not print the job log (it is still kept in the spool)");
     submit->callback([o, &status] { status.code = run_submit(*o); });
 

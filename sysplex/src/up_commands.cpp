@@ -360,10 +360,7 @@ int do_up(const up_options& o) {
 
         // The stacks.
         for (const auto& im : cfg.images) {
-            std::vector<std::string> argv{run::program_path("zplex-tcpip").string(), "--sysplex", r.sysplex_dir.string(),
-                                          "--system", im.name, "--run-dir", dir.string(), "--lan-netns", lan,
-                                          "--bridge", "br0", "--image-netns", r.netns_of(im.name)->name};
-            if (r.hercules) argv.push_back("--attach-image");
+            auto argv = run::stack_argv(r, dir, im);
             run::start_recorded(r, dir, "tcpip", im.tcpip_proc, im.name, argv, "", logs / (im.name + "." + im.tcpip_proc + ".log"));
         }
         // Every stack in the group, every DVIPA where the profiles put it.
@@ -570,5 +567,15 @@ void add_up_commands(CLI::App& app, exit_status& status) {
     st->add_option("--sysplex", *st_plex, "Sysplex folder (names the default run directory)");
     st->callback([=, &status] { status.code = do_status(*st_dir, *st_plex); });
 }
+
+int bring_up(const std::string& sysplex_dir, const std::string& run_dir, bool no_hercules) {
+    up_options o;
+    o.sysplex_dir = sysplex_dir;
+    o.run_dir = run_dir;
+    o.no_hercules = no_hercules;
+    return do_up(o);
+}
+
+int take_down(const std::string& run_dir, const std::string& sysplex_dir) { return do_down(run_dir, sysplex_dir); }
 
 }  // namespace zplex::cli

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: Apache-2.0
+// zplex's own batch programs, the ones a regression job runs against a sysplex brought
+// up by `zplex up` (docs/jcl.md, "Programs"):
+//   ZPXOPER   operator commands through the console's routing, responses to SYSPRINT,
+//             checked by EXPECT and WAIT FOR;
+//   ZPXTRAF   connections from a LAN host's (or an image's) namespace to a DVIPA: who
+//             served each, bytes and SHA-256 of the echo, resets; EXPECT DIST/RESETS;
+//   ZPXFAULT  faults: kill a stack, a job or a CF by its recorded PID, stop an image's
+//             CPU, start a stack again; WAIT FOR the sysplex's reaction.
+// Each reads SYSIN statements (batch_sysin.cpp), writes a SYSPRINT report and ends with
+// a documented condition code: 0 all held, 4 a warning, 8 an expectation failed, 12 a
+// statement or the sysplex could not be used, 16 no SYSPRINT or SYSIN.
+#pragma once
+
+#include "../console.hpp"
+
+#include <zplex/jes/executor.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstddef>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace zplex::cli::batch {
+
+/// Where the programs find the running sysplex.
+struct context {
+    std::string run_dir;      ///< --run-dir of submit ("" = the sysplex's default)
+    std::string sysplex_dir;  ///< the job's sysplex folder
+};
+
+/// Each program bound to @p c.
+jes::program operator_program(const context& c);
+jes::program traffic_program(const context& c);
+jes::program fault_program(const context& c);
+
+/// @p bpxbatch run in the network namespace of image @p system of the running sysplex
+/// (its z/OS UNIX commands see the image's addresses and DVIPAs); as it is when no
+/// sysplex runs.
+jes::program image_bpxbatch(const context& c, const std::string& system, jes::program bpxbatch);
+
+/// ZPXOPER, ZPXTRAF, ZPXFAULT bound to @p c.
+std::map<std::string, jes::program> programs(const context& c);
+
+/// Wait for the traffic a ZPXTRAF START left running (at the end of the job).
+void finish_background();
+
+// ---- what the three programs share
+
+/// One SYSIN statement: its words, a quoted word unquoted ('IT''S' -> IT'S).
+struct sysin_statement {
+    int line = 0;                     ///< the SYSIN record it starts on
+    std::vector<std::string> words;   ///< upper case outside quotes
+    std::vector<bool> quoted;
+    std::string text;                 ///< as written (continuations joined)
+};
+
+/// Columns 1-71; `*` or `/*` in column 1 a comment; a record ending in ` -` continues.
+/// A quote left open is an error: false, @p why says where.
+bool read_sysin(const std::vector<std::string>& records, std::vector<sysin_statement>& out, std::string& why);
+
+/// The program's SYSPRINT and its condition code.
+struct report {
+    std::vector<std::string> lines;
+    int rc = 0;
+    int expectations = 0, failed = 0;
+    void say(std::string line) { lines.push_back(std::move(line)); }
+    void raise(int code) { rc = std::max(rc, code); }
+};
+
+/// The step's SYSIN read into statements; on failure @p rep holds the message and the RC.
+std::optional<std::vector<sysin_statement>> step_statements(jes::step_io& io, report& rep, const char* program);
+
+/// SYSPRINT written and the RC returned (16 when SYSPRINT is missing).
+jes::program_result end_report(jes::step_io& io, report& rep, const char* program);
+
+/// Open the console of the run; on failure @p rep says why (RC 12).
+std::optional<console> open_console(const context& c, report& rep, const char* program);
+
+/// The logs of a run, read from where they were when the watch began (WAIT FOR).
+class log_watch {
+public:
+    explicit log_watch(const console& c);
+    /// A line of any log since the watch began holding @p msgid (and @p text when not
+    /// empty), within @p timeout; the line, or nullopt.
+    std::optional<std::string> wait_for(const std::string& msgid, const std::string& text, std::chrono::milliseconds timeout);
+
+private:
+    struct source {
+        std::filesystem::path file;
+        std::uintmax_t offset = 0;
+    };
+    std::vector<source> _sources;
+    std::vector<std::string> _seen;
+    std::size_t _next = 0;  ///< the first line a wait has not looked at (each wait finds a later line)
+    void poll();
+};
+
+/// A number word: false when @p w is not one (or out of [lo, hi]).
+bool number(const std::string& w, long lo, long hi, long& out);
+
+}  // namespace zplex::cli::batch
