@@ -202,7 +202,7 @@ void distributor_namespace_rows(std::vector<bench_row>& rows) {
         if (s.per_second > sd.per_second) sd = s;
         std::this_thread::sleep_for(3s);  // the tables drain (ended connections) between rounds
     }
-    std::string note = fmt::format("{} concurrent, {:.0f} s runs; failed: direct {}, nft {}, SD {}; MVS1's VCRT at the end of a run: {} of 4096 entries",
+    std::string note = fmt::format("{} concurrent, {:.0f} s runs; failed: direct {}, nft {}, SD {}; MVS1's VCRT at the end of a run: {} of its 65536 entries",
                                    concurrency, seconds_per_run, direct.failed, lb.failed, sd.failed, table);
     rows.push_back({"new connections/s to DVA1 through the distributor (goal >= 0.5)", "conn/s",
                     "nftables DNAT round robin", lb.per_second, sd.per_second, note});
