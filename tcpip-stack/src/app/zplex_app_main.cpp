@@ -3,7 +3,8 @@
 // sends one line naming the image, the stack, the local and the remote socket, then
 // echoes what it reads until the client closes (docs/zplex-app.md).
 //
-//   zplex-app --image MVS1 [--stack TCPIPA] [--bind ADDR] [--netns NS] --port N [--port N ...]
+//   zplex-app --image MVS1 [--stack TCPIPA] [--bind ADDR] [--netns NS] [--log-connections]
+//             --port N [--port N ...]
 #include <zplex/sysplex/debug_option.hpp>
 #include <zplex/sysplex/text.hpp>
 #include <zplex/sysplex/ipv4.hpp>
@@ -56,6 +57,8 @@ int main(int argc, char** argv) {
     app.add_option("--bind", bind_addr, "IPv4 address to listen on; 0.0.0.0 (the default) for any");
     app.add_option("--netns", netns, "Network namespace (/run/netns/NAME) of the image to run in");
     app.add_option("--port", ports, "TCP port to listen on (repeat for more)")->required()->check(CLI::Range(1, 65535));
+    bool log_connections = false;
+    app.add_flag("--log-connections", log_connections, "Write one line (ZPX1054I) for every connection accepted");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -119,6 +122,7 @@ int main(int argc, char** argv) {
         conns.erase(fd);
     };
     std::vector<char> buf(64 * 1024);
+    std::uint64_t accepted = 0;
     while (!g_stop) {
         epoll_event evs[64];
         int n = ::epoll_wait(ep, evs, 64, 200);
@@ -132,6 +136,12 @@ int main(int argc, char** argv) {
                     sockaddr_in local{};
                     socklen_t ll = sizeof local;
                     ::getsockname(c, reinterpret_cast<sockaddr*>(&local), &ll);
+                    ++accepted;
+                    if (log_connections) {
+                        std::printf("ZPX1054I ZPLEX-APP ON %s ACCEPTED %s FROM %s\n", image.c_str(),
+                                    socket_text(local).c_str(), socket_text(peer).c_str());
+                        std::fflush(stdout);
+                    }
                     auto& k = conns[c];
                     k.pending = "ZPLEX-APP IMAGE " + image + " STACK " + stack + " LOCAL " + socket_text(local) +
                                 " REMOTE " + socket_text(peer) + "\n";
@@ -179,6 +189,7 @@ int main(int argc, char** argv) {
     }
     for (auto& [fd, k] : conns) ::close(fd);
     for (auto& [fd, on] : listeners) ::close(fd);
-    std::printf("ZPX1053I ZPLEX-APP ON %s ENDED\n", image.c_str());
+    std::printf("ZPX1053I ZPLEX-APP ON %s ENDED: %llu CONNECTIONS ACCEPTED\n", image.c_str(),
+                static_cast<unsigned long long>(accepted));
     return 0;
 }

@@ -5,7 +5,7 @@
 // commands on a 0600 control socket.
 //
 //   zplex-tcpip --sysplex DIR --system MVS1 [--run-dir DIR] [--lan-netns NS --bridge BR]
-//               [--image-netns NS] [--attach-image] [--no-offload]
+//               [--image-netns NS] [--attach-image] [--no-offload] [--connections N]
 #include <zplex/sysplex/catalogue.hpp>
 #include <zplex/tcpip/profile/parser.hpp>
 #include <zplex/tcpip/stack/control_socket.hpp>
@@ -327,6 +327,12 @@ int main(int argc, char** argv) {
     app.add_option("--bridge", bridge, "LAN bridge the OSA port (a TAP) joins");
     app.add_option("--image-netns", image_ns, "The image's network namespace (its TUN and addresses)");
     bool attach_image = false, no_offload = false;
+    // The connection table (and so the Sysplex Distributor's VCRT): 40 bytes an entry, and
+    // an ended connection keeps its entry about 2 s, so 65536 entries carry some 30,000
+    // new distributed connections a second (4096, the core's default, capped it near 2,000).
+    std::size_t connections = 65536;
+    app.add_option("--connections", connections, "Entries of the TCP connection table (VCRT), rounded up to a power of two")
+        ->check(CLI::Range(std::size_t{64}, std::size_t{1} << 22));
     app.add_flag("--no-offload", no_offload,
                  "Read and write the TAP and the TUN one packet at a time (no IFF_VNET_HDR offloads)");
     app.add_flag("--attach-image", attach_image,
@@ -432,7 +438,9 @@ int main(int argc, char** argv) {
         tst::xcf_sysplex port(*sys, *member);
         io.links = &port;
         tst::system_clock clock;
-        auto s = tst::stack::create(profile, id, tst::ports{&io, &io, &io, &port, &clock, nullptr, &sockets});
+        tst::options sizes;
+        sizes.connections = connections;
+        auto s = tst::stack::create(profile, id, tst::ports{&io, &io, &io, &port, &clock, nullptr, &sockets}, sizes);
         s->joined_group();
 
         obey_fn obey = [&](const std::string& dsn) {
@@ -481,8 +489,12 @@ int main(int argc, char** argv) {
         std::int64_t last_tick = clock.monotonic_ms();
         unsigned ticks = 0;
         while (!g_stop) {
+            // XCF messages (control, and the Sysplex Distributor's forwarded packets) come
+            // through shared memory, which no descriptor signals: the wait is what a
+            // forwarded packet may sit here before it is polled. 10 ms made every
+            // distributed connection's handshake wait for it (bench_stack_distributor).
             epoll_event evs[8];
-            int n = ::epoll_wait(ep, evs, 8, 10);
+            int n = ::epoll_wait(ep, evs, 8, 1);
             // Clients that have not sent their line or taken their reply yet are served
             // on every turn; a new one wakes the loop through the listener.
             if (control->clients() > 0) control->poll(serve);

@@ -103,6 +103,25 @@ child_process stack_plex::start(const std::string& system, const std::vector<std
     return child_process::exec(argv, {}, log_path(system, log_tag));
 }
 
+child_process stack_plex::app(const std::string& system, const std::string& log_tag) {
+    return child_process::exec({std::string(ZPLEX_BINARY_DIR) + "/bin/zplex-app", "--image", system, "--netns",
+                                image(system).name(), "--port", "60", "--log-connections"},
+                               {}, app_log_path(system, log_tag));
+}
+
+fs::path stack_plex::app_log_path(const std::string& system, const std::string& log_tag) const {
+    return dir / ("app-" + system + log_tag + ".log");
+}
+
+void stack_plex::rewrite_member(const std::string& member, const std::string& from, const std::string& to) {
+    fs::path p = catalogue / "SYS1.TCPPARMS" / member;
+    std::string text = file_text(p);
+    auto at = text.find(from);
+    if (at == std::string::npos) throw std::runtime_error("SYS1.TCPPARMS(" + member + ") has no '" + from + "'");
+    text.replace(at, from.size(), to);
+    std::ofstream(p) << text;
+}
+
 fs::path stack_plex::log_path(const std::string& system, const std::string& log_tag) const {
     return dir / (system + log_tag + ".log");
 }

@@ -53,6 +53,13 @@ public:
     /// Wait (bounded by @p bound, not a timing claim) until the log holds @p text.
     bool wait_log(const std::string& system, const std::string& text, std::chrono::milliseconds bound = 20s,
                   const std::string& log_tag = {}) const;
+    /// zplex-app (--log-connections) in the image of @p system on port 60: DVA1's and
+    /// DVB1's server. Its output goes to app_log_path(system, log_tag).
+    child_process app(const std::string& system, const std::string& log_tag = {});
+    std::filesystem::path app_log_path(const std::string& system, const std::string& log_tag = {}) const;
+    /// A profile variant: in the copy's member SYS1.TCPPARMS(@p member), @p from (which
+    /// must be there) becomes @p to. Throws when it is not there.
+    void rewrite_member(const std::string& member, const std::string& from, const std::string& to);
     /// A command on the stack's control socket.
     std::string control(const std::string& system, const std::string& command) const;
     /// Poll the control socket with @p command until the answer holds @p text (bounded).
