@@ -49,10 +49,7 @@ constexpr double seconds_per_run = 3.0;
 /// @p seconds, each one connect, read the first line, close. Prints
 /// "DONE n FAILED f SECONDS s".
 int connect_rate_body(const char* addr, int port, double seconds) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<std::uint16_t>(port));
-    ::inet_pton(AF_INET, addr, &a.sin_addr);
+    sockaddr_in a = zplex::e2e::socket_address(addr, static_cast<std::uint16_t>(port));
     int ep = ::epoll_create1(EPOLL_CLOEXEC);
     struct slot {
         int fd = -1;

@@ -178,10 +178,7 @@ int raw_receiver(const char* addr, int port) {
     int l = ::socket(AF_INET, SOCK_STREAM, 0);
     int one = 1;
     ::setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<std::uint16_t>(port));
-    ::inet_pton(AF_INET, addr, &a.sin_addr);
+    sockaddr_in a = zplex::e2e::socket_address(addr, static_cast<std::uint16_t>(port));
     if (::bind(l, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(l, 1) != 0) return 3;
     int c = ::accept(l, nullptr, nullptr);
     auto t0 = clock_type::now();
@@ -195,10 +192,7 @@ int raw_receiver(const char* addr, int port) {
 }
 
 int raw_sender(const char* addr, int port, std::uint64_t bytes) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<std::uint16_t>(port));
-    ::inet_pton(AF_INET, addr, &a.sin_addr);
+    sockaddr_in a = zplex::e2e::socket_address(addr, static_cast<std::uint16_t>(port));
     for (int attempt = 0; attempt < 100; ++attempt) {
         int s = ::socket(AF_INET, SOCK_STREAM, 0);
         if (::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
@@ -298,10 +292,7 @@ void throughput(std::vector<row>& rows) {
 /// CLOCK_MONOTONIC nanoseconds at which it did (0: never, within 20 s).
 int first_connect(const char* addr, int port) {
     auto until = clock_type::now() + 20s;
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<std::uint16_t>(port));
-    ::inet_pton(AF_INET, addr, &a.sin_addr);
+    sockaddr_in a = zplex::e2e::socket_address(addr, static_cast<std::uint16_t>(port));
     while (clock_type::now() < until) {
         int s = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
         ::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a);

@@ -35,10 +35,7 @@ int echo_server(const char* addr, int port) {
     int l = ::socket(AF_INET, SOCK_STREAM, 0);
     int one = 1;
     ::setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<std::uint16_t>(port));
-    ::inet_pton(AF_INET, addr, &a.sin_addr);
+    sockaddr_in a = zplex::e2e::socket_address(addr, static_cast<std::uint16_t>(port));
     if (::bind(l, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(l, 4) != 0) return 3;
     int c = ::accept(l, nullptr, nullptr);
     char buf[256];
@@ -55,10 +52,7 @@ int connect_retry(const char* addr, int port) {
         int s = ::socket(AF_INET, SOCK_STREAM, 0);
         timeval tv{5, 0};
         ::setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_port = htons(static_cast<std::uint16_t>(port));
-        ::inet_pton(AF_INET, addr, &a.sin_addr);
+        sockaddr_in a = zplex::e2e::socket_address(addr, static_cast<std::uint16_t>(port));
         if (::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
             ::close(s);
             std::this_thread::sleep_for(std::chrono::milliseconds(100));

@@ -89,10 +89,7 @@ void write_atomic(const fs::path& p, const std::string& text) {
 /// prints one line per connection (its greeting, both digests, OK or what went wrong):
 /// the test judges them. 0 when every connection connected.
 int long_lived_clients(const char* dst, int port, int count, const fs::path& dir, const std::string& name) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<std::uint16_t>(port));
-    ::inet_pton(AF_INET, dst, &a.sin_addr);
+    sockaddr_in a = zplex::e2e::socket_address(dst, static_cast<std::uint16_t>(port));
     std::vector<conn> cs(static_cast<std::size_t>(count));
     int refused = 0;
     for (int i = 0; i < count; ++i) {
@@ -258,10 +255,7 @@ int count_of(const std::string& text, const std::string& what) {
 /// so that SYNs lost to the dead distributor's MAC do not wait for TCP's retransmission.
 /// Prints "SERVED <ms since start> BY <image or ->".
 int first_served(const char* addr, int port, std::int64_t start_ns) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<std::uint16_t>(port));
-    ::inet_pton(AF_INET, addr, &a.sin_addr);
+    sockaddr_in a = zplex::e2e::socket_address(addr, static_cast<std::uint16_t>(port));
     auto until = clock_type::now() + 20s;
     while (clock_type::now() < until) {
         int s = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

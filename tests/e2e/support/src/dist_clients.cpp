@@ -105,9 +105,11 @@ int clients_body(const dist_clients_plan& plan, const fs::path& release) {
         ns.push_back(fd);
     }
     sockaddr_in dst{};
-    dst.sin_family = AF_INET;
-    dst.sin_port = htons(plan.port);
-    if (::inet_pton(AF_INET, plan.address.c_str(), &dst.sin_addr) != 1) return 2;
+    try {
+        dst = socket_address(plan.address, plan.port);
+    } catch (const std::invalid_argument&) {
+        return 2;
+    }
     std::vector<client_socket> held;
     std::vector<int> held_index;
     int opened_ok = 0;

@@ -25,6 +25,14 @@ std::string format_ipv4(std::uint32_t a) {
     return sysplex::ipv4_address{a}.str();
 }
 
+sockaddr_in socket_address(const std::string& addr, std::uint16_t port) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(parse_ipv4(addr));
+    return a;
+}
+
 bool can_use_netns(std::string* why) {
     if (::geteuid() != 0) {
         if (why) {

@@ -6,6 +6,8 @@
 
 #include <zplex/e2e/process.hpp>
 
+#include <netinet/in.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -15,6 +17,8 @@ namespace zplex::e2e {
 /// "198.18.10.1" -> host-order address; throws on a bad string.
 std::uint32_t parse_ipv4(const std::string& s);
 std::string format_ipv4(std::uint32_t a);
+/// The IPv4 socket address of @p addr (dotted, as parse_ipv4) and @p port.
+sockaddr_in socket_address(const std::string& addr, std::uint16_t port);
 
 /// True if this process may create namespaces (root), with a reason when not.
 bool can_use_netns(std::string* why = nullptr);
