@@ -182,6 +182,8 @@ std::string format_dynamic_tunnels(const report_heading& h, const std::vector<dy
             }
             if (!t.seq_source.empty()) {
                 l.add("SeqNumSource", t.seq_source);
+                l.add("SeqNumRequests", std::to_string(t.seq_requests) + " for " + std::to_string(t.seq_used) +
+                                            " numbers");
             }
         }
         s += l.out;

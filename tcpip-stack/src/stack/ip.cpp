@@ -151,6 +151,7 @@ void stack::impl::local_input(std::uint8_t* p, std::size_t len, int in_iface, dv
 }
 
 void stack::impl::app_packet(bytes packet) noexcept {
+    if (sw.burst_left) --sw.burst_left;
     if (is_fenced) return drops.count(drop::fenced);
     std::size_t len = std::min(packet.size(), tx.size() - wire::eth_header);
     std::uint8_t* p = tx.data() + wire::eth_header;

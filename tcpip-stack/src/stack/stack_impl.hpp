@@ -249,6 +249,7 @@ struct stack::impl {
     /// An outbound packet a dynamic filter sends under an SA: protected and sent; false
     /// when no filter asks for it (it goes as it is).
     bool swsa_protect(std::uint8_t* packet, std::size_t len) noexcept;
+    void swsa_burst(std::uint32_t packets) noexcept;
     void swsa_control(std::string_view from, bytes message);
     void swsa_tick();
     std::string swsa_install(swsa::sa_distribute_message m);

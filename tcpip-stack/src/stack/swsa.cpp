@@ -21,6 +21,9 @@ void stack::impl::swsa_init() {
     o.system = me.sysname;
     o.stack = me.tcpname;
     o.cf = io.ezbdvipa;
+    // The owner and up to three targets sending at once (FIG4's DVA1: MVS1, MVS2, MVS4)
+    // never push a held block out of the peer's window: blocks of a quarter window.
+    o.senders = 4;
     o.on_seq_failure = [this](std::string_view line, bool) { say(std::string(line)); };
     sw.cache = std::make_unique<swsa::shadow_cache>(sw.sad, sw.spd, std::move(o));
 }
@@ -257,12 +260,28 @@ bool stack::impl::swsa_protect(std::uint8_t* p, std::size_t len) noexcept {
     if (sw.spd.size() == 0) return false;
     auto match = sw.spd.lookup(selector_of(p, len, ipsec::spd_direction::outbound));
     if (match.action != ipsec::spd_action::ipsec || !match.rule) return false;
+    if (sw.cache && sw.burst_left) {
+        // The first packet of a burst for this SA takes the numbers of the rest of the
+        // burst in one LISTKEYINC (bounded by the block limit); the others use them.
+        const auto* sh = sw.cache->find(match.rule->sa_name);
+        auto* src = sh ? sh->seqs : nullptr;
+        auto end = sw.burst_reserved.begin() + static_cast<std::ptrdiff_t>(sw.burst_count);
+        if (src && std::find(sw.burst_reserved.begin(), end, src) == end) {
+            src->reserve(sw.burst_left + 1);  // this packet and those after it
+            if (sw.burst_count < sw.burst_reserved.size()) sw.burst_reserved[sw.burst_count++] = src;
+        }
+    }
     if (!sw.buf.assign(bytes(p, len)) || sw.sad.protect(match.rule->sa_name, sw.buf) != ipsec::drop::none) {
         drops.count(drop::swsa_ipsec);
         return true;
     }
     ip_output(sw.buf.data(), sw.buf.len, -2, false);
     return true;
+}
+
+void stack::impl::swsa_burst(std::uint32_t packets) noexcept {
+    sw.burst_left = packets;
+    sw.burst_count = 0;
 }
 
 // ---------------------------------------------------------------- display

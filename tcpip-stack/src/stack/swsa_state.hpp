@@ -9,6 +9,7 @@
 #include <zplex/swsa/peek.hpp>
 #include <zplex/swsa/shadow_cache.hpp>
 
+#include <array>
 #include <map>
 #include <memory>
 #include <string>
@@ -32,6 +33,9 @@ struct swsa_state {
     const std::uint8_t* forward = nullptr;  ///< [P] the protected packet dist_encap_send forwards
     std::size_t forward_len = 0;
     std::vector<std::uint8_t> scratch = std::vector<std::uint8_t>(40);  ///< [P] the peeked headers
+    std::uint32_t burst_left = 0;         ///< [P] app packets still to come of the current TUN burst
+    std::array<swsa::cf_seq_source*, 8> burst_reserved{};  ///< [P] sources that reserved for it
+    std::size_t burst_count = 0;
 };
 
 }  // namespace zplex::tcpip::stack

@@ -203,4 +203,39 @@ TEST(Fig4Swsa, DistributedSaProtectsConnectionsOnEveryTargetWithCfSequenceNumber
     EXPECT_EQ(c.received.back()[9], 6) << "no SA any more: no filter asks for protection";
 }
 
+TEST(Fig4Swsa, ABurstOfPacketsTakesItsSequenceNumbersFromEzbdvipaAsBlocks) {
+    swsa_fixture f;
+    auto& m1 = f.s.node("MVS1");
+    auto& c = f.s.client(1);
+    ASSERT_EQ(m1.s->swsa_install(f.sa), "");
+    f.s.pump();
+    // MVS2's image sends one packet (its ARP for CLIENT1 resolves), then 40 under the SA
+    // in one TUN burst, then 3 one at a time.
+    auto& t = f.s.node("MVS2");
+    auto before = c.received.size();
+    t.s->app_burst(1);
+    t.s->app_packet(tcp_segment(dva1, 60, c.address, 42000, ACK, "first"));
+    f.s.pump();
+    t.s->app_burst(40);
+    for (int i = 0; i < 40; ++i) t.s->app_packet(tcp_segment(dva1, 60, c.address, 42000, ACK, "reply " + std::to_string(i)));
+    for (int i = 0; i < 3; ++i) {
+        t.s->app_burst(1);
+        t.s->app_packet(tcp_segment(dva1, 60, c.address, 42000, ACK, "more"));
+    }
+    f.s.pump();
+    ASSERT_EQ(c.received.size(), before + 44);
+    ipsec::replay_window peer_window(64);
+    for (std::size_t i = before; i < c.received.size(); ++i) {
+        std::uint32_t seq = get32(c.received[i], 24);
+        EXPECT_EQ(seq, i - before + 1);
+        EXPECT_TRUE(peer_window.check(seq));
+        peer_window.update(seq);
+    }
+    // One for the first, 16 + 16 + 8 for the burst (the stacks plan for four senders:
+    // blocks of a quarter of the peer's window), then one each.
+    auto d = t.cmd("ipsec -y display -s -r detail");
+    EXPECT_EQ(lines_with(d, "SeqNumRequests:"),
+              (std::vector<std::string>{"SeqNumRequests:          7 for 44 numbers"}));
+}
+
 }  // namespace

@@ -80,6 +80,8 @@ struct dynamic_tunnel_record {
     bool distributed = false;
     std::string shadow_of;                     ///< the owning stack, on a target
     std::string seq_source;                    ///< "CF" (EZBDVIPA LISTKEYINC) or "Local"
+    std::uint64_t seq_requests = 0;            ///< CF requests for sequence numbers (LISTKEYINC + READ_LCONTROLS)
+    std::uint64_t seq_used = 0;                ///< numbers this stack sent under the SA
 };
 
 /// `ipsec -k display [-r detail]`.
