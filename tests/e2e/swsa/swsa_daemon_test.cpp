@@ -48,7 +48,7 @@ std::uint32_t ip(const char* a) {
 /// peer of a distributed DVIPA (strongSwan: replay_window).
 constexpr std::uint32_t peer_window = 1024;
 
-swsa::sa_distribute_message static_sa() {
+swsa::sa_distribute_message static_sa(bool udp_encap = false) {
     swsa::sa_distribute_message m;
     // The stack sets its own names and the counter list and base it claims in EZBDVIPA;
     // the codec wants them filled.
@@ -72,6 +72,7 @@ swsa::sa_distribute_message static_sa() {
     m.peer_window = peer_window;
     m.lifetime_s = 3600;
     m.lifesize = 1ull << 32;
+    m.udp_encap = udp_encap;
     m.filters.push_back({m.peer, 32, m.dvipa, 32, 6, 0, 65535, 60, 60, 0});  // inbound
     m.filters.push_back({m.dvipa, 32, m.peer, 32, 6, 60, 60, 0, 65535, 1});  // outbound
     return m;
@@ -140,37 +141,37 @@ std::uint64_t number_after(const std::string& line, const std::string& key) {
     return at == std::string::npos ? 0 : std::stoull(line.substr(at + key.size()));
 }
 
-TEST(swsa_e2e, an_sa_installed_on_the_owner_protects_connections_distributed_to_every_target) {
-    std::string why;
-    if (!can_use_netns(&why)) GTEST_SKIP() << why;
-    if (!fs::exists("/dev/net/tun")) GTEST_SKIP() << "no /dev/net/tun";
+void distributed_connections(bool udp_encap, int connections) {
     sweep_stale_netns();
-    stack_plex plex("swsa");
+    stack_plex plex(udp_encap ? "swsau" : "swsa");
     auto cf1 = plex.start_cf("CF01");
     auto cf2 = plex.start_cf("CF02");
     const std::vector<std::string> targets{"MVS1", "MVS2", "MVS4"};
     std::map<std::string, child_process> stacks, apps;
-    for (const auto& sys : targets) {
+    auto start = [&](const std::string& sys) {
         stacks[sys] = plex.start(sys);
         ASSERT_TRUE(plex.wait_log(sys, "EZD1214I")) << plex.log(sys);
         EXPECT_NE(plex.log(sys).find("ZPX1705I CONNECTED TO EZBDVIPA AS " + sys + "TCPIPA"), std::string::npos)
             << plex.log(sys);
-    }
-    for (const auto& sys : targets)
         apps[sys] = child_process::exec({std::string(ZPLEX_BINARY_DIR) + "/bin/zplex-app", "--image", sys, "--netns",
                                          plex.image(sys).name(), "--bind", dva1, "--port", "60"},
                                         {}, plex.dir / (sys + ".app.log"));
-    // MVS1 distributes DVA1:60 to all three once each has its listener (VDPT: Rdy 001 each).
-    bool ready = false;
-    for (int i = 0; i < 400 && !ready; ++i) {  // a bound, not a timing claim
-        ready = lines_with(plex.control("MVS1", "NETSTAT VDPT"), "  TotalConn:").size() == 3;
-        auto v = plex.control("MVS1", "NETSTAT VDPT");
-        std::size_t rdy = 0;
-        for (const auto& l : lines_with(v, "  TotalConn:")) rdy += l.find("Rdy: 001") != std::string::npos;
-        ready = rdy == 3;
-        if (!ready) std::this_thread::sleep_for(50ms);
-    }
-    ASSERT_TRUE(ready) << plex.control("MVS1", "NETSTAT VDPT");
+    };
+    // MVS1 distributes DVA1:60 to the targets that have their listener (VDPT: Rdy 001).
+    auto wait_ready = [&](std::size_t n) {
+        bool ready = false;
+        for (int i = 0; i < 400 && !ready; ++i) {  // a bound, not a timing claim
+            std::size_t rdy = 0;
+            for (const auto& l : lines_with(plex.control("MVS1", "NETSTAT VDPT"), "  TotalConn:"))
+                rdy += l.find("Rdy: 001") != std::string::npos;
+            ready = rdy == n;
+            if (!ready) std::this_thread::sleep_for(50ms);
+        }
+        return ready;
+    };
+    start("MVS1");
+    start("MVS2");
+    ASSERT_TRUE(wait_ready(2)) << plex.control("MVS1", "NETSTAT VDPT");
 
     // The IKE daemon's line: the SA, in hex, on the owner's 0600 control socket.
     auto bad = plex.control("MVS2", "SWSA INSTALL " + [] {
@@ -179,15 +180,20 @@ TEST(swsa_e2e, an_sa_installed_on_the_owner_protects_connections_distributed_to_
     }());
     EXPECT_NE(bad.find("ZPX1707I SWSA SA Y1 NOT INSTALLED: THE DVIPA IS NOT ACTIVE ON THIS STACK"), std::string::npos) << bad;
     EXPECT_NE(plex.control("MVS1", "SWSA INSTALL 53zz").find("ZPX1707I SWSA INSTALL NOT VALID"), std::string::npos);
-    auto enc = swsa::encode(static_sa());
+    auto enc = swsa::encode(static_sa(udp_encap));
     auto ok = plex.control("MVS1", "SWSA INSTALL " + sysplex::hex(std::span<const std::uint8_t>(enc.data(), enc.size())));
     ASSERT_NE(ok.find("ZPX1706I SWSA SA Y1 INSTALLED AND DISTRIBUTED"), std::string::npos) << ok << plex.log("MVS1");
-    for (const char* sys : {"MVS2", "MVS4"})
-        ASSERT_TRUE(plex.wait_display(sys, "ipsec -y display -s", "1 entry selected")) << sys << plex.control(sys, "ipsec -y display -s");
+    ASSERT_TRUE(plex.wait_display("MVS2", "ipsec -y display -s", "1 entry selected")) << plex.control("MVS2", "ipsec -y display -s");
+    // MVS4 joins after the SA was distributed: the owner sends it the SA it has.
+    start("MVS4");
+    ASSERT_TRUE(wait_ready(3)) << plex.control("MVS1", "NETSTAT VDPT");
+    ASSERT_TRUE(plex.wait_display("MVS4", "ipsec -y display -s", "1 entry selected")) << plex.control("MVS4", "ipsec -y display -s");
     EXPECT_NE(plex.control("MVS1", "ipsec -y display -s").find("0 entries selected"), std::string::npos);
+    EXPECT_NE(plex.control("MVS1", "ipsec -y display").find("1 entry selected"), std::string::npos) << "MVS1's master";
+    EXPECT_EQ(plex.log("MVS2").find("ZPX1701I"), std::string::npos) << plex.log("MVS2");
 
     auto& client = plex.client(1);
-    auto m = static_sa();
+    auto m = static_sa(udp_encap);
     esp_peer_options po;
     po.local = stack_plex::client_address(1);
     po.remote = dva1;
@@ -197,6 +203,7 @@ TEST(swsa_e2e, an_sa_installed_on_the_owner_protects_connections_distributed_to_
     po.key_in.assign(m.key_out.begin(), m.key_out.end());
     po.capture = plex.dir / "capture.txt";
     po.window = peer_window;
+    po.udp_encap = udp_encap;
     esp_peer peer(client, po);
     // The LAN as CLIENT1's veth0 sees it, for the record (and for a failure's diagnosis).
     fs::path pcap = plex.dir / "lan.pcap";
@@ -204,8 +211,7 @@ TEST(swsa_e2e, an_sa_installed_on_the_owner_protects_connections_distributed_to_
                                       plex.dir / "tshark.log");
     std::this_thread::sleep_for(1s);
 
-    // 30 connections, three at a time, each echoing 256 KiB.
-    constexpr int connections = 30;
+    // The connections, three at a time, each echoing 256 KiB.
     std::map<std::string, int> served;
     int good = 0;
     for (int round = 0; round < connections / 3; ++round) {
@@ -249,7 +255,7 @@ TEST(swsa_e2e, an_sa_installed_on_the_owner_protects_connections_distributed_to_
         if (!f.decrypted) ++unverified;
         if (f.src != m.dvipa) ++not_dva1;
     }
-    EXPECT_GT(seen.size(), 1000u);
+    EXPECT_GT(seen.size(), static_cast<std::size_t>(connections) * 30);
     std::printf("capture: %zu numbers of the SA, %llu frames from %zu MACs, at most %u behind the highest seen\n",
                 seen.size(), static_cast<unsigned long long>(frames.size()), by_mac.size(), lateness);
     EXPECT_EQ(dups, 0u);
@@ -280,6 +286,22 @@ TEST(swsa_e2e, an_sa_installed_on_the_owner_protects_connections_distributed_to_
     for (auto& [sys, p] : stacks) EXPECT_EQ(p.terminate(5s).status, 0) << sys << plex.log(sys);
     cf2.terminate(5s);
     cf1.terminate(5s);
+}
+
+TEST(swsa_e2e, an_sa_installed_on_the_owner_protects_connections_distributed_to_every_target) {
+    std::string why;
+    if (!can_use_netns(&why)) GTEST_SKIP() << why;
+    if (!fs::exists("/dev/net/tun")) GTEST_SKIP() << "no /dev/net/tun";
+    distributed_connections(false, 30);
+}
+
+// ESP in UDP 4500 (RFC 3948), as strongSwan's kernel-libipsec sends it: the owner peeks
+// through the UDP header, the targets process and send ESP in UDP.
+TEST(swsa_e2e, esp_in_udp_is_peeked_forwarded_and_answered_by_every_target) {
+    std::string why;
+    if (!can_use_netns(&why)) GTEST_SKIP() << why;
+    if (!fs::exists("/dev/net/tun")) GTEST_SKIP() << "no /dev/net/tun";
+    distributed_connections(true, 15);
 }
 
 }  // namespace

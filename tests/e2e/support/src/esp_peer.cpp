@@ -101,10 +101,20 @@ int run_peer(const esp_peer_options& o) {
     ll.sll_protocol = htons(ETH_P_IP);
     ll.sll_ifindex = static_cast<int>(::if_nametoindex("veth0"));
     if (cap < 0 || ::bind(cap, reinterpret_cast<sockaddr*>(&ll), sizeof ll) != 0) return std::perror("capture"), 13;
+    // ESP in UDP comes to port 4500: a socket holds the port (else the kernel answers port
+    // unreachable); it is never read, the capture takes the frames.
+    int u4500 = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_in ua{};
+    ua.sin_family = AF_INET;
+    ua.sin_port = htons(4500);
+    if (o.udp_encap && (u4500 < 0 || ::bind(u4500, reinterpret_cast<sockaddr*>(&ua), sizeof ua) != 0))
+        return std::perror("udp 4500"), 16;
+    ::setsockopt(u4500, SOL_SOCKET, SO_RCVBUF, &shut, sizeof shut);
     int big = 4 << 20;
     ::setsockopt(cap, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big);
 
     ipsec::sa_config c;
+    c.udp_encap = o.udp_encap;
     c.spi = o.spi_out;
     c.key = o.key_out;
     auto out = ipsec::esp_sa::create(c);
@@ -144,12 +154,18 @@ int run_peer(const esp_peer_options& o) {
             if (n < 20 + 8 || from.sll_pkttype == PACKET_OUTGOING) continue;
             const std::uint8_t* ip = buf.data();
             std::size_t hl = std::size_t{ip[0] & 0x0Fu} * 4;
-            if (ip[9] != IPPROTO_ESP || static_cast<std::size_t>(n) < hl + 8) continue;
+            std::size_t at = hl;
+            if (o.udp_encap && ip[9] == IPPROTO_UDP && static_cast<std::size_t>(n) >= hl + 16 &&
+                (ip[hl + 2] << 8 | ip[hl + 3]) == 4500 && get32(ip + hl + 8) != 0)
+                at = hl + 8;  // RFC 3948: ESP after the UDP header (a zero marker is IKE)
+            else if (o.udp_encap || ip[9] != IPPROTO_ESP)  // in UDP mode only ESP in UDP counts
+                continue;
+            if (static_cast<std::size_t>(n) < at + 8) continue;
             esp_frame f;
             std::memcpy(f.mac.data(), from.sll_addr, 6);
             f.src = get32(ip + 12);
-            f.spi = get32(ip + hl);
-            f.seq = get32(ip + hl + 4);
+            f.spi = get32(ip + at);
+            f.seq = get32(ip + at + 4);
             f.window_ok = f.spi == o.spi_in && win.accept(f.seq);
             if (f.spi == o.spi_in && p.assign(std::span<const std::uint8_t>(ip, static_cast<std::size_t>(n))) &&
                 in->decapsulate(p) == ipsec::drop::none) {

@@ -24,6 +24,7 @@ struct esp_peer_options {
     std::uint32_t spi_out = 0, spi_in = 0;
     std::vector<std::uint8_t> key_out, key_in;  ///< AES-GCM-128: key || 4-byte salt
     std::uint32_t window = 64;         ///< the anti-replay window the capture is checked with
+    bool udp_encap = false;            ///< ESP in UDP 4500 (RFC 3948), as strongSwan's kernel-libipsec sends it
     std::string tun = "zpesp0";
     std::filesystem::path capture;     ///< written when the peer stops: one line per ESP frame
 };
