@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <zplex/sysplex/line_socket.hpp>
 
+#include <openssl/crypto.h>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -15,6 +17,10 @@
 namespace zplex::sysplex {
 
 namespace {
+
+/// What one recv() takes: a request is read until its newline or past max_line, so a
+/// buffer never holds more than max_line + recv_chunk bytes.
+constexpr std::size_t recv_chunk = 512;
 
 sockaddr_un unix_addr(const std::string& path) {
     sockaddr_un a{};
@@ -84,9 +90,14 @@ line_server::line_server(std::string path, limits l) : _path(std::move(path)), _
     _ino = st.st_ino;
 }
 
+void line_server::finish(client& c) noexcept {
+    ::close(c.fd);
+    if (_limits.secret) OPENSSL_cleanse(c.in.data(), c.in.capacity());
+}
+
 line_server::~line_server() {
     for (auto& c : _clients) {
-        ::close(c.fd);
+        finish(c);
     }
     if (_fd >= 0) {
         ::close(_fd);
@@ -109,13 +120,14 @@ std::size_t line_server::poll(const handler& serve, clock::time_point now) {
             continue;
         }
         _clients.push_back(client{c, {}, {}, 0, false, now + _limits.deadline});
+        if (_limits.secret) _clients.back().in.reserve(_limits.max_line + recv_chunk);
     }
     for (std::size_t i = 0; i < _clients.size();) {
         if (step(_clients[i], serve, served, now)) {
             ++i;
             continue;
         }
-        ::close(_clients[i].fd);
+        finish(_clients[i]);
         _clients.erase(_clients.begin() + static_cast<std::ptrdiff_t>(i));
     }
     return served;
@@ -123,7 +135,7 @@ std::size_t line_server::poll(const handler& serve, clock::time_point now) {
 
 bool line_server::step(client& c, const handler& serve, std::size_t& served, clock::time_point now) {
     if (!c.answered) {
-        char buf[512];
+        char buf[recv_chunk];
         bool eof = false;
         for (;;) {
             ssize_t n = ::recv(c.fd, buf, sizeof buf, MSG_DONTWAIT);
@@ -140,6 +152,7 @@ bool line_server::step(client& c, const handler& serve, std::size_t& served, clo
             }
             break;
         }
+        if (_limits.secret) OPENSSL_cleanse(buf, sizeof buf);
         auto nl = c.in.find('\n');
         bool too_long = nl == std::string::npos && c.in.size() > _limits.max_line;
         if (too_long && _limits.too_long_reply.empty()) {

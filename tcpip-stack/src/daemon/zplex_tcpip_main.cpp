@@ -18,6 +18,7 @@
 
 #include "offload.hpp"
 #include "sock_diag.hpp"
+#include "swsa_link.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -35,6 +36,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -293,6 +295,7 @@ using zplex::sysplex::lower;
 using zplex::sysplex::upper;
 
 std::vector<std::string> run_command(const std::string& line, tst::stack& s, const obey_fn& obey) {
+    if (auto out = zplex::tcpip::daemon::swsa_line(line, s)) return *out;  // the IKE daemon's SAs
     std::string u = upper(line);
     auto at = u.find(",OBEYFILE,");
     if ((u.rfind("V TCPIP,", 0) == 0 || u.rfind("VARY TCPIP,", 0) == 0) && at != std::string::npos) {
@@ -438,9 +441,15 @@ int main(int argc, char** argv) {
         tst::xcf_sysplex port(*sys, *member);
         io.links = &port;
         tst::system_clock clock;
+        // EZBDVIPA (SWSA): the SA records and outbound sequence counters of distributed DVIPAs.
+        std::string cf_message;
+        auto ezbdvipa = zplex::tcpip::daemon::connect_ezbdvipa(cat.config(), id.member, cf_message);
+        std::printf("%s\n", cf_message.c_str());
+        tst::ports ports{&io, &io, &io, &port, &clock, nullptr, &sockets};
+        ports.ezbdvipa = ezbdvipa.get();
         tst::options sizes;
         sizes.connections = connections;
-        auto s = tst::stack::create(profile, id, tst::ports{&io, &io, &io, &port, &clock, nullptr, &sockets}, sizes);
+        auto s = tst::stack::create(profile, id, ports, sizes);
         s->joined_group();
 
         obey_fn obey = [&](const std::string& dsn) {
@@ -462,8 +471,9 @@ int main(int argc, char** argv) {
         std::unique_ptr<zplex::sysplex::line_server> control;
         try {
             zplex::sysplex::line_server::limits l;
-            l.max_line = 1024;
+            l.max_line = 8192;  // SWSA INSTALL carries an SA distribution in hex
             l.too_long_reply = "IEE305I COMMAND TOO LONG\n";
+            l.secret = true;    // ... and so its keys: the request buffers are wiped
             control = std::make_unique<zplex::sysplex::line_server>(sock.string(), l);
         } catch (const std::system_error& e) {
             throw env_error("CANNOT LISTEN ON " + sock.native() + ": " + e.code().message());
@@ -486,6 +496,11 @@ int main(int argc, char** argv) {
                     sock.c_str());
         std::fflush(stdout);
         std::vector<std::uint8_t> buf(sizeof(off::vnet_hdr) + 14 + 65536), cut(14 + 65536);
+        // The TUN has the interface's MTU and no offloads: 64 slots of a whole packet each.
+        constexpr std::size_t tun_slots = 64;
+        const std::size_t tun_slot = sizeof(off::vnet_hdr) + (osa->mtu ? osa->mtu : 1492) + 64;
+        std::vector<std::uint8_t> tun_buf(tun_slots * tun_slot);
+        std::array<std::size_t, tun_slots> tun_len{};
         std::int64_t last_tick = clock.monotonic_ms();
         unsigned ticks = 0;
         while (!g_stop) {
@@ -505,6 +520,20 @@ int main(int argc, char** argv) {
                     continue;
                 }
                 const std::size_t skip = io.vnet ? sizeof(off::vnet_hdr) : 0;
+                if (fd == io.tun) {
+                    // The image's packets: drained first, so the stack knows how many
+                    // queue (an SA takes their sequence numbers as one block), then sent.
+                    std::size_t got = 0;
+                    while (got < tun_slots) {
+                        ssize_t len = ::read(fd, tun_buf.data() + got * tun_slot, tun_slot);
+                        if (len <= static_cast<ssize_t>(skip)) break;
+                        tun_len[got++] = static_cast<std::size_t>(len);
+                    }
+                    s->app_burst(static_cast<std::uint32_t>(got));
+                    for (std::size_t k = 0; k < got; ++k)
+                        s->app_packet(tst::bytes(tun_buf.data() + k * tun_slot + skip, tun_len[k] - skip));
+                    continue;
+                }
                 for (int k = 0; k < 64; ++k) {
                     ssize_t len = ::read(fd, buf.data(), buf.size());
                     if (len <= static_cast<ssize_t>(skip)) break;

@@ -179,9 +179,14 @@ std::string format_dynamic_tunnels(const report_heading& h, const std::vector<dy
             l.add("Distributed", t.distributed ? "Yes" : "No");
             if (!t.shadow_of.empty()) {
                 l.add("ShadowOf", t.shadow_of);
+            } else if (t.distributed) {
+                l.add("SysplexBytes", std::to_string(t.sysplex_bytes) + " (targets " + std::to_string(t.target_bytes) +
+                                          " in " + std::to_string(t.target_reports) + " reports)");
             }
             if (!t.seq_source.empty()) {
                 l.add("SeqNumSource", t.seq_source);
+                l.add("SeqNumRequests", std::to_string(t.seq_requests) + " for " + std::to_string(t.seq_used) +
+                                            " numbers");
             }
         }
         s += l.out;

@@ -319,7 +319,7 @@ bool stack::impl::dist_target_input(std::uint8_t* p, std::size_t len, dvipa_entr
         return true;
     }
     bool fragment = (wire::get16(p + 6) & 0x3FFF) != 0;
-    if ((p[9] == 50 || p[9] == 51) && !fragment) {
+    if (swsa_is_ipsec(p, len) && !fragment) {
         // SWSA: the distributor forwarded it still protected; full processing with the shadow SA.
         p = swsa_unprotect(p, len);
         if (!p) return true;

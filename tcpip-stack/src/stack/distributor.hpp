@@ -94,10 +94,14 @@ struct distributor_state {
     int encap_link = -1;                         ///< [P] the XCF link a decapsulated packet came on
     std::int64_t last_report = 0;                ///< [C] monotonic ms of the last periodic report
     std::int64_t last_sample = 0;                ///< [C] monotonic ms of the last TSR sample
+    std::int64_t last_retell = 0;                ///< [C] monotonic ms targets that never reported were told again
 };
 
 inline constexpr std::int64_t dist_half_open_ms = 30000;   ///< a SYN the client never completes
 inline constexpr std::int64_t dist_report_ms = 10000;      ///< targets re-report their weights
+/// A target that has not reported since it was told (it may have dropped the message
+/// while it still held the DVIPA, a move in flight) is told again this often.
+inline constexpr std::int64_t dist_retell_ms = 1000;
 inline constexpr std::int64_t dist_tsr_interval_ms = 60000;  ///< responsiveness sampling
 inline constexpr std::size_t dist_ended_capacity = 4096;
 inline constexpr std::uint8_t ipproto_ipip = 4;

@@ -166,17 +166,7 @@ void stack::impl::dist_refresh() {
     std::set<std::uint32_t> distributing;
     for (const auto& s : sd.services) distributing.insert(s.address);
     for (std::uint32_t a : distributing) {
-        control::distribute_message m;
-        m.address = a;
-        m.want_connections = true;
-        for (const auto& c : config.distributions) {
-            if (c.address.value != a) continue;
-            if (c.optlocal) m.optlocal = *c.optlocal;
-            control::distribute_message::ports r;
-            if (c.port) r = {c.port->low, c.port->high};
-            if (std::find(m.port_ranges.begin(), m.port_ranges.end(), r) == m.port_ranges.end()) m.port_ranges.push_back(r);
-        }
-        if (m.port_ranges.size() > control::max_port_ranges) m.port_ranges.resize(control::max_port_ranges);
+        const control::distribute_message m = dist_message(a);
         std::vector<std::uint8_t> msg;
         if (!sd.told.count(a)) sd.term_start[a] = io.time->monotonic_ms();  // a new term: the table is rebuilt
         auto& told = sd.told[a];
@@ -332,6 +322,35 @@ void stack::impl::dist_on_connections(std::string_view from, const control::conn
     dist_recount();
 }
 
+control::distribute_message stack::impl::dist_message(std::uint32_t a) const {
+    control::distribute_message m;
+    m.address = a;
+    m.want_connections = true;
+    for (const auto& c : config.distributions) {
+        if (c.address.value != a) continue;
+        if (c.optlocal) m.optlocal = *c.optlocal;
+        control::distribute_message::ports r;
+        if (c.port) r = {c.port->low, c.port->high};
+        if (std::find(m.port_ranges.begin(), m.port_ranges.end(), r) == m.port_ranges.end()) m.port_ranges.push_back(r);
+    }
+    if (m.port_ranges.size() > control::max_port_ranges) m.port_ranges.resize(control::max_port_ranges);
+    return m;
+}
+
+void stack::impl::dist_retell_unreported() {
+    if (!in_group || is_fenced) return;
+    for (const auto& s : sd.services) {
+        std::vector<std::uint8_t> msg;
+        for (const auto& r : s.rows) {
+            if (r.peer < 0 || r.reported) continue;
+            const auto& p = peers[static_cast<std::size_t>(r.peer)];
+            if (!p.present) continue;
+            if (msg.empty()) msg = control::encode(dist_message(s.address));
+            io.sysplex->send(p.member, msg);
+        }
+    }
+}
+
 void stack::impl::dist_report(const dist_target_entry& t) {
     if (!in_group || is_fenced || t.distributor_peer < 0 || t.stopped) return;
     const auto& p = peers[static_cast<std::size_t>(t.distributor_peer)];
@@ -444,6 +463,10 @@ void stack::impl::dist_tick(std::int64_t now) {
     if (removed) {
         rebuild_addresses();
         rebuild_routes();
+    }
+    if (now - sd.last_retell >= dist_retell_ms) {
+        sd.last_retell = now;
+        dist_retell_unreported();
     }
     if (now - sd.last_report >= dist_report_ms) {
         sd.last_report = now;

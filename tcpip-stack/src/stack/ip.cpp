@@ -104,7 +104,7 @@ void stack::impl::local_input(std::uint8_t* p, std::size_t len, int in_iface, dv
         return dist_decap(p, len, in_iface);
     if (!sd.targets.empty() && dist_target_input(p, len, d)) return;
     // SWSA (swsa.cpp): IPsec for a distributed DVIPA this stack owns: peek, then forward or process.
-    if (d && d->status == dvipa_status::active && !sw.masters.empty() && (proto == 50 || proto == 51) && !fragment &&
+    if (d && d->status == dvipa_status::active && !sw.masters.empty() && swsa_is_ipsec(p, len) && !fragment &&
         swsa_owner_inbound(p, len, in_iface, *d))
         return;
     if (d && d->status == dvipa_status::active && !sd.services.empty() && proto == wire::proto_tcp && !fragment &&
@@ -151,6 +151,7 @@ void stack::impl::local_input(std::uint8_t* p, std::size_t len, int in_iface, dv
 }
 
 void stack::impl::app_packet(bytes packet) noexcept {
+    if (sw.burst_left) --sw.burst_left;
     if (is_fenced) return drops.count(drop::fenced);
     std::size_t len = std::min(packet.size(), tx.size() - wire::eth_header);
     std::uint8_t* p = tx.data() + wire::eth_header;

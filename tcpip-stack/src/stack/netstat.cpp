@@ -140,9 +140,9 @@ std::vector<std::string> stack::impl::command(std::string_view text) {
             else if (words[i] == "-R" && i + 1 < words.size() && words[i + 1] == "DETAIL") detail = true, ++i;
             else return bad("OPERAND " + words[i] + " NOT SUPPORTED");
         }
-        if (words.size() < 2 || words[0] != "-Y" || words[1] != "DISPLAY" || !shadows)
-            return bad("ipsec -y display -s [-r detail] EXPECTED");
-        return swsa_display(detail);
+        if (words.size() < 2 || words[0] != "-Y" || words[1] != "DISPLAY")
+            return bad("ipsec -y display [-s] [-r detail] EXPECTED");
+        return swsa_display(detail, shadows);
     }
     if (u.rfind("NETSTAT", 0) == 0) {
         std::vector<std::string> words;

@@ -233,6 +233,7 @@ std::unique_ptr<stack> stack::create(const profile::profile& config, identity wh
 
 void stack::lan_frame(bytes frame) noexcept { _impl->lan_frame(frame); }
 void stack::app_packet(bytes packet) noexcept { _impl->app_packet(packet); }
+void stack::app_burst(std::uint32_t packets) noexcept { _impl->swsa_burst(packets); }
 void stack::xcf_link_packet(std::string_view from, bytes packet) noexcept { _impl->xcf_link_packet(from, packet); }
 void stack::joined_group() { _impl->joined_group(); }
 void stack::control_message(std::string_view from, bytes message) { _impl->control_message(from, message); }

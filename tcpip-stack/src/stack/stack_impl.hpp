@@ -242,6 +242,8 @@ struct stack::impl {
     bool dist_inbound(std::uint8_t* packet, std::size_t len, dvipa_entry& d) noexcept;
     // SWSA (swsa.cpp)
     void swsa_init();
+    /// ESP or AH, or ESP in UDP to port 4500 (RFC 3948: not the non-ESP marker of IKE).
+    static bool swsa_is_ipsec(const std::uint8_t* packet, std::size_t len) noexcept;
     bool swsa_owner_inbound(std::uint8_t* packet, std::size_t len, int in_iface, dvipa_entry& d) noexcept;
     /// Full inbound processing under this stack's SA: the inner packet (in sw.buf), or
     /// nullptr when dropped (counted).
@@ -249,11 +251,13 @@ struct stack::impl {
     /// An outbound packet a dynamic filter sends under an SA: protected and sent; false
     /// when no filter asks for it (it goes as it is).
     bool swsa_protect(std::uint8_t* packet, std::size_t len) noexcept;
+    void swsa_burst(std::uint32_t packets) noexcept;
+    void swsa_distribute(swsa_master& master);
     void swsa_control(std::string_view from, bytes message);
     void swsa_tick();
     std::string swsa_install(swsa::sa_distribute_message m);
     std::string swsa_delete(const std::string& tunnel, swsa::delete_reason why);
-    std::vector<std::string> swsa_display(bool detail);
+    std::vector<std::string> swsa_display(bool detail, bool shadows);
     void dist_decap(std::uint8_t* packet, std::size_t len, int in_iface) noexcept;
     bool dist_target_input(std::uint8_t* packet, std::size_t len, dvipa_entry* d) noexcept;
     void dist_target_outbound(const std::uint8_t* packet, std::size_t len) noexcept;
@@ -277,6 +281,8 @@ struct stack::impl {
     void dist_listener(std::uint32_t address, std::uint16_t port, int delta);
     void dist_report(const dist_target_entry& t);
     void dist_report_all();
+    control::distribute_message dist_message(std::uint32_t address) const;
+    void dist_retell_unreported();
     void dist_send_connections(const dist_target_entry& t);
     void dist_update_local_rows();
     void dist_recount();

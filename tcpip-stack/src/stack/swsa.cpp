@@ -21,6 +21,9 @@ void stack::impl::swsa_init() {
     o.system = me.sysname;
     o.stack = me.tcpname;
     o.cf = io.ezbdvipa;
+    // The owner and up to three targets sending at once (FIG4's DVA1: MVS1, MVS2, MVS4)
+    // never push a held block out of the peer's window: blocks of a quarter window.
+    o.senders = 4;
     o.on_seq_failure = [this](std::string_view line, bool) { say(std::string(line)); };
     sw.cache = std::make_unique<swsa::shadow_cache>(sw.sad, sw.spd, std::move(o));
 }
@@ -78,21 +81,32 @@ std::string stack::impl::swsa_install(swsa::sa_distribute_message m) {
     swsa_master master;
     master.peek = swsa::peeker::create(m.protocol, static_cast<ipsec::algorithm>(m.alg),
                                        m.mode == 1 ? ipsec::sa_mode::tunnel : ipsec::sa_mode::transport, m.key_in);
-    // Every target of the DVIPA gets the SA for its shadow cache.
-    auto wire_bytes = swsa::encode(m);
-    std::set<std::string> told;
+    master.sa = std::move(m);
+    auto& placed = sw.masters.emplace(master.sa.tunnel, std::move(master)).first->second;
+    swsa_distribute(placed);  // every target of the DVIPA gets the SA for its shadow cache
+    return "";
+}
+
+void stack::impl::swsa_distribute(swsa_master& master) {
+    // The DVIPA's targets present now; one that came (a late join, a restarted stack)
+    // gets the SA, one that went is forgotten so it gets it again when it comes back.
+    std::set<std::string> now;
     for (const auto& s : sd.services) {
-        if (s.address != m.dvipa) continue;
+        if (s.address != master.sa.dvipa) continue;
         for (const auto& row : s.rows) {
-            if (row.peer < 0) continue;
+            if (row.peer < 0 || !row.reported) continue;  // reported: it knows it is a target
             const auto& ps = peers[static_cast<std::size_t>(row.peer)];
-            if (ps.present && told.insert(ps.member).second)
-                io.sysplex->send(ps.member, bytes(wire_bytes.data(), wire_bytes.size()));
+            if (ps.present) now.insert(ps.member);
         }
     }
-    master.sa = std::move(m);
-    sw.masters.emplace(master.sa.tunnel, std::move(master));
-    return "";
+    for (auto it = master.told.begin(); it != master.told.end();)
+        it = now.count(*it) ? std::next(it) : master.told.erase(it);
+    for (const auto& member : now) {
+        if (master.told.count(member)) continue;
+        auto wire_bytes = swsa::encode(master.sa);
+        io.sysplex->send(member, bytes(wire_bytes.data(), wire_bytes.size()));
+        master.told.insert(member);
+    }
 }
 
 std::string stack::impl::swsa_delete(const std::string& tunnel, swsa::delete_reason why) {
@@ -120,6 +134,9 @@ void stack::impl::swsa_control(std::string_view from, bytes message) {
         if (!swsa::decode(message, m)) return drops.count(drop::control_malformed);
         dist_target_entry* te = dist_target(m.dvipa);
         if (!te || te->distributor != from) return drops.count(drop::control_unknown_peer);
+        if (const auto* have = sw.cache->find(m.tunnel);
+            have && have->spi_in == m.spi_in && have->spi_out == m.spi_out && have->owner_system == m.owner_system)
+            return;  // sent again (the owner saw this target go and come back): kept as it is
         std::string why;
         if (!sw.cache->install(m, &why)) say("ZPX1701I SHADOW SA " + m.tunnel + " FROM " + std::string(from) +
                                              " NOT INSTALLED: " + why);
@@ -152,6 +169,7 @@ void stack::impl::swsa_control(std::string_view from, bytes message) {
 
 void stack::impl::swsa_tick() {
     if (!sw.cache) return;
+    for (auto& [name, m] : sw.masters) swsa_distribute(m);
     for (auto& r : sw.cache->collect_reports()) {
         dist_target_entry* te = dist_target(r.dvipa);
         if (!te || te->distributor.empty()) continue;
@@ -177,22 +195,56 @@ ipsec::spd_selector selector_of(const std::uint8_t* p, std::size_t len, ipsec::s
 
 }  // namespace
 
+bool stack::impl::swsa_is_ipsec(const std::uint8_t* p, std::size_t len) noexcept {
+    if (len < 20) return false;
+    if (p[9] == 50 || p[9] == 51) return true;
+    std::size_t hl = std::size_t{p[0] & 0x0Fu} * 4;
+    return p[9] == wire::proto_udp && len >= hl + 8 + 12 && wire::get16(p + hl + 2) == 4500 &&
+           wire::get32(p + hl + 8) != 0;
+}
+
+namespace {
+
+/// Where the ESP (or AH) header starts, and the SA's protocol: ESP in UDP is ESP.
+std::size_t ipsec_offset(const std::uint8_t* p, std::uint8_t& proto, bool& udp) noexcept {
+    std::size_t hl = std::size_t{p[0] & 0x0Fu} * 4;
+    udp = p[9] == wire::proto_udp;
+    proto = udp ? 50 : p[9];
+    return hl + (udp ? 8 : 0);
+}
+
+}  // namespace
+
 bool stack::impl::swsa_owner_inbound(std::uint8_t* p, std::size_t len, int in_iface, dvipa_entry& d) noexcept {
     std::size_t hl = std::size_t{p[0] & 0x0Fu} * 4;
-    std::uint8_t proto = p[9];
-    if (len < hl + 12) return false;
-    std::uint32_t spi = proto == 50 ? wire::get32(p + hl) : wire::get32(p + hl + 4);
+    std::uint8_t proto = 0;
+    bool udp = false;
+    std::size_t at = ipsec_offset(p, proto, udp);
+    if (len < at + 12) return false;
+    std::uint32_t spi = proto == 50 ? wire::get32(p + at) : wire::get32(p + at + 4);
     std::uint32_t src = wire::get32(p + 12);
     swsa_master* m = nullptr;
     for (auto& [name, x] : sw.masters) {
-        if (x.sa.spi_in == spi && x.sa.protocol == proto && x.sa.peer == src && x.sa.dvipa == d.address) {
+        if (x.sa.spi_in == spi && x.sa.protocol == proto && x.sa.udp_encap == udp && x.sa.peer == src &&
+            x.sa.dvipa == d.address) {
             m = &x;
             break;
         }
     }
     if (!m || !m->peek) return false;
+    // The peek reads ESP right after the IP header: ESP in UDP is looked at without its
+    // UDP header (a copy; the packet forwarded is the one that came).
+    bytes view(p, len);
+    if (udp && len - 8 <= sw.unwrapped.size()) {
+        std::uint8_t* q = sw.unwrapped.data();
+        std::copy_n(p, hl, q);
+        std::copy_n(p + at, len - at, q + hl);
+        q[9] = 50;
+        wire::put16(q + 2, static_cast<std::uint16_t>(len - 8));
+        view = bytes(q, len - 8);
+    }
     swsa::peek_result r;
-    if (!m->peek->peek(bytes(p, len), r) || r.protocol != wire::proto_tcp) {
+    if (!m->peek->peek(view, r) || r.protocol != wire::proto_tcp) {
         drops.count(drop::swsa_peek);
         return true;
     }
@@ -225,13 +277,14 @@ bool stack::impl::swsa_owner_inbound(std::uint8_t* p, std::size_t len, int in_if
 }
 
 std::uint8_t* stack::impl::swsa_unprotect(std::uint8_t* p, std::size_t& len) noexcept {
-    std::size_t hl = std::size_t{p[0] & 0x0Fu} * 4;
-    std::uint8_t proto = p[9];
-    if (len < hl + 12 || !sw.cache) {
+    std::uint8_t proto = 0;
+    bool udp = false;
+    std::size_t at = ipsec_offset(p, proto, udp);
+    if (len < at + 12 || !sw.cache) {
         drops.count(drop::swsa_no_sa);
         return nullptr;
     }
-    std::uint32_t spi = proto == 50 ? wire::get32(p + hl) : wire::get32(p + hl + 4);
+    std::uint32_t spi = proto == 50 ? wire::get32(p + at) : wire::get32(p + at + 4);
     std::uint32_t src = wire::get32(p + 12), dst = wire::get32(p + 16);
     auto* sa = sw.sad.inbound(spi, proto, dst, src);
     if (!sa) {
@@ -257,6 +310,17 @@ bool stack::impl::swsa_protect(std::uint8_t* p, std::size_t len) noexcept {
     if (sw.spd.size() == 0) return false;
     auto match = sw.spd.lookup(selector_of(p, len, ipsec::spd_direction::outbound));
     if (match.action != ipsec::spd_action::ipsec || !match.rule) return false;
+    if (sw.cache && sw.burst_left) {
+        // The first packet of a burst for this SA takes the numbers of the rest of the
+        // burst in one LISTKEYINC (bounded by the block limit); the others use them.
+        const auto* sh = sw.cache->find(match.rule->sa_name);
+        auto* src = sh ? sh->seqs : nullptr;
+        auto end = sw.burst_reserved.begin() + static_cast<std::ptrdiff_t>(sw.burst_count);
+        if (src && std::find(sw.burst_reserved.begin(), end, src) == end) {
+            src->reserve(sw.burst_left + 1);  // this packet and those after it
+            if (sw.burst_count < sw.burst_reserved.size()) sw.burst_reserved[sw.burst_count++] = src;
+        }
+    }
     if (!sw.buf.assign(bytes(p, len)) || sw.sad.protect(match.rule->sa_name, sw.buf) != ipsec::drop::none) {
         drops.count(drop::swsa_ipsec);
         return true;
@@ -265,20 +329,34 @@ bool stack::impl::swsa_protect(std::uint8_t* p, std::size_t len) noexcept {
     return true;
 }
 
+void stack::impl::swsa_burst(std::uint32_t packets) noexcept {
+    sw.burst_left = packets;
+    sw.burst_count = 0;
+}
+
 // ---------------------------------------------------------------- display
 
-std::vector<std::string> stack::impl::swsa_display(bool detail) {
+std::vector<std::string> stack::impl::swsa_display(bool detail, bool shadows) {
     swsa_init();
     ipsec::report_heading h;
     h.stack_name = me.tcpname;
-    h.function = "Display (shadows)";
+    h.function = shadows ? "Display (shadows)" : "Display";
     h.detail = detail;
     h.dvipsec = config.ipsec.dvipsec;
     h.now = std::chrono::system_clock::time_point(std::chrono::seconds(io.time->wall_seconds()));
     std::vector<ipsec::dynamic_tunnel_record> recs;
     if (sw.cache) {
         for (auto& r : sw.cache->display_records()) {
-            if (!sw.masters.count(r.tunnel_id)) recs.push_back(std::move(r));  // shadows only, not our masters
+            auto m = sw.masters.find(r.tunnel_id);
+            if (shadows != (m == sw.masters.end())) continue;  // -s: the shadows; else our masters
+            if (m != sw.masters.end()) {
+                // The owner's SA as the sysplex uses it: its own bytes and the targets' reports.
+                r.shadow_of.clear();
+                r.target_bytes = m->second.target_bytes;
+                r.target_reports = m->second.reports;
+                r.sysplex_bytes = r.inbound_bytes + r.outbound_bytes + r.target_bytes;
+            }
+            recs.push_back(std::move(r));
         }
     }
     std::vector<std::string> out;

@@ -9,7 +9,9 @@
 #include <zplex/swsa/peek.hpp>
 #include <zplex/swsa/shadow_cache.hpp>
 
+#include <array>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 
@@ -21,6 +23,7 @@ struct swsa_master {
     std::unique_ptr<swsa::peeker> peek;   ///< the inbound SA's peek
     std::uint64_t target_bytes = 0;       ///< lifesize reported by the targets
     std::uint64_t reports = 0;
+    std::set<std::string> told;           ///< targets (XCF members) that have the SA now
 };
 
 struct swsa_state {
@@ -32,6 +35,10 @@ struct swsa_state {
     const std::uint8_t* forward = nullptr;  ///< [P] the protected packet dist_encap_send forwards
     std::size_t forward_len = 0;
     std::vector<std::uint8_t> scratch = std::vector<std::uint8_t>(40);  ///< [P] the peeked headers
+    std::vector<std::uint8_t> unwrapped = std::vector<std::uint8_t>(65536);  ///< [P] ESP-in-UDP as plain ESP, for the peek
+    std::uint32_t burst_left = 0;         ///< [P] app packets still to come of the current TUN burst
+    std::array<swsa::cf_seq_source*, 8> burst_reserved{};  ///< [P] sources that reserved for it
+    std::size_t burst_count = 0;
 };
 
 }  // namespace zplex::tcpip::stack

@@ -10,7 +10,8 @@ namespace zplex::swsa {
 cf_seq_source::cf_seq_source(cf::connector& cf, seq_config c, seq_failure on_failure)
     : _cf(cf), _c(std::move(c)), _on_failure(std::move(on_failure)) {
     _c.peer_window = std::max<std::uint32_t>(_c.peer_window, 32);
-    _block = _c.peer_window / 2;
+    _c.senders = std::clamp<std::uint32_t>(_c.senders, 2, 16);
+    _block = _c.peer_window / _c.senders;
     if (_c.max_block != 0 && _c.max_block < _block) {
         _block = _c.max_block;
     }
@@ -90,7 +91,8 @@ void cf_seq_source::discard_if_stale() noexcept {
     // Kept only while known - next <= window - block: between the moment the counter was
     // known and the packet, the others may take one more block and the peer's highest
     // number is still less than next + window (docs/swsa.md).
-    if (_next < _end && _known > _next && _known - _next > _c.peer_window - _block) {
+    const std::uint64_t keep = _c.peer_window - std::uint64_t{_block} * (_c.senders - 1);
+    if (_next < _end && _known > _next && _known - _next > keep) {
         _stats.discarded += _end - _next;
         _next = _end;
     }

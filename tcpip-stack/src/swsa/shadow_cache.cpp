@@ -85,6 +85,7 @@ bool shadow_cache::install(const sa_distribute_message& m, std::string* why) {
     sc.base = m.base;
     sc.peer_window = m.peer_window;
     sc.esn = m.esn;
+    sc.senders = _o.senders;
     sc.tunnel = m.tunnel;
     sc.spi = m.spi_out;
     auto seqs = std::make_unique<cf_seq_source>(*_o.cf, sc, _o.on_seq_failure);
@@ -286,6 +287,10 @@ std::vector<ipsec::dynamic_tunnel_record> shadow_cache::display_records() const 
         r.distributed = true;
         r.shadow_of = s.owner_stack;
         r.seq_source = "CF";
+        if (s.seqs) {
+            r.seq_requests = s.seqs->stats().requests();
+            r.seq_used = s.seqs->stats().used;
+        }
         out.push_back(std::move(r));
     }
     return out;

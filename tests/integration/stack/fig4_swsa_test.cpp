@@ -128,8 +128,9 @@ TEST(Fig4Swsa, DistributedSaProtectsConnectionsOnEveryTargetWithCfSequenceNumber
         auto d = f.s.node(sys).cmd("ipsec -y display -s");
         EXPECT_EQ(d.back(), "0 entries selected") << sys;
     }
-    EXPECT_EQ(f.s.node("MVS2").cmd("ipsec -y display"),
-              (std::vector<std::string>{"ZPX1030I COMMAND 'IPSEC -Y DISPLAY' NOT VALID: ipsec -y display -s [-r "
+    EXPECT_EQ(f.s.node("MVS2").cmd("ipsec -y display").back(), "0 entries selected") << "no master SA on MVS2";
+    EXPECT_EQ(f.s.node("MVS2").cmd("ipsec -y list"),
+              (std::vector<std::string>{"ZPX1030I COMMAND 'IPSEC -Y LIST' NOT VALID: ipsec -y display [-s] [-r "
                                         "detail] EXPECTED"}));
 
     // Nine protected connections: MVS1, MVS2, MVS4 in turn; each SYN reaches its target's
@@ -201,6 +202,60 @@ TEST(Fig4Swsa, DistributedSaProtectsConnectionsOnEveryTargetWithCfSequenceNumber
     f.s.pump();
     ASSERT_EQ(c.received.size(), after + 1);
     EXPECT_EQ(c.received.back()[9], 6) << "no SA any more: no filter asks for protection";
+}
+
+TEST(Fig4Swsa, ABurstOfPacketsTakesItsSequenceNumbersFromEzbdvipaAsBlocks) {
+    swsa_fixture f;
+    auto& m1 = f.s.node("MVS1");
+    auto& c = f.s.client(1);
+    f.sa.lifesize = 20000;  // targets report every 1,000 bytes (5 %)
+    ASSERT_EQ(m1.s->swsa_install(f.sa), "");
+    f.s.pump();
+    // MVS2's image sends one packet (its ARP for CLIENT1 resolves), then 40 under the SA
+    // in one TUN burst, then 3 one at a time.
+    auto& t = f.s.node("MVS2");
+    auto before = c.received.size();
+    t.s->app_burst(1);
+    t.s->app_packet(tcp_segment(dva1, 60, c.address, 42000, ACK, "first"));
+    f.s.pump();
+    t.s->app_burst(40);
+    for (int i = 0; i < 40; ++i) t.s->app_packet(tcp_segment(dva1, 60, c.address, 42000, ACK, "reply " + std::to_string(i)));
+    for (int i = 0; i < 3; ++i) {
+        t.s->app_burst(1);
+        t.s->app_packet(tcp_segment(dva1, 60, c.address, 42000, ACK, "more"));
+    }
+    f.s.pump();
+    ASSERT_EQ(c.received.size(), before + 44);
+    ipsec::replay_window peer_window(64);
+    for (std::size_t i = before; i < c.received.size(); ++i) {
+        std::uint32_t seq = get32(c.received[i], 24);
+        EXPECT_EQ(seq, i - before + 1);
+        EXPECT_TRUE(peer_window.check(seq));
+        peer_window.update(seq);
+    }
+    // One for the first, 16 + 16 + 8 for the burst (the stacks plan for four senders:
+    // blocks of a quarter of the peer's window), then one each.
+    auto d = t.cmd("ipsec -y display -s -r detail");
+    EXPECT_EQ(lines_with(d, "SeqNumRequests:"),
+              (std::vector<std::string>{"SeqNumRequests:          7 for 44 numbers"}));
+
+    // MVS2 reports its use of the SA on its next tick; the owner's display of its master
+    // adds it to its own: the sysplex-wide count IKE rekeys on.
+    auto bytes = [](const std::vector<std::string>& lines, const char* key) {
+        auto l = lines_with(lines, key);
+        return l.empty() ? std::uint64_t{0} : std::stoull(l[0].substr(l[0].find(':') + 1));
+    };
+    std::uint64_t used = bytes(d, "OutboundBytes:") + bytes(d, "InboundBytes:");
+    ASSERT_GT(used, 1000u);
+    f.s.advance(100);
+    auto owner = m1.cmd("ipsec -y display -r detail");
+    EXPECT_EQ(lines_with(owner, "TunnelID:"), (std::vector<std::string>{"TunnelID:                Y1"}));
+    std::uint64_t own = bytes(owner, "OutboundBytes:") + bytes(owner, "InboundBytes:");
+    EXPECT_EQ(lines_with(owner, "SysplexBytes:"),
+              (std::vector<std::string>{"SysplexBytes:            " + std::to_string(own + used) + " (targets " +
+                                        std::to_string(used) + " in 1 reports)"}));
+    EXPECT_TRUE(lines_with(owner, "ShadowOf:").empty());
+    EXPECT_EQ(owner.back(), "1 entry selected");
 }
 
 }  // namespace

@@ -49,6 +49,8 @@ TEST(ipsec_display, dynamic_tunnels_detail_with_shadow_lines) {
     t.distributed = true;
     t.shadow_of = "TCPIPA";
     t.seq_source = "CF";
+    t.seq_requests = 3;
+    t.seq_used = 96;
     auto out = format_dynamic_tunnels(h, {t});
     auto l = lines_of(out);
     ASSERT_GE(l.size(), 8u);
@@ -68,7 +70,17 @@ TEST(ipsec_display, dynamic_tunnels_detail_with_shadow_lines) {
     EXPECT_NE(out.find("\nNAT Traversal Topology:  UdpEncap:Yes LclNATed:No RmtNATed:No\n"), std::string::npos) << out;
     EXPECT_NE(out.find("\nShadowOf:                TCPIPA\n"), std::string::npos) << out;
     EXPECT_NE(out.find("\nSeqNumSource:            CF\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("\nSeqNumRequests:          3 for 96 numbers\n"), std::string::npos) << out;
+    EXPECT_EQ(out.find("SysplexBytes"), std::string::npos) << "a shadow has no sysplex-wide count";
     EXPECT_EQ(l.back(), "1 entry selected");
+    // The owner's master: no ShadowOf, the sysplex-wide count instead.
+    t.shadow_of.clear();
+    t.sysplex_bytes = 5000;
+    t.target_bytes = 4000;
+    t.target_reports = 2;
+    out = format_dynamic_tunnels(h, {t});
+    EXPECT_NE(out.find("\nSysplexBytes:            5000 (targets 4000 in 2 reports)\n"), std::string::npos) << out;
+    EXPECT_EQ(out.find("ShadowOf"), std::string::npos) << out;
 }
 
 TEST(ipsec_display, short_format_leaves_out_counters_and_ah_has_no_cipher) {

@@ -27,6 +27,9 @@ public:
         std::size_t max_line = 4096;
         std::chrono::milliseconds deadline{2000};
         std::string too_long_reply;
+        /// Requests may carry key material (an SA for the stack): each client's buffer
+        /// is reserved once, so it never moves, and wiped when the client is done.
+        bool secret = false;
     };
 
     /// Binds @p path (created 0600). Something already there is replaced only if it is
@@ -59,6 +62,8 @@ private:
     };
     /// False once the client is done with (answered and written, or given up).
     bool step(client& c, const handler& serve, std::size_t& served, clock::time_point now);
+    /// Close the client's connection (and wipe its request when requests are secret).
+    void finish(client& c) noexcept;
     std::string _path;
     limits _limits;
     int _fd = -1;

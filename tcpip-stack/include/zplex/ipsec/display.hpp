@@ -80,6 +80,11 @@ struct dynamic_tunnel_record {
     bool distributed = false;
     std::string shadow_of;                     ///< the owning stack, on a target
     std::string seq_source;                    ///< "CF" (EZBDVIPA LISTKEYINC) or "Local"
+    std::uint64_t seq_requests = 0;            ///< CF requests for sequence numbers (LISTKEYINC + READ_LCONTROLS)
+    std::uint64_t seq_used = 0;                ///< numbers this stack sent under the SA
+    // The owner's master SA: its use across the sysplex, what its IKE rekeys on.
+    std::uint64_t sysplex_bytes = 0;           ///< own bytes (in + out) and the targets' reported ones
+    std::uint64_t target_bytes = 0, target_reports = 0;
 };
 
 /// `ipsec -k display [-r detail]`.

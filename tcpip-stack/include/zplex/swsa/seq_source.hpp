@@ -21,6 +21,10 @@ struct seq_config {
     std::uint32_t peer_window = 64;  ///< the peer's anti-replay window (RFC 4303: 64 by default)
     std::uint32_t max_block = 0;     ///< numbers per LISTKEYINC at most; 0 or more than peer_window / 2: peer_window / 2
     bool esn = false;                ///< 64-bit numbers (else the last one is 2^32 - 1)
+    /// Stacks that may send under the SA at once (2..16): the block is at most
+    /// peer_window / senders and a held block is kept only while the others, one block
+    /// each, cannot push it out of the peer's window (docs/swsa.md).
+    std::uint32_t senders = 2;
     std::string tunnel;              ///< the SA's name, for messages (e.g. Y5)
     std::uint32_t spi = 0;           ///< outbound SPI, for messages
 };

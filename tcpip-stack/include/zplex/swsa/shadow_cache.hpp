@@ -68,6 +68,7 @@ public:
         std::string stack;              ///< TCPIPB
         cf::connector* cf = nullptr;    ///< EZBDVIPA, for the outbound sequence numbers
         seq_failure on_seq_failure;     ///< EZD0834I RSN=9 lines and rekey requests
+        std::uint32_t senders = 2;      ///< stacks sending under one SA at once (seq_config::senders)
     };
 
     shadow_cache(ipsec::sad& sad, ipsec::spd& spd, options o);

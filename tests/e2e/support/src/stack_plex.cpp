@@ -34,7 +34,7 @@ std::string stack_control(const fs::path& sock, const std::string& command) {
     }
 }
 
-stack_plex::stack_plex(const std::string& tag, const std::string& sysplex, const fs::path& where) {
+stack_plex::stack_plex(const std::string& tag, const std::string& name_given, const fs::path& where) {
     if (where.empty()) {
         dir = fs::temp_directory_path() / ("zpxst-" + std::to_string(::getpid()) + "-" + tag);
         fs::remove_all(dir);
@@ -47,7 +47,7 @@ stack_plex::stack_plex(const std::string& tag, const std::string& sysplex, const
     fs::create_directories(catalogue);
     fs::copy(fs::path(ZPLEX_SOURCE_DIR) / "profiles/FIG4", catalogue,
              fs::copy_options::recursive | fs::copy_options::overwrite_existing);
-    std::string name = sysplex;
+    std::string name = name_given;
     if (name.empty()) {
         name = "S" + std::to_string(::getpid() % 100000);
         for (char c : sysplex::upper(tag))
@@ -57,6 +57,7 @@ stack_plex::stack_plex(const std::string& tag, const std::string& sysplex, const
     auto at = x.find("name=\"ZPLEX1\"");
     if (at == std::string::npos) throw std::runtime_error("FIG4's SYSPLEX.xml has no name=\"ZPLEX1\"");
     x.replace(at, 13, "name=\"" + name + "\"");
+    sysplex = name;
     std::ofstream(catalogue / "SYSPLEX.xml") << x;
     lan.ip({"link", "add", "br0", "type", "bridge"});
     lan.ip({"link", "set", "br0", "up"});
@@ -65,6 +66,12 @@ stack_plex::stack_plex(const std::string& tag, const std::string& sysplex, const
 stack_plex::~stack_plex() {
     _clients.clear();
     _images.clear();
+    // The CFs' structures and XCF's shared memory of this sysplex (its name is the
+    // plex's own), also when a CF or a stack was killed and could not remove them.
+    std::error_code gone;
+    const std::string prefix = "zplex." + sysplex + ".";
+    for (const auto& e : fs::directory_iterator("/dev/shm", gone))
+        if (e.path().filename().string().rfind(prefix, 0) == 0) fs::remove(e.path(), gone);
     if (_own_dir) {
         std::error_code ec;
         fs::remove_all(dir, ec);
@@ -120,6 +127,16 @@ void stack_plex::rewrite_member(const std::string& member, const std::string& fr
     if (at == std::string::npos) throw std::runtime_error("SYS1.TCPPARMS(" + member + ") has no '" + from + "'");
     text.replace(at, from.size(), to);
     std::ofstream(p) << text;
+}
+
+child_process stack_plex::start_cf(const std::string& cf) {
+    fs::create_directories(dir / "cf");
+    fs::permissions(dir / "cf", fs::perms::owner_all, fs::perm_options::replace);
+    auto p = child_process::exec({std::string(ZPLEX_BINARY_DIR) + "/bin/zplex-cf", "--sysplex", catalogue.string(),
+                                  "--cf", cf, "--run-dir", (dir / "cf").string()},
+                                 {}, log_path(cf));
+    if (!wait_log(cf, "IXL157I", 20s)) throw std::runtime_error("zplex-cf " + cf + " did not start: " + log(cf));
+    return p;
 }
 
 fs::path stack_plex::log_path(const std::string& system, const std::string& log_tag) const {

@@ -79,6 +79,9 @@ public:
     // ------------------------------------------------------------ packet path (never throws or allocates)
     void lan_frame(bytes frame) noexcept;
     void app_packet(bytes packet) noexcept;
+    /// The next @p packets app_packet calls came out of the TUN in one read burst: an SA
+    /// they go under takes its sequence numbers from EZBDVIPA as one block (docs/swsa.md).
+    void app_burst(std::uint32_t packets) noexcept;
     void xcf_link_packet(std::string_view from_member, bytes packet) noexcept;
 
     // ------------------------------------------------------------ sysplex group

@@ -35,6 +35,7 @@ public:
     std::filesystem::path dir;        ///< holds FIG4/, run/ and the logs
     std::filesystem::path catalogue;  ///< dir/FIG4
     std::filesystem::path run;        ///< the stacks' run directory (control sockets)
+    std::string sysplex;              ///< its name; /dev/shm/zplex.<sysplex>.* go with the plex
     netns lan{"lan"};                 ///< br0, 198.18.0.0/24
 
     /// The namespace of image @p system ("MVS1"), created on first use.
@@ -49,6 +50,10 @@ public:
     child_process start(const std::string& system, const std::vector<std::string>& extra = {},
                         const std::string& log_tag = {});
     std::filesystem::path log_path(const std::string& system, const std::string& log_tag = {}) const;
+    /// zplex-cf for coupling facility @p cf ("CF01") of the catalogue, its command socket
+    /// in dir/cf, its output in log_path(cf); returns once it allocated its structures
+    /// (bounded; throws when it did not start).
+    child_process start_cf(const std::string& cf);
     std::string log(const std::string& system, const std::string& log_tag = {}) const;
     /// Wait (bounded by @p bound, not a timing claim) until the log holds @p text.
     bool wait_log(const std::string& system, const std::string& text, std::chrono::milliseconds bound = 20s,

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: Apache-2.0
+// zplex-tcpip's side of SWSA (docs/swsa.md "In the daemon"): its connection to the
+// sysplex's EZBDVIPA structure, and the control-socket lines through which the image's
+// IKE daemon installs and deletes the SAs of distributed DVIPAs this stack owns.
+#pragma once
+
+#include <zplex/cf/connector.hpp>
+#include <zplex/swsa/messages.hpp>
+#include <zplex/sysplex/catalogue.hpp>
+#include <zplex/sysplex/text.hpp>
+#include <zplex/tcpip/stack/stack.hpp>
+
+#include <openssl/crypto.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace zplex::tcpip::daemon {
+
+/// IXLCONN to EZBDVIPA as CONNAME @p conname (the stack's XCF member, so a stack that
+/// starts again takes back its failed-persistent connection). Null, and @p message the
+/// reason, when the catalogue has no EZBDVIPA or its CFs are not up: the stack then runs
+/// without sysplex-wide SAs, as z/OS does when the structure cannot be connected.
+inline std::unique_ptr<cf::connector> connect_ezbdvipa(const sysplex::sysplex_config& cfg, const std::string& conname,
+                                                       std::string& message) {
+    const auto* s = cfg.find_structure("EZBDVIPA");
+    if (!s) {
+        message = "ZPX1703I EZBDVIPA IS NOT DEFINED IN SYSPLEX " + cfg.name +
+                  ": SYSPLEX-WIDE SECURITY ASSOCIATIONS ARE NOT AVAILABLE";
+        return nullptr;
+    }
+    cf::connect_options o{cfg.name, s->name, conname, s->preflist};
+    std::unique_ptr<cf::connector> c;
+    auto r = cf::connector::connect(o, c);
+    if (!r) {
+        message = "ZPX1704I EZBDVIPA CANNOT BE CONNECTED AS " + conname + ": " + cf::to_string(r) +
+                  ": SYSPLEX-WIDE SECURITY ASSOCIATIONS ARE NOT AVAILABLE";
+        return nullptr;
+    }
+    message = "ZPX1705I CONNECTED TO EZBDVIPA AS " + conname + " IN " + c->current_cf() +
+              ": SYSPLEX-WIDE SECURITY ASSOCIATIONS ARE AVAILABLE";
+    return c;
+}
+
+/// The IKE daemon's lines (one per connection on the 0600 control socket, like every
+/// command; docs/swsa.md gives the protocol):
+///   SWSA INSTALL <hex of an SA distribution message>   -> ZPX1706I ... LIST n BASE b | ZPX1707I ... why
+///   SWSA DELETE <tunnel> [REKEYED|EXPIRED]             -> ZPX1708I | ZPX1707I
+/// Empty when the line is not a SWSA line. The line (keys) is wiped by the caller.
+inline std::optional<std::vector<std::string>> swsa_line(const std::string& line, stack::stack& s) {
+    std::string head = sysplex::upper(line.substr(0, 13));
+    if (head.rfind("SWSA INSTALL ", 0) == 0) {
+        std::vector<std::uint8_t> raw;
+        swsa::sa_distribute_message m;
+        std::string why;
+        bool ok = sysplex::unhex(std::string_view(line).substr(13), raw) && swsa::decode(raw, m, &why);
+        if (!raw.empty()) OPENSSL_cleanse(raw.data(), raw.size());
+        if (!ok) return std::vector<std::string>{"ZPX1707I SWSA INSTALL NOT VALID: " +
+                                                 (why.empty() ? std::string("HEX DIGITS EXPECTED") : why)};
+        std::string tunnel = m.tunnel;
+        why = s.swsa_install(std::move(m));
+        if (!why.empty()) return std::vector<std::string>{"ZPX1707I SWSA SA " + tunnel + " NOT INSTALLED: " + why};
+        return std::vector<std::string>{"ZPX1706I SWSA SA " + tunnel + " INSTALLED AND DISTRIBUTED"};
+    }
+    if (head.rfind("SWSA DELETE ", 0) == 0) {
+        std::string rest = line.substr(12), tunnel, reason;
+        auto sp = rest.find(' ');
+        tunnel = rest.substr(0, sp);
+        if (sp != std::string::npos) reason = sysplex::upper(rest.substr(sp + 1));
+        while (!reason.empty() && (reason.back() == ' ' || reason.back() == '\r')) reason.pop_back();
+        while (!tunnel.empty() && tunnel.back() == '\r') tunnel.pop_back();
+        auto why = swsa::delete_reason::deleted;
+        if (reason == "REKEYED") why = swsa::delete_reason::rekeyed;
+        else if (reason == "EXPIRED") why = swsa::delete_reason::expired;
+        else if (!reason.empty()) return std::vector<std::string>{"ZPX1707I SWSA DELETE " + tunnel + " NOT VALID: REASON " +
+                                                                  reason + " IS NOT REKEYED OR EXPIRED"};
+        auto err = s.swsa_delete(tunnel, why);
+        if (!err.empty()) return std::vector<std::string>{"ZPX1707I SWSA SA " + tunnel + " NOT DELETED: " + err};
+        return std::vector<std::string>{"ZPX1708I SWSA SA " + tunnel + " DELETED ON THIS STACK AND ITS TARGETS"};
+    }
+    return std::nullopt;
+}
+
+}  // namespace zplex::tcpip::daemon
