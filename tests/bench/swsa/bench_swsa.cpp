@@ -3,11 +3,11 @@
 // sequence numbers come from EZBDVIPA by LISTKEYINC, against the same SA counting its
 // own numbers (the reference, undistributed), measured in the same run: packets/s and
 // CF requests per packet, one target and three targets sending at once (processes).
-#include <zplex/cf/cf_server.hpp>
 #include <zplex/cf/connector.hpp>
 #include <zplex/ipsec/esp.hpp>
 #include <zplex/swsa/seq_source.hpp>
 
+#include "private_cf.hpp"
 #include "swsa_ezbdvipa.hpp"
 
 #include <fmt/format.h>
@@ -139,21 +139,9 @@ result run(const std::string& ns, shared* sh, int procs, std::uint32_t burst, bo
 }  // namespace
 
 int main() {
-    std::string ns = "BSWSA" + std::to_string(::getpid());
-    auto run_dir = std::filesystem::temp_directory_path() / ("zplex-bench-swsa-" + ns);
-    std::filesystem::create_directories(run_dir);
-    std::filesystem::permissions(run_dir, std::filesystem::perms::owner_all);
-    auto s = zplex::test::swsa_ezbdvipa();
-    cf::server_options so;
-    so.sysplex = ns;
-    so.cf = "CF01";
-    so.structures = {s};
-    so.run_dir = run_dir;
-    auto server = std::make_unique<cf::cf_server>(so);
-    server->start();
-    auto* sh = static_cast<shared*>(
-        ::mmap(nullptr, sizeof(shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
-    new (sh) shared{};
+    zplex::test::private_cf plex("BSWSA", {zplex::test::swsa_ezbdvipa()});
+    const std::string& ns = plex.sysplex;
+    auto* sh = zplex::test::shared_anonymous<shared>();
 
     fmt::print("SWSA OUTBOUND: ESP AES-GCM-128, 1400-byte packets, peer window 64 (block limit 32)\n");
     fmt::print("  {:<44} {:>12} {:>12} {:>8} {:>14}\n", "case", "reference", "CF numbers", "ratio",
@@ -176,8 +164,5 @@ int main() {
                    got.packets ? static_cast<double>(got.requests) / static_cast<double>(got.packets) : 0.0);
     }
     fmt::print("  goal: at most 1 CF request per 16 packets in bulk (0.0625)\n");
-    server.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(run_dir, ec);
     return 0;
 }
