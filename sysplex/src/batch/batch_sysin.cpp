@@ -65,7 +65,7 @@ bool read_sysin(const std::vector<std::string>& records, std::vector<sysin_state
                 continue;
             }
             if (!in_word) in_word = true;
-            word += quoted ? ch : static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+            word += quoted ? ch : sysplex::upper(std::string_view(&ch, 1)).front();
         }
         if (in_word) {
             st.words.push_back(word);
