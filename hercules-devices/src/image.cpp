@@ -222,8 +222,11 @@ int start(const image_options& options, std::string& error) {
         if (h == 0) {
             if (::chdir(dir.c_str()) != 0) ::_exit(127);
             int in = ::open("/dev/null", O_RDONLY);
-            ::unlink("hercules.log");
-            int log = ::open("hercules.log", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
+            int log = o.output_fd;
+            if (log < 0) {
+                ::unlink("hercules.log");
+                log = ::open("hercules.log", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
+            }
             if (in < 0 || log < 0) ::_exit(127);
             ::dup2(in, 0);
             ::dup2(log, 1);

@@ -51,4 +51,13 @@ int take_down(const std::string& run_dir, const std::string& sysplex_dir);
 /// `zplex cmd`, `zplex syslog`, `zplex exec`
 void add_cmd_commands(CLI::App& app, exit_status& status);
 
+/// `zplex topology [--svg FILE] [--dot FILE]`
+void add_topology_commands(CLI::App& app, exit_status& status);
+
+/// `zplex console`
+void add_console_commands(CLI::App& app, exit_status& status);
+
+/// `zplex image ipl NAME`: IPL one image of a running sysplex again (its argv from "ipl" on).
+int image_ipl_command(int argc, char** argv);
+
 }  // namespace zplex::cli

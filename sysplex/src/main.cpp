@@ -24,10 +24,15 @@ int main(int argc, char** argv) {
     zplex::cli::add_submit_commands(app, status);
     zplex::cli::add_up_commands(app, status);
     zplex::cli::add_cmd_commands(app, status);
+    zplex::cli::add_topology_commands(app, status);
+    zplex::cli::add_console_commands(app, status);
     // `zplex image ...` is the image command line as it stands (zplex-image).
-    app.add_subcommand("image", "Hercules images: start, stop, status, cmd, take (zplex image --help)")
+    app.add_subcommand("image", "Hercules images: start, stop, status, cmd, take; ipl NAME of a running sysplex (zplex image --help)")
         ->allow_extras()
         ->prefix_command();
+    if (argc > 2 && std::strcmp(argv[1], "image") == 0 && std::strcmp(argv[2], "ipl") == 0) {
+        return zplex::cli::image_ipl_command(argc - 2, argv + 2);  // the run's image, as the HMC's LOAD
+    }
     if (argc > 1 && std::strcmp(argv[1], "image") == 0) {
         std::string self = "zplex image";
         argv[1] = self.data();

@@ -187,13 +187,11 @@ bool netns_exists(const std::string& name) {
     return ::lstat(("/run/netns/" + name).c_str(), &st) == 0;
 }
 
-sysplex::process_identity start_detached(const std::vector<std::string>& argv, const std::string& netns,
-                                         const fs::path& log, const std::map<std::string, std::string>& env,
-                                         sysplex::process_identity& writer) {
+int start_log_writer(const fs::path& log, sysplex::process_identity& writer) {
     int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (out < 0) throw run_error("ZPX1816E LOG " + log.string() + " CANNOT BE OPENED: " + std::strerror(errno));
-    int p[2], e[2];
-    if (::pipe2(p, O_CLOEXEC) != 0 || ::pipe2(e, O_CLOEXEC) != 0) {
+    int p[2];
+    if (::pipe2(p, O_CLOEXEC) != 0) {
         ::close(out);
         throw run_error(std::string("ZPX1816E NO PIPE: ") + std::strerror(errno));
     }
@@ -212,7 +210,29 @@ sysplex::process_identity start_detached(const std::vector<std::string>& argv, c
         log_writer(p[0], out);
     }
     ::close(out);
-    pid_t pid = w < 0 ? -1 : ::fork();
+    ::close(p[0]);
+    if (w < 0) {
+        ::close(p[1]);
+        throw run_error(std::string("ZPX1816E CANNOT FORK: ") + std::strerror(errno));
+    }
+    writer = {w, sysplex::process_start_time(w)};
+    return p[1];
+}
+
+sysplex::process_identity start_detached(const std::vector<std::string>& argv, const std::string& netns,
+                                         const fs::path& log, const std::map<std::string, std::string>& env,
+                                         sysplex::process_identity& writer) {
+    int e[2];
+    if (::pipe2(e, O_CLOEXEC) != 0) throw run_error(std::string("ZPX1816E NO PIPE: ") + std::strerror(errno));
+    int out;
+    try {
+        out = start_log_writer(log, writer);
+    } catch (...) {
+        ::close(e[0]);
+        ::close(e[1]);
+        throw;
+    }
+    pid_t pid = ::fork();
     if (pid == 0) {
         ::setsid();
         auto fail = [&](int code) {
@@ -228,8 +248,8 @@ sysplex::process_identity start_detached(const std::vector<std::string>& argv, c
         }
         int null = ::open("/dev/null", O_RDONLY);
         ::dup2(null, 0);
-        ::dup2(p[1], 1);
-        ::dup2(p[1], 2);
+        ::dup2(out, 1);
+        ::dup2(out, 2);
         for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
         ::signal(SIGPIPE, SIG_DFL);
         std::vector<char*> a;
@@ -238,14 +258,12 @@ sysplex::process_identity start_detached(const std::vector<std::string>& argv, c
         ::execv(a[0], a.data());
         fail(2);
     }
-    ::close(p[0]);
-    ::close(p[1]);
+    ::close(out);
     ::close(e[1]);
-    if (w < 0 || pid < 0) {
+    if (pid < 0) {
         ::close(e[0]);
         throw run_error(std::string("ZPX1816E CANNOT FORK: ") + std::strerror(errno));
     }
-    writer = {w, sysplex::process_start_time(w)};
     int what[2] = {0, 0};
     ssize_t n = ::read(e[0], what, sizeof what);
     ::close(e[0]);

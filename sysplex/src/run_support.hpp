@@ -55,6 +55,12 @@ bool ip_ok(const std::vector<std::string>& args);
 /// True if /run/netns/<name> exists.
 bool netns_exists(const std::string& name);
 
+/// A log writer process of its own (detached) that stamps every line it reads with the
+/// date and time into @p log (0600, appended, never through a link). Returns the write
+/// end of its pipe (close-on-exec; the caller closes it once its program holds it) and
+/// the writer's identity in @p writer.
+int start_log_writer(const fs::path& log, sysplex::process_identity& writer);
+
 /// Start @p argv detached (own session, stdin /dev/null) inside network namespace
 /// @p netns when not empty, its output through a log writer that stamps every line with
 /// the date and time into @p log (0600, appended, never through a link). @p env adds

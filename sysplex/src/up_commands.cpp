@@ -5,13 +5,13 @@
 // procedures of their profiles; stop all of it by recorded PID; show what runs.
 #include "commands.hpp"
 #include "run_support.hpp"
+#include "up_steps.hpp"
 
 #include <zplex/cf/cf_server.hpp>
 #include <zplex/hercules/image.hpp>
 #include <zplex/operating/run.hpp>
 #include <zplex/sysplex/catalogue.hpp>
 #include <zplex/sysplex/line_socket.hpp>
-#include <zplex/tcpip/profile/parser.hpp>
 
 #include <fmt/format.h>
 
@@ -28,10 +28,10 @@
 namespace zplex::cli {
 
 namespace fs = std::filesystem;
-namespace tp = zplex::tcpip::profile;
 using operating::run_netns;
 using operating::run_process;
 using operating::run_record;
+using run::image_plan;
 using run::run_error;
 
 namespace {
@@ -68,68 +68,6 @@ private:
     int _total, _done = 0;
     bool _tty;
 };
-
-/// What each image's profile says `up` must wait for and start.
-struct image_plan {
-    const sysplex::image_config* image = nullptr;
-    std::vector<std::string> defines;   ///< DVIPAs it owns by VIPADEFINE
-    std::vector<std::string> autolog;   ///< procedures to start
-};
-
-std::vector<image_plan> plan_images(const sysplex::catalogue& cat) {
-    std::vector<image_plan> out;
-    for (const auto& im : cat.config().images) {
-        tp::parse_options po;
-        po.symbols = cat.config().symbols_for(im);
-        po.reader = tp::catalogue_reader(cat.datasets());
-        tp::message_log log;
-        auto prof = tp::process_initial_profile(im.profile_dsn, po, log);
-        if (log.return_code() > 4) {
-            std::string msgs;
-            for (const auto& m : log.messages())
-                if (m.str().find('E') != std::string::npos) msgs += "\n  " + m.str();
-            throw run_error("ZPX1817E THE PROFILE " + im.profile_dsn + " OF " + im.name + " HAS ERRORS:" + msgs);
-        }
-        image_plan p;
-        p.image = &im;
-        for (const auto& d : prof.dvipas)
-            if (d.origin == tp::vipa_origin::define) p.defines.push_back(d.address.str());
-        for (const auto& a : prof.autolog) p.autolog.push_back(a.proc);
-        out.push_back(std::move(p));
-    }
-    return out;
-}
-
-/// True if process @p pid holds a listening TCP socket (in its own network namespace).
-bool listens(int pid) {
-    std::set<std::string> inodes;
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec)) {
-        auto t = fs::read_symlink(e.path(), ec).string();
-        if (t.rfind("socket:[", 0) == 0) inodes.insert(t.substr(8, t.size() - 9));
-    }
-    for (const char* table : {"/net/tcp", "/net/tcp6"}) {
-        std::ifstream in("/proc/" + std::to_string(pid) + table);
-        std::string line;
-        std::getline(in, line);
-        while (std::getline(in, line)) {
-            std::istringstream f(line);
-            std::string sl, local, remote, st, queues, tr, retr, uid, timeout, inode;
-            if (f >> sl >> local >> remote >> st >> queues >> tr >> retr >> uid >> timeout >> inode && st == "0A" &&
-                inodes.count(inode))
-                return true;
-        }
-    }
-    return false;
-}
-
-std::string ask(const fs::path& sock, const std::string& line) {
-    try {
-        return sysplex::line_request(sock.string(), line, std::chrono::seconds(3));
-    } catch (const std::exception&) {
-        return {};
-    }
-}
 
 /// Everything `down` and the sweep do, for the record @p r of the run in @p dir.
 struct teardown_report {
@@ -254,7 +192,7 @@ int do_up(const up_options& o) {
                 static_cast<int>(hosts.size()) + 2;
     progress pr(steps);
     try {
-        plans = plan_images(*cat);
+        plans = run::plan_images(*cat);
         pr.step(fmt::format("ZPX1800I SYSPLEX {} FROM {}: {} IMAGES, {} CFS, {} LAN HOSTS; RUN DIRECTORY {}", cfg.name,
                             r.sysplex_dir.string(), cfg.images.size(), cfg.cfs.size(), hosts.size(), dir.string()));
         fs::path module_dir = run::exe_dir().parent_path() / "lib" / "hercules";
@@ -341,11 +279,8 @@ int do_up(const up_options& o) {
                 if (io.http_port == 0) throw run_error("ZPX1821E NO FREE CONSOLE PORT IN 31000-31999 FOR " + im.name);
                 next = static_cast<std::uint16_t>(io.http_port + 1);
                 std::string err;
-                int pid = hercules::start(io, err);
-                if (pid < 0) throw run_error("ZPX1821E IMAGE " + im.name + " DID NOT START: " + err);
-                r.processes.push_back({"hercules", im.name, im.name, {pid, sysplex::process_start_time(pid)},
-                                       fs::relative(io.dir / "hercules.log", dir).string()});
-                save_run(dir, r);
+                if (run::start_image(r, dir, io, err) < 0)
+                    throw run_error("ZPX1821E IMAGE " + im.name + " DID NOT START: " + err);
                 images.push_back(io);
             }
             for (const auto& io : images) {
@@ -360,8 +295,8 @@ int do_up(const up_options& o) {
 
         // The stacks.
         for (const auto& im : cfg.images) {
-            auto argv = run::stack_argv(r, dir, im);
-            run::start_recorded(r, dir, "tcpip", im.tcpip_proc, im.name, argv, "", logs / (im.name + "." + im.tcpip_proc + ".log"));
+            run::start_recorded(r, dir, "tcpip", im.tcpip_proc, im.name, run::stack_argv(r, dir, im), "",
+                                logs / (im.name + "." + im.tcpip_proc + ".log"));
         }
         // Every stack in the group, every DVIPA where the profiles put it.
         auto until = std::chrono::steady_clock::now() + std::chrono::seconds(o.wait_s);
@@ -374,20 +309,7 @@ int do_up(const up_options& o) {
                 if (!proc || !sysplex::process_alive(proc->id))
                     throw run_error("ZPX1822E " + im.tcpip_proc + " ON " + im.name + " ENDED; ITS LOG:\n" +
                                     run::tail(logs / (im.name + "." + im.tcpip_proc + ".log"), 8));
-                auto sock = run::stack_socket(dir, im.name);
-                auto sys = ask(sock, "D TCPIP,,SYSPLEX,VIPADYN");
-                if (sys.empty() || sys.rfind("EZZ8269I", 0) == 0) continue;
-                auto dyn = ask(sock, "NETSTAT VIPADYN");
-                bool all = true;
-                for (const auto& d : p.defines) {
-                    bool active = false;
-                    std::istringstream in(dyn);
-                    std::string line;
-                    while (std::getline(in, line))
-                        active = active || (line.rfind("  " + d + " ", 0) == 0 && line.find(" Active ") != std::string::npos);
-                    all = all && active;
-                }
-                if (!all) continue;
+                if (!run::stack_ready(run::stack_socket(dir, im.name), p.defines)) continue;
                 ready.insert(im.name);
                 std::string defs;
                 for (const auto& d : p.defines) defs += (defs.empty() ? "" : " ") + d;
@@ -426,7 +348,7 @@ int do_up(const up_options& o) {
         auto jobs_until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
         for (const auto& p : r.processes) {
             if (p.kind != "autolog") continue;
-            while (sysplex::process_alive(p.id) && !listens(p.id.pid) && std::chrono::steady_clock::now() < jobs_until)
+            while (sysplex::process_alive(p.id) && !run::listens(p.id.pid) && std::chrono::steady_clock::now() < jobs_until)
                 std::this_thread::sleep_for(std::chrono::milliseconds(20));
             if (!sysplex::process_alive(p.id))
                 pr.note("ZPX1823W JOB " + p.name + " ON " + p.system + " ENDED AT ONCE; ITS LOG:\n" + run::tail(dir / p.log, 5));
@@ -513,7 +435,7 @@ int do_status(const std::string& run_dir, const std::string& sysplex_dir) {
     for (const auto& s : systems) {
         const auto* t = r.find("tcpip", s);
         if (!t || !sysplex::process_alive(t->id)) continue;
-        auto v = ask(run::stack_socket(dir, s), "D TCPIP,,SYSPLEX,VIPADYN");
+        auto v = run::ask(run::stack_socket(dir, s), "D TCPIP,,SYSPLEX,VIPADYN");
         if (v.empty() || v.rfind("EZZ8269I", 0) == 0) continue;
         // DVIPA owners as the stacks see them (EZZ8260I of one stack in the group).
         std::istringstream in(v);

@@ -34,6 +34,9 @@ struct image_options {
     /// Run Hercules with module_dir/zplex_loopback.so preloaded, so that its listening
     /// sockets (the HTTP console) are bound to 127.0.0.1: no other host reaches them.
     bool enforce_local_console = true;
+    /// When >= 0, Hercules' output goes to this descriptor (a caller's log writer that
+    /// stamps each line and keeps dir/hercules.log) instead of a dir/hercules.log of its own.
+    int output_fd = -1;
 };
 
 /// Image (and CF) names: 1-8 of A-Z a-z 0-9 @ # $. Sysplex names: 1-16, also _ and -.
