@@ -9,9 +9,7 @@
 // tests/junit/junit.xsd by xmllint. Whatever the run left is removed, pass or fail.
 // REGRSWSA is not run here: it needs zplex-iked on each image and strongSwan on PEER1,
 // which `zplex up` does not start yet (docs/jcl.md).
-#include <zplex/e2e/netns.hpp>
-#include <zplex/e2e/process.hpp>
-#include <zplex/operating/run.hpp>
+#include "fig4_run.hpp"
 
 #include <gtest/gtest.h>
 
@@ -24,66 +22,6 @@ namespace zplex::e2e {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string file_text(const fs::path& p) {
-    std::ifstream f(p);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
-
-/// A private FIG4 (its own sysplex name, run directory and spool), down and removed
-/// when it goes, pass or fail.
-struct fig4_run {
-    fs::path tmp, plex, dir, spool;
-    std::string name;
-
-    explicit fig4_run(const std::string& tag) {
-        tmp = fs::temp_directory_path() / ("zpxjr-" + std::to_string(::getpid()) + tag);
-        fs::remove_all(tmp);
-        fs::create_directories(tmp);
-        plex = tmp / "FIG4";
-        fs::copy(fs::path(ZPLEX_SOURCE_DIR) / "profiles/FIG4", plex, fs::copy_options::recursive);
-        name = "J" + tag + std::to_string(::getpid() % 100000);
-        std::string x = file_text(plex / "SYSPLEX.xml");
-        x.replace(x.find("name=\"ZPLEX1\""), 13, "name=\"" + name + "\"");
-        std::ofstream(plex / "SYSPLEX.xml") << x;
-        dir = tmp / "run";
-        spool = tmp / "spool";
-    }
-    ~fig4_run() {
-        run({"down", "--run-dir", dir.string()}, 60s);
-        operating::run_record r;
-        std::string err;
-        if (operating::load_run(dir, r, err)) {
-            for (const auto* p : r.alive()) ::kill(p->id.pid, SIGKILL);
-            for (const auto& n : r.namespaces) zplex::e2e::run({"ip", "netns", "del", n.name}, 10s);
-        }
-        std::error_code ec;
-        for (const auto& e : fs::directory_iterator("/dev/shm", ec))
-            if (e.path().filename().string().rfind("zplex." + name + ".", 0) == 0) fs::remove(e.path(), ec);
-        fs::remove_all(tmp, ec);
-    }
-    run_result run(std::vector<std::string> args, std::chrono::milliseconds limit = 30s) const {
-        args.insert(args.begin(), std::string(ZPLEX_BINARY_DIR) + "/bin/zplex");
-        return zplex::e2e::run(args, limit);
-    }
-    run_result up() const {
-        return run({"up", "--sysplex", plex.string(), "--run-dir", dir.string(), "--no-hercules"}, 120s);
-    }
-    run_result submit(const std::string& job, const fs::path& junit) const {
-        return run({"submit", (fs::path(ZPLEX_SOURCE_DIR) / "jcl" / job).string(), "--sysplex", plex.string(), "--run-dir",
-                    dir.string(), "--spool", spool.string(), "--junit", junit.string()},
-                   150s);
-    }
-    std::string logs() const {
-        std::string out;
-        std::error_code ec;
-        for (const auto& e : fs::directory_iterator(dir / "logs", ec))
-            out += "--- " + e.path().filename().string() + "\n" + file_text(e.path()).substr(0, 3000);
-        return out;
-    }
-};
 
 /// xmllint's verdict on @p report against the JUnit schema.
 run_result validate_junit(const fs::path& report) {
@@ -120,7 +58,7 @@ const char* const jobs[] = {"REGRDIST", "REGRTAKE", "REGROBEY"};
 TEST(jcl_regression_e2e, every_regression_job_ends_with_condition_code_0_on_fig4) {
     std::string why;
     if (!can_run(why)) GTEST_SKIP() << why;
-    fig4_run f("G");
+    fig4_run f("G", 'J');
     auto u = f.up();
     ASSERT_EQ(u.status, 0) << u.out << f.logs();
     for (const char* job : jobs) {
@@ -141,7 +79,7 @@ TEST(jcl_regression_e2e, every_regression_job_ends_with_condition_code_0_on_fig4
 TEST(jcl_regression_e2e, without_dva1s_vipadistribute_every_job_ends_with_8_naming_step_and_expectation) {
     std::string why;
     if (!can_run(why)) GTEST_SKIP() << why;
-    fig4_run f("B");
+    fig4_run f("B", 'J');
     for (const char* member : {"PROFMVS1", "PROFMVS2"}) {
         auto p = f.plex / "SYS1.TCPPARMS" / member;
         auto before = file_text(p);
@@ -175,7 +113,7 @@ TEST(jcl_regression_e2e, without_dva1s_vipadistribute_every_job_ends_with_8_nami
 TEST(jcl_regression_e2e, submit_up_brings_the_sysplex_up_for_the_job_and_down_after_it) {
     std::string why;
     if (!can_run(why)) GTEST_SKIP() << why;
-    fig4_run f("U");
+    fig4_run f("U", 'J');
     auto s = f.run({"submit", (fs::path(ZPLEX_SOURCE_DIR) / "jcl/REGROBEY").string(), "--sysplex", f.plex.string(),
                     "--run-dir", f.dir.string(), "--spool", f.spool.string(), "--up", "--no-hercules"},
                    150s);

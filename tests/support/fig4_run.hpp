@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// What the operating e2e tests share: a private FIG4 (its own sysplex name and run
-// directory) run through the zplex binary, cleaned up pass or fail.
+// What the e2e tests of a whole sysplex share (operating, JCL): a private FIG4 (its own
+// sysplex name, run directory and spool) run through the zplex binary, cleaned up pass
+// or fail. For tests linking zplex_e2e_support and zplex_operating.
 #pragma once
 
 #include <zplex/e2e/netns.hpp>
@@ -34,20 +35,23 @@ inline bool hercules_built() {
 /// A private FIG4 (its own sysplex name: the shared memory is named after it) and run
 /// directory; whatever the run left is stopped and removed when it goes, pass or fail.
 struct fig4_run {
-    fs::path tmp, plex, dir;
+    fs::path tmp, plex, dir, spool;
     std::string name;
 
-    explicit fig4_run(const std::string& tag) {
-        tmp = fs::temp_directory_path() / ("zpxop-" + std::to_string(::getpid()) + tag);
+    /// @p letter starts the sysplex name (a test file's own, so that runs of two files
+    /// never share one), @p tag tells the runs of one file apart.
+    explicit fig4_run(const std::string& tag, char letter = 'O') {
+        tmp = fs::temp_directory_path() / ("zpx" + std::string(1, letter) + "-" + std::to_string(::getpid()) + tag);
         fs::remove_all(tmp);
         fs::create_directories(tmp);
         plex = tmp / "FIG4";
         fs::copy(fs::path(ZPLEX_SOURCE_DIR) / "profiles/FIG4", plex, fs::copy_options::recursive);
-        name = "O" + tag + std::to_string(::getpid() % 100000);
+        name = std::string(1, letter) + tag + std::to_string(::getpid() % 100000);
         std::string x = file_text(plex / "SYSPLEX.xml");
         x.replace(x.find("name=\"ZPLEX1\""), 13, "name=\"" + name + "\"");
         std::ofstream(plex / "SYSPLEX.xml") << x;
         dir = tmp / "run";
+        spool = tmp / "spool";
     }
     ~fig4_run() {
         run({"down", "--run-dir", dir.string()}, 60s);
@@ -68,6 +72,15 @@ struct fig4_run {
         return zplex::e2e::run(args, limit);
     }
     run_result cmd(const std::string& command) const { return run({"cmd", "--run-dir", dir.string(), command}); }
+    run_result up() const {
+        return run({"up", "--sysplex", plex.string(), "--run-dir", dir.string(), "--no-hercules"}, 120s);
+    }
+    /// `zplex submit` of jcl/@p job on this run, its JUnit report to @p junit.
+    run_result submit(const std::string& job, const fs::path& junit) const {
+        return run({"submit", (fs::path(ZPLEX_SOURCE_DIR) / "jcl" / job).string(), "--sysplex", plex.string(), "--run-dir",
+                    dir.string(), "--spool", spool.string(), "--junit", junit.string()},
+                   150s);
+    }
     std::string logs() const {
         std::string out;
         std::error_code ec;
