@@ -8,6 +8,7 @@
 #include <zplex/sysplex/byte_order.hpp>
 #include <zplex/sysplex/ipv4.hpp>
 
+#include <fmt/format.h>
 #include <openssl/crypto.h>
 
 #include <arpa/inet.h>
@@ -20,7 +21,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <sstream>
+#include <iterator>
 #include <system_error>
 #include <unordered_map>
 #include <vector>
@@ -307,32 +308,27 @@ public:
     const host_config& config() const noexcept override { return _c; }
 
     std::string format_counters() const override {
-        std::ostringstream o;
+        std::string o;
+        auto out = std::back_inserter(o);
         for (const auto& ch : _children) {
-            o << "child " << ch.id << " " << ip_str(ch.cfg.local_ts.addr) << "/" << int{ch.cfg.local_ts.prefix_len}
-              << " === " << ip_str(ch.cfg.remote_ts.addr) << "/" << int{ch.cfg.remote_ts.prefix_len} << " peer "
-              << ip_str(ch.cfg.peer_addr) << ":" << ch.cfg.peer_port << "\n";
-            o << "  in  spi 0x" << std::hex << ch.in->spi() << std::dec << " packets " << ch.in->packets() << " bytes "
-              << ch.in->bytes() << "\n";
-            o << "  out spi 0x" << std::hex << ch.out->spi() << std::dec << " packets " << ch.out->packets()
-              << " bytes " << ch.out->bytes() << "\n";
+            fmt::format_to(out, "child {} {}/{} === {}/{} peer {}:{}\n", ch.id, ip_str(ch.cfg.local_ts.addr),
+                           ch.cfg.local_ts.prefix_len, ip_str(ch.cfg.remote_ts.addr), ch.cfg.remote_ts.prefix_len,
+                           ip_str(ch.cfg.peer_addr), ch.cfg.peer_port);
+            fmt::format_to(out, "  in  spi 0x{:x} packets {} bytes {}\n", ch.in->spi(), ch.in->packets(), ch.in->bytes());
+            fmt::format_to(out, "  out spi 0x{:x} packets {} bytes {}\n", ch.out->spi(), ch.out->packets(), ch.out->bytes());
         }
-        o << "tun_in " << _stats.tun_in << "\nesp_sent " << _stats.esp_sent << "\nesp_received " << _stats.esp_received
-          << "\ntun_out " << _stats.tun_out << "\nike_in " << _stats.ike_in << "\nike_out " << _stats.ike_out
-          << "\nkeepalives " << _stats.keepalives << "\n";
+        fmt::format_to(out, "tun_in {}\nesp_sent {}\nesp_received {}\ntun_out {}\nike_in {}\nike_out {}\nkeepalives {}\n",
+                       _stats.tun_in, _stats.esp_sent, _stats.esp_received, _stats.tun_out, _stats.ike_in, _stats.ike_out,
+                       _stats.keepalives);
         for (std::size_t i = 1; i < static_cast<std::size_t>(drop::count_); ++i) {
             auto d = static_cast<drop>(i);
-            if (_stats[d] != 0) {
-                o << "drop " << drop_name(d) << " " << _stats[d] << "\n";
-            }
+            if (_stats[d] != 0) fmt::format_to(out, "drop {} {}\n", drop_name(d), _stats[d]);
         }
         for (std::size_t i = 1; i < static_cast<std::size_t>(ipsec::drop::count_); ++i) {
             auto d = static_cast<ipsec::drop>(i);
-            if (_stats.esp[d] != 0) {
-                o << "esp_drop " << ipsec::drop_name(d) << " " << _stats.esp[d] << "\n";
-            }
+            if (_stats.esp[d] != 0) fmt::format_to(out, "esp_drop {} {}\n", ipsec::drop_name(d), _stats.esp[d]);
         }
-        return o.str();
+        return o;
     }
 
 private:
