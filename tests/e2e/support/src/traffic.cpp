@@ -24,14 +24,6 @@ namespace zplex::e2e {
 
 namespace {
 
-sockaddr_in sock_addr(const std::string& a, std::uint16_t port) {
-    sockaddr_in s{};
-    s.sin_family = AF_INET;
-    s.sin_port = htons(port);
-    s.sin_addr.s_addr = htonl(parse_ipv4(a));
-    return s;
-}
-
 std::uint16_t icmp_checksum(const std::uint8_t* p, std::size_t n) {
     std::uint32_t sum = 0;
     for (std::size_t i = 0; i + 1 < n; i += 2) {
@@ -53,12 +45,12 @@ int ping_body(const std::string& src, const std::string& dst, int count, int wai
         std::perror("raw socket");
         return 2;
     }
-    auto s = sock_addr(src, 0);
+    auto s = socket_address(src, 0);
     if (::bind(fd, reinterpret_cast<sockaddr*>(&s), sizeof s) != 0) {
         std::perror("bind");
         return 2;
     }
-    auto d = sock_addr(dst, 0);
+    auto d = socket_address(dst, 0);
     std::uint16_t id = static_cast<std::uint16_t>(::getpid());
     int replies = 0;
     for (int seq = 1; seq <= count; ++seq) {
@@ -126,7 +118,7 @@ int receiver_body(const std::string& addr, std::uint16_t port, int timeout_ms) {
     int ls = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int one = 1;
     ::setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    auto a = sock_addr(addr, port);
+    auto a = socket_address(addr, port);
     if (::bind(ls, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(ls, 1) != 0) {
         std::perror("receiver bind/listen");
         return 2;
@@ -165,8 +157,8 @@ int sender_body(const std::string& src, const std::string& dst, std::uint16_t po
     int s = -1;
     for (;;) {  // the receiver may not listen yet
         s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        auto a = sock_addr(src, 0);
-        auto d = sock_addr(dst, port);
+        auto a = socket_address(src, 0);
+        auto d = socket_address(dst, port);
         timeval tv{5, 0};
         ::setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
         if (::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
