@@ -31,6 +31,7 @@ struct dist_row {
     std::uint32_t xcf = 0;            ///< [C] the target's dynamic XCF address
     profile::dist_target cfg;         ///< [C] WEIGHT, PREFERRED/BACKUP rank (DESTIP ALL: defaults)
     bool reported = false;            ///< [C] the target has reported at least once
+    std::int64_t last_report = 0;     ///< [C] monotonic ms of its last report
     std::uint16_t ready = 0;          ///< [C] Rdy: listeners not quiesced
     std::uint8_t system_weight = 0;   ///< [C] BASEWLM weight 0-64 from the target's load model
     std::uint8_t server_weight = 0;   ///< [C] SERVERWLM weight 0-64
@@ -102,6 +103,8 @@ inline constexpr std::int64_t dist_report_ms = 10000;      ///< targets re-repor
 /// A target that has not reported since it was told (it may have dropped the message
 /// while it still held the DVIPA, a move in flight) is told again this often.
 inline constexpr std::int64_t dist_retell_ms = 1000;
+/// A target silent this long is told again (its reports come every dist_report_ms).
+inline constexpr std::int64_t dist_stale_report_ms = 2 * dist_report_ms + 1000;
 inline constexpr std::int64_t dist_tsr_interval_ms = 60000;  ///< responsiveness sampling
 inline constexpr std::size_t dist_ended_capacity = 4096;
 inline constexpr std::uint8_t ipproto_ipip = 4;

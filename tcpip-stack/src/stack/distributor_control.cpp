@@ -230,12 +230,26 @@ void stack::impl::dist_on_distribute(std::string_view from, const control::distr
     if (d && d->status == dvipa_status::active) return;  // we hold it: the conflict rules decide
     dist_target_entry* t = dist_target(m.address);
     if (m.stop) {
-        if (t && t->distributor == from) {
-            t->stopped = true;
-            t->distributor.clear();
-            t->distributor_peer = -1;
-            conns_changed = true;
+        if (!t || t->distributor != from) return;
+        // A distributor's "distribute" sent just before it lost the DVIPA can overtake the
+        // new owner's (two senders, no order between them): its stop then leaves us serving
+        // nobody while the new owner counts us as reported. The new owner's claim says who
+        // distributes now: serve it and report to it at once.
+        if (int next = active_claimant(m.address, idx); next >= 0) {
+            t->distributor = peers[static_cast<std::size_t>(next)].member;
+            t->distributor_peer = next;
+            t->distributor_xcf = peers[static_cast<std::size_t>(next)].xcf_address;
+            dist_target_entry copy = *t;
+            rebuild_addresses();
+            rebuild_routes();
+            dist_report(copy);
+            dist_send_connections(copy);
+            return;
         }
+        t->stopped = true;
+        t->distributor.clear();
+        t->distributor_peer = -1;
+        conns_changed = true;
         return;
     }
     if (!t) {
@@ -271,6 +285,15 @@ void stack::impl::dist_on_distribute(std::string_view from, const control::distr
     // goes out with the next state; the distributor's own display knows its targets.
 }
 
+int stack::impl::active_claimant(std::uint32_t address, int except) const {
+    for (std::size_t i = 0; i < peers.size(); ++i) {
+        if (static_cast<int>(i) == except || !peers[i].present) continue;
+        for (const auto& c : peers[i].claims)
+            if (c.address == address && c.status == static_cast<std::uint8_t>(dvipa_status::active)) return static_cast<int>(i);
+    }
+    return -1;
+}
+
 void stack::impl::dist_on_report(std::string_view from, const control::target_report_message& m) {
     int idx = peer_index(from);
     for (auto& s : sd.services) {
@@ -278,6 +301,7 @@ void stack::impl::dist_on_report(std::string_view from, const control::target_re
         for (auto& r : s.rows) {
             if (r.peer != idx) continue;
             r.reported = true;
+            r.last_report = io.time->monotonic_ms();
             r.ready = 0;
             for (const auto& p : m.ports) {
                 if (p.port != s.port) continue;
@@ -339,10 +363,12 @@ control::distribute_message stack::impl::dist_message(std::uint32_t a) const {
 
 void stack::impl::dist_retell_unreported() {
     if (!in_group || is_fenced) return;
+    const std::int64_t now = io.time->monotonic_ms();
     for (const auto& s : sd.services) {
         std::vector<std::uint8_t> msg;
         for (const auto& r : s.rows) {
-            if (r.peer < 0 || r.reported) continue;
+            // Never reported, or silent past two report intervals: a target that lost us.
+            if (r.peer < 0 || (r.reported && now - r.last_report <= dist_stale_report_ms)) continue;
             const auto& p = peers[static_cast<std::size_t>(r.peer)];
             if (!p.present) continue;
             if (msg.empty()) msg = control::encode(dist_message(s.address));

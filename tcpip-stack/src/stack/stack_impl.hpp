@@ -273,6 +273,8 @@ struct stack::impl {
     void dist_refresh();
     void dist_control(std::string_view from, control::type t, bytes message);
     void dist_on_distribute(std::string_view from, const control::distribute_message& m);
+    /// The present peer other than @p except whose claim holds @p address active, or -1.
+    int active_claimant(std::uint32_t address, int except) const;
     void dist_on_report(std::string_view from, const control::target_report_message& m);
     void dist_on_connections(std::string_view from, const control::connections_message& m);
     void dist_peer_state(int peer);

@@ -23,6 +23,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include <filesystem>
 
 namespace zplex::e2e {
@@ -109,8 +111,19 @@ TEST_F(strongswan_environment, rekey_and_terminate) {
     EXPECT_GE(ca->installed_child("zpx").packets_out, 3u) << "traffic moved to the new SA";
 
     // IKE_SA rekey keeps the CHILD_SA.
+    auto ike_before = ca->list_sas();
+    ASSERT_EQ(ike_before.size(), 1u);
     r = ca->rekey_ike("zpx");
     ASSERT_TRUE(r.ok()) << r.out;
+    // swanctl returns once the rekey is queued: wait (bounded) for the one new IKE_SA,
+    // established, with the CHILD_SA moved over to it.
+    auto rekeyed = [&] {
+        auto sas = ca->list_sas();
+        return sas.size() == 1 && sas[0].state == "ESTABLISHED" &&
+               sas[0].attrs["initiator-spi"] != ike_before[0].attrs["initiator-spi"] && !sas[0].children.empty();
+    };
+    for (int i = 0; i < 100 && !rekeyed(); ++i) std::this_thread::sleep_for(100ms);
+    ASSERT_TRUE(rekeyed()) << "the IKE_SA was not rekeyed in 10 s";
     EXPECT_EQ(ca->installed_child("zpx").spi_in, after.spi_in);
     EXPECT_EQ(ping(hosts->a, two_hosts::inner_a, two_hosts::inner_b, 2), 2);
 

@@ -3,6 +3,8 @@
 // XCF4) and DVB1 (MVS5, DESTIP ALL): where new connections land by DISTMETHOD, replies
 // straight from the target, QUIESCE/RESUME, the distributor failing (the backup
 // rebuilds its table from the targets) and returning, a target failing.
+#include "control.hpp"
+#include "distributor.hpp"
 #include "stack_sim.hpp"
 
 #include <gtest/gtest.h>
@@ -109,10 +111,6 @@ std::string mvs1_with(const std::string& distribute) {
     return text;
 }
 
-int count(const std::vector<std::string>& v, const std::string& x) {
-    return static_cast<int>(std::count(v.begin(), v.end(), x));
-}
-
 }  // namespace
 
 TEST(Fig4Distributor, RoundRobinLandsAsPredictedAndTargetsReplyDirectly) {
@@ -140,7 +138,9 @@ TEST(Fig4Distributor, RoundRobinLandsAsPredictedAndTargetsReplyDirectly) {
         ++served[t];
         auto mac = f.reply(t.c_str(), ci, port);
         EXPECT_EQ(mac, f.n(t.c_str()).id.mac) << "connection " << i;
-        if (t != "MVS1") EXPECT_NE(mac, m1.id.mac);
+        if (t != "MVS1") {
+            EXPECT_NE(mac, m1.id.mac);
+        }
     }
     EXPECT_EQ(served, (std::map<std::string, int>{{"MVS1", 100}, {"MVS2", 100}, {"MVS4", 100}}));
     // Only the distributor answered ARP for DVA1.
@@ -384,6 +384,56 @@ TEST(Fig4Distributor, DestipAllSkipsATargetWithoutServerAndQuiesceResume) {
     f.s.pump();
     EXPECT_EQ(f.connect(2, 45400, dvb1), "MVS5");
     EXPECT_EQ(m5.s->drops()[drop::dist_no_target], 1u);
+}
+
+// At startup MVS1 (DVB1's backup) may hold DVB1 for a moment and tell the targets, and
+// its "distribute" can reach a target after MVS5's (no order between two senders). Its
+// stop must leave the target serving MVS5, the DVIPA's owner by its claim: the target's
+// next report (its server went) reaches MVS5.
+TEST(Fig4Distributor, AFormerDistributorsLateDistributeAndStopLeaveTheTargetWithTheOwner) {
+    dist_fixture f;
+    for (const char* sys : {"MVS1", "MVS2", "MVS3", "MVS4", "MVS5"}) f.serve(sys, dvb1);
+    auto& m5 = f.n("MVS5");
+    auto& m3 = f.n("MVS3");
+    ASSERT_EQ(m5.cmd("NETSTAT VDPT")[14], "  TotalConn:  0000000000  Rdy: 001  WLM: 01  TSR: 100");
+    const std::string mvs1 = f.n("MVS1").id.member;
+    zplex::tcpip::stack::control::distribute_message late;
+    late.address = dvb1;
+    late.port_ranges.push_back({60, 60});
+    m3.s->control_message(mvs1, zplex::tcpip::stack::control::encode(late));
+    zplex::tcpip::stack::control::distribute_message stop;
+    stop.address = dvb1;
+    stop.stop = true;
+    m3.s->control_message(mvs1, zplex::tcpip::stack::control::encode(stop));
+    f.s.pump();
+    m3.s->listener_removed(ipv4_address{dvb1}, 60);
+    f.s.pump();
+    EXPECT_EQ(m5.cmd("NETSTAT VDPT")[14], "  TotalConn:  0000000000  Rdy: 000  WLM: 01  TSR: 100");
+    f.serve("MVS3", dvb1);
+    EXPECT_EQ(m5.cmd("NETSTAT VDPT")[14], "  TotalConn:  0000000000  Rdy: 001  WLM: 01  TSR: 100");
+    std::map<std::string, int> served;
+    for (int i = 0; i < 25; ++i) ++served[f.connect(2, static_cast<std::uint16_t>(46000 + i), dvb1)];
+    EXPECT_EQ(served, (std::map<std::string, int>{{"MVS1", 5}, {"MVS2", 5}, {"MVS3", 5}, {"MVS4", 5}, {"MVS5", 5}}));
+}
+
+// A target that lost its distributor some other way (its state gone) goes silent; the
+// distributor tells it again once it has not reported for two report intervals.
+TEST(Fig4Distributor, ATargetSilentPastTwoReportIntervalsIsToldAgain) {
+    dist_fixture f;
+    for (const char* sys : {"MVS1", "MVS2", "MVS3", "MVS4", "MVS5"}) f.serve(sys, dvb1);
+    auto& m5 = f.n("MVS5");
+    auto& m3 = f.n("MVS3");
+    // MVS5's stop alone: MVS3 no longer serves DVB1 (nobody else claims it) and stays silent.
+    zplex::tcpip::stack::control::distribute_message stop;
+    stop.address = dvb1;
+    stop.stop = true;
+    m3.s->control_message(m5.id.member, zplex::tcpip::stack::control::encode(stop));
+    m3.s->listener_removed(ipv4_address{dvb1}, 60);
+    f.s.pump();
+    f.s.advance(zplex::tcpip::stack::dist_report_ms + 1000);
+    EXPECT_EQ(m5.cmd("NETSTAT VDPT")[14], "  TotalConn:  0000000000  Rdy: 001  WLM: 01  TSR: 100");
+    f.s.advance(zplex::tcpip::stack::dist_stale_report_ms);
+    EXPECT_EQ(m5.cmd("NETSTAT VDPT")[14], "  TotalConn:  0000000000  Rdy: 000  WLM: 01  TSR: 100");
 }
 
 TEST(Fig4Distributor, DistributorFailsBackupRebuildsTableConnectionsGoOn) {
