@@ -73,3 +73,15 @@ private:
 #define ZPLEX_DROP_ENUM(id, name, severity, text) id,
 /// In a table: `constexpr sysplex::drop_row rows[] = { LIST(ZPLEX_DROP_ROW) };`
 #define ZPLEX_DROP_ROW(id, name, severity, text) ::zplex::sysplex::drop_row{name, ::zplex::sysplex::drop_severity::severity, text},
+
+/// A path's whole drop vocabulary from its X-macro @p LIST, in the namespace it is used
+/// in: `enum class drop` (ending in count_), its table `drop_rows`, and drop_name(),
+/// drop_level() and drop_text() of a reason.
+#define ZPLEX_DROP_TABLE(LIST)                                                                                \
+    enum class drop : std::uint8_t { LIST(ZPLEX_DROP_ENUM) count_ };                                         \
+    inline constexpr ::zplex::sysplex::drop_row drop_rows[] = {LIST(ZPLEX_DROP_ROW)};                         \
+    inline const char* drop_name(drop d) noexcept { return ::zplex::sysplex::drop_row_of(drop_rows, d).name; } \
+    inline ::zplex::sysplex::drop_severity drop_level(drop d) noexcept {                                      \
+        return ::zplex::sysplex::drop_row_of(drop_rows, d).level;                                             \
+    }                                                                                                         \
+    inline const char* drop_text(drop d) noexcept { return ::zplex::sysplex::drop_row_of(drop_rows, d).text; }

@@ -45,13 +45,7 @@ namespace zplex::host {
     X(inner_policy, "INNERPOLICY", error, "decapsulated packet outside the SA's traffic selectors")           \
     X(tun_write_error, "TUNWRITE", warning, "the TUN refused the packet")
 
-enum class drop : std::uint8_t { ZPLEX_HOST_DROPS(ZPLEX_DROP_ENUM) count_ };
-
-inline constexpr sysplex::drop_row drop_rows[] = {ZPLEX_HOST_DROPS(ZPLEX_DROP_ROW)};
-
-inline const char* drop_name(drop d) noexcept { return sysplex::drop_row_of(drop_rows, d).name; }
-inline ipsec::drop_severity drop_level(drop d) noexcept { return sysplex::drop_row_of(drop_rows, d).level; }
-inline const char* drop_text(drop d) noexcept { return sysplex::drop_row_of(drop_rows, d).text; }
+ZPLEX_DROP_TABLE(ZPLEX_HOST_DROPS)
 
 /// What host mode has done: drops by reason, ESP drops by reason, and what went through.
 struct counters {

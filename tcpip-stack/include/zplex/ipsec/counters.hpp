@@ -28,14 +28,7 @@ using sysplex::drop_severity;
     X(crypto_error, "CRYPTO", error, "the cipher failed")                                                 \
     X(dummy, "DUMMY", info, "dummy packet (next header 59, RFC 4303 2.6) discarded after verification")
 
-enum class drop : std::uint8_t { ZPLEX_IPSEC_DROPS(ZPLEX_DROP_ENUM) count_ };
-
-inline constexpr sysplex::drop_row drop_rows[] = {ZPLEX_IPSEC_DROPS(ZPLEX_DROP_ROW)};
-
-/// The counter's short name (for NETSTAT and ipsec displays), severity and description.
-inline const char* drop_name(drop d) noexcept { return sysplex::drop_row_of(drop_rows, d).name; }
-inline drop_severity drop_level(drop d) noexcept { return sysplex::drop_row_of(drop_rows, d).level; }
-inline const char* drop_text(drop d) noexcept { return sysplex::drop_row_of(drop_rows, d).text; }
+ZPLEX_DROP_TABLE(ZPLEX_IPSEC_DROPS)
 
 /// Per-SA or per-stack drop counters (counted from several threads).
 using drop_counters = sysplex::drop_counters<drop, std::atomic<std::uint64_t>>;

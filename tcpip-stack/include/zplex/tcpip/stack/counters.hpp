@@ -53,16 +53,9 @@ namespace zplex::tcpip::stack {
     X(swsa_ipsec, "SWSAIPSEC", error, "IPsec processing under a distributed SA dropped the packet")                  \
     X(swsa_filter, "SWSAFILTER", error, "decapsulated packet not allowed by its SA's inbound filter")
 
-enum class drop : std::uint8_t { ZPLEX_STACK_DROPS(ZPLEX_DROP_ENUM) count_ };
-
-inline constexpr sysplex::drop_row drop_rows[] = {ZPLEX_STACK_DROPS(ZPLEX_DROP_ROW)};
+ZPLEX_DROP_TABLE(ZPLEX_STACK_DROPS)
 
 inline constexpr std::size_t drop_count = static_cast<std::size_t>(drop::count_);
-
-/// The counter's short name (NETSTAT), severity and description.
-inline const char* drop_name(drop d) noexcept { return sysplex::drop_row_of(drop_rows, d).name; }
-inline sysplex::drop_severity drop_level(drop d) noexcept { return sysplex::drop_row_of(drop_rows, d).level; }
-inline const char* drop_text(drop d) noexcept { return sysplex::drop_row_of(drop_rows, d).text; }
 
 /// Drops by reason. The core runs on one thread: plain integers.
 using drop_counters = sysplex::drop_counters<drop>;
