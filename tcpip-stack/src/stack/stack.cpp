@@ -275,6 +275,14 @@ std::vector<profile::ipv4_address> stack::target_dvipas() const {
     return out;
 }
 
+void stack::image_dvipas(std::vector<std::uint32_t>& out) const {
+    out.clear();
+    for (const auto& d : _impl->dvipas)
+        if (d.status == dvipa_status::active || d.status == dvipa_status::moving || d.status == dvipa_status::quiescing)
+            out.push_back(d.address);
+    for (const auto& t : _impl->sd.targets) out.push_back(t.address);
+}
+
 std::vector<dvipa_view> stack::dvipas() const {
     std::vector<dvipa_view> out;
     for (const auto& d : _impl->dvipas) {

@@ -128,7 +128,13 @@ public:
     /// Console messages (EZZ8301I ...) since the last call.
     std::vector<std::string> take_messages();
     const drop_counters& drops() const noexcept;
+    /// Every DVIPA with its kept-connection count (a walk of the connection table: for
+    /// displays and tests, not for a packet loop).
     std::vector<dvipa_view> dvipas() const;
+    /// Into @p out (cleared first): the addresses the image must hold on its loopback, its
+    /// DVIPAs active, MOVING or QUIESCING here and those it is a distributor's target of.
+    /// Cheap enough for every turn of a daemon's loop.
+    void image_dvipas(std::vector<std::uint32_t>& out) const;
     /// DVIPAs this stack holds as a Sysplex Distributor target (in HOME, not in ARP): the
     /// image needs them on its loopback like its active DVIPAs.
     std::vector<profile::ipv4_address> target_dvipas() const;
