@@ -155,6 +155,7 @@ struct sim_node : tst::lan_port, tst::app_port, tst::xcf_link_port, tst::sysplex
     bool alive = false;
     bool joined = false;
     zplex::cf::connector* cf = nullptr;                ///< EZBDVIPA for SWSA, when a test gives one
+    zplex::cf::connector* eport = nullptr;             ///< EZBEPORT for SYSPLEXPORTS, when a test gives one
     std::vector<std::vector<std::uint8_t>> app_in;     ///< packets delivered to the image's kernel
     std::vector<std::string> log;                      ///< console messages, in order
     std::uint64_t frames_sent = 0;
@@ -399,7 +400,9 @@ struct fig4 : sim_sysplex {
     sim_node& start(const std::string& sysname, bool settle = true) {
         auto& n = node(sysname);
         n.config = load(sysname);
-        n.s = tst::stack::create(n.config, n.id, tst::ports{&n, &n, &n, &n, &clock, n.cf});
+        tst::ports io{&n, &n, &n, &n, &clock, n.cf};
+        io.ezbeport = n.eport;
+        n.s = tst::stack::create(n.config, n.id, io);
         n.alive = true;
         n.joined = true;
         for (auto& x : nodes)

@@ -18,6 +18,7 @@
 
 #include "offload.hpp"
 #include "sock_diag.hpp"
+#include "eport_link.hpp"
 #include "swsa_link.hpp"
 
 #include <CLI/CLI.hpp>
@@ -447,6 +448,10 @@ int main(int argc, char** argv) {
         std::printf("%s\n", cf_message.c_str());
         tst::ports ports{&io, &io, &io, &port, &clock, nullptr, &sockets};
         ports.ezbdvipa = ezbdvipa.get();
+        auto ezbeport = zplex::tcpip::daemon::connect_ezbeport(cat.config(), id.member, cf_message);
+        std::printf("%s\n", cf_message.c_str());
+        ports.ezbeport = ezbeport.get();
+        std::uint64_t eport_generation = 0;
         tst::options sizes;
         sizes.connections = connections;
         auto s = tst::stack::create(profile, id, ports, sizes);
@@ -590,11 +595,19 @@ int main(int argc, char** argv) {
                 ip_command("addr del " + zplex::tcpip::profile::ipv4_address{*it}.str() + "/32 dev lo");
                 it = on_lo.erase(it);
             }
+            // SYSPLEXPORTS: the image's kernel takes its ephemeral ports from the blocks held.
+            if (!image_ns.empty() && s->ephemeral_generation() != eport_generation) {
+                eport_generation = s->ephemeral_generation();
+                auto why = zplex::tcpip::daemon::set_ephemeral_ports(s->ephemeral_ranges());
+                if (!why.empty()) std::printf("ZPX1608I EPHEMERAL PORTS OF THE IMAGE NOT SET: %s\n", why.c_str());
+            }
             for (const auto& m : s->take_messages()) std::printf("%s\n", m.c_str());
             for (const auto& m : sys->take_messages()) std::printf("%s\n", m.c_str());
             std::fflush(stdout);
         }
         ::unlink(sock.c_str());
+        s->release_ephemeral_ports();
+        for (const auto& m : s->take_messages()) std::printf("%s\n", m.c_str());
         std::printf("ZPX1042I %s ON %s ENDED\n", id.tcpname.c_str(), id.sysname.c_str());
         return 0;
     } catch (const zplex::sysplex::catalogue_error& e) {

@@ -192,7 +192,7 @@ std::vector<std::uint8_t> encode(const distribute_message& m) {
     std::vector<std::uint8_t> out;
     header(out, type::distribute);
     put32v(out, m.address);
-    out.push_back(static_cast<std::uint8_t>((m.want_connections ? 1 : 0) | (m.stop ? 2 : 0)));
+    out.push_back(static_cast<std::uint8_t>((m.want_connections ? 1 : 0) | (m.stop ? 2 : 0) | (m.sysplex_ports ? 4 : 0)));
     out.push_back(static_cast<std::uint8_t>(m.port_ranges.size()));
     for (const auto& p : m.port_ranges) {
         put16v(out, p.low);
@@ -238,9 +238,10 @@ bool decode(std::span<const std::uint8_t> in, distribute_message& out) {
     m.address = r.u32();
     std::uint8_t flags = r.u8();
     std::size_t n = r.u8();
-    if (!r.ok || flags > 3 || n > max_port_ranges || !r.need(n * 4)) return false;
+    if (!r.ok || flags > 7 || n > max_port_ranges || !r.need(n * 4)) return false;
     m.want_connections = (flags & 1) != 0;
     m.stop = (flags & 2) != 0;
+    m.sysplex_ports = (flags & 4) != 0;
     for (std::size_t i = 0; i < n; ++i) {
         distribute_message::ports p;
         p.low = r.u16();

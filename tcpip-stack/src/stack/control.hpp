@@ -72,6 +72,7 @@ struct distribute_message {
     std::uint32_t address = 0;
     bool want_connections = false;
     bool stop = false;
+    bool sysplex_ports = false;           ///< VIPADISTRIBUTE SYSPLEXPORTS: ephemeral ports from EZBEPORT
     std::vector<ports> port_ranges;
     std::uint8_t optlocal = no_optlocal;  ///< OPTLOCAL value 0..16, or no_optlocal (NOOPTLOCAL)
     static constexpr std::uint8_t no_optlocal = 0xFF;

@@ -166,7 +166,7 @@ bool stack::impl::dist_inbound(std::uint8_t* p, std::size_t len, dvipa_entry& d)
     std::uint8_t flags = t[13];
     std::uint32_t src = wire::get32(p + 12);
     dist_service* s = dist_service_for(d.address, dport);
-    if (!s) return false;
+    if (!s) return !tcp_new(flags) && eport_route(d.address, dport, p, len);
     if (sport == 0) {
         drops.count(drop::dist_port_zero);
         return true;
@@ -183,6 +183,7 @@ bool stack::impl::dist_inbound(std::uint8_t* p, std::size_t len, dvipa_entry& d)
         dist_encap_send(peer, p, len);
         return true;
     }
+    if (!e && !tcp_new(flags) && eport_route(d.address, dport, p, len)) return true;
     if (!e && !tcp_new(flags)) {
         // A segment of a connection we do not know yet: just after this stack became the
         // distributor (a takeover, a giveback) the targets' connection lists are still on

@@ -64,6 +64,7 @@ struct dist_target_entry {
     std::vector<control::distribute_message::ports> ranges;
     std::uint8_t optlocal = control::distribute_message::no_optlocal;  ///< the distribution's OPTLOCAL
     bool stopped = false;             ///< told to stop: removed once no connection is left
+    bool sysplex_ports = false;       ///< SYSPLEXPORTS: this stack's ephemeral ports come from EZBEPORT
 };
 
 struct dist_listen {

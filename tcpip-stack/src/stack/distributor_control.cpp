@@ -156,6 +156,7 @@ void stack::impl::dist_refresh() {
     }
     dist_recount();
     dist_update_local_rows();
+    eport_sync();
     if (is_fenced) {
         sd.told.clear();
         sd.term_start.clear();
@@ -262,6 +263,7 @@ void stack::impl::dist_on_distribute(std::string_view from, const control::distr
     t->distributor_xcf = peers[static_cast<std::size_t>(idx)].xcf_address;
     t->ranges = m.port_ranges;
     t->optlocal = m.optlocal;
+    t->sysplex_ports = m.sysplex_ports;
     t->stopped = false;
     auto distributed_port = [&](std::uint16_t port) {
         for (const auto& r : m.port_ranges)
@@ -279,6 +281,7 @@ void stack::impl::dist_on_distribute(std::string_view from, const control::distr
     dist_target_entry copy = *t;
     rebuild_addresses();
     rebuild_routes();
+    eport_sync();
     dist_report(copy);
     if (m.want_connections) dist_send_connections(copy);
     // No state message here: one sent now could overtake a DVIPA move in flight. The role
@@ -353,6 +356,7 @@ control::distribute_message stack::impl::dist_message(std::uint32_t a) const {
     for (const auto& c : config.distributions) {
         if (c.address.value != a) continue;
         if (c.optlocal) m.optlocal = *c.optlocal;
+        if (c.sysplex_ports) m.sysplex_ports = true;
         control::distribute_message::ports r;
         if (c.port) r = {c.port->low, c.port->high};
         if (std::find(m.port_ranges.begin(), m.port_ranges.end(), r) == m.port_ranges.end()) m.port_ranges.push_back(r);
@@ -489,6 +493,7 @@ void stack::impl::dist_tick(std::int64_t now) {
     if (removed) {
         rebuild_addresses();
         rebuild_routes();
+        eport_sync();
     }
     if (now - sd.last_retell >= dist_retell_ms) {
         sd.last_retell = now;

@@ -248,6 +248,7 @@ void stack::impl::member_gone(std::string_view member, bool failed) {
     p.present = false;
     p.claims.clear();
     p.roles.clear();
+    eport_reclaim(member, idx);
     dist_member_gone(idx);
     sync_routed(idx);
     rebuild_routes();

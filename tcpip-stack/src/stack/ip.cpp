@@ -176,6 +176,7 @@ void stack::impl::app_packet(bytes packet) noexcept {
         dist_target_outbound(p, len);
     }
     if (!sd.targets.empty() && dist_image_to_target(p, len)) return;
+    if (eport_refuse(p, len)) return;  // SYSPLEXPORTS: a port of another stack's block (sysplexports.cpp)
     if (swsa_protect(p, len)) return;  // a dynamic filter of a distributed SA (swsa.cpp)
     ip_output(p, len, -2, false);
 }

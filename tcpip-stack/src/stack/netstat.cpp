@@ -161,7 +161,8 @@ std::vector<std::string> stack::impl::command(std::string_view text) {
         if (parts[2] == "NETSTAT" && parts.size() >= 4) return netstat(parts[3], parts.size() > 4 ? parts[4] : "", true);
         if (parts[2] == "SYSPLEX" && parts.size() >= 4 && (parts[3] == "VIPADYN" || parts[3] == "VIPAD"))
             return sysplex_vipadyn();
-        return bad("DISPLAY TCPIP,,NETSTAT,report OR TCPIP,,SYSPLEX,VIPADYN EXPECTED");
+        if (parts[2] == "SYSPLEX" && parts.size() >= 4 && parts[3] == "PORTS") return sysplex_ports();
+        return bad("DISPLAY TCPIP,,NETSTAT,report OR TCPIP,,SYSPLEX,VIPADYN|PORTS EXPECTED");
     }
     if (verb == "V" || verb == "VARY") {
         if (parts[2] != "SYSPLEX" || parts.size() < 4) return bad("VARY TCPIP,,SYSPLEX,verb EXPECTED");

@@ -235,6 +235,9 @@ void stack::lan_frame(bytes frame) noexcept { _impl->lan_frame(frame); }
 void stack::app_packet(bytes packet) noexcept { _impl->app_packet(packet); }
 void stack::app_burst(std::uint32_t packets) noexcept { _impl->swsa_burst(packets); }
 void stack::xcf_link_packet(std::string_view from, bytes packet) noexcept { _impl->xcf_link_packet(from, packet); }
+std::vector<std::pair<std::uint16_t, std::uint16_t>> stack::ephemeral_ranges() const { return _impl->eport_ranges(); }
+std::uint64_t stack::ephemeral_generation() const noexcept { return _impl->ep.generation; }
+void stack::release_ephemeral_ports() { _impl->eport_release_all(); }
 void stack::joined_group() { _impl->joined_group(); }
 void stack::control_message(std::string_view from, bytes message) { _impl->control_message(from, message); }
 void stack::member_joined(std::string_view member) {

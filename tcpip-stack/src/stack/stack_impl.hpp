@@ -9,6 +9,7 @@
 #include "control.hpp"
 #include "distributor.hpp"
 #include "swsa_state.hpp"
+#include "sysplexports.hpp"
 
 #include <map>
 #include <optional>
@@ -162,6 +163,7 @@ struct stack::impl {
     std::uint16_t ip_id = 1;
     distributor_state sd;                         ///< Sysplex Distributor (distributor.cpp)
     swsa_state sw;                                ///< SWSA (swsa.cpp)
+    eport_state ep;                               ///< SYSPLEXPORTS (sysplexports.cpp)
 
     // ------------------------------------------------ setup (stack.cpp)
     void build_interfaces();
@@ -296,6 +298,22 @@ struct stack::impl {
     std::vector<std::string> dist_vary(const std::string& verb, const std::string& operand);
     void dist_netstat(const std::string& name, const std::string& operand, std::vector<std::string>& out,
                       std::size_t& records);
+
+    // ------------------------------------------------ SYSPLEXPORTS (sysplexports.cpp)
+    eport_dvipa* eport_find(std::uint32_t address) noexcept;
+    /// Control path: take blocks for the SYSPLEXPORTS DVIPAs this stack now uses, return the others.
+    void eport_sync();
+    void eport_acquire(eport_dvipa& r);
+    void eport_release(eport_dvipa& r);
+    void eport_release_all();
+    /// A member failed or left: return its blocks of the DVIPAs this stack uses.
+    void eport_reclaim(std::string_view member, int peer);
+    /// Distributor: a segment to DVIPA:port of a block another stack holds goes to it.
+    bool eport_route(std::uint32_t address, std::uint16_t port, const std::uint8_t* packet, std::size_t len) noexcept;
+    /// The image's SYN from a SYSPLEXPORTS DVIPA from an ephemeral port outside its blocks.
+    bool eport_refuse(const std::uint8_t* packet, std::size_t len) noexcept;
+    std::vector<std::string> sysplex_ports();
+    std::vector<std::pair<std::uint16_t, std::uint16_t>> eport_ranges() const;
 
     // ------------------------------------------------ displays (netstat.cpp)
     std::vector<std::string> command(std::string_view text);

@@ -27,10 +27,14 @@ TEST(StackDistControl, DistributeRoundTripsAndIsStrict) {
     ctl::distribute_message back;
     ASSERT_TRUE(ctl::decode(b, back));
     EXPECT_EQ(back, m);
+    m.sysplex_ports = true;  // flag 4: SYSPLEXPORTS
+    ASSERT_TRUE(ctl::decode(ctl::encode(m), back));
+    EXPECT_TRUE(back.sysplex_ports);
+    m.sysplex_ports = false;
     EXPECT_EQ(ctl::peek_type(b), ctl::type::distribute);
     refuses_every_truncation_and_trailer<ctl::distribute_message>(b);
     auto bad = b;
-    bad[8] = 4;  // unknown flag
+    bad[8] = 8;  // unknown flag
     EXPECT_FALSE(ctl::decode(bad, back));
     bad = b;
     bad[10] = 0xFF;  // low above high

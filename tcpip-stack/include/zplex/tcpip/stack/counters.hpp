@@ -48,6 +48,7 @@ namespace zplex::tcpip::stack {
     X(dist_port_zero, "DISTPORT0", warning, "TCP segment from port 0 to a distributed DVIPA")                        \
     X(dist_ended_full, "DISTENDQ", error, "connection end not queued for the distributor: queue full")               \
     X(dist_rebuilding, "DISTREBLD", info, "segment of an unknown connection while the routing table is rebuilt")     \
+    X(dist_eport, "DISTEPORT", warning, "SYN from a SYSPLEXPORTS DVIPA from an ephemeral port outside this stack's blocks") \
     X(swsa_no_sa, "SWSANOSA", warning, "IPsec packet for a DVIPA with no SA or shadow SA for its SPI and source")    \
     X(swsa_peek, "SWSAPEEK", warning, "the owner's peek into an IPsec packet found no connection header")            \
     X(swsa_ipsec, "SWSAIPSEC", error, "IPsec processing under a distributed SA dropped the packet")                  \

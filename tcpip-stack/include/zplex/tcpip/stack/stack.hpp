@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace zplex::cf {
@@ -41,6 +42,9 @@ struct ports {
     /// distributed SAs. Without it the stack neither distributes nor shadows SAs.
     cf::connector* ezbdvipa = nullptr;
     image_port* image = nullptr;  ///< NETSTAT CONN/ALLCONN (none: the image has no sockets)
+    /// EZBEPORT (SYSPLEXPORTS, docs/distributor.md): ephemeral port blocks of distributed
+    /// DVIPAs. Without it the ports of a SYSPLEXPORTS DVIPA are not coordinated.
+    cf::connector* ezbeport = nullptr;
 };
 
 /// Sizes fixed at creation, so the packet path never allocates.
@@ -117,6 +121,16 @@ public:
     std::string swsa_install(swsa::sa_distribute_message sa);
     /// Delete an SA this stack owns: from EZBDVIPA, here, and on every target.
     std::string swsa_delete(const std::string& tunnel, swsa::delete_reason why = swsa::delete_reason::deleted);
+
+    // ------------------------------------------------------------ SYSPLEXPORTS (docs/distributor.md)
+    /// The ephemeral ports this stack holds from EZBEPORT, merged into ranges (ascending):
+    /// the image's kernel may pick its ephemeral ports only from these.
+    std::vector<std::pair<std::uint16_t, std::uint16_t>> ephemeral_ranges() const;
+    /// Changes whenever the blocks held change.
+    std::uint64_t ephemeral_generation() const noexcept;
+    /// The stack ends normally: its blocks go back to EZBEPORT (a failed stack's blocks are
+    /// returned by the others).
+    void release_ephemeral_ports();
 
     // ------------------------------------------------------------ operator
     /// An operator command (V TCPIP,,SYSPLEX,..., D TCPIP,,NETSTAT,..., D TCPIP,,SYSPLEX,VIPADYN)
