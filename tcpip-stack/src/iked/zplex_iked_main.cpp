@@ -1,0 +1,461 @@
+// SPDX-License-Identifier: Apache-2.0
+// zplex-iked: the IKE daemon of one image for its stack's distributed DVIPAs with DVIPSEC
+// (docs/swsa.md, "The IKE daemon of an image"):
+//
+//   zplex-iked --sysplex DIR --system MVS1 [--run-dir DIR] [--netns NS] [--policy REF]
+//              [--peer-window N]
+//
+// The image's Policy Agent IPSec policy (default: the data set SYS1.PAGENT(<system>) of
+// the catalogue) drives the IKEv2 engine (zplex_ike, through zplex_iked's policy adapter).
+// Once a second the daemon asks its stack (`NETSTAT VIPADYN` on the stack's control
+// socket) which DVIPAs it distributes now; for each that is the local endpoint of a
+// KeyExchangeRule it listens on UDP 500 and 4500 bound to the DVIPA. Each CHILD_SA
+// negotiated goes to the stack as `SWSA INSTALL <hex>` (the SA distribution message); a
+// rekey is an install that replaces the old tunnel, then `SWSA DELETE <old> REKEYED`; a
+// CHILD or IKE delete is `SWSA DELETE <tunnel>`.
+#include <zplex/host/iked.hpp>
+#include <zplex/ike/peer.hpp>
+#include <zplex/policy/policy.hpp>
+#include <zplex/swsa/messages.hpp>
+#include <zplex/sysplex/catalogue.hpp>
+#include <zplex/sysplex/debug_option.hpp>
+#include <zplex/sysplex/ipv4.hpp>
+#include <zplex/sysplex/line_socket.hpp>
+#include <zplex/sysplex/text.hpp>
+#include <zplex/tcpip/stack/control_socket.hpp>
+
+#include <CLI/CLI.hpp>
+#include <openssl/crypto.h>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstring>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace fs = std::filesystem;
+using namespace zplex;
+
+namespace {
+
+volatile std::sig_atomic_t g_stop = 0;
+void on_signal(int) { g_stop = 1; }
+
+std::string dotted(std::uint32_t a) { return sysplex::ipv4_address{a}.str(); }
+
+void say(const std::string& m) { std::cerr << m << "\n" << std::flush; }
+
+/// A string that held key material in hex: wiped before it goes.
+struct wiped_string {
+    std::string s;
+    ~wiped_string() {
+        if (!s.empty()) OPENSSL_cleanse(s.data(), s.size());
+    }
+};
+
+/// The prefix length of the range [lo, hi] if it is one prefix, else -1.
+int prefix_of(std::uint32_t lo, std::uint32_t hi) {
+    for (int len = 0; len <= 32; ++len) {
+        std::uint32_t mask = len == 0 ? 0 : ~std::uint32_t{0} << (32 - len);
+        if ((lo & mask) == lo && (lo | ~mask) == hi) return len;
+    }
+    return -1;
+}
+
+/// The active DVIPAs this stack distributes, from its `NETSTAT VIPADYN` report.
+std::set<std::uint32_t> distributed_dvipas(const std::string& report) {
+    std::set<std::uint32_t> out;
+    std::istringstream in(report);
+    for (std::string line; std::getline(in, line);) {
+        std::istringstream f(line);
+        std::string addr, mask, status, origin, dist;
+        if (!(f >> addr >> mask >> status >> origin)) continue;
+        f >> dist;
+        auto a = sysplex::ipv4_address::parse(addr);
+        if (!a || status != "Active" || dist.rfind("Dist", 0) != 0) continue;
+        out.insert(a->value);
+    }
+    return out;
+}
+
+struct listener {
+    int fd500 = -1, fd4500 = -1;
+};
+
+int bind_udp(std::uint32_t addr, std::uint16_t port, std::string& why) {
+    int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+        why = std::strerror(errno);
+        return -1;
+    }
+    int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    ::setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof one);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(port);
+    sa.sin_addr.s_addr = htonl(addr);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+        why = std::strerror(errno);
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/// What the daemon knows of one CHILD_SA it handed to the stack.
+struct child {
+    std::string tunnel;
+    std::string connection;
+    ike::ike_sa_id ike;
+    std::uint32_t spi_out = 0;
+};
+
+class iked_daemon {
+public:
+    iked_daemon(host::iked_config cfg, std::string system, std::string stack, fs::path ctl, std::uint32_t peer_window)
+        : _cfg(std::move(cfg)), _engine(_cfg.peer), _system(std::move(system)), _stack(std::move(stack)),
+          _ctl(std::move(ctl)), _peer_window(peer_window) {
+        for (const auto& c : _cfg.peer.connections) _endpoints.insert(c.local_addr);
+    }
+    ~iked_daemon() {
+        for (auto& [a, l] : _listeners) close(l);
+    }
+    iked_daemon(const iked_daemon&) = delete;
+    iked_daemon& operator=(const iked_daemon&) = delete;
+
+    int run();
+
+private:
+    void refresh(ike::time_point now);
+    void close(listener& l) {
+        if (l.fd500 >= 0) ::close(l.fd500);
+        if (l.fd4500 >= 0) ::close(l.fd4500);
+        l = {};
+    }
+    void receive(int fd, std::uint32_t local, std::uint16_t port, ike::time_point now);
+    void handle(ike::output&& o);
+    void install(const ike::event& e, bool rekey);
+    void remove(std::map<std::uint32_t, child>::iterator it, const char* reason);
+    std::string request(const std::string& line);
+
+    host::iked_config _cfg;
+    ike::peer _engine;
+    std::string _system, _stack;
+    fs::path _ctl;
+    std::uint32_t _peer_window;
+    std::set<std::uint32_t> _endpoints;           ///< local endpoints of the policy's rules
+    std::map<std::uint32_t, listener> _listeners;  ///< by DVIPA
+    std::map<std::uint32_t, child> _children;      ///< by inbound SPI
+    std::uint64_t _next_y = 0;
+    bool _stack_down_said = false;
+};
+
+std::string iked_daemon::request(const std::string& line) {
+    try {
+        auto r = sysplex::line_request(_ctl.string(), line, std::chrono::seconds(5));
+        _stack_down_said = false;
+        return r;
+    } catch (const std::exception& e) {
+        if (!_stack_down_said) say("ZPX1721I STACK " + _stack + " NOT REACHED AT " + _ctl.string() + ": " + e.what());
+        _stack_down_said = true;
+        return {};
+    }
+}
+
+void iked_daemon::refresh(ike::time_point) {
+    auto report = request("NETSTAT VIPADYN");
+    if (report.empty()) return;
+    auto mine = distributed_dvipas(report);
+    for (auto it = _listeners.begin(); it != _listeners.end();) {
+        if (!mine.count(it->first)) {
+            say("ZPX1723I DVIPA " + dotted(it->first) + " NO LONGER DISTRIBUTED BY " + _stack + ": IKE STOPS LISTENING ON IT");
+            close(it->second);
+            it = _listeners.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    for (auto a : mine) {
+        if (!_endpoints.count(a) || _listeners.count(a)) continue;
+        std::string why;
+        listener l;
+        l.fd500 = bind_udp(a, 500, why);
+        if (l.fd500 >= 0) l.fd4500 = bind_udp(a, _cfg.peer.natt_port, why);
+        if (l.fd4500 < 0) {
+            close(l);
+            say("ZPX1724E IKE CANNOT LISTEN ON DVIPA " + dotted(a) + ": " + why);
+            continue;
+        }
+        _listeners[a] = l;
+        say("ZPX1722I IKE LISTENING ON DVIPA " + dotted(a) + " PORTS 500 AND " + std::to_string(_cfg.peer.natt_port));
+    }
+}
+
+void iked_daemon::receive(int fd, std::uint32_t local, std::uint16_t port, ike::time_point now) {
+    std::vector<std::uint8_t> buf(65536);
+    for (int i = 0; i < 64; ++i) {
+        sockaddr_in from{};
+        socklen_t fl = sizeof from;
+        ssize_t n = ::recvfrom(fd, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &fl);
+        if (n < 0) return;
+        ike::datagram d;
+        d.src = {ntohl(from.sin_addr.s_addr), ntohs(from.sin_port)};
+        d.dst = {local, port};
+        d.data.assign(buf.begin(), buf.begin() + n);
+        handle(_engine.receive(d, now));
+    }
+}
+
+void iked_daemon::handle(ike::output&& o) {
+    for (const auto& d : o.datagrams) {
+        auto l = _listeners.find(d.src.addr);
+        if (l == _listeners.end()) continue;  // the DVIPA went meanwhile
+        int fd = d.src.port == _cfg.peer.natt_port ? l->second.fd4500 : l->second.fd500;
+        sockaddr_in to{};
+        to.sin_family = AF_INET;
+        to.sin_port = htons(d.dst.port);
+        to.sin_addr.s_addr = htonl(d.dst.addr);
+        ::sendto(fd, d.data.data(), d.data.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
+    }
+    for (auto& e : o.events) {
+        switch (e.type) {
+        case ike::event_type::ike_up:
+            say("ZPX0901I IKE SA ESTABLISHED " + e.connection + " SPI " + sysplex::hex64(e.ike.spi_i) + ":" +
+                sysplex::hex64(e.ike.spi_r));
+            break;
+        case ike::event_type::ike_rekeyed:
+            for (auto& [spi, c] : _children)
+                if (c.ike == e.old_ike) c.ike = e.ike;
+            say("ZPX0910I IKE SA REKEYED " + e.connection);
+            break;
+        case ike::event_type::ike_down:
+            for (auto it = _children.begin(); it != _children.end();) {
+                auto next = std::next(it);
+                if (it->second.ike == e.ike) remove(it, "");
+                it = next;
+            }
+            say("ZPX0904I IKE SA DELETED " + e.connection + (e.reason.empty() ? "" : ": " + e.reason));
+            break;
+        case ike::event_type::child_up:
+            install(e, false);
+            break;
+        case ike::event_type::child_rekeyed:
+            install(e, true);
+            break;
+        case ike::event_type::child_deleted:
+            if (auto it = _children.find(e.child.spi_in); it != _children.end()) remove(it, "");
+            break;
+        case ike::event_type::failed:
+            say("ZPX0905E IKE NEGOTIATION FAILED FOR " + e.connection + ": " + e.reason +
+                (e.notify ? " (NOTIFY " + std::to_string(e.notify) + ")" : ""));
+            break;
+        }
+        if (!e.child.inbound.key.empty()) OPENSSL_cleanse(e.child.inbound.key.data(), e.child.inbound.key.size());
+        if (!e.child.outbound.key.empty()) OPENSSL_cleanse(e.child.outbound.key.data(), e.child.outbound.key.size());
+    }
+}
+
+void iked_daemon::remove(std::map<std::uint32_t, child>::iterator it, const char* reason) {
+    std::string line = "SWSA DELETE " + it->second.tunnel + (*reason ? std::string(" ") + reason : "");
+    auto r = request(line);
+    say("ZPX1726I CHILD SA " + it->second.tunnel + " SPI IN " + sysplex::hex32(it->first) + " DELETED: " +
+        (r.empty() ? "STACK NOT REACHED" : r.substr(0, r.find('\n'))));
+    _children.erase(it);
+}
+
+void iked_daemon::install(const ike::event& e, bool rekey) {
+    const auto& c = e.child;
+    const ike::connection_config* conn = nullptr;
+    for (const auto& x : _cfg.peer.connections)
+        if (x.name == e.connection) conn = &x;
+    const host::iked_child_policy* pol = nullptr;
+    for (const auto& x : _cfg.children)
+        if (x.connection == e.connection && x.child == c.name) pol = &x;
+    std::uint32_t peer = 0;
+    for (const auto& s : _engine.status())
+        if (s.id == e.ike) peer = s.remote.addr;
+    if (!conn || !peer) {
+        say("ZPX1727E CHILD SA SPI IN " + sysplex::hex32(c.spi_in) + " OF " + e.connection + " NOT INSTALLED: NO IKE SA");
+        return;
+    }
+    swsa::sa_distribute_message m;
+    m.owner_system = _system;
+    m.owner_stack = _stack;
+    m.tunnel = "Y" + std::to_string(++_next_y);
+    m.vpn_action = pol ? pol->vpn_action.substr(0, 48) : "";
+    m.dvipa = conn->local_addr;
+    m.peer = peer;
+    m.protocol = 50;
+    m.mode = static_cast<std::uint8_t>(c.outbound.mode);
+    m.alg = static_cast<std::uint8_t>(c.outbound.alg);
+    m.esn = c.outbound.esn;
+    m.udp_encap = c.outbound.udp_encap;
+    m.udp_src = c.outbound.udp_src;
+    m.udp_dst = c.outbound.udp_dst;
+    m.spi_in = c.spi_in;
+    m.spi_out = c.spi_out;
+    m.key_in.assign(c.inbound.key.begin(), c.inbound.key.end());
+    m.key_out.assign(c.outbound.key.begin(), c.outbound.key.end());
+    if (c.outbound.mode == ipsec::sa_mode::tunnel) {
+        m.tunnel_src = c.outbound.tunnel_src ? c.outbound.tunnel_src : m.dvipa;
+        m.tunnel_dst = c.outbound.tunnel_dst ? c.outbound.tunnel_dst : peer;
+    }
+    m.replay_window = std::clamp<std::uint32_t>(c.inbound.replay_window, 32, 4096);
+    m.peer_window = _peer_window;
+    m.counter_list = 1;  // the stack claims its own list and base
+    m.lifesize = pol ? pol->lifesize_kb * 1024 : 0;
+    m.lifetime_s = pol ? static_cast<std::uint64_t>(pol->lifetime.count()) * 60 : 0;
+    std::string old_tunnel;
+    if (rekey) {
+        if (auto it = _children.find(c.replaces_spi_in); it != _children.end()) {
+            old_tunnel = it->second.tunnel;
+            m.replaces = old_tunnel;
+        }
+    }
+    for (const auto& l : c.local_ts) {
+        for (const auto& r : c.remote_ts) {
+            int lp = prefix_of(l.start_addr, l.end_addr), rp = prefix_of(r.start_addr, r.end_addr);
+            if (lp < 0 || rp < 0 || m.filters.size() + 2 > swsa::max_filters) continue;
+            std::uint8_t proto = l.ip_protocol ? l.ip_protocol : r.ip_protocol;
+            m.filters.push_back({r.start_addr, static_cast<std::uint8_t>(rp), l.start_addr, static_cast<std::uint8_t>(lp),
+                                 proto, r.start_port, r.end_port, l.start_port, l.end_port, 0});
+            m.filters.push_back({l.start_addr, static_cast<std::uint8_t>(lp), r.start_addr, static_cast<std::uint8_t>(rp),
+                                 proto, l.start_port, l.end_port, r.start_port, r.end_port, 1});
+        }
+    }
+    auto enc = swsa::encode(m);
+    wiped_string line;
+    line.s.reserve(16 + 2 * enc.size());
+    line.s = "SWSA INSTALL ";
+    line.s += sysplex::hex(std::span<const std::uint8_t>(enc.data(), enc.size()));
+    auto reply = request(line.s);
+    auto first = reply.substr(0, reply.find('\n'));
+    say("ZPX1725I CHILD SA " + m.tunnel + " OF " + e.connection + " SPI IN " + sysplex::hex32(c.spi_in) + " OUT " +
+        sysplex::hex32(c.spi_out) + (rekey ? " REKEYS " + (old_tunnel.empty() ? std::string("?") : old_tunnel) : "") +
+        ": " + (first.empty() ? "STACK NOT REACHED" : first));
+    if (first.find("ZPX1706I") == std::string::npos) {
+        // Not on the stack: tell the peer, so it does not send under an SA nobody has.
+        handle(_engine.delete_child(c.spi_in, ike::clock::now()));
+        return;
+    }
+    _children[c.spi_in] = child{m.tunnel, e.connection, e.ike, c.spi_out};
+    if (!old_tunnel.empty()) remove(_children.find(c.replaces_spi_in), "REKEYED");
+}
+
+int iked_daemon::run() {
+    std::signal(SIGTERM, on_signal);
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGPIPE, SIG_IGN);
+    say("ZPX1720I IKE DAEMON OF " + _system + " STARTED FOR STACK " + _stack + ": " +
+        std::to_string(_cfg.peer.connections.size()) + " KEYEXCHANGERULES");
+    auto next_refresh = ike::clock::now();
+    while (!g_stop) {
+        auto now = ike::clock::now();
+        if (now >= next_refresh) {
+            refresh(now);
+            next_refresh = now + std::chrono::seconds(1);
+        }
+        std::vector<pollfd> fds;
+        std::vector<std::pair<std::uint32_t, std::uint16_t>> who;
+        for (auto& [a, l] : _listeners) {
+            fds.push_back({l.fd500, POLLIN, 0});
+            who.emplace_back(a, 500);
+            fds.push_back({l.fd4500, POLLIN, 0});
+            who.emplace_back(a, _cfg.peer.natt_port);
+        }
+        auto until = next_refresh;
+        if (auto t = _engine.next_timeout(); t && *t < until) until = *t;
+        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(until - now).count();
+        int n = ::poll(fds.data(), fds.size(), static_cast<int>(std::clamp<long long>(ms, 0, 1000)));
+        now = ike::clock::now();
+        if (n > 0)
+            for (std::size_t i = 0; i < fds.size(); ++i)
+                if (fds[i].revents & POLLIN) receive(fds[i].fd, who[i].first, who[i].second, now);
+        handle(_engine.tick(now));
+    }
+    say("ZPX1729I IKE DAEMON OF " + _system + " ENDING: ITS SAS ARE DELETED ON THE STACK");
+    for (auto it = _children.begin(); it != _children.end();) {
+        auto next = std::next(it);
+        remove(it, "");
+        it = next;
+    }
+    return 0;
+}
+
+void enter_netns(const std::string& name) {
+    std::string path = "/run/netns/" + name;
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || ::setns(fd, CLONE_NEWNET) != 0) {
+        std::string why = std::strerror(errno);
+        if (fd >= 0) ::close(fd);
+        throw std::runtime_error("NETWORK NAMESPACE " + name + " NOT ENTERED: " + why);
+    }
+    ::close(fd);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"zplex-iked: the IKE daemon of one image for its stack's distributed DVIPAs (SWSA)"};
+    zplex::log::add_debug_options(app);
+    std::string sysplex_dir, system_name, run_dir = "run", netns, policy_ref;
+    std::uint32_t peer_window = 64;
+    app.add_option("--sysplex", sysplex_dir, "Sysplex catalogue folder (SYSPLEX.xml)")->required();
+    app.add_option("--system", system_name, "Image (MVS1 ...)")->required();
+    app.add_option("--run-dir", run_dir, "Folder of the stack's control socket");
+    app.add_option("--netns", netns, "The image's network namespace");
+    app.add_option("--policy", policy_ref, "IPSec policy: a data set name or file (default SYS1.PAGENT(<system>))");
+    app.add_option("--peer-window", peer_window, "The peers' anti-replay window (bounds sequence number blocks)")
+        ->check(CLI::Range(32u, 65536u));
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        if (e.get_exit_code() == 0) return app.exit(e);
+        std::cerr << "ZPX1730E ZPLEX-IKED PARAMETER NOT VALID: " << e.what() << "\n";
+        return 2;
+    }
+    try {
+        auto cat = sysplex::catalogue::load(sysplex_dir);
+        const auto* image = cat.config().find_image(sysplex::upper(system_name));
+        if (!image) {
+            std::cerr << "ZPX1731E SYSTEM " << system_name << " IS NOT AN IMAGE OF " << cat.config().name << "\n";
+            return 8;
+        }
+        if (policy_ref.empty()) policy_ref = "SYS1.PAGENT(" + image->name + ")";
+        std::string why;
+        auto file = cat.datasets().resolve(policy_ref, &why);
+        if (!file && fs::is_regular_file(policy_ref)) file = fs::path(policy_ref);
+        if (!file) {
+            std::cerr << "ZPX1732E IPSEC POLICY " << policy_ref << " OF " << image->name << " NOT FOUND: " << why << "\n";
+            return 8;
+        }
+        auto pr = policy::parse_file(file->string());
+        for (const auto& m : pr.messages) std::cerr << m.str() << "\n";
+        auto cfg = host::iked_config_from_policy(pr.policy, false);
+        for (const auto& m : cfg.messages) std::cerr << m.str() << "\n";
+        if (pr.return_code() >= 8 || cfg.has_errors() || cfg.peer.connections.empty()) {
+            std::cerr << "ZPX1733E IPSEC POLICY " << policy_ref << " HAS ERRORS OR NO KEYEXCHANGERULE: IKE NOT STARTED\n";
+            return 8;
+        }
+        if (!netns.empty()) enter_netns(netns);
+        iked_daemon d(std::move(cfg), image->name, image->tcpip_proc,
+                 tcpip::stack::control_socket(run_dir, image->name), peer_window);
+        return d.run();
+    } catch (const sysplex::catalogue_error& e) {
+        std::cerr << "ZPX1734E SYSPLEX CATALOGUE NOT USABLE: " << e.what() << "\n";
+        return 8;
+    } catch (const std::exception& e) {
+        std::cerr << "ZPX1735E ZPLEX-IKED ENDED: " << e.what() << "\n";
+        return 12;
+    }
+}
