@@ -58,10 +58,6 @@ const char* const jobs[] = {"REGRDIST", "REGRTAKE", "REGROBEY"};
 TEST(jcl_regression_e2e, every_regression_job_ends_with_condition_code_0_on_fig4) {
     std::string why;
     if (!can_run(why)) GTEST_SKIP() << why;
-#if defined(__SANITIZE_ADDRESS__)
-    // The jobs' WITHIN bounds are an operator's, for stacks at their normal speed.
-    GTEST_SKIP() << "under ASan the stacks and servers run several times slower than the jobs' WITHIN bounds allow";
-#endif
     fig4_run f("G", 'J');
     auto u = f.up();
     ASSERT_EQ(u.status, 0) << u.out << f.logs();
