@@ -188,7 +188,7 @@ public:
             fail(root, "THE ROOT ELEMENT MUST BE <sysplex>, NOT <" + std::string(root.name()) + ">");
         }
         check_attributes(root, {"name"}, {"name"});
-        check_children(root, {"symbol", "xcf", "cf", "structure", "image", "lan", "procedure"});
+        check_children(root, {"symbol", "xcf", "cf", "structure", "image", "lan", "procedure", "proclib"});
         cfg.name = name(root, "name", 8);
         symbols(root, cfg.symbols);
 
@@ -345,6 +345,24 @@ public:
             }
             cfg.procedures.push_back(std::move(pc));
         }
+
+        for (auto l : root.children("proclib")) {
+            check_attributes(l, {"dsn"}, {"dsn"});
+            check_children(l, {});
+            std::string why;
+            auto d = parse_dataset_name(l.attribute("dsn").value(), &why);
+            if (!d || !d->member.empty()) {
+                fail(l, "DSN=\"" + std::string(l.attribute("dsn").value()) + "\" OF <proclib> IS NOT A PARTITIONED DATA SET NAME" +
+                            (d ? std::string(": A MEMBER IS NOT ALLOWED") : ": " + upper(why)));
+            }
+            if (std::find(cfg.proclib.begin(), cfg.proclib.end(), d->dsn) != cfg.proclib.end()) {
+                fail(l, "PROCLIB " + d->dsn + " IS IN THE CONCATENATION TWICE");
+            }
+            cfg.proclib.push_back(d->dsn);
+        }
+        if (cfg.proclib.empty()) {
+            cfg.proclib.push_back("SYS1.PROCLIB");
+        }
         return cfg;
     }
 
@@ -442,6 +460,18 @@ catalogue catalogue::load(const std::filesystem::path& dir, bool require_profile
                                       im.profile_dsn + "' OF IMAGE " + im.name + " CANNOT BE FOUND: " + why);
         }
         image_node = image_node.next_sibling("image");
+    }
+    // A PROCLIB SYSPLEX.xml names is a PDS of the catalogue (JES2 does not start
+    // with a PROCLIB it cannot allocate); SYS1.PROCLIB by default need not exist.
+    for (auto l : doc.document_element().children("proclib")) {
+        auto d = parse_dataset_name(l.attribute("dsn").value());  // checked by the parse above
+        std::error_code ec;
+        if (require_profiles && !std::filesystem::is_directory(datasets.path_of(*d), ec)) {
+            int line = lines.line_of(l.offset_debug());
+            throw catalogue_error(file.string(), line,
+                                  "ZPX0204E " + file.string() + " LINE " + std::to_string(line) + ": PROCLIB '" +
+                                      d->dsn + "' IS NOT A PARTITIONED DATA SET (A FOLDER) OF THE CATALOGUE");
+        }
     }
     return catalogue(std::move(cfg), std::move(datasets));
 }

@@ -188,7 +188,8 @@ int run_submit(const submit_options& o) {
         }
         return slurp(p);
     };
-    co.proclib = {"SYS1.PROCLIB"};
+    // JES2's PROCLIB concatenation: the one SYSPLEX.xml names, SYS1.PROCLIB without a sysplex.
+    co.proclib = cat ? cat->config().proclib : std::vector<std::string>{"SYS1.PROCLIB"};
     if (const char* user = std::getenv("USER"); user && *user) {
         co.sysuid = sysplex::upper(std::string(user).substr(0, 8));
     }

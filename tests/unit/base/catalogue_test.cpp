@@ -231,5 +231,46 @@ TEST(catalogue_load, missing_folder_and_missing_profile) {
     }
 }
 
+
+TEST(catalogue_schema, proclib_concatenation_in_order_and_sys1_by_default) {
+    EXPECT_EQ(parse_sysplex_xml(head + image + tail, "SYSPLEX.xml").proclib, (std::vector<std::string>{"SYS1.PROCLIB"}));
+    auto c = parse_sysplex_xml(head + image + "  <proclib dsn=\"zplex.proclib\"/>\n  <proclib dsn=\"'SYS1.PROCLIB'\"/>\n" + tail,
+                               "SYSPLEX.xml");
+    EXPECT_EQ(c.proclib, (std::vector<std::string>{"ZPLEX.PROCLIB", "SYS1.PROCLIB"}));
+    int line = 0;
+    EXPECT_NE(error_of(head + image + "  <proclib dsn=\"A.B(MEM)\"/>\n" + tail, &line).find("A MEMBER IS NOT ALLOWED"),
+              std::string::npos);
+    EXPECT_EQ(line, 3);
+    EXPECT_NE(error_of(head + image + "  <proclib dsn=\"9A.B\"/>\n" + tail).find("IS NOT A PARTITIONED DATA SET NAME"),
+              std::string::npos);
+    EXPECT_NE(error_of(head + image + "  <proclib dsn=\"A.B\"/>\n  <proclib dsn=\"a.b\"/>\n" + tail)
+                  .find("PROCLIB A.B IS IN THE CONCATENATION TWICE"),
+              std::string::npos);
+    EXPECT_NE(error_of(head + image + "  <proclib/>\n" + tail).find("NEEDS ATTRIBUTE dsn"), std::string::npos);
+    EXPECT_NE(error_of(head + image + "  <proclib dsn=\"A.B\" member=\"X\"/>\n" + tail).find("UNKNOWN ATTRIBUTE member"),
+              std::string::npos);
+}
+
+TEST(catalogue_load, a_named_proclib_must_be_a_pds_of_the_catalogue) {
+    auto dir = fs::temp_directory_path() / ("zplex-cat-proclib-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir / "S.T");
+    std::ofstream(dir / "S.T" / "P") << "IPCONFIG SYSPLEXROUTING\n";
+    std::ofstream(dir / "SYSPLEX.xml") << head << image << "  <proclib dsn=\"USER.PROCLIB\"/>\n" << tail;
+    try {
+        catalogue::load(dir);
+        ADD_FAILURE() << "no error";
+    } catch (const catalogue_error& e) {
+        EXPECT_EQ(e.line(), 3) << e.what();
+        EXPECT_NE(std::string(e.what()).find("ZPX0204E"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("PROCLIB 'USER.PROCLIB' IS NOT A PARTITIONED DATA SET"), std::string::npos)
+            << e.what();
+    }
+    EXPECT_EQ(catalogue::load(dir, false).config().proclib, (std::vector<std::string>{"USER.PROCLIB"}));
+    fs::create_directories(dir / "USER.PROCLIB");
+    EXPECT_EQ(catalogue::load(dir).config().proclib, (std::vector<std::string>{"USER.PROCLIB"}));
+    fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace zplex::sysplex

@@ -341,5 +341,37 @@ TEST(condition, invalid_expressions_name_the_token) {
     }
 }
 
+
+TEST(converter, proclib_concatenation_of_the_sysplex_searched_in_order_after_jcllib) {
+    // SYSPLEX.xml's <proclib> elements: ZPLEX.PROCLIB then SYS1.PROCLIB, as JES2's PROC00.
+    libs l;
+    l.members["ZPLEX.PROCLIB(BOTH)"] = "//BOTH PROC\n//S EXEC PGM=IEFBR14,PARM=ZPLEX\n";
+    l.members["SYS1.PROCLIB(BOTH)"] = "//BOTH PROC\n//S EXEC PGM=IEFBR14,PARM=SYS1\n";
+    l.members["SYS1.PROCLIB(ONLY1)"] = "//ONLY1 PROC\n//S EXEC PGM=IEFBR14,PARM=SYS1\n";
+    l.members["USER.PROCS(BOTH)"] = "//BOTH PROC\n//S EXEC PGM=IEFBR14,PARM=USER\n";
+    auto o = l.options();
+    o.proclib = {"ZPLEX.PROCLIB", "SYS1.PROCLIB"};
+    auto j = convert("//J JOB\n//A EXEC BOTH\n//B EXEC PROC=ONLY1\n", "USER.JCL(TEST)", o);
+    ASSERT_FALSE(j.jcl_error()) << ::testing::PrintToString(messages(j));
+    ASSERT_EQ(j.step_count(), 2u);
+    EXPECT_EQ(step(j, 0).parm, "ZPLEX");
+    EXPECT_EQ(step(j, 1).parm, "SYS1");
+    EXPECT_EQ(messages(j), (std::vector<std::string>{
+                               "2 IEFC001I PROCEDURE BOTH WAS EXPANDED USING SYSTEM LIBRARY ZPLEX.PROCLIB",
+                               "4 IEFC001I PROCEDURE ONLY1 WAS EXPANDED USING SYSTEM LIBRARY SYS1.PROCLIB"}));
+    // JCLLIB ORDER comes first, the PROCLIB after it.
+    auto k = convert("//J JOB\n// JCLLIB ORDER=(USER.PROCS)\n//A EXEC BOTH\n", "USER.JCL(TEST)", o);
+    ASSERT_FALSE(k.jcl_error()) << ::testing::PrintToString(messages(k));
+    EXPECT_EQ(step(k, 0).parm, "USER");
+    // A procedure in none of them: IEFC612I on the EXEC, and the job does not run.
+    auto n = convert("//J JOB\n//A EXEC PGM=IEFBR14\n//B EXEC PROC=NOWHERE\n", "USER.JCL(TEST)", o);
+    EXPECT_TRUE(n.jcl_error());
+    EXPECT_EQ(messages(n), (std::vector<std::string>{"3 IEFC612I PROCEDURE NOWHERE WAS NOT FOUND"}));
+    // An empty concatenation finds nothing outside JCLLIB.
+    o.proclib.clear();
+    auto e = convert("//J JOB\n//B EXEC ONLY1\n", "USER.JCL(TEST)", o);
+    EXPECT_EQ(messages(e), (std::vector<std::string>{"2 IEFC612I PROCEDURE ONLY1 WAS NOT FOUND"}));
+}
+
 }  // namespace
 }  // namespace zplex::jes::test

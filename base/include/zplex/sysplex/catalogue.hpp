@@ -93,6 +93,9 @@ struct sysplex_config {
     std::optional<lan_config> lan;
     xcf_config xcf;
     std::vector<procedure_config> procedures;
+    /// The JES2 PROCLIB concatenation (PROC00) `zplex submit` searches after a job's
+    /// JCLLIB ORDER, in order: the `<proclib dsn=.../>` elements, SYS1.PROCLIB if none.
+    std::vector<std::string> proclib;
 
     const procedure_config* find_procedure(std::string_view name) const;
     const image_config* find_image(std::string_view name) const;
