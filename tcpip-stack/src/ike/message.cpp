@@ -637,6 +637,11 @@ bool sk_open(decoded& d, std::span<const std::uint8_t> dg, const sk_cipher& in) 
 }
 
 bytes encode(const message& m, const sk_cipher* out) {
+    // A TS payload needs at least one selector (RFC 7296 3.13); one decoded from a peer's
+    // payload whose selectors were all of types never selected (IPv6...) has none left
+    // and cannot be sent again.
+    for (const auto& p : m.payloads)
+        if (const auto* ts = std::get_if<ts_payload>(&p.body); ts && ts->selectors.empty()) return {};
     bytes b;
     if (!out) {
         encode_header(b, m, m.payloads.empty() ? payload_type::none : m.payloads.front().type);

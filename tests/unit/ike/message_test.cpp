@@ -223,3 +223,18 @@ TEST(ike_message, proposal_numbers_must_run_one_two_three) {
 
 }  // namespace
 }  // namespace zplex::ike
+
+// A TS payload whose only selector is of a type never selected (here type 8, IPv6-like)
+// decodes to no selectors; encoding it again would send a TS payload RFC 7296 3.13 does
+// not allow, so encode() refuses (found by fuzz_ike_decode).
+TEST(IkeMessage, ATsPayloadLeftWithoutSelectorsIsNotEncoded) {
+    zplex::ike::message m;
+    m.exchange = zplex::ike::exchange_type::create_child_sa;
+    zplex::ike::payload p;
+    p.type = zplex::ike::payload_type::tsr;
+    p.body = zplex::ike::ts_payload{};
+    m.payloads.push_back(p);
+    EXPECT_TRUE(zplex::ike::encode(m).empty());
+    std::get<zplex::ike::ts_payload>(m.payloads[0].body).selectors.push_back({});
+    EXPECT_FALSE(zplex::ike::encode(m).empty());
+}

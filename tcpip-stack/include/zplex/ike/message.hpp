@@ -281,7 +281,8 @@ decoded decode(std::span<const std::uint8_t> datagram);
 bool sk_open(decoded& d, std::span<const std::uint8_t> datagram, const sk_cipher& in);
 
 /// Encode @p m. With @p out, every payload goes inside SK (RFC 7296 §3.14);
-/// without, in the clear (IKE_SA_INIT). Empty on failure (cipher error).
+/// without, in the clear (IKE_SA_INIT). Empty on failure (cipher error, or a TS payload
+/// without selectors, which RFC 7296 3.13 does not allow).
 bytes encode(const message& m, const sk_cipher* out = nullptr);
 
 /// Peek the IKE SPIs and flags of a datagram (no allocation); false if shorter than a header.
