@@ -8,17 +8,18 @@
 // echo is SHA-256 correct; on the capture, the ESP the targets send has source DVA1 and
 // their own MACs, no sequence number of the SA is used twice, and a window of the peer's
 // size accepts every frame; the bulk echo takes its numbers from the CF in blocks.
+#include "swsa_e2e.hpp"
+
 #include <zplex/e2e/esp_peer.hpp>
 #include <zplex/e2e/netns.hpp>
 #include <zplex/e2e/process.hpp>
 #include <zplex/e2e/stack_plex.hpp>
+#include <zplex/e2e/traffic.hpp>
 #include <zplex/swsa/messages.hpp>
 #include <zplex/sysplex/text.hpp>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -32,14 +33,7 @@ namespace zplex::e2e {
 namespace {
 
 namespace fs = std::filesystem;
-
-const char* const dva1 = "198.18.2.1";
-
-std::uint32_t ip(const char* a) {
-    in_addr x{};
-    ::inet_pton(AF_INET, a, &x);
-    return ntohl(x.s_addr);
-}
+using namespace swsa_e2e;
 
 /// CLIENT1's anti-replay window. Frames of three senders cross the bridge in an order of
 /// the kernel's (each TAP's frames are queued on the CPU that wrote them): a sender's
@@ -78,69 +72,6 @@ swsa::sa_distribute_message static_sa(bool udp_encap = false) {
     return m;
 }
 
-std::string sha256(const std::vector<std::uint8_t>& d) {
-    std::uint8_t md[32];
-    unsigned n = 0;
-    EVP_Digest(d.data(), d.size(), md, &n, EVP_sha256(), nullptr);
-    return sysplex::hex(std::span<const std::uint8_t>(md, n));
-}
-
-/// In the client namespace: a connection to DVA1:60, the greeting line, then @p bytes
-/// of random data echoed back, SHA-256 compared. Prints "IMAGE <name> OK" or why not.
-int echo_connection(std::size_t bytes) {
-    int s = ::socket(AF_INET, SOCK_STREAM, 0);
-    timeval tv{15, 0};
-    ::setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    ::setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(60);
-    a.sin_addr.s_addr = htonl(ip(dva1));
-    if (::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return std::printf("CONNECT FAILED\n"), 5;
-    std::string greeting;
-    char c;
-    while (greeting.size() < 200 && ::read(s, &c, 1) == 1 && c != '\n') greeting.push_back(c);
-    std::vector<std::uint8_t> data(bytes), back;
-    RAND_bytes(data.data(), static_cast<int>(data.size()));
-    std::thread writer([&] {
-        std::size_t at = 0;
-        while (at < data.size()) {
-            ssize_t n = ::write(s, data.data() + at, std::min<std::size_t>(16384, data.size() - at));
-            if (n <= 0) break;
-            at += static_cast<std::size_t>(n);
-        }
-        ::shutdown(s, SHUT_WR);
-    });
-    std::vector<std::uint8_t> buf(65536);
-    ssize_t n;
-    while ((n = ::read(s, buf.data(), buf.size())) > 0) back.insert(back.end(), buf.begin(), buf.begin() + n);
-    writer.join();
-    ::close(s);
-    auto at = greeting.find("IMAGE ");
-    std::string image = at == std::string::npos ? "?" : greeting.substr(at + 6, 4);
-    bool ok = back.size() == data.size() && sha256(back) == sha256(data);
-    std::printf("IMAGE %s %s\n", image.c_str(), ok ? "OK" : "BAD");
-    return ok ? 0 : 4;
-}
-
-std::vector<std::string> lines_with(const std::string& text, const std::string& key) {
-    std::vector<std::string> out;
-    std::size_t at = 0;
-    while (at < text.size()) {
-        auto nl = text.find('\n', at);
-        if (nl == std::string::npos) nl = text.size();
-        auto line = text.substr(at, nl - at);
-        if (line.rfind(key, 0) == 0) out.push_back(line);
-        at = nl + 1;
-    }
-    return out;
-}
-
-std::uint64_t number_after(const std::string& line, const std::string& key) {
-    auto at = line.find(key);
-    return at == std::string::npos ? 0 : std::stoull(line.substr(at + key.size()));
-}
-
 void distributed_connections(bool udp_encap, int connections) {
     sweep_stale_netns();
     stack_plex plex(udp_encap ? "swsau" : "swsa");
@@ -158,17 +89,7 @@ void distributed_connections(bool udp_encap, int connections) {
                                         {}, plex.dir / (sys + ".app.log"));
     };
     // MVS1 distributes DVA1:60 to the targets that have their listener (VDPT: Rdy 001).
-    auto wait_ready = [&](std::size_t n) {
-        bool ready = false;
-        for (int i = 0; i < 400 && !ready; ++i) {  // a bound, not a timing claim
-            std::size_t rdy = 0;
-            for (const auto& l : lines_with(plex.control("MVS1", "NETSTAT VDPT"), "  TotalConn:"))
-                rdy += l.find("Rdy: 001") != std::string::npos;
-            ready = rdy == n;
-            if (!ready) std::this_thread::sleep_for(50ms);
-        }
-        return ready;
-    };
+    auto wait_ready = [&](std::size_t n) { return swsa_e2e::wait_ready(plex, "MVS1", n); };
     start("MVS1");
     start("MVS2");
     ASSERT_TRUE(wait_ready(2)) << plex.control("MVS1", "NETSTAT VDPT");
@@ -217,7 +138,7 @@ void distributed_connections(bool udp_encap, int connections) {
     for (int round = 0; round < connections / 3; ++round) {
         std::vector<child_process> cl;
         for (int k = 0; k < 3; ++k)
-            cl.push_back(child_process::spawn([] { return echo_connection(256 * 1024); }, client.name()));
+            cl.push_back(child_process::spawn([] { return app_echo(dva1, 60, 256 * 1024); }, client.name()));
         for (auto& c : cl) {
             auto r = c.wait(60s);
             EXPECT_TRUE(r.ok()) << r.status << r.out;

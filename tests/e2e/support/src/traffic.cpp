@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -267,6 +268,49 @@ tcp_result tcp_transfer(const netns& server_ns, const std::string& server_addr, 
         res.error = e.str();
     }
     return res;
+}
+
+int app_echo(const std::string& addr, std::uint16_t port, std::size_t bytes, std::chrono::seconds io_timeout) {
+    int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    timeval tv{static_cast<time_t>(io_timeout.count()), 0};
+    ::setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ::setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    auto a = socket_address(addr, port);
+    if (::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        std::printf("CONNECT FAILED %s\n", std::strerror(errno));
+        ::close(s);
+        return 5;
+    }
+    std::string greeting;
+    char c;
+    while (greeting.size() < 200 && ::read(s, &c, 1) == 1 && c != '\n') greeting.push_back(c);
+    std::vector<std::uint8_t> data(bytes);
+    RAND_bytes(data.data(), static_cast<int>(data.size()));
+    sha256 sent, back;
+    sent.update(data.data(), data.size());
+    std::thread writer([&] {
+        std::size_t at = 0;
+        while (at < data.size()) {
+            ssize_t n = ::write(s, data.data() + at, std::min<std::size_t>(16384, data.size() - at));
+            if (n <= 0) break;
+            at += static_cast<std::size_t>(n);
+        }
+        ::shutdown(s, SHUT_WR);
+    });
+    std::vector<std::uint8_t> buf(65536);
+    std::size_t got = 0;
+    ssize_t n;
+    while ((n = ::read(s, buf.data(), buf.size())) > 0) {
+        back.update(buf.data(), static_cast<std::size_t>(n));
+        got += static_cast<std::size_t>(n);
+    }
+    writer.join();
+    ::close(s);
+    auto at = greeting.find("IMAGE ");
+    std::string image = at == std::string::npos ? "?" : greeting.substr(at + 6, 4);
+    bool ok = got == data.size() && back.done() == sent.done();
+    std::printf("IMAGE %s %s\n", image.c_str(), ok ? "OK" : "BAD");
+    return ok ? 0 : 4;
 }
 
 }  // namespace zplex::e2e

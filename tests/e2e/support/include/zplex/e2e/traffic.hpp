@@ -34,4 +34,11 @@ tcp_result tcp_transfer(const netns& server_ns, const std::string& server_addr, 
                         const netns& client_ns, const std::string& client_addr, std::uint64_t bytes,
                         std::chrono::milliseconds timeout = 60s);
 
+/// In the calling process (a child spawned in a client namespace): one connection to a
+/// zplex-app at @p addr:@p port, its greeting line, then @p bytes of random data written
+/// while the echo is read back, SHA-256 compared. Prints "IMAGE <name> OK" (or BAD, with
+/// the image the greeting named) or "CONNECT FAILED"; returns 0 when the echo matched.
+/// Reads and writes time out after @p io_timeout.
+int app_echo(const std::string& addr, std::uint16_t port, std::size_t bytes, std::chrono::seconds io_timeout = 15s);
+
 }  // namespace zplex::e2e

@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: Apache-2.0
+// Sysplex-wide SAs negotiated by the owner's IKE daemon with a real strongSwan
+// (docs/swsa.md "The IKE daemon of an image"): CF01 and CF02 hold EZBDVIPA; MVS1, MVS2
+// and MVS4 run zplex-tcpip with zplex-app on DVA1:60; MVS1's zplex-iked answers for DVA1
+// with FIG4's policy SYS1.PAGENT(MVS1). PEER1 (198.18.0.200) is charon with
+// kernel-libipsec: it negotiates a tunnel-mode CHILD_SA for TCP to DVA1:60 and makes
+// real connections under it. They are distributed to MVS1, MVS2 and MVS4; each echo is
+// SHA-256 correct. On PEER1's capture, decrypted by tshark with the keys charon logged,
+// the ESP the targets send has source DVA1 (outer and inner) and their own MACs, no
+// sequence number of an SA is used twice, and an anti-replay window of libipsec's size
+// accepts every frame in the order it arrived; charon logs no replay or ICV failure.
+// A `swanctl --rekey` of the CHILD_SA replaces the shadows on every target (make before
+// break) and more connections run under the new SA.
+#include "swsa_e2e.hpp"
+
+#include <zplex/e2e/netns.hpp>
+#include <zplex/e2e/process.hpp>
+#include <zplex/e2e/stack_plex.hpp>
+#include <zplex/e2e/strongswan.hpp>
+#include <zplex/e2e/traffic.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+namespace zplex::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace swsa_e2e;
+
+constexpr int peer1 = 100;  // stack_plex client 100: 198.18.0.200, FIG4's PEER1
+const char* const peer1_addr = "198.18.0.200";
+
+/// libipsec's anti-replay window: 128 packets, fixed (ESP_DEFAULT_WINDOW_SIZE); what the
+/// owner's IKED tells the stacks the peer's window is (--peer-window).
+constexpr std::uint32_t libipsec_window = 128;
+
+/// charon on PEER1 for DVA1. IKE goes to DVA1 itself, and the CHILD_SA's remote traffic
+/// selector is DVA1 too: kernel-libipsec must be told to allow that, and charon's own
+/// datagrams (marked 0x42 by socket-default) are kept out of the route into ipsec0
+/// (kernel-netlink's rule for table 220 skips the mark).
+charon::options peer_options() {
+    charon::options o;
+    o.extra_conf =
+        "    plugins {\n"
+        "        kernel-libipsec {\n            allow_peer_ts = yes\n        }\n"
+        "        socket-default {\n            fwmark = 0x42\n        }\n"
+        "        kernel-netlink {\n            fwmark = !0x42\n        }\n"
+        "    }\n";
+    o.extra_log = "            chd = 4\n";  // the CHILD_SA keys, for tshark
+    return o;
+}
+
+psk_connection peer_connection() {
+    psk_connection c;
+    c.name = "dva1";
+    c.local_addr = peer1_addr;
+    c.remote_addr = dva1;
+    c.psk = "zplex-fig4-dva1-peer1-presharedkey";  // FIG4's SYS1.PAGENT(MVS1)
+    c.ike_proposals = "aes128gcm16-prfsha256-x25519";
+    c.esp_proposals = "aes128gcm16";
+    c.local_ts = std::string(peer1_addr) + "/32[tcp]";
+    c.remote_ts = std::string(dva1) + "/32[tcp/60]";
+    c.encap = true;  // kernel-libipsec: ESP in UDP 4500
+    return c;
+}
+
+/// One ESP frame of PEER1's capture, as tshark decoded it.
+struct esp_frame {
+    std::string mac;        ///< Ethernet source
+    std::string src;        ///< outer IPv4 source
+    std::string inner_src;  ///< decrypted inner source ("" when tshark could not decrypt)
+    std::uint32_t spi = 0, seq = 0;
+    int inner_sport = -1;
+};
+
+std::string uat_line(std::uint32_t spi, const std::string& key_hex) {
+    char s[16];
+    std::snprintf(s, sizeof s, "0x%08x", spi);
+    return "\"IPv4\",\"*\",\"*\",\"" + std::string(s) + "\",\"AES-GCM with 16 octet ICV [RFC4106]\",\"0x" + key_hex +
+           "\",\"NULL\",\"\"";
+}
+
+std::vector<std::string> split(const std::string& s, char c) {
+    std::vector<std::string> v;
+    std::string cur;
+    for (char x : s) {
+        if (x == c) {
+            v.push_back(cur);
+            cur.clear();
+        } else {
+            cur += x;
+        }
+    }
+    v.push_back(cur);
+    return v;
+}
+
+/// Every ESP frame of @p pcap (ESP in UDP 4500), decrypted with @p sas (esp_sa lines).
+std::vector<esp_frame> esp_frames(const fs::path& pcap, const std::vector<std::string>& sas) {
+    std::vector<std::string> argv{"tshark", "-n", "-r", pcap.string(), "-d", "udp.port==4500,udpencap",
+                                  "-o", "esp.enable_encryption_decode:TRUE"};
+    for (const auto& l : sas) {
+        argv.push_back("-o");
+        argv.push_back("uat:esp_sa:" + l);
+    }
+    for (const char* x : {"-Y", "esp", "-T", "fields", "-E", "separator=;", "-e", "eth.src", "-e", "ip.src", "-e",
+                          "esp.spi", "-e", "esp.sequence", "-e", "tcp.srcport"})
+        argv.emplace_back(x);
+    auto r = run(argv, 120s);
+    std::vector<esp_frame> out;
+    std::istringstream in(r.out);
+    for (std::string line; std::getline(in, line);) {
+        auto f = split(line, ';');
+        if (f.size() < 5 || f[2].empty() || f[3].empty()) continue;
+        esp_frame e;
+        e.mac = f[0];
+        auto ips = split(f[1], ',');
+        e.src = ips[0];
+        if (ips.size() > 1) e.inner_src = ips[1];
+        e.spi = static_cast<std::uint32_t>(std::stoul(f[2], nullptr, 0));
+        e.seq = static_cast<std::uint32_t>(std::stoul(f[3]));
+        if (!f[4].empty()) e.inner_sport = std::stoi(split(f[4], ',')[0]);
+        out.push_back(e);
+    }
+    return out;
+}
+
+/// RFC 4303 3.4.3's window of @p w packets: true when @p seq is new and not too old.
+class replay_window {
+public:
+    explicit replay_window(std::uint32_t w) : _w(w) {}
+    bool accept(std::uint32_t seq) {
+        if (seq == 0) return false;
+        if (seq > _top) {
+            for (auto it = _seen.begin(); it != _seen.end();) it = *it + _w <= seq ? _seen.erase(it) : std::next(it);
+            _top = seq;
+            _seen.insert(seq);
+            return true;
+        }
+        if (_top - seq >= _w || _seen.count(seq)) return false;
+        _seen.insert(seq);
+        return true;
+    }
+
+private:
+    std::uint32_t _w, _top = 0;
+    std::set<std::uint32_t> _seen;
+};
+
+/// @p connections echo connections of @p bytes from PEER1 to DVA1:60, @p at_once at a
+/// time; returns how many each image served, "BAD" counting the failures. A round with a
+/// failure ends the run (what follows would only wait on the same fault).
+std::map<std::string, int> connections(const netns& peer, int connections, int at_once, std::size_t bytes,
+                                       std::string& failures) {
+    std::map<std::string, int> served;
+    for (int done = 0; done < connections;) {
+        std::vector<child_process> cl;
+        for (int k = 0; k < at_once && done + k < connections; ++k)
+            cl.push_back(child_process::spawn([bytes] { return app_echo(dva1, 60, bytes); }, peer.name()));
+        for (auto& c : cl) {
+            auto r = c.wait(60s);
+            auto at = r.out.find("IMAGE ");
+            if (r.ok() && at != std::string::npos) {
+                ++served[r.out.substr(at + 6, 4)];
+            } else {
+                ++served["BAD"];
+                if (failures.size() < 2000) failures += r.out + " (status " + std::to_string(r.status) + ")\n";
+            }
+        }
+        done += static_cast<int>(cl.size());
+        if (served.count("BAD")) break;
+    }
+    return served;
+}
+
+std::string mac_of(const std::string& sys) {
+    return "02:00:c6:12:00:0" + std::string(1, "bcdef"[sys[3] - '1']);
+}
+
+TEST(swsa_strongswan, the_owners_iked_negotiates_with_strongswan_and_every_target_protects_its_own_replies) {
+    std::string why;
+    if (!can_use_netns(&why)) GTEST_SKIP() << why;
+    if (!fs::exists("/dev/net/tun")) GTEST_SKIP() << "no /dev/net/tun";
+    if (!have_strongswan(&why)) GTEST_SKIP() << why;
+#if defined(__SANITIZE_ADDRESS__)
+    GTEST_SKIP() << "not measured under the sanitizers yet (tests/SKIPS)";
+#endif
+    sweep_stale_netns();
+    stack_plex plex("swss");
+    auto cf1 = plex.start_cf("CF01");
+    auto cf2 = plex.start_cf("CF02");
+    std::map<std::string, child_process> stacks, apps, ikeds;
+    for (const char* sys : {"MVS1", "MVS2", "MVS4"}) {
+        stacks[sys] = plex.start(sys);
+        ASSERT_TRUE(plex.wait_log(sys, "EZD1214I")) << plex.log(sys);
+        apps[sys] = plex.app(sys);
+    }
+    ASSERT_TRUE(wait_ready(plex, "MVS1", 3)) << plex.control("MVS1", "NETSTAT VDPT");
+
+    // MVS1's IKE daemon, with FIG4's SYS1.PAGENT(MVS1), in MVS1's image.
+    auto iked_log = plex.dir / "MVS1.iked.log";
+    ikeds["MVS1"] = child_process::exec(
+        {std::string(ZPLEX_BINARY_DIR) + "/bin/zplex-iked", "--sysplex", plex.catalogue.string(), "--system", "MVS1",
+         "--run-dir", plex.run.string(), "--netns", plex.image("MVS1").name(), "--peer-window",
+         std::to_string(libipsec_window)},
+        {}, iked_log);
+    auto wait_iked = [&](const std::string& text, std::chrono::milliseconds bound = 20s) {
+        auto until = std::chrono::steady_clock::now() + bound;
+        while (std::chrono::steady_clock::now() < until) {
+            if (file_text(iked_log).find(text) != std::string::npos) return true;
+            std::this_thread::sleep_for(100ms);
+        }
+        return false;
+    };
+    ASSERT_TRUE(wait_iked("ZPX1722I IKE LISTENING ON DVIPA 198.18.2.1 PORTS 500 AND 4500")) << file_text(iked_log);
+
+    // PEER1: charon with kernel-libipsec; it initiates.
+    auto& peer = plex.client(peer1);
+    charon swan(peer, plex.dir / "peer1", peer_options());
+    swan.load(peer_connection().swanctl_conf());
+    fs::path pcap = plex.dir / "peer1.pcap";
+    auto tshark = child_process::exec({"tshark", "-q", "-i", "veth0", "-w", pcap.string()}, peer.name(),
+                                      plex.dir / "tshark.log");
+    std::this_thread::sleep_for(1s);
+    auto init = swan.initiate("dva1");
+    ASSERT_TRUE(init.ok()) << init.out << swan.log_tail() << file_text(iked_log);
+    auto child = swan.installed_child("dva1");
+    ASSERT_EQ(child.state, "INSTALLED") << swan.log_tail();
+    EXPECT_EQ(child.mode, "TUNNEL");
+    EXPECT_TRUE(child.encap);
+    ASSERT_TRUE(wait_iked("ZPX1706I SWSA SA Y1 INSTALLED AND DISTRIBUTED")) << file_text(iked_log);
+    for (const char* sys : {"MVS2", "MVS4"})
+        ASSERT_TRUE(plex.wait_display(sys, "ipsec -y display -s", "1 entry selected"))
+            << sys << plex.control(sys, "ipsec -y display -s");
+    // The shadow on a target is the SA charon holds, the other way round.
+    auto shadow = plex.control("MVS2", "ipsec -y display -s -r detail");
+    char spi_text[16];
+    std::snprintf(spi_text, sizeof spi_text, "%08X", child.spi_in);
+    EXPECT_NE(shadow.find(spi_text), std::string::npos) << "MVS2's shadow sends under charon's inbound SPI\n" << shadow;
+    EXPECT_NE(shadow.find("ShadowOf:"), std::string::npos) << shadow;
+
+    // The connections: distributed round robin, each a SHA-256-checked echo.
+    std::string failures;
+    auto served = connections(peer, 150, 6, 64 * 1024, failures);
+    EXPECT_EQ(served["BAD"], 0) << failures << swan.log_tail();
+    for (const char* sys : {"MVS1", "MVS2", "MVS4"}) EXPECT_GE(served[sys], 40) << sys;
+
+    // The rekey: the new SA replaces the old one on the owner and every target.
+    auto old_child = child;
+    auto rk = swan.rekey_child("dva1");
+    ASSERT_TRUE(rk.ok()) << rk.out;
+    ASSERT_TRUE(wait_iked("ZPX1725I CHILD SA Y2 OF")) << file_text(iked_log);
+    ASSERT_TRUE(wait_iked("ZPX1708I SWSA SA Y1 DELETED")) << file_text(iked_log);
+    EXPECT_NE(file_text(iked_log).find("REKEYS Y1: ZPX1706I SWSA SA Y2 INSTALLED AND DISTRIBUTED"), std::string::npos)
+        << file_text(iked_log);
+    child_sa fresh;
+    for (int i = 0; i < 100 && (fresh.state != "INSTALLED" || fresh.spi_in == old_child.spi_in); ++i) {
+        fresh = swan.installed_child("dva1");
+        std::this_thread::sleep_for(100ms);
+    }
+    ASSERT_NE(fresh.spi_in, old_child.spi_in) << swan.log_tail();
+    std::snprintf(spi_text, sizeof spi_text, "%08X", fresh.spi_in);
+    for (const char* sys : {"MVS2", "MVS4"})
+        EXPECT_TRUE(plex.wait_display(sys, "ipsec -y display -s -r detail", spi_text))
+            << sys << plex.control(sys, "ipsec -y display -s -r detail");
+    auto more = connections(peer, 150, 6, 64 * 1024, failures);
+    EXPECT_EQ(more["BAD"], 0) << failures << swan.log_tail();
+    for (const char* sys : {"MVS1", "MVS2", "MVS4"}) EXPECT_GE(more[sys], 40) << sys;
+    std::this_thread::sleep_for(500ms);
+    tshark.terminate(5s);
+
+    // The capture, the SA after the rekey decrypted with the keys charon logged last
+    // (charon's inbound SPI is the one zplex sends under, with the responder's key).
+    auto log = file_text(swan.log_path());
+    std::vector<std::string> sas{uat_line(fresh.spi_in, logged_key(swan.log_path(), "encryption responder key")),
+                                 uat_line(fresh.spi_out, logged_key(swan.log_path(), "encryption initiator key"))};
+    auto frames = esp_frames(pcap, sas);
+    ASSERT_FALSE(frames.empty()) << file_text(plex.dir / "tshark.log");
+
+    std::map<std::uint32_t, std::set<std::uint32_t>> seen;
+    std::map<std::uint32_t, replay_window> windows;
+    std::map<std::string, std::uint64_t> by_mac;
+    std::uint64_t dups = 0, dropped = 0, not_dva1 = 0, decrypted = 0, not_60 = 0;
+    std::string late;
+    for (const auto& f : frames) {
+        if (f.spi != old_child.spi_in && f.spi != fresh.spi_in) continue;  // zplex's outbound SAs
+        ++by_mac[f.mac];
+        if (!seen[f.spi].insert(f.seq).second) ++dups;
+        auto w = windows.try_emplace(f.spi, libipsec_window).first;
+        if (!w->second.accept(f.seq)) {
+            ++dropped;
+            if (late.size() < 1500) late += " " + std::to_string(f.seq) + "@" + f.mac;
+        }
+        if (f.src != dva1) ++not_dva1;
+        if (f.spi == fresh.spi_in && !f.inner_src.empty()) {
+            ++decrypted;
+            if (f.inner_src != dva1) ++not_dva1;
+            if (f.inner_sport != 60) ++not_60;
+        }
+    }
+    std::printf("capture: %zu numbers under the first SA, %zu under the second, %llu of these decrypted by tshark\n",
+                seen[old_child.spi_in].size(), seen[fresh.spi_in].size(), static_cast<unsigned long long>(decrypted));
+    EXPECT_GT(seen[old_child.spi_in].size(), 1000u);
+    EXPECT_GT(seen[fresh.spi_in].size(), 1000u);
+    EXPECT_EQ(dups, 0u) << "sequence numbers used twice";
+    EXPECT_EQ(dropped, 0u) << "frames a window of " << libipsec_window << " drops:" << late;
+    EXPECT_EQ(not_dva1, 0u);
+    EXPECT_EQ(not_60, 0u);
+    EXPECT_GT(decrypted, seen[fresh.spi_in].size() / 2) << "tshark decrypts the second SA with charon's keys";
+    for (const char* sys : {"MVS1", "MVS2", "MVS4"})
+        EXPECT_GT(by_mac[mac_of(sys)], 100u) << sys << " (" << mac_of(sys) << ") sent little or nothing under the SA";
+    EXPECT_EQ(by_mac.size(), 3u) << "only MVS1, MVS2 and MVS4 send under the SA";
+
+    // charon: no replay and no ICV failure; it counted what came in.
+    EXPECT_EQ(log.find("sequence number verification failed"), std::string::npos) << swan.log_tail(60);
+    EXPECT_EQ(log.find("ICV verification failed"), std::string::npos) << swan.log_tail(60);
+    auto now = swan.installed_child("dva1");
+    EXPECT_GT(now.bytes_in, 1000000u);
+
+    // The IKE daemon ends: it deletes its SAs on the stack, and the shadows go.
+    EXPECT_EQ(ikeds["MVS1"].terminate(5s).status, 0) << file_text(iked_log);
+    for (const char* sys : {"MVS2", "MVS4"})
+        EXPECT_TRUE(plex.wait_display(sys, "ipsec -y display -s", "0 entries selected")) << sys;
+    swan.stop();
+    for (auto& [sys, p] : apps) p.terminate(5s);
+    for (auto& [sys, p] : stacks) EXPECT_EQ(p.terminate(5s).status, 0) << sys << plex.log(sys);
+    cf2.terminate(5s);
+    cf1.terminate(5s);
+}
+
+}  // namespace
+}  // namespace zplex::e2e
