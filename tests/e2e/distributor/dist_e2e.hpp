@@ -40,11 +40,7 @@ inline constexpr const char* dvb1_60 = "198.18.2.2..60";
 inline std::string xcf_of(const std::string& sys) { return "198.18.1." + sys.substr(3); }
 inline std::string sys_of_xcf(const std::string& xcf) { return "MVS" + xcf.substr(xcf.rfind('.') + 1); }
 /// The MAC of an image's OSA port, as tshark writes it (02:00 and the OSA address 198.18.0.1n).
-inline std::string mac_of(const std::string& sys) {
-    static const char* hex = "0123456789abcdef";
-    int last = 10 + std::stoi(sys.substr(3));
-    return std::string("02:00:c6:12:00:") + hex[last >> 4] + hex[last & 15];
-}
+inline std::string mac_of(const std::string& sys) { return stack_plex::osa_mac(sys); }
 
 /// Start @p systems' stacks; the first ones in @p owners each wait for their initial
 /// DVIPA processing before the next starts (so the DVIPA owners get their DVIPAs).

@@ -13,6 +13,7 @@
 // break) and more connections run under the new SA.
 #include "swsa_e2e.hpp"
 
+#include <zplex/e2e/esp_peer.hpp>
 #include <zplex/e2e/netns.hpp>
 #include <zplex/e2e/process.hpp>
 #include <zplex/e2e/stack_plex.hpp>
@@ -22,7 +23,6 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -132,28 +132,6 @@ std::vector<esp_frame> esp_frames(const fs::path& pcap, const std::vector<std::s
     return out;
 }
 
-/// RFC 4303 3.4.3's window of @p w packets: true when @p seq is new and not too old.
-class replay_window {
-public:
-    explicit replay_window(std::uint32_t w) : _w(w) {}
-    bool accept(std::uint32_t seq) {
-        if (seq == 0) return false;
-        if (seq > _top) {
-            for (auto it = _seen.begin(); it != _seen.end();) it = *it + _w <= seq ? _seen.erase(it) : std::next(it);
-            _top = seq;
-            _seen.insert(seq);
-            return true;
-        }
-        if (_top - seq >= _w || _seen.count(seq)) return false;
-        _seen.insert(seq);
-        return true;
-    }
-
-private:
-    std::uint32_t _w, _top = 0;
-    std::set<std::uint32_t> _seen;
-};
-
 /// @p connections echo connections of @p bytes from PEER1 to DVA1:60, @p at_once at a
 /// time; returns how many each image served, "BAD" counting the failures. A round with a
 /// failure ends the run (what follows would only wait on the same fault).
@@ -180,10 +158,6 @@ std::map<std::string, int> connections(const netns& peer, int connections, int a
     return served;
 }
 
-std::string mac_of(const std::string& sys) {
-    return "02:00:c6:12:00:0" + std::string(1, "bcdef"[sys[3] - '1']);
-}
-
 TEST(swsa_strongswan, the_owners_iked_negotiates_with_strongswan_and_every_target_protects_its_own_replies) {
     std::string why;
     if (!can_use_netns(&why)) GTEST_SKIP() << why;
@@ -205,20 +179,13 @@ TEST(swsa_strongswan, the_owners_iked_negotiates_with_strongswan_and_every_targe
     ASSERT_TRUE(wait_ready(plex, "MVS1", 3)) << plex.control("MVS1", "NETSTAT VDPT");
 
     // MVS1's IKE daemon, with FIG4's SYS1.PAGENT(MVS1), in MVS1's image.
-    auto iked_log = plex.dir / "MVS1.iked.log";
+    auto iked_log = plex.log_path("MVS1", ".iked");
     ikeds["MVS1"] = child_process::exec(
         {std::string(ZPLEX_BINARY_DIR) + "/bin/zplex-iked", "--sysplex", plex.catalogue.string(), "--system", "MVS1",
          "--run-dir", plex.run.string(), "--netns", plex.image("MVS1").name(), "--peer-window",
          std::to_string(libipsec_window)},
         {}, iked_log);
-    auto wait_iked = [&](const std::string& text, std::chrono::milliseconds bound = 20s) {
-        auto until = std::chrono::steady_clock::now() + bound;
-        while (std::chrono::steady_clock::now() < until) {
-            if (file_text(iked_log).find(text) != std::string::npos) return true;
-            std::this_thread::sleep_for(100ms);
-        }
-        return false;
-    };
+    auto wait_iked = [&](const std::string& text) { return plex.wait_log("MVS1", text, 20s, ".iked"); };
     ASSERT_TRUE(wait_iked("ZPX1722I IKE LISTENING ON DVIPA 198.18.2.1 PORTS 500 AND 4500")) << file_text(iked_log);
 
     // PEER1: charon with kernel-libipsec; it initiates.
@@ -285,7 +252,7 @@ TEST(swsa_strongswan, the_owners_iked_negotiates_with_strongswan_and_every_targe
     ASSERT_FALSE(frames.empty()) << file_text(plex.dir / "tshark.log");
 
     std::map<std::uint32_t, std::set<std::uint32_t>> seen;
-    std::map<std::uint32_t, replay_window> windows;
+    std::map<std::uint32_t, independent_window> windows;
     std::map<std::string, std::uint64_t> by_mac;
     std::uint64_t dups = 0, dropped = 0, not_dva1 = 0, decrypted = 0, not_60 = 0;
     std::string late;
@@ -315,7 +282,7 @@ TEST(swsa_strongswan, the_owners_iked_negotiates_with_strongswan_and_every_targe
     EXPECT_EQ(not_60, 0u);
     EXPECT_GT(decrypted, seen[fresh.spi_in].size() / 2) << "tshark decrypts the second SA with charon's keys";
     for (const char* sys : {"MVS1", "MVS2", "MVS4"})
-        EXPECT_GT(by_mac[mac_of(sys)], 100u) << sys << " (" << mac_of(sys) << ") sent little or nothing under the SA";
+        EXPECT_GT(by_mac[stack_plex::osa_mac(sys)], 100u) << sys << " (" << stack_plex::osa_mac(sys) << ") sent little or nothing under the SA";
     EXPECT_EQ(by_mac.size(), 3u) << "only MVS1, MVS2 and MVS4 send under the SA";
 
     // charon: no replay and no ICV failure; it counted what came in.

@@ -34,36 +34,6 @@ std::uint32_t get32(const std::uint8_t* p) {
     return std::uint32_t{p[0]} << 24 | std::uint32_t{p[1]} << 16 | std::uint32_t{p[2]} << 8 | p[3];
 }
 
-/// RFC 4303 §3.4.3's window, written here on its own so the capture is judged by a
-/// window that shares no code with the stacks.
-class window {
-public:
-    explicit window(std::uint32_t w) : _w(w), _bits((w + 63) / 64, 0) {}
-    /// Accept (and record) @p s, or refuse it as a replay or too old.
-    bool accept(std::uint32_t s) {
-        if (s == 0) return false;
-        if (s > _top) {
-            std::uint64_t shift = s - _top;
-            for (std::uint64_t i = 0; i < std::min<std::uint64_t>(shift, _w); ++i) clear(_top + 1 + i);
-            _top = s;
-            set(s);
-            return true;
-        }
-        if (_top - s >= _w || test(s)) return false;
-        set(s);
-        return true;
-    }
-
-private:
-    std::size_t slot(std::uint64_t s) const { return static_cast<std::size_t>(s % _w); }
-    bool test(std::uint64_t s) const { return _bits[slot(s) / 64] >> (slot(s) % 64) & 1; }
-    void set(std::uint64_t s) { _bits[slot(s) / 64] |= std::uint64_t{1} << (slot(s) % 64); }
-    void clear(std::uint64_t s) { _bits[slot(s) / 64] &= ~(std::uint64_t{1} << (slot(s) % 64)); }
-    std::uint64_t _w;
-    std::uint64_t _top = 0;
-    std::vector<std::uint64_t> _bits;
-};
-
 int open_tun(const std::string& name) {
     int fd = ::open("/dev/net/tun", O_RDWR | O_CLOEXEC);
     if (fd < 0) return -1;
@@ -127,7 +97,7 @@ int run_peer(const esp_peer_options& o) {
     ::inet_pton(AF_INET, o.remote.c_str(), &remote);
     remote = ntohl(remote);
 
-    window win(o.window);
+    independent_window win(o.window);
     std::vector<esp_frame> frames;
     frames.reserve(1 << 16);
     ipsec::packet p;

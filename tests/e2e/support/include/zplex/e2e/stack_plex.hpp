@@ -44,6 +44,13 @@ public:
     /// the DVIPA and static-VIPA subnets (198.18.2.0/24, 198.18.3.0/24).
     netns& client(int n);
     static std::string client_address(int n) { return "198.18.0." + std::to_string(100 + n); }
+    /// The MAC of image @p system's OSA port ("MVS2": 02:00 and its OSA address 198.18.0.12),
+    /// as tshark writes it.
+    static std::string osa_mac(const std::string& system) {
+        static const char* hex = "0123456789abcdef";
+        int last = 10 + std::stoi(system.substr(3));
+        return std::string("02:00:c6:12:00:") + hex[last >> 4] + hex[last & 15];
+    }
 
     /// zplex-tcpip for @p system on the bridge, in its image namespace; @p extra are more
     /// arguments (--attach-image, --no-offload). Its output goes to log_path(system, tag).
