@@ -109,6 +109,14 @@ void engine::start_ike_auth(ike_sa& sa, time_point now) {
     const credential* cr = cred(c);
     id_payload id = my_id(c, cr);
     m.add(payload_type::idi, id);
+    // RFC 7296 2.4: the first IKE SA to this peer says so, and the peer may delete SAs it
+    // still holds for our identity: after a DVIPA's takeover, the old owner's.
+    bool first = true;
+    for (const auto& [spi, other] : _sas)
+        if (other.get() != &sa && other->conn == sa.conn && other->remote.addr == sa.remote.addr &&
+            other->state == sa_state::established)
+            first = false;
+    if (first) m.add_notify(notify_type::initial_contact);
     if (c.auth == auth_kind::cert && cr) {
         m.add(payload_type::cert, cert_payload{cert_x509_signature, cr->certificate_der()});
         m.add(payload_type::certreq, cert_payload{cert_x509_signature, {}});
@@ -176,6 +184,15 @@ void engine::on_ike_auth_request(ike_sa& sa, const datagram& d, const message& i
     r.add(payload_type::auth, a);
     sa.state = sa_state::established;
     emit(event{event_type::ike_up, c.name, sa.id(), {}, {}, 0, {}});
+    if (in.notify(notify_type::initial_contact)) {
+        // RFC 7296 2.4: the peer holds no other IKE SA with us: ours for the same
+        // connection and address are stale (it restarted, or another host took its
+        // address over) and go without a delete the peer could not read.
+        for (auto& [spi, other] : _sas)
+            if (other.get() != &sa && other->conn == sa.conn && other->remote.addr == sa.remote.addr &&
+                other->state == sa_state::established)
+                remove_sa(*other, "INITIAL_CONTACT FROM THE PEER", true);
+    }
     if (in.find<sa_payload>(payload_type::sa)) {
         child_sa child;
         std::uint16_t ke_group = 0;

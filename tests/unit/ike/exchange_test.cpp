@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
+
 namespace zplex::ike {
 namespace {
 
@@ -381,6 +383,42 @@ TEST(ike_exchange, deletes_from_each_side) {
         EXPECT_EQ(count(h.ev_b, event_type::child_deleted), 1);
         EXPECT_TRUE(h.a.status().empty());
     }
+}
+
+// RFC 7296 2.4: a second IKE SA of a running initiator does not say INITIAL_CONTACT, so
+// the responder keeps both; a new initiator with the same identity and address (a
+// restart, or a backup that took the address over) says it, and the responder drops
+// the IKE SAs it still held for that peer, their CHILD SAs with them.
+TEST(ike_exchange, initial_contact_from_a_new_initiator_clears_the_responders_old_sas) {
+    auto cfg = test::pair_config();
+    harness h(cfg);
+    h.run(h.a.initiate("a-to-b", h.now));
+    h.run(h.a.initiate("a-to-b", h.now));
+    ASSERT_EQ(h.b.status().size(), 2u);
+    EXPECT_EQ(count(h.ev_b, event_type::ike_down), 0);
+    h.clear();
+    // A's successor: a new engine, the same configuration; datagrams carried by hand.
+    peer a2(cfg.a);
+    std::vector<event> ev_a2;
+    std::deque<datagram> q;
+    auto take = [&](output&& o, std::vector<event>& ev) {
+        for (auto& e : o.events) ev.push_back(std::move(e));
+        for (auto& d : o.datagrams) q.push_back(std::move(d));
+    };
+    take(a2.initiate("a-to-b", h.now), ev_a2);
+    for (int i = 0; i < 20 && !q.empty(); ++i) {
+        datagram d = std::move(q.front());
+        q.pop_front();
+        if (d.dst.addr == test::addr_b) take(h.b.receive(d, h.now), h.ev_b);
+        else take(a2.receive(d, h.now), ev_a2);
+    }
+    EXPECT_EQ(count(ev_a2, event_type::child_up), 1);
+    EXPECT_EQ(count(h.ev_b, event_type::ike_up), 1);
+    EXPECT_EQ(count(h.ev_b, event_type::ike_down), 2);
+    EXPECT_EQ(count(h.ev_b, event_type::child_deleted), 2);
+    int established = 0;
+    for (const auto& st : h.b.status()) established += st.established;
+    EXPECT_EQ(established, 1);
 }
 
 TEST(ike_exchange, dpd_checks_liveness_and_a_dead_peer_is_given_up) {
