@@ -7,6 +7,7 @@
 #include <zplex/cf/connector.hpp>
 #include <zplex/swsa/messages.hpp>
 #include <zplex/sysplex/catalogue.hpp>
+#include <zplex/sysplex/ipv4.hpp>
 #include <zplex/sysplex/text.hpp>
 #include <zplex/tcpip/stack/stack.hpp>
 
@@ -48,9 +49,28 @@ inline std::unique_ptr<cf::connector> connect_ezbdvipa(const sysplex::sysplex_co
 /// command; docs/swsa.md gives the protocol):
 ///   SWSA INSTALL <hex of an SA distribution message>   -> ZPX1706I ... LIST n BASE b | ZPX1707I ... why
 ///   SWSA DELETE <tunnel> [REKEYED|EXPIRED]             -> ZPX1708I | ZPX1707I
+///   SWSA RECORDS                                       -> ZPX1710I per record, ZPX1711I count | ZPX1707I
 /// Empty when the line is not a SWSA line. The line (keys) is wiped by the caller.
 inline std::optional<std::vector<std::string>> swsa_line(const std::string& line, stack::stack& s) {
     std::string head = sysplex::upper(line.substr(0, 13));
+    if (head.rfind("SWSA RECORDS", 0) == 0 && line.find_first_not_of(" \r", 12) == std::string::npos) {
+        // What a new owner's IKE renegotiates (docs/swsa.md "Takeover"): no keys in it.
+        std::string why;
+        auto rs = s.swsa_records(why);
+        if (!why.empty()) return std::vector<std::string>{"ZPX1707I SWSA RECORDS NOT READ: " + why};
+        std::vector<std::string> out;
+        auto a = [](std::uint32_t v) { return sysplex::ipv4_address{v}.str(); };
+        for (const auto& r : rs) {
+            out.push_back("ZPX1710I SWSA RECORD " + r.tunnel + " OWNER " + r.owner_system + " " + r.owner_stack +
+                          " DVIPA " + a(r.dvipa) + " PEER " + a(r.peer) + (r.esp ? " ESP" : "") + (r.ah ? " AH" : "") +
+                          " SPI IN " + sysplex::hex32(r.esp ? r.esp_spi_in : r.ah_spi_in) + " OUT " +
+                          sysplex::hex32(r.esp ? r.esp_spi_out : r.ah_spi_out) +
+                          (r.mode == 1 ? " TUNNEL" : " TRANSPORT") + " LIST " + std::to_string(r.counter_list) +
+                          " VPNACTION " + (r.vpn_action.empty() ? "-" : r.vpn_action));
+        }
+        out.push_back("ZPX1711I " + std::to_string(rs.size()) + " SWSA RECORDS IN EZBDVIPA");
+        return out;
+    }
     if (head.rfind("SWSA INSTALL ", 0) == 0) {
         std::vector<std::uint8_t> raw;
         swsa::sa_distribute_message m;

@@ -7,7 +7,7 @@
 //
 // The image's Policy Agent IPSec policy (default: the data set SYS1.PAGENT(<system>) of
 // the catalogue) drives the IKEv2 engine (zplex_ike, through zplex_iked's policy adapter).
-// Once a second the daemon asks its stack (`NETSTAT VIPADYN` on the stack's control
+// Five times a second the daemon asks its stack (`NETSTAT VIPADYN` on the stack's control
 // socket) which DVIPAs it distributes now; for each that is the local endpoint of a
 // KeyExchangeRule it listens on UDP 500 and 4500 bound to the DVIPA. Each CHILD_SA
 // negotiated goes to the stack as `SWSA INSTALL <hex>` (the SA distribution message); a
@@ -146,6 +146,8 @@ private:
     void handle(ike::output&& o);
     void install(const ike::event& e, bool rekey);
     void remove(std::map<std::uint32_t, child>::iterator it, const char* reason);
+    void renegotiate(std::uint32_t dvipa, ike::time_point now);
+    void forget(std::uint32_t dvipa, ike::time_point now);
     std::string request(const std::string& line);
 
     host::iked_config _cfg;
@@ -156,6 +158,9 @@ private:
     std::set<std::uint32_t> _endpoints;           ///< local endpoints of the policy's rules
     std::map<std::uint32_t, listener> _listeners;  ///< by DVIPA
     std::map<std::uint32_t, child> _children;      ///< by inbound SPI
+    /// A takeover's renegotiations: by connection, the tunnels of EZBDVIPA records that
+    /// the connection's next CHILD_SA replaces (retired on the stack once it is in).
+    std::map<std::string, std::vector<std::string>> _rebuild;
     std::uint64_t _next_y = 0;
     bool _stack_down_said = false;
 };
@@ -172,7 +177,7 @@ std::string iked_daemon::request(const std::string& line) {
     }
 }
 
-void iked_daemon::refresh(ike::time_point) {
+void iked_daemon::refresh(ike::time_point now) {
     auto report = request("NETSTAT VIPADYN");
     if (report.empty()) return;
     auto mine = distributed_dvipas(report);
@@ -180,6 +185,7 @@ void iked_daemon::refresh(ike::time_point) {
         if (!mine.count(it->first)) {
             say("ZPX1723I DVIPA " + dotted(it->first) + " NO LONGER DISTRIBUTED BY " + _stack + ": IKE STOPS LISTENING ON IT");
             close(it->second);
+            forget(it->first, now);
             it = _listeners.erase(it);
         } else {
             ++it;
@@ -198,6 +204,75 @@ void iked_daemon::refresh(ike::time_point) {
         }
         _listeners[a] = l;
         say("ZPX1722I IKE LISTENING ON DVIPA " + dotted(a) + " PORTS 500 AND " + std::to_string(_cfg.peer.natt_port));
+        renegotiate(a, now);
+    }
+}
+
+void iked_daemon::forget(std::uint32_t dvipa, ike::time_point now) {
+    // Another stack holds the DVIPA now and renegotiates its SAs: ours are its to retire
+    // (the stack keeps them until then). The IKE SAs go here without a word to the peer,
+    // whose datagrams no longer reach us: their deletes are dropped with the listener.
+    std::vector<ike::ike_sa_id> ids;
+    for (const auto& st : _engine.status())
+        if (st.local.addr == dvipa) ids.push_back(st.id);
+    for (const auto& id : ids) {
+        for (auto it = _children.begin(); it != _children.end();)
+            it = it->second.ike == id ? _children.erase(it) : std::next(it);
+        handle(_engine.delete_ike(id, now));
+    }
+    for (auto it = _rebuild.begin(); it != _rebuild.end();) {
+        bool of_dvipa = false;
+        for (const auto& c : _cfg.peer.connections) of_dvipa = of_dvipa || (c.name == it->first && c.local_addr == dvipa);
+        it = of_dvipa ? _rebuild.erase(it) : std::next(it);
+    }
+    if (!ids.empty())
+        say("ZPX1744I " + std::to_string(ids.size()) + " IKE SAS ON " + dotted(dvipa) + " FORGOTTEN: THE DVIPA MOVED");
+}
+
+void iked_daemon::renegotiate(std::uint32_t dvipa, ike::time_point now) {
+    // The DVIPA is newly this stack's to distribute: after a takeover (or this daemon's
+    // restart) EZBDVIPA holds the SAs negotiated for it before, which no IKE of ours
+    // knows. New SAs with the same policy replace them (docs/swsa.md "Takeover").
+    auto report = request("SWSA RECORDS");
+    std::map<std::uint32_t, std::vector<std::string>> by_peer;
+    std::map<std::string, std::string> owner_of;
+    std::istringstream in(report);
+    for (std::string line; std::getline(in, line);) {
+        // ZPX1710I SWSA RECORD Y1 OWNER MVS1 TCPIPA DVIPA 198.18.2.1 PEER 198.18.0.200 ...
+        std::istringstream f(line);
+        std::string msg, swsa, record, tunnel, kw_owner, sys, stack, kw_dvipa, dv, kw_peer, pe;
+        if (!(f >> msg >> swsa >> record >> tunnel >> kw_owner >> sys >> stack >> kw_dvipa >> dv >> kw_peer >> pe) ||
+            msg != "ZPX1710I")
+            continue;
+        if (tunnel.size() > 1 && tunnel[0] == 'Y')
+            _next_y = std::max<std::uint64_t>(_next_y, std::strtoull(tunnel.c_str() + 1, nullptr, 10));
+        auto d = sysplex::ipv4_address::parse(dv);
+        auto p = sysplex::ipv4_address::parse(pe);
+        if (!d || !p || d->value != dvipa) continue;
+        bool mine = false;
+        for (const auto& [spi, c] : _children) mine = mine || c.tunnel == tunnel;
+        if (mine) continue;
+        by_peer[p->value].push_back(tunnel);
+        owner_of[tunnel] = stack + " ON " + sys;
+    }
+    for (const auto& [peer, tunnels] : by_peer) {
+        const ike::connection_config* conn = nullptr;
+        for (const auto& c : _cfg.peer.connections)
+            if (c.local_addr == dvipa && c.remote_addr == peer && c.remote_prefix == 32 && !c.children.empty()) conn = &c;
+        for (const auto& t : tunnels) {
+            if (!conn) {
+                say("ZPX1741I SA " + t + " OF " + owner_of[t] + " FOR " + dotted(dvipa) +
+                    " NOT RENEGOTIATED: NO KEYEXCHANGERULE OF " + _system + " INITIATES TO " + dotted(peer));
+                continue;
+            }
+            say("ZPX1740I SA " + t + " OF " + owner_of[t] + " FOR " + dotted(dvipa) + " IS RENEGOTIATED WITH " +
+                dotted(peer) + " (" + conn->name + ")");
+        }
+        if (!conn) continue;
+        auto& pending = _rebuild[conn->name];
+        bool started = !pending.empty();
+        pending.insert(pending.end(), tunnels.begin(), tunnels.end());
+        if (!started) handle(_engine.initiate(conn->name, now));
     }
 }
 
@@ -256,6 +331,8 @@ void iked_daemon::handle(ike::output&& o) {
             if (auto it = _children.find(e.child.spi_in); it != _children.end()) remove(it, "");
             break;
         case ike::event_type::failed:
+            if (_rebuild.erase(e.connection))
+                say("ZPX1743I THE RENEGOTIATION OF " + e.connection + " FAILED: ITS OLD SAS STAY IN EZBDVIPA");
             say("ZPX0905E IKE NEGOTIATION FAILED FOR " + e.connection + ": " + e.reason +
                 (e.notify ? " (NOTIFY " + std::to_string(e.notify) + ")" : ""));
             break;
@@ -350,6 +427,14 @@ void iked_daemon::install(const ike::event& e, bool rekey) {
     }
     _children[c.spi_in] = child{m.tunnel, e.connection, e.ike, c.spi_out};
     if (!old_tunnel.empty()) remove(_children.find(c.replaces_spi_in), "REKEYED");
+    if (auto rb = _rebuild.find(e.connection); rb != _rebuild.end() && !rekey) {
+        for (const auto& t : rb->second) {
+            auto r = request("SWSA DELETE " + t + " REKEYED");
+            say("ZPX1742I SA " + t + " REPLACED BY " + m.tunnel + ": " +
+                (r.empty() ? "STACK NOT REACHED" : r.substr(0, r.find('\n'))));
+        }
+        _rebuild.erase(rb);
+    }
 }
 
 int iked_daemon::run() {
@@ -363,7 +448,7 @@ int iked_daemon::run() {
         auto now = ike::clock::now();
         if (now >= next_refresh) {
             refresh(now);
-            next_refresh = now + std::chrono::seconds(1);
+            next_refresh = now + std::chrono::milliseconds(200);
         }
         std::vector<pollfd> fds;
         std::vector<std::pair<std::uint32_t, std::uint16_t>> who;
@@ -376,7 +461,7 @@ int iked_daemon::run() {
         auto until = next_refresh;
         if (auto t = _engine.next_timeout(); t && *t < until) until = *t;
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(until - now).count();
-        int n = ::poll(fds.data(), fds.size(), static_cast<int>(std::clamp<long long>(ms, 0, 1000)));
+        int n = ::poll(fds.data(), fds.size(), static_cast<int>(std::clamp<long long>(ms, 0, 200)));
         now = ike::clock::now();
         if (n > 0)
             for (std::size_t i = 0; i < fds.size(); ++i)

@@ -111,7 +111,7 @@ void stack::impl::swsa_distribute(swsa_master& master) {
 
 std::string stack::impl::swsa_delete(const std::string& tunnel, swsa::delete_reason why) {
     auto it = sw.masters.find(tunnel);
-    if (it == sw.masters.end()) return "TUNNEL " + tunnel + " IS NOT OWNED HERE";
+    if (it == sw.masters.end()) return swsa_retire(tunnel, why);
     const auto& m = it->second.sa;
     swsa::sa_delete_message d{me.sysname, me.tcpname, tunnel, why, m.dvipa, m.protocol, m.spi_in, m.spi_out};
     if (sw.cache) sw.cache->remove(d);
@@ -120,6 +120,48 @@ std::string stack::impl::swsa_delete(const std::string& tunnel, swsa::delete_rea
     io.sysplex->send("", bytes(out.data(), out.size()));
     sw.masters.erase(it);
     return "";
+}
+
+std::string stack::impl::swsa_retire(const std::string& tunnel, swsa::delete_reason why) {
+    // An SA of EZBDVIPA negotiated by another stack for a DVIPA that is active here now
+    // (its owner failed, left or gave the DVIPA to this stack), whose replacement this
+    // stack's IKE has negotiated. The record leaves the CF and the SA every stack: the
+    // shadows, and the old owner's master if that stack is still up.
+    const std::string not_here = "TUNNEL " + tunnel + " IS NOT OWNED HERE";
+    if (!io.ezbdvipa) return not_here;
+    swsa::sa_store store(*io.ezbdvipa);
+    std::vector<swsa::sa_record> rs;
+    if (auto res = store.read_all(rs); !res) return "EZBDVIPA: " + cf::to_string(res);
+    for (const auto& r : rs) {
+        if (r.tunnel != tunnel) continue;
+        if (r.owner_system == me.sysname && r.owner_stack == me.tcpname) continue;  // ours: a master, or gone
+        dvipa_entry* d = find_dvipa(r.dvipa);
+        if (!d || d->status != dvipa_status::active)
+            return not_here + " AND ITS DVIPA " + profile::ipv4_address{r.dvipa}.str() + " IS NOT ACTIVE HERE";
+        std::uint8_t proto = r.esp ? 50 : 51;
+        swsa::sa_delete_message m{r.owner_system, r.owner_stack, tunnel, why, r.dvipa, proto,
+                                  r.esp ? r.esp_spi_in : r.ah_spi_in, r.esp ? r.esp_spi_out : r.ah_spi_out};
+        if (sw.cache) sw.cache->remove(m);
+        store.remove(r.counter_list);
+        auto out = swsa::encode(m);
+        io.sysplex->send("", bytes(out.data(), out.size()));
+        say("ZPX1709I SWSA SA " + tunnel + " OF " + r.owner_stack + " ON " + r.owner_system + " FOR " +
+            profile::ipv4_address{r.dvipa}.str() + " RETIRED: ITS RECORD AND SHADOWS ARE DELETED");
+        return "";
+    }
+    return not_here;
+}
+
+std::vector<swsa::sa_record> stack::impl::swsa_records(std::string& why) {
+    std::vector<swsa::sa_record> rs;
+    if (!io.ezbdvipa) {
+        why = "NO EZBDVIPA CONNECTION";
+        return rs;
+    }
+    std::vector<std::string> bad;
+    if (auto res = swsa::sa_store(*io.ezbdvipa).read_all(rs, &bad); !res) why = "EZBDVIPA: " + cf::to_string(res);
+    for (const auto& b : bad) say("ZPX1712I EZBDVIPA ENTRY " + b + " IS NOT A VALID SA RECORD");
+    return rs;
 }
 
 // ---------------------------------------------------------------- control messages
@@ -146,6 +188,14 @@ void stack::impl::swsa_control(std::string_view from, bytes message) {
         swsa::sa_delete_message m;
         if (!swsa::decode(message, m)) return drops.count(drop::control_malformed);
         sw.cache->remove(m);
+        if (m.owner_system == me.sysname && m.owner_stack == me.tcpname) {
+            // Ours, retired by the stack that holds its DVIPA now (docs/swsa.md "Takeover").
+            if (auto it = sw.masters.find(m.tunnel); it != sw.masters.end() && it->second.sa.spi_in == m.spi_in) {
+                say("ZPX1709I SWSA SA " + m.tunnel + " OF " + me.tcpname + " ON " + me.sysname + " FOR " +
+                    profile::ipv4_address{m.dvipa}.str() + " RETIRED BY " + std::string(from));
+                sw.masters.erase(it);
+            }
+        }
         return;
     }
     case swsa::message_type::lifesize_report: {

@@ -6,6 +6,7 @@
 #include <zplex/tcpip/stack/counters.hpp>
 #include <zplex/tcpip/stack/ports.hpp>
 #include <zplex/swsa/messages.hpp>
+#include <zplex/swsa/sa_record.hpp>
 
 #include <array>
 #include <cstdint>
@@ -119,8 +120,13 @@ public:
     /// set here), the SA into this stack's SAD and SPD, and a distribution to every target
     /// of the DVIPA. Returns "" or why not.
     std::string swsa_install(swsa::sa_distribute_message sa);
-    /// Delete an SA this stack owns: from EZBDVIPA, here, and on every target.
+    /// Delete an SA this stack owns: from EZBDVIPA, here, and on every target. Or retire
+    /// the SA of a stack that failed or left, whose DVIPA this stack took over and whose
+    /// replacement its IKE negotiated: its record leaves EZBDVIPA, its shadows every stack.
     std::string swsa_delete(const std::string& tunnel, swsa::delete_reason why = swsa::delete_reason::deleted);
+    /// Every SA record in EZBDVIPA (what a new owner's IKE renegotiates); @p why says
+    /// why the structure could not be read.
+    std::vector<swsa::sa_record> swsa_records(std::string& why);
 
     // ------------------------------------------------------------ SYSPLEXPORTS (docs/distributor.md)
     /// The ephemeral ports this stack holds from EZBEPORT, merged into ranges (ascending):
