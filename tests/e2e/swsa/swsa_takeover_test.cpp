@@ -9,7 +9,10 @@
 // retires the old record and shadows. MVS4's shadow cache holds the new SA only. The 20
 // connections MVS2 and MVS4 serve go on, whole; on PEER1's capture no sequence number of
 // any SA is used twice and libipsec's window drops nothing; the first ESP frame under the
-// new SA leaves within a second of the SIGKILL.
+// new SA (either way) is on the LAN within a second of the SIGKILL. Then MVS2's IKED is
+// SIGKILLed: the SAs stay on its stack and the traffic goes on; started again, it
+// renegotiates the SA its predecessor made (a record it does not know) and the
+// connections go on under the third SA.
 #include "swsa_e2e.hpp"
 #include "swsa_peer.hpp"
 
@@ -34,7 +37,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace swsa_e2e;
 
-TEST(swsa_strongswan, a_takeover_renegotiates_the_sa_and_the_targets_connections_go_on) {
+TEST(swsa_strongswan, a_takeover_or_an_iked_restart_renegotiates_the_sa_and_the_targets_connections_go_on) {
     std::string why;
     if (!can_use_netns(&why)) GTEST_SKIP() << why;
     if (!fs::exists("/dev/net/tun")) GTEST_SKIP() << "no /dev/net/tun";
@@ -134,6 +137,38 @@ TEST(swsa_strongswan, a_takeover_renegotiates_the_sa_and_the_targets_connections
     // The connections MVS2 and MVS4 serve go on under the new SA.
     clients.mark(1);
     EXPECT_TRUE(clients.all_advanced(1, 60s)) << progress();
+
+    // MVS2's IKED dies: its SAs stay on the stack, and the traffic goes on without it.
+    ::kill(ikeds["MVS2"].pid(), SIGKILL);  // the child this test started
+    ikeds["MVS2"].wait(5s);
+    clients.mark(2);
+    EXPECT_TRUE(clients.all_advanced(2, 60s)) << progress();
+    // It starts again: Y2 is a record no IKE of MVS2 knows now, so it is renegotiated too.
+    auto iked2_log = plex.log_path("MVS2", ".iked2");
+    ikeds["MVS2"] = child_process::exec(
+        {std::string(ZPLEX_BINARY_DIR) + "/bin/zplex-iked", "--sysplex", plex.catalogue.string(), "--system", "MVS2",
+         "--run-dir", plex.run.string(), "--netns", plex.image("MVS2").name(), "--peer-window",
+         std::to_string(libipsec_window)},
+        {}, iked2_log);
+    auto wait_iked2 = [&](const std::string& text) { return plex.wait_log("MVS2", text, 20s, ".iked2"); };
+    ASSERT_TRUE(wait_iked2("ZPX1740I SA Y2 OF TCPIPA ON MVS2 FOR 198.18.2.1 IS RENEGOTIATED WITH 198.18.0.200"))
+        << file_text(iked2_log);
+    ASSERT_TRUE(wait_iked2("ZPX1706I SWSA SA Y3 INSTALLED AND DISTRIBUTED")) << file_text(iked2_log) << swan.log_tail();
+    ASSERT_TRUE(wait_iked2("ZPX1742I SA Y2 REPLACED BY Y3: ZPX1708I")) << file_text(iked2_log);
+    child_sa third;
+    for (int i = 0; i < 100 && (third.state != "INSTALLED" || third.spi_in == fresh.spi_in); ++i) {
+        third = swan.installed_child("dva1");
+        std::this_thread::sleep_for(100ms);
+    }
+    ASSERT_NE(third.spi_in, fresh.spi_in) << swan.log_tail();
+    EXPECT_EQ(swan.list_sas().size(), 1u) << swan.log_tail(60);
+    std::snprintf(spi_text, sizeof spi_text, "%08X", third.spi_in);
+    EXPECT_TRUE(plex.wait_display("MVS4", "ipsec -y display -s -r detail", spi_text))
+        << plex.control("MVS4", "ipsec -y display -s -r detail");
+    EXPECT_TRUE(plex.wait_display("MVS4", "ipsec -y display -s", "1 entry selected"))
+        << plex.control("MVS4", "ipsec -y display -s");
+    clients.mark(3);
+    EXPECT_TRUE(clients.all_advanced(3, 60s)) << progress();
     bool ended = false;
     auto results = clients.finish(ended);
     std::this_thread::sleep_for(500ms);
@@ -152,20 +187,23 @@ TEST(swsa_strongswan, a_takeover_renegotiates_the_sa_and_the_targets_connections
     std::uint64_t dups = 0, dropped = 0;
     double first_new = 0;
     for (const auto& f : frames) {
-        if (f.spi != first_child.spi_in && f.spi != fresh.spi_in) continue;  // the SAs zplex sends under
+        // The first protected packet on the new SA, either way (charon's retransmissions
+        // under it may come before a target's reply).
+        if ((f.spi == fresh.spi_in || f.spi == fresh.spi_out) && (first_new == 0 || f.time < first_new)) first_new = f.time;
+        if (f.spi != first_child.spi_in && f.spi != fresh.spi_in && f.spi != third.spi_in) continue;  // zplex's SAs
         if (!seen[f.spi].insert(f.seq).second) ++dups;
         if (!windows.try_emplace(f.spi, libipsec_window).first->second.accept(f.seq)) ++dropped;
-        if (f.spi == fresh.spi_in && first_new == 0) first_new = f.time;
     }
     EXPECT_EQ(dups, 0u) << "sequence numbers used twice";
     EXPECT_EQ(dropped, 0u) << "frames a window of " << libipsec_window << " drops";
     EXPECT_GT(seen[first_child.spi_in].size(), 100u);
     EXPECT_GT(seen[fresh.spi_in].size(), 100u);
+    EXPECT_GT(seen[third.spi_in].size(), 100u);
     ASSERT_GT(first_new, 0.0);
     double ms = (first_new - killed_at) * 1000;
-    std::printf("takeover: the first ESP frame under the new SA %.0f ms after the SIGKILL; %zu numbers under the old SA, "
-                "%zu under the new, none twice\n",
-                ms, seen[first_child.spi_in].size(), seen[fresh.spi_in].size());
+    std::printf("takeover: the first ESP frame under the new SA %.0f ms after the SIGKILL; zplex's numbers: %zu under "
+                "the old SA, %zu under the new, %zu under the one the restarted IKED negotiated, none twice\n",
+                ms, seen[first_child.spi_in].size(), seen[fresh.spi_in].size(), seen[third.spi_in].size());
     EXPECT_LE(ms, 1000.0) << "the issue's bound: first protected packet on a new SA within 1 s of the failure";
     auto log = file_text(swan.log_path());
     EXPECT_EQ(log.find("sequence number verification failed"), std::string::npos) << swan.log_tail(60);
