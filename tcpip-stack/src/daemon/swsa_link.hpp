@@ -50,9 +50,21 @@ inline std::unique_ptr<cf::connector> connect_ezbdvipa(const sysplex::sysplex_co
 ///   SWSA INSTALL <hex of an SA distribution message>   -> ZPX1706I ... LIST n BASE b | ZPX1707I ... why
 ///   SWSA DELETE <tunnel> [REKEYED|EXPIRED]             -> ZPX1708I | ZPX1707I
 ///   SWSA RECORDS                                       -> ZPX1710I per record, ZPX1711I count | ZPX1707I
+///   SWSA USAGE                                         -> ZPX1713I per owned SA, ZPX1714I count
 /// Empty when the line is not a SWSA line. The line (keys) is wiped by the caller.
 inline std::optional<std::vector<std::string>> swsa_line(const std::string& line, stack::stack& s) {
     std::string head = sysplex::upper(line.substr(0, 13));
+    if (head.rfind("SWSA USAGE", 0) == 0 && line.find_first_not_of(" \r", 10) == std::string::npos) {
+        // The lifesize the owner's IKE rekeys on: own bytes and the targets' reports per master.
+        std::vector<std::string> out;
+        for (const auto& u : s.swsa_usage())
+            out.push_back("ZPX1713I SWSA USAGE " + u.tunnel + " SPI IN " + sysplex::hex32(u.spi_in) + " BYTES " +
+                          std::to_string(u.own_bytes + u.target_bytes) + " OWN " + std::to_string(u.own_bytes) +
+                          " TARGETS " + std::to_string(u.target_bytes) + " IN " + std::to_string(u.reports) +
+                          " REPORTS LIFESIZE " + std::to_string(u.lifesize));
+        out.push_back("ZPX1714I " + std::to_string(out.size()) + " SWSA SAS OWNED BY THIS STACK");
+        return out;
+    }
     if (head.rfind("SWSA RECORDS", 0) == 0 && line.find_first_not_of(" \r", 12) == std::string::npos) {
         // What a new owner's IKE renegotiates (docs/swsa.md "Takeover"): no keys in it.
         std::string why;

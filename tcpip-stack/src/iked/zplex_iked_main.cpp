@@ -118,7 +118,14 @@ struct child {
     std::string connection;
     ike::ike_sa_id ike;
     std::uint32_t spi_out = 0;
+    std::uint64_t lifesize = 0;   ///< bytes, sysplex-wide; 0: none
+    bool rekeying = false;        ///< a lifesize rekey asked for
 };
+
+/// The share of the lifesize at which the owner's IKE rekeys on the sysplex-wide count.
+/// The targets' reports lag by up to their batching threshold (10 % at most each), so
+/// the rekey starts early enough for the new SA to be in before the hard limit.
+constexpr std::uint64_t lifesize_rekey_percent = 80;
 
 class iked_daemon {
 public:
@@ -148,6 +155,7 @@ private:
     void remove(std::map<std::uint32_t, child>::iterator it, const char* reason);
     void renegotiate(std::uint32_t dvipa, ike::time_point now);
     void forget(std::uint32_t dvipa, ike::time_point now);
+    void lifesize(ike::time_point now);
     std::string request(const std::string& line);
 
     host::iked_config _cfg;
@@ -205,6 +213,48 @@ void iked_daemon::refresh(ike::time_point now) {
         _listeners[a] = l;
         say("ZPX1722I IKE LISTENING ON DVIPA " + dotted(a) + " PORTS 500 AND " + std::to_string(_cfg.peer.natt_port));
         renegotiate(a, now);
+    }
+}
+
+void iked_daemon::lifesize(ike::time_point now) {
+    // The stack counts each SA's bytes sysplex-wide (its own and its targets' reports);
+    // the rekey is IKE's, as on z/OS, where the stack tells IKED of the lifesize.
+    bool any = false;
+    for (const auto& [spi, c] : _children) any = any || c.lifesize > 0;
+    if (!any) return;
+    std::istringstream in(request("SWSA USAGE"));
+    for (std::string line; std::getline(in, line);) {
+        // ZPX1713I SWSA USAGE Y1 SPI IN 0A1B2C3D BYTES n OWN n TARGETS n IN n REPORTS LIFESIZE n
+        std::istringstream f(line);
+        std::string msg, swsa, usage, tunnel, kw_spi, kw_in, spi, kw_bytes;
+        std::uint64_t bytes = 0;
+        std::string kw_own, kw_targets;
+        std::uint64_t own = 0, targets = 0;
+        if (!(f >> msg >> swsa >> usage >> tunnel >> kw_spi >> kw_in >> spi >> kw_bytes >> bytes >> kw_own >> own >>
+              kw_targets >> targets) ||
+            msg != "ZPX1713I")
+            continue;
+        const std::string parts = " (OWN " + std::to_string(own) + ", TARGETS " + std::to_string(targets) + ")";
+        for (auto it = _children.begin(); it != _children.end(); ++it) {
+            auto& c = it->second;
+            if (c.tunnel != tunnel || c.lifesize == 0) continue;
+            if (bytes >= c.lifesize) {
+                // Not refreshed in time: the SA ends everywhere (the targets learn to report sooner).
+                say("ZPX1746I CHILD SA " + tunnel + " EXPIRED AT " + std::to_string(bytes) + " OF " +
+                    std::to_string(c.lifesize) + " BYTES SYSPLEX-WIDE" + parts);
+                std::uint32_t spi_in = it->first;
+                remove(it, "EXPIRED");
+                handle(_engine.delete_child(spi_in, now));
+                return;  // the map changed
+            }
+            if (!c.rekeying && bytes * 100 >= c.lifesize * lifesize_rekey_percent) {
+                c.rekeying = true;
+                say("ZPX1745I CHILD SA " + tunnel + " IS REKEYED AT " + std::to_string(bytes) + " OF " +
+                    std::to_string(c.lifesize) + " BYTES SYSPLEX-WIDE" + parts);
+                handle(_engine.rekey_child(it->first, now));
+                return;  // handle() may have changed the map
+            }
+        }
     }
 }
 
@@ -425,7 +475,7 @@ void iked_daemon::install(const ike::event& e, bool rekey) {
         handle(_engine.delete_child(c.spi_in, ike::clock::now()));
         return;
     }
-    _children[c.spi_in] = child{m.tunnel, e.connection, e.ike, c.spi_out};
+    _children[c.spi_in] = child{m.tunnel, e.connection, e.ike, c.spi_out, m.lifesize, false};
     if (!old_tunnel.empty()) remove(_children.find(c.replaces_spi_in), "REKEYED");
     if (auto rb = _rebuild.find(e.connection); rb != _rebuild.end() && !rekey) {
         for (const auto& t : rb->second) {
@@ -443,12 +493,16 @@ int iked_daemon::run() {
     std::signal(SIGPIPE, SIG_IGN);
     say("ZPX1720I IKE DAEMON OF " + _system + " STARTED FOR STACK " + _stack + ": " +
         std::to_string(_cfg.peer.connections.size()) + " KEYEXCHANGERULES");
-    auto next_refresh = ike::clock::now();
+    auto next_refresh = ike::clock::now(), next_usage = next_refresh;
     while (!g_stop) {
         auto now = ike::clock::now();
         if (now >= next_refresh) {
             refresh(now);
             next_refresh = now + std::chrono::milliseconds(200);
+        }
+        if (now >= next_usage) {
+            lifesize(now);
+            next_usage = now + std::chrono::milliseconds(50);
         }
         std::vector<pollfd> fds;
         std::vector<std::pair<std::uint32_t, std::uint16_t>> who;
@@ -458,7 +512,7 @@ int iked_daemon::run() {
             fds.push_back({l.fd4500, POLLIN, 0});
             who.emplace_back(a, _cfg.peer.natt_port);
         }
-        auto until = next_refresh;
+        auto until = std::min(next_refresh, next_usage);
         if (auto t = _engine.next_timeout(); t && *t < until) until = *t;
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(until - now).count();
         int n = ::poll(fds.data(), fds.size(), static_cast<int>(std::clamp<long long>(ms, 0, 200)));

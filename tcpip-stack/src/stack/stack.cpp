@@ -261,6 +261,7 @@ void stack::listener_removed(profile::ipv4_address a, std::uint16_t port) { _imp
 std::vector<std::string> stack::command(std::string_view text) { return _impl->command(text); }
 std::string stack::swsa_install(swsa::sa_distribute_message sa) { return _impl->swsa_install(std::move(sa)); }
 std::vector<swsa::sa_record> stack::swsa_records(std::string& why) { return _impl->swsa_records(why); }
+std::vector<stack::swsa_usage_row> stack::swsa_usage() { return _impl->swsa_usage(); }
 std::string stack::swsa_delete(const std::string& tunnel, swsa::delete_reason why) {
     return _impl->swsa_delete(tunnel, why);
 }

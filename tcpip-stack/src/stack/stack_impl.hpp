@@ -261,6 +261,7 @@ struct stack::impl {
     std::string swsa_delete(const std::string& tunnel, swsa::delete_reason why);
     std::string swsa_retire(const std::string& tunnel, swsa::delete_reason why);
     std::vector<swsa::sa_record> swsa_records(std::string& why);
+    std::vector<stack::swsa_usage_row> swsa_usage();
     std::vector<std::string> swsa_display(bool detail, bool shadows);
     void dist_decap(std::uint8_t* packet, std::size_t len, int in_iface) noexcept;
     bool dist_target_input(std::uint8_t* packet, std::size_t len, dvipa_entry* d) noexcept;

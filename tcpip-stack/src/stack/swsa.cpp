@@ -152,6 +152,24 @@ std::string stack::impl::swsa_retire(const std::string& tunnel, swsa::delete_rea
     return not_here;
 }
 
+std::vector<stack::swsa_usage_row> stack::impl::swsa_usage() {
+    std::vector<swsa_usage_row> out;
+    if (!sw.cache) return out;
+    for (const auto& r : sw.cache->display_records()) {
+        auto m = sw.masters.find(r.tunnel_id);
+        if (m == sw.masters.end()) continue;
+        swsa_usage_row u;
+        u.tunnel = r.tunnel_id;
+        u.spi_in = m->second.sa.spi_in;
+        u.own_bytes = r.inbound_bytes + r.outbound_bytes;
+        u.target_bytes = m->second.target_bytes;
+        u.reports = m->second.reports;
+        u.lifesize = m->second.sa.lifesize;
+        out.push_back(u);
+    }
+    return out;
+}
+
 std::vector<swsa::sa_record> stack::impl::swsa_records(std::string& why) {
     std::vector<swsa::sa_record> rs;
     if (!io.ezbdvipa) {

@@ -24,6 +24,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -172,6 +173,113 @@ TEST(swsa_strongswan, the_owners_iked_negotiates_with_strongswan_and_every_targe
     EXPECT_EQ(ikeds["MVS1"].terminate(5s).status, 0) << file_text(iked_log);
     for (const char* sys : {"MVS2", "MVS4"})
         EXPECT_TRUE(plex.wait_display(sys, "ipsec -y display -s", "0 entries selected")) << sys;
+    swan.stop();
+    for (auto& [sys, p] : apps) p.terminate(5s);
+    for (auto& [sys, p] : stacks) EXPECT_EQ(p.terminate(5s).status, 0) << sys << plex.log(sys);
+    cf2.terminate(5s);
+    cf1.terminate(5s);
+}
+
+/// The number after @p key (and any spaces and a colon) in @p text, 0 if none.
+std::uint64_t value_after(const std::string& text, const std::string& key) {
+    auto at = text.find(key);
+    if (at == std::string::npos) return 0;
+    at = text.find_first_of("0123456789", at + key.size());
+    return at == std::string::npos ? 0 : std::stoull(text.substr(at));
+}
+
+// Lifesize (docs/swsa.md "Lifesize"): FIG4's policy with a lifesize of 8 MiB. The
+// targets count their bytes under each shadow and report them to MVS1 in batches; MVS1's
+// IKED reads the sysplex-wide sum and rekeys each SA at 80 % of it, so SAs follow each
+// other as the traffic goes on and none expires; the targets, seeing their SAs refreshed
+// in time, raise their report threshold.
+TEST(swsa_strongswan, the_owners_iked_rekeys_on_the_sysplex_wide_lifesize_before_expiry) {
+    std::string why;
+    if (!can_use_netns(&why)) GTEST_SKIP() << why;
+    if (!fs::exists("/dev/net/tun")) GTEST_SKIP() << "no /dev/net/tun";
+    if (!have_strongswan(&why)) GTEST_SKIP() << why;
+#if defined(__SANITIZE_ADDRESS__)
+    GTEST_SKIP() << "not measured under the sanitizers yet (tests/SKIPS)";
+#endif
+    sweep_stale_netns();
+    stack_plex plex("swls");
+    // The private copy's policy of MVS1 with a small lifesize (Lifesize is in KB).
+    fs::path pol = plex.catalogue / "SYS1.PAGENT" / "MVS1";
+    std::string text = file_text(pol);
+    auto at = text.find("Lifesize     1048576");
+    ASSERT_NE(at, std::string::npos) << text;
+    text.replace(at, 20, "Lifesize     8192");
+    { std::ofstream(pol, std::ios::trunc) << text; }
+    const std::uint64_t lifesize = 8192 * 1024;
+    auto cf1 = plex.start_cf("CF01");
+    auto cf2 = plex.start_cf("CF02");
+    std::map<std::string, child_process> stacks, apps;
+    for (const char* sys : {"MVS1", "MVS2", "MVS4"}) {
+        stacks[sys] = plex.start(sys);
+        ASSERT_TRUE(plex.wait_log(sys, "EZD1214I")) << plex.log(sys);
+        apps[sys] = plex.app(sys);
+    }
+    ASSERT_TRUE(wait_ready(plex, "MVS1", 3)) << plex.control("MVS1", "NETSTAT VDPT");
+    auto iked_log = plex.log_path("MVS1", ".iked");
+    auto iked = child_process::exec(
+        {std::string(ZPLEX_BINARY_DIR) + "/bin/zplex-iked", "--sysplex", plex.catalogue.string(), "--system", "MVS1",
+         "--run-dir", plex.run.string(), "--netns", plex.image("MVS1").name(), "--peer-window",
+         std::to_string(libipsec_window)},
+        {}, iked_log);
+    ASSERT_TRUE(plex.wait_log("MVS1", "ZPX1722I IKE LISTENING ON DVIPA 198.18.2.1", 20s, ".iked")) << file_text(iked_log);
+    auto& peer = plex.client(peer1);
+    charon swan(peer, plex.dir / "peer1", peer_options());
+    swan.load(peer_connection().swanctl_conf());
+    auto init = swan.initiate("dva1");
+    ASSERT_TRUE(init.ok()) << init.out << swan.log_tail() << file_text(iked_log);
+    ASSERT_TRUE(plex.wait_log("MVS1", "ZPX1706I SWSA SA Y1 INSTALLED AND DISTRIBUTED", 20s, ".iked"))
+        << file_text(iked_log);
+    auto refresh_of = [&](const char* sys) {
+        return value_after(plex.control(sys, "ipsec -y display -s -r detail"), "LifesizeRefresh");
+    };
+    ASSERT_TRUE(plex.wait_display("MVS2", "ipsec -y display -s", "1 entry selected"));
+    const std::uint64_t first_refresh_kb = refresh_of("MVS2");
+    EXPECT_EQ(first_refresh_kb, 8192u * 5 / 100) << "5 % of the lifesize at first";
+
+    // About 24 MB under IPsec, two thirds of it through the targets.
+    std::string failures;
+    auto served = connections(peer, 180, 6, 64 * 1024, failures);
+    EXPECT_EQ(served["BAD"], 0) << failures << swan.log_tail();
+    for (const char* sys : {"MVS1", "MVS2", "MVS4"}) EXPECT_GE(served[sys], 50) << sys;
+    std::this_thread::sleep_for(500ms);  // the last reports and the last rekey's install
+
+    auto log = file_text(iked_log);
+    int rekeys = 0;
+    std::istringstream in(log);
+    for (std::string l; std::getline(in, l);) {
+        if (l.rfind("ZPX1745I CHILD SA ", 0) != 0) continue;
+        ++rekeys;
+        std::uint64_t at_bytes = value_after(l, " IS REKEYED AT ");
+        EXPECT_GE(at_bytes * 100, lifesize * 80) << l;
+        EXPECT_LT(at_bytes, lifesize) << l;
+        // The owner alone had not reached it: the targets' reports are in the sum.
+        EXPECT_GT(value_after(l, " TARGETS "), at_bytes / 3) << l;
+    }
+    std::printf("lifesize 8 MiB: %d rekeys on the sysplex-wide count; MVS2's report threshold %llu K at first, %llu K "
+                "after\n",
+                rekeys, static_cast<unsigned long long>(first_refresh_kb),
+                static_cast<unsigned long long>(refresh_of("MVS2")));
+    EXPECT_GE(rekeys, 2) << log;
+    EXPECT_EQ(log.find("ZPX1746I"), std::string::npos) << "an SA expired:\n" << log;
+    EXPECT_NE(log.find("REKEYS Y1: ZPX1706I SWSA SA Y2 INSTALLED AND DISTRIBUTED"), std::string::npos) << log;
+    EXPECT_NE(log.find("ZPX1726I CHILD SA Y2 SPI IN"), std::string::npos) << log;
+    // The sum the IKED reads, as the stack gives it.
+    auto usage = plex.control("MVS1", "SWSA USAGE");
+    EXPECT_NE(usage.find("ZPX1713I SWSA USAGE Y"), std::string::npos) << usage;
+    EXPECT_NE(usage.find(" LIFESIZE 8388608"), std::string::npos) << usage;
+    // The targets saw their SAs refreshed in time: they report less often.
+    EXPECT_GT(refresh_of("MVS2"), first_refresh_kb);
+    EXPECT_GT(refresh_of("MVS4"), first_refresh_kb);
+    auto clog = file_text(swan.log_path());
+    EXPECT_EQ(clog.find("sequence number verification failed"), std::string::npos) << swan.log_tail(60);
+    EXPECT_EQ(clog.find("ICV verification failed"), std::string::npos) << swan.log_tail(60);
+
+    EXPECT_EQ(iked.terminate(5s).status, 0) << file_text(iked_log);
     swan.stop();
     for (auto& [sys, p] : apps) p.terminate(5s);
     for (auto& [sys, p] : stacks) EXPECT_EQ(p.terminate(5s).status, 0) << sys << plex.log(sys);

@@ -127,6 +127,14 @@ public:
     /// Every SA record in EZBDVIPA (what a new owner's IKE renegotiates); @p why says
     /// why the structure could not be read.
     std::vector<swsa::sa_record> swsa_records(std::string& why);
+    /// What each SA this stack owns has carried sysplex-wide: its own bytes in and out and
+    /// what its targets reported; the owner's IKE rekeys on the sum (lifesize).
+    struct swsa_usage_row {
+        std::string tunnel;
+        std::uint32_t spi_in = 0;
+        std::uint64_t own_bytes = 0, target_bytes = 0, reports = 0, lifesize = 0;
+    };
+    std::vector<swsa_usage_row> swsa_usage();
 
     // ------------------------------------------------------------ SYSPLEXPORTS (docs/distributor.md)
     /// The ephemeral ports this stack holds from EZBEPORT, merged into ranges (ascending):
