@@ -5,6 +5,8 @@
 #pragma once
 
 #include <zplex/cf/connector.hpp>
+#include <zplex/ipsec/spd.hpp>
+#include <zplex/policy/policy.hpp>
 #include <zplex/swsa/messages.hpp>
 #include <zplex/sysplex/catalogue.hpp>
 #include <zplex/sysplex/ipv4.hpp>
@@ -13,6 +15,7 @@
 
 #include <openssl/crypto.h>
 
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,15 +48,67 @@ inline std::unique_ptr<cf::connector> connect_ezbdvipa(const sysplex::sysplex_co
     return c;
 }
 
+/// The image's IPsec policy (the catalogue's SYS1.PAGENT(<system>), as zplex-iked reads
+/// it): its filter rules with an IpDynVpnAction go to the stack, which asks the DVIPA's
+/// owner for an SA (NEWCONN) when the image sends such traffic without one. The
+/// messages to print; none when the image has no policy.
+inline std::vector<std::string> load_swsa_policy(const sysplex::catalogue& cat, const std::string& system,
+                                                 stack::stack& s) {
+    const std::string ref = "SYS1.PAGENT(" + system + ")";
+    std::string why;
+    auto file = cat.datasets().resolve(ref, &why);
+    if (!file || !std::filesystem::is_regular_file(*file)) return {};
+    std::vector<std::string> out;
+    auto pr = policy::parse_file(file->string());
+    for (const auto& m : pr.messages) out.push_back(m.str());
+    if (pr.return_code() >= 8) {
+        out.push_back("ZPX1718I IPSEC POLICY " + ref + " HAS ERRORS: NEWCONN IS NOT AVAILABLE ON THIS STACK");
+        return out;
+    }
+    std::vector<ipsec::spd_rule> rules;
+    for (const auto& f : pr.policy.filter_rules) {
+        if (f.dyn_vpn_action.empty()) continue;
+        ipsec::spd_rule r;
+        r.src = f.src.addr;
+        r.src_len = f.src.prefix;
+        r.dst = f.dst.addr;
+        r.dst_len = f.dst.prefix;
+        r.protocol = f.protocol;
+        r.src_port_lo = f.src_port_lo;
+        r.src_port_hi = f.src_port_hi;
+        r.dst_port_lo = f.dst_port_lo;
+        r.dst_port_hi = f.dst_port_hi;
+        r.sa_name = f.name;
+        r.name = f.name;
+        rules.push_back(std::move(r));
+    }
+    out.push_back("ZPX1717I IPSEC POLICY " + ref + ": " + std::to_string(rules.size()) +
+                  " FILTER RULES PROTECTED BY DYNAMIC SAS");
+    s.swsa_policy(std::move(rules));
+    return out;
+}
+
 /// The IKE daemon's lines (one per connection on the 0600 control socket, like every
 /// command; docs/swsa.md gives the protocol):
 ///   SWSA INSTALL <hex of an SA distribution message>   -> ZPX1706I ... LIST n BASE b | ZPX1707I ... why
 ///   SWSA DELETE <tunnel> [REKEYED|EXPIRED]             -> ZPX1708I | ZPX1707I
 ///   SWSA RECORDS                                       -> ZPX1710I per record, ZPX1711I count | ZPX1707I
 ///   SWSA USAGE                                         -> ZPX1713I per owned SA, ZPX1714I count
+///   SWSA NEWCONNS                                      -> ZPX1715I per request (taken), ZPX1716I count
 /// Empty when the line is not a SWSA line. The line (keys) is wiped by the caller.
 inline std::optional<std::vector<std::string>> swsa_line(const std::string& line, stack::stack& s) {
     std::string head = sysplex::upper(line.substr(0, 13));
+    if (head.rfind("SWSA NEWCONNS", 0) == 0 && line.find_first_not_of(" \r", 13) == std::string::npos) {
+        // What targets (and this stack's image) asked for since the IKE daemon last asked.
+        std::vector<std::string> out;
+        auto a = [](std::uint32_t v) { return sysplex::ipv4_address{v}.str(); };
+        for (const auto& m : s.swsa_take_newconns())
+            out.push_back("ZPX1715I SWSA NEWCONN FROM " + m.system + " " + m.stack + " DVIPA " + a(m.dvipa) +
+                          " PROTOCOL " + std::to_string(m.protocol) + " PORT " + std::to_string(m.local_port) + " TO " +
+                          a(m.remote) + " PORT " + std::to_string(m.remote_port));
+        out.push_back("ZPX1716I " + std::to_string(out.size()) + " NEWCONN REQUESTS");
+        return out;
+    }
     if (head.rfind("SWSA USAGE", 0) == 0 && line.find_first_not_of(" \r", 10) == std::string::npos) {
         // The lifesize the owner's IKE rekeys on: own bytes and the targets' reports per master.
         std::vector<std::string> out;

@@ -455,6 +455,7 @@ int main(int argc, char** argv) {
         tst::options sizes;
         sizes.connections = connections;
         auto s = tst::stack::create(profile, id, ports, sizes);
+        for (const auto& m : zplex::tcpip::daemon::load_swsa_policy(cat, image->name, *s)) std::printf("%s\n", m.c_str());
         s->joined_group();
 
         obey_fn obey = [&](const std::string& dsn) {

@@ -39,6 +39,7 @@
 #include <cstring>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -120,7 +121,17 @@ struct child {
     std::uint32_t spi_out = 0;
     std::uint64_t lifesize = 0;   ///< bytes, sysplex-wide; 0: none
     bool rekeying = false;        ///< a lifesize rekey asked for
+    std::string name;             ///< the child_config's (the policy's IpFilterRule)
 };
+
+/// True if @p ts covers protocol @p proto and port @p port (0: any) for address @p a.
+bool covers(const std::vector<ike::traffic_selector>& ts, std::uint32_t a, std::uint8_t proto, std::uint16_t port) {
+    for (const auto& t : ts)
+        if (a >= t.start_addr && a <= t.end_addr && (t.ip_protocol == 0 || t.ip_protocol == proto) &&
+            port >= t.start_port && port <= t.end_port)
+            return true;
+    return false;
+}
 
 /// The share of the lifesize at which the owner's IKE rekeys on the sysplex-wide count.
 /// The targets' reports lag by up to their batching threshold (10 % at most each), so
@@ -156,6 +167,7 @@ private:
     void renegotiate(std::uint32_t dvipa, ike::time_point now);
     void forget(std::uint32_t dvipa, ike::time_point now);
     void lifesize(ike::time_point now);
+    void newconns(ike::time_point now);
     std::string request(const std::string& line);
 
     host::iked_config _cfg;
@@ -169,6 +181,10 @@ private:
     /// A takeover's renegotiations: by connection, the tunnels of EZBDVIPA records that
     /// the connection's next CHILD_SA replaces (retired on the stack once it is in).
     std::map<std::string, std::vector<std::string>> _rebuild;
+    /// NEWCONN: "connection/child" being negotiated, and the children to create on an
+    /// IKE SA still being set up (by connection).
+    std::set<std::string> _creating;
+    std::map<std::string, std::vector<std::string>> _after_ike;
     std::uint64_t _next_y = 0;
     bool _stack_down_said = false;
 };
@@ -254,6 +270,63 @@ void iked_daemon::lifesize(ike::time_point now) {
                 handle(_engine.rekey_child(it->first, now));
                 return;  // handle() may have changed the map
             }
+        }
+    }
+}
+
+void iked_daemon::newconns(ike::time_point now) {
+    // A target (or our own image) sent traffic the policy protects with an SA not
+    // negotiated yet (docs/swsa.md "NEWCONN"): negotiate it; the stack distributes it.
+    std::istringstream in(request("SWSA NEWCONNS"));
+    for (std::string line; std::getline(in, line);) {
+        // ZPX1715I SWSA NEWCONN FROM MVS4 TCPIPA DVIPA a PROTOCOL 6 PORT p TO r PORT rp
+        std::istringstream f(line);
+        std::string msg, swsa, nc, kw_from, sys, stack, kw_dvipa, dv, kw_proto, kw_port, kw_to, re, kw_rport;
+        unsigned proto = 0, lport = 0, rport = 0;
+        if (!(f >> msg >> swsa >> nc >> kw_from >> sys >> stack >> kw_dvipa >> dv >> kw_proto >> proto >> kw_port >>
+              lport >> kw_to >> re >> kw_rport >> rport) ||
+            msg != "ZPX1715I")
+            continue;
+        auto d = sysplex::ipv4_address::parse(dv);
+        auto r = sysplex::ipv4_address::parse(re);
+        if (!d || !r) continue;
+        const ike::connection_config* conn = nullptr;
+        const ike::child_config* cc = nullptr;
+        for (const auto& c : _cfg.peer.connections) {
+            if (c.local_addr != d->value || c.remote_addr != r->value || c.remote_prefix != 32) continue;
+            for (const auto& ch : c.children)
+                if (!cc && covers(ch.local_ts, d->value, static_cast<std::uint8_t>(proto), static_cast<std::uint16_t>(lport)) &&
+                    covers(ch.remote_ts, r->value, static_cast<std::uint8_t>(proto), static_cast<std::uint16_t>(rport))) {
+                    conn = &c;
+                    cc = &ch;
+                }
+        }
+        const std::string what = "NEWCONN FROM " + sys + " FOR " + dv + " PORT " + std::to_string(lport) + " TO " + re +
+                                 " PORT " + std::to_string(rport);
+        if (!cc) {
+            say("ZPX1748I " + what + ": NO KEYEXCHANGERULE OF " + _system + " INITIATES SUCH AN SA");
+            continue;
+        }
+        const std::string key = conn->name + "/" + cc->name;
+        bool have = _creating.count(key) > 0;
+        for (const auto& [spi, c] : _children) have = have || (c.connection == conn->name && c.name == cc->name);
+        if (have) continue;  // negotiated or on its way: the target gets it with the distribution
+        say("ZPX1747I " + what + ": IKE NEGOTIATES " + cc->name + " (" + conn->name + ")");
+        _creating.insert(key);
+        std::optional<ike::ike_sa_id> ike_id;
+        bool setting_up = false;
+        for (const auto& st : _engine.status()) {
+            if (st.connection != conn->name || st.remote.addr != r->value) continue;
+            if (st.established) ike_id = st.id;
+            else setting_up = true;
+        }
+        if (ike_id) {
+            handle(_engine.create_child(*ike_id, cc->name, now));
+        } else if (&conn->children.front() == cc) {
+            if (!setting_up) handle(_engine.initiate(conn->name, now));  // IKE_AUTH carries this child
+        } else {
+            _after_ike[conn->name].push_back(cc->name);
+            if (!setting_up) handle(_engine.initiate(conn->name, now));
         }
     }
 }
@@ -357,6 +430,11 @@ void iked_daemon::handle(ike::output&& o) {
         case ike::event_type::ike_up:
             say("ZPX0901I IKE SA ESTABLISHED " + e.connection + " SPI " + sysplex::hex64(e.ike.spi_i) + ":" +
                 sysplex::hex64(e.ike.spi_r));
+            if (auto it = _after_ike.find(e.connection); it != _after_ike.end()) {
+                auto names = std::move(it->second);
+                _after_ike.erase(it);
+                for (const auto& n : names) handle(_engine.create_child(e.ike, n, ike::clock::now()));
+            }
             break;
         case ike::event_type::ike_rekeyed:
             for (auto& [spi, c] : _children)
@@ -381,6 +459,9 @@ void iked_daemon::handle(ike::output&& o) {
             if (auto it = _children.find(e.child.spi_in); it != _children.end()) remove(it, "");
             break;
         case ike::event_type::failed:
+            for (auto it = _creating.begin(); it != _creating.end();)
+                it = it->rfind(e.connection + "/", 0) == 0 ? _creating.erase(it) : std::next(it);
+            _after_ike.erase(e.connection);
             if (_rebuild.erase(e.connection))
                 say("ZPX1743I THE RENEGOTIATION OF " + e.connection + " FAILED: ITS OLD SAS STAY IN EZBDVIPA");
             say("ZPX0905E IKE NEGOTIATION FAILED FOR " + e.connection + ": " + e.reason +
@@ -475,7 +556,8 @@ void iked_daemon::install(const ike::event& e, bool rekey) {
         handle(_engine.delete_child(c.spi_in, ike::clock::now()));
         return;
     }
-    _children[c.spi_in] = child{m.tunnel, e.connection, e.ike, c.spi_out, m.lifesize, false};
+    _children[c.spi_in] = child{m.tunnel, e.connection, e.ike, c.spi_out, m.lifesize, false, c.name};
+    _creating.erase(e.connection + "/" + c.name);
     if (!old_tunnel.empty()) remove(_children.find(c.replaces_spi_in), "REKEYED");
     if (auto rb = _rebuild.find(e.connection); rb != _rebuild.end() && !rekey) {
         for (const auto& t : rb->second) {
@@ -502,6 +584,7 @@ int iked_daemon::run() {
         }
         if (now >= next_usage) {
             lifesize(now);
+            newconns(now);
             next_usage = now + std::chrono::milliseconds(50);
         }
         std::vector<pollfd> fds;

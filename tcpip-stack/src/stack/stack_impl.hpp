@@ -262,6 +262,11 @@ struct stack::impl {
     std::string swsa_retire(const std::string& tunnel, swsa::delete_reason why);
     std::vector<swsa::sa_record> swsa_records(std::string& why);
     std::vector<stack::swsa_usage_row> swsa_usage();
+    bool swsa_need(const ipsec::spd_selector& sel) noexcept;
+    void swsa_newconn_tick();
+    void swsa_newconn_queue(std::string_view from, const swsa::newconn_message& m);
+    std::vector<swsa::newconn_message> swsa_take_newconns();
+    void swsa_policy(std::vector<ipsec::spd_rule> rules);
     std::vector<std::string> swsa_display(bool detail, bool shadows);
     void dist_decap(std::uint8_t* packet, std::size_t len, int in_iface) noexcept;
     bool dist_target_input(std::uint8_t* packet, std::size_t len, dvipa_entry* d) noexcept;

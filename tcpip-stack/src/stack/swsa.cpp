@@ -228,14 +228,16 @@ void stack::impl::swsa_control(std::string_view from, bytes message) {
     case swsa::message_type::newconn: {
         swsa::newconn_message m;
         if (!swsa::decode(message, m)) return drops.count(drop::control_malformed);
-        say("ZPX1702I NEWCONN FROM " + std::string(from) + " FOR " + profile::ipv4_address{m.dvipa}.str() +
-            " PORT " + std::to_string(m.local_port) + ": NO IKE DAEMON TO NEGOTIATE AN SA");
+        dvipa_entry* d = find_dvipa(m.dvipa);
+        if (!d || d->status != dvipa_status::active) return drops.count(drop::control_unknown_peer);
+        swsa_newconn_queue(from, m);
         return;
     }
     }
 }
 
 void stack::impl::swsa_tick() {
+    swsa_newconn_tick();
     if (!sw.cache) return;
     for (auto& [name, m] : sw.masters) swsa_distribute(m);
     for (auto& r : sw.cache->collect_reports()) {
@@ -375,9 +377,10 @@ std::uint8_t* stack::impl::swsa_unprotect(std::uint8_t* p, std::size_t& len) noe
 }
 
 bool stack::impl::swsa_protect(std::uint8_t* p, std::size_t len) noexcept {
-    if (sw.spd.size() == 0) return false;
-    auto match = sw.spd.lookup(selector_of(p, len, ipsec::spd_direction::outbound));
-    if (match.action != ipsec::spd_action::ipsec || !match.rule) return false;
+    if (sw.spd.size() == 0 && sw.needs.size() == 0) return false;
+    auto sel = selector_of(p, len, ipsec::spd_direction::outbound);
+    auto match = sw.spd.size() ? sw.spd.lookup(sel) : ipsec::spd_match{};
+    if (match.action != ipsec::spd_action::ipsec || !match.rule) return swsa_need(sel);
     if (sw.cache && sw.burst_left) {
         // The first packet of a burst for this SA takes the numbers of the rest of the
         // burst in one LISTKEYINC (bounded by the block limit); the others use them.
@@ -395,6 +398,75 @@ bool stack::impl::swsa_protect(std::uint8_t* p, std::size_t len) noexcept {
     }
     ip_output(sw.buf.data(), sw.buf.len, -2, false);
     return true;
+}
+
+bool stack::impl::swsa_need(const ipsec::spd_selector& sel) noexcept {
+    // The policy protects this packet with a dynamic SA, and none is here: z/OS drops it
+    // and has IKE negotiate one. For a DVIPA's SA that is its owner's IKE: NEWCONN (sent
+    // on tick, once a second at most per connection; TCP sends its SYN again).
+    if (sw.needs.size() == 0) return false;
+    auto m = sw.needs.lookup(sel);
+    if (m.action != ipsec::spd_action::ipsec) return false;
+    std::int64_t now = io.time->monotonic_ms();
+    swsa_newconn_slot* free_slot = nullptr;
+    for (auto& a : sw.asking) {
+        if (a.used && a.dvipa == sel.src && a.remote == sel.dst && a.protocol == sel.protocol &&
+            a.local_port == sel.src_port && a.remote_port == sel.dst_port) {
+            if (a.sent && now - a.at_ms >= 1000) a = {true, false, sel.src, sel.dst, sel.protocol, sel.src_port,
+                                                      sel.dst_port, now};
+            drops.count(drop::swsa_newconn);
+            return true;
+        }
+        if (!free_slot && (!a.used || (a.sent && now - a.at_ms >= 1000))) free_slot = &a;
+    }
+    if (free_slot) *free_slot = {true, false, sel.src, sel.dst, sel.protocol, sel.src_port, sel.dst_port, now};
+    drops.count(drop::swsa_newconn);
+    return true;
+}
+
+void stack::impl::swsa_newconn_tick() {
+    for (auto& a : sw.asking) {
+        if (!a.used || a.sent) continue;
+        a.sent = true;
+        swsa::newconn_message m{me.sysname, me.tcpname, a.dvipa, a.protocol, a.local_port, a.remote, a.remote_port};
+        dvipa_entry* d = find_dvipa(a.dvipa);
+        if (d && d->status == dvipa_status::active) {
+            swsa_newconn_queue(me.member, m);  // ours to negotiate: our own IKE daemon's
+            continue;
+        }
+        dist_target_entry* te = dist_target(a.dvipa);
+        if (!te || te->distributor.empty()) {
+            say("ZPX1719I NO SA FOR " + profile::ipv4_address{a.dvipa}.str() + " PORT " + std::to_string(a.local_port) +
+                " TO " + profile::ipv4_address{a.remote}.str() + " PORT " + std::to_string(a.remote_port) +
+                ": THE DVIPA IS NOT DISTRIBUTED TO THIS STACK, NO OWNER TO ASK");
+            continue;
+        }
+        auto out = swsa::encode(m);
+        io.sysplex->send(te->distributor, bytes(out.data(), out.size()));
+    }
+}
+
+void stack::impl::swsa_newconn_queue(std::string_view from, const swsa::newconn_message& m) {
+    if (sw.newconns.size() >= 64) sw.newconns.erase(sw.newconns.begin());  // the IKE daemon is not asking
+    sw.newconns.push_back(m);
+    say("ZPX1702I NEWCONN FROM " + std::string(from) + " FOR " + profile::ipv4_address{m.dvipa}.str() + " PORT " +
+        std::to_string(m.local_port) + " TO " + profile::ipv4_address{m.remote}.str() + " PORT " +
+        std::to_string(m.remote_port) + ": QUEUED FOR THE IKE DAEMON");
+}
+
+std::vector<swsa::newconn_message> stack::impl::swsa_take_newconns() {
+    std::vector<swsa::newconn_message> out;
+    out.swap(sw.newconns);
+    return out;
+}
+
+void stack::impl::swsa_policy(std::vector<ipsec::spd_rule> rules) {
+    sw.needs = ipsec::spd{};
+    for (auto& r : rules) {
+        r.action = ipsec::spd_action::ipsec;
+        r.direction = ipsec::spd_direction::outbound;
+        sw.needs.add(std::move(r));
+    }
 }
 
 void stack::impl::swsa_burst(std::uint32_t packets) noexcept {

@@ -14,6 +14,7 @@
 #include <set>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace zplex::tcpip::stack {
 
@@ -26,7 +27,20 @@ struct swsa_master {
     std::set<std::string> told;           ///< targets (XCF members) that have the SA now
 };
 
+/// An outbound packet of the image that the IPsec policy protects with a dynamic SA
+/// none of which is here yet: NEWCONN asks the DVIPA's owner to negotiate one.
+struct swsa_newconn_slot {
+    bool used = false, sent = false;
+    std::uint32_t dvipa = 0, remote = 0;
+    std::uint8_t protocol = 0;
+    std::uint16_t local_port = 0, remote_port = 0;
+    std::int64_t at_ms = 0;               ///< when it was asked for (one request a second per slot)
+};
+
 struct swsa_state {
+    ipsec::spd needs;                     ///< [C] the policy's filter rules with a dynamic VPN action (docs/swsa.md "NEWCONN")
+    std::array<swsa_newconn_slot, 16> asking{};  ///< [P] requests to send on tick
+    std::vector<swsa::newconn_message> newconns;  ///< [C] the owner's: for its IKE daemon (SWSA NEWCONNS)
     ipsec::sad sad;                       ///< [P] masters' and shadows' SAs (one SAD: a stack is owner or target per DVIPA)
     ipsec::spd spd;                       ///< [P] their dynamic filters
     std::unique_ptr<swsa::shadow_cache> cache;  ///< [C] built when EZBDVIPA is given

@@ -73,7 +73,10 @@ TEST(swsa_strongswan, the_owners_iked_negotiates_with_strongswan_and_every_targe
     fs::path pcap = plex.dir / "peer1.pcap";
     auto tshark = child_process::exec({"tshark", "-q", "-i", "veth0", "-w", pcap.string()}, peer.name(),
                                       plex.dir / "tshark.log");
-    std::this_thread::sleep_for(1s);
+    // Whole frames (tshark decrypts them below); it says when it captures.
+    for (int i = 0; i < 200 && file_text(plex.dir / "tshark.log").find("Capturing on") == std::string::npos; ++i)
+        std::this_thread::sleep_for(50ms);  // a bound
+    ASSERT_NE(file_text(plex.dir / "tshark.log").find("Capturing on"), std::string::npos) << file_text(plex.dir / "tshark.log");
     auto init = swan.initiate("dva1");
     ASSERT_TRUE(init.ok()) << init.out << swan.log_tail() << file_text(iked_log);
     auto child = swan.installed_child("dva1");

@@ -16,6 +16,7 @@
 #include "swsa_e2e.hpp"
 #include "swsa_peer.hpp"
 
+#include <zplex/e2e/capture.hpp>
 #include <zplex/e2e/esp_peer.hpp>
 #include <zplex/e2e/long_lived.hpp>
 #include <zplex/e2e/netns.hpp>
@@ -70,10 +71,9 @@ TEST(swsa_strongswan, a_takeover_or_an_iked_restart_renegotiates_the_sa_and_the_
     auto& peer = plex.client(peer1);
     charon swan(peer, plex.dir / "peer1", peer_options());
     swan.load(peer_connection().swanctl_conf());
-    fs::path pcap = plex.dir / "peer1.pcap";
-    auto tshark = child_process::exec({"tshark", "-q", "-i", "veth0", "-w", pcap.string()}, peer.name(),
-                                      plex.dir / "tshark.log");
-    std::this_thread::sleep_for(1s);
+    fs::path pcap = plex.dir / "peer1.pcapng";
+    packet_capture cap(peer, {"veth0"}, pcap, "udp port 4500");  // ESP headers: SPI and sequence number
+    ASSERT_TRUE(cap.wait_ready()) << cap.log();
     auto init = swan.initiate("dva1");
     ASSERT_TRUE(init.ok()) << init.out << swan.log_tail() << file_text(iked_log("MVS1"));
     auto first_child = swan.installed_child("dva1");
@@ -172,7 +172,7 @@ TEST(swsa_strongswan, a_takeover_or_an_iked_restart_renegotiates_the_sa_and_the_
     bool ended = false;
     auto results = clients.finish(ended);
     std::this_thread::sleep_for(500ms);
-    tshark.terminate(5s);
+    EXPECT_TRUE(cap.stop()) << cap.log();
     auto tally = long_lived_clients::tally(results);
     EXPECT_EQ(tally["MVS2 OK"], 10) << clients.report();
     EXPECT_EQ(tally["MVS4 OK"], 10) << clients.report();
@@ -181,7 +181,7 @@ TEST(swsa_strongswan, a_takeover_or_an_iked_restart_renegotiates_the_sa_and_the_
     // PEER1's capture: per SPI no number twice, nothing outside libipsec's window; the
     // new SA's first frame from DVA1 after the SIGKILL.
     auto frames = esp_frames(pcap, {});
-    ASSERT_FALSE(frames.empty()) << file_text(plex.dir / "tshark.log");
+    ASSERT_FALSE(frames.empty()) << cap.log();
     std::map<std::uint32_t, std::set<std::uint32_t>> seen;
     std::map<std::uint32_t, independent_window> windows;
     std::uint64_t dups = 0, dropped = 0;

@@ -259,3 +259,69 @@ TEST(Fig4Swsa, ABurstOfPacketsTakesItsSequenceNumbersFromEzbdvipaAsBlocks) {
 }
 
 }  // namespace
+
+namespace {
+
+// NEWCONN (docs/swsa.md): MVS2's policy protects DVA1 -> CLIENT1 port 7000 with a dynamic
+// SA; its image's SYN finds none, is dropped and counted, and on the next tick MVS1 has
+// the request queued for its IKE daemon. The same connection asks again a second later
+// at most; once the SA is installed and distributed, the SYN goes out protected.
+TEST(Fig4Swsa, ATargetWithoutTheSaItsPolicyNeedsAsksTheOwnerOnceASecond) {
+    swsa_fixture f;
+    auto& m1 = f.s.node("MVS1");
+    auto& t = f.s.node("MVS2");
+    auto& c = f.s.client(1);
+    zplex::ipsec::spd_rule need;
+    need.src = dva1;
+    need.src_len = 32;
+    need.dst = c.address;
+    need.dst_len = 32;
+    need.protocol = 6;
+    need.dst_port_lo = need.dst_port_hi = 7000;
+    need.name = need.sa_name = "dva1_out";
+    t.s->swsa_policy({need});
+    auto syn = tcp_segment(dva1, 41000, c.address, 7000, SYN, "");
+    auto before = c.received.size();
+    t.s->app_packet(syn);
+    f.s.pump();
+    EXPECT_EQ(c.received.size(), before) << "no SYN in clear";
+    EXPECT_EQ(t.s->drops()[drop::swsa_newconn], 1u);
+    EXPECT_TRUE(m1.s->swsa_take_newconns().empty()) << "sent on the target's tick";
+    f.s.advance(100);
+    auto asked = m1.s->swsa_take_newconns();
+    ASSERT_EQ(asked.size(), 1u);
+    EXPECT_EQ(asked[0].system, "MVS2");
+    EXPECT_EQ(asked[0].dvipa, dva1);
+    EXPECT_EQ(asked[0].protocol, 6);
+    EXPECT_EQ(asked[0].local_port, 41000);
+    EXPECT_EQ(asked[0].remote, c.address);
+    EXPECT_EQ(asked[0].remote_port, 7000);
+    bool said = false;
+    for (const auto& l : m1.log) said = said || l.rfind("ZPX1702I NEWCONN FROM MVS2TCPIPA FOR 198.18.2.1 PORT 41000 TO", 0) == 0;
+    EXPECT_TRUE(said);
+    // Sent again within the second: dropped, not asked again; after it, asked again.
+    t.s->app_packet(syn);
+    f.s.advance(100);
+    EXPECT_TRUE(m1.s->swsa_take_newconns().empty());
+    f.s.advance(1000);
+    t.s->app_packet(syn);
+    f.s.advance(100);
+    EXPECT_EQ(m1.s->swsa_take_newconns().size(), 1u);
+    EXPECT_EQ(t.s->drops()[drop::swsa_newconn], 3u);
+    // The owner's IKE negotiated it: installed on MVS1, distributed; the SYN goes protected.
+    auto sa = f.sa;
+    sa.tunnel = "Y2";
+    sa.spi_in = 0x4a110002;
+    sa.spi_out = 0xc0de0002;
+    sa.filters = {{c.address, 32, dva1, 32, 6, 7000, 7000, 0, 65535, 0}, {dva1, 32, c.address, 32, 6, 0, 65535, 7000, 7000, 1}};
+    ASSERT_EQ(m1.s->swsa_install(sa), "");
+    f.s.pump();
+    before = c.received.size();
+    t.s->app_packet(syn);
+    f.s.pump();
+    ASSERT_EQ(c.received.size(), before + 1);
+    EXPECT_EQ(c.received.back()[9], 50) << "ESP";
+    EXPECT_EQ(t.s->drops()[drop::swsa_newconn], 3u);
+}
+
+}  // namespace

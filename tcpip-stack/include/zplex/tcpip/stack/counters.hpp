@@ -52,7 +52,8 @@ namespace zplex::tcpip::stack {
     X(swsa_no_sa, "SWSANOSA", warning, "IPsec packet for a DVIPA with no SA or shadow SA for its SPI and source")    \
     X(swsa_peek, "SWSAPEEK", warning, "the owner's peek into an IPsec packet found no connection header")            \
     X(swsa_ipsec, "SWSAIPSEC", error, "IPsec processing under a distributed SA dropped the packet")                  \
-    X(swsa_filter, "SWSAFILTER", error, "decapsulated packet not allowed by its SA's inbound filter")
+    X(swsa_filter, "SWSAFILTER", error, "decapsulated packet not allowed by its SA's inbound filter")                \
+    X(swsa_newconn, "SWSANEWCONN", info, "the policy protects it with a dynamic SA not negotiated yet: NEWCONN asked")
 
 ZPLEX_DROP_TABLE(ZPLEX_STACK_DROPS)
 

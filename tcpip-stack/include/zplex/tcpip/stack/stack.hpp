@@ -5,6 +5,7 @@
 #include <zplex/tcpip/profile/model.hpp>
 #include <zplex/tcpip/stack/counters.hpp>
 #include <zplex/tcpip/stack/ports.hpp>
+#include <zplex/ipsec/spd.hpp>
 #include <zplex/swsa/messages.hpp>
 #include <zplex/swsa/sa_record.hpp>
 
@@ -135,6 +136,12 @@ public:
         std::uint64_t own_bytes = 0, target_bytes = 0, reports = 0, lifesize = 0;
     };
     std::vector<swsa_usage_row> swsa_usage();
+    /// The image's IPsec policy: the filter rules whose traffic a dynamic SA protects. An
+    /// outbound packet of the image that one matches with no SA here is dropped, and the
+    /// DVIPA's owner is asked to negotiate one (NEWCONN; docs/swsa.md "NEWCONN").
+    void swsa_policy(std::vector<ipsec::spd_rule> rules);
+    /// The NEWCONN requests this stack, as a DVIPA's owner, has for its IKE daemon (taken).
+    std::vector<swsa::newconn_message> swsa_take_newconns();
 
     // ------------------------------------------------------------ SYSPLEXPORTS (docs/distributor.md)
     /// The ephemeral ports this stack holds from EZBEPORT, merged into ranges (ascending):
