@@ -66,22 +66,8 @@ inline std::vector<std::string> load_swsa_policy(const sysplex::catalogue& cat, 
         return out;
     }
     std::vector<ipsec::spd_rule> rules;
-    for (const auto& f : pr.policy.filter_rules) {
-        if (f.dyn_vpn_action.empty()) continue;
-        ipsec::spd_rule r;
-        r.src = f.src.addr;
-        r.src_len = f.src.prefix;
-        r.dst = f.dst.addr;
-        r.dst_len = f.dst.prefix;
-        r.protocol = f.protocol;
-        r.src_port_lo = f.src_port_lo;
-        r.src_port_hi = f.src_port_hi;
-        r.dst_port_lo = f.dst_port_lo;
-        r.dst_port_hi = f.dst_port_hi;
-        r.sa_name = f.name;
-        r.name = f.name;
-        rules.push_back(std::move(r));
-    }
+    for (auto& r : pr.policy.spd_rules())
+        if (r.action == ipsec::spd_action::ipsec) rules.push_back(std::move(r));  // under an IpDynVpnAction
     out.push_back("ZPX1717I IPSEC POLICY " + ref + ": " + std::to_string(rules.size()) +
                   " FILTER RULES PROTECTED BY DYNAMIC SAS");
     s.swsa_policy(std::move(rules));

@@ -9,6 +9,7 @@
 // images serve go on with no reset, SHA-256 checked both ways, while MVS2 holds DVA1 and
 // after MVS1, IPLed again at its console, takes it back.
 #include "hercules_sysplex.hpp"
+#include "survival.hpp"
 
 #include <zplex/e2e/long_lived.hpp>
 
@@ -117,22 +118,11 @@ TEST(hercules_stack, connections_survive_the_owners_stopped_cpu_and_its_reipl) {
     fs::copy_file(plex.key_file, net.catalogue / "SYS1.XCF.KEY", fs::copy_options::overwrite_existing);
     auto& c1 = net.client(1);
     auto& c2 = net.client(2);
-    // DVA1's servers, as in e2e_stack_test's SIGKILL case: zplex-app in MVS1's and MVS2's
-    // images, a stock socat echo in MVS4's.
-    auto app1 = net.app("MVS1");
-    auto app2 = net.app("MVS2");
-    auto socat = child_process::exec({"socat", "TCP4-LISTEN:60,reuseaddr,fork", "PIPE"}, net.image("MVS4").name(),
-                                      net.dir / "socat.log");
-    auto p1 = net.start("MVS1", {"--attach-image"});
-    ASSERT_TRUE(net.wait_log("MVS1", "EZD1214I")) << net.log("MVS1");
-    auto p2 = net.start("MVS2");
-    auto p4 = net.start("MVS4");
-    ASSERT_TRUE(net.wait_log("MVS2", "EZD1214I")) << net.log("MVS2");
-    ASSERT_TRUE(net.wait_log("MVS4", "EZD1214I")) << net.log("MVS4");
-    for (const char* xcf : {"198.18.1.1", "198.18.1.2", "198.18.1.4"})
-        ASSERT_TRUE(net.wait_display("MVS1", "NETSTAT VDPT",
-                                     std::string("  DestXCF:    ") + xcf + "\n  TotalConn:  0000000000  Rdy: 001"))
-            << net.control("MVS1", "NETSTAT VDPT");
+    // DVA1's servers and stacks as in e2e_stack_test's SIGKILL case; MVS1's attached.
+    survival_plex sp(net);
+    auto started = sp.start({"--attach-image"});
+    ASSERT_EQ(started, "");
+    auto& p1 = sp.p1;
 
     long_lived_clients clients(net.dir / "clients", "198.18.2.1", 60);
     clients.add("c1", c1, 38);
@@ -146,16 +136,10 @@ TEST(hercules_stack, connections_survive_the_owners_stopped_cpu_and_its_reipl) {
         << net.control("MVS1", "NETSTAT VCRT");
     {
         // The ones MVS1's image serves go with MVS1's stack: which client holds them.
-        std::istringstream in(net.control("MVS1", "NETSTAT VCRT"));
-        std::string line, source;
-        int lost1 = 0, lost2 = 0;
-        while (std::getline(in, line)) {
-            if (line.rfind("  Source:     ", 0) == 0) source = line.substr(14);
-            if (line == "  DestXCF:    198.18.1.1") (source.rfind("198.18.0.101..", 0) == 0 ? lost1 : lost2)++;
-        }
-        EXPECT_EQ(lost1 + lost2, 25);
-        clients.expect_lost("c1", lost1);
-        clients.expect_lost("c2", lost2);
+        auto lost = vcrt_sources_to(net.control("MVS1", "NETSTAT VCRT"), "198.18.1.1");
+        EXPECT_EQ(lost["198.18.0.101"] + lost["198.18.0.102"], 25);
+        clients.expect_lost("c1", lost["198.18.0.101"]);
+        clients.expect_lost("c2", lost["198.18.0.102"]);
     }
 
     // MVS1's CPU stops. Until XCF partitions MVS1 its stack goes on (a Linux process the
@@ -205,12 +189,7 @@ TEST(hercules_stack, connections_survive_the_owners_stopped_cpu_and_its_reipl) {
     EXPECT_TRUE(ended) << clients.report();
     std::map<std::string, int> want{{"MVS2 OK", 25}, {"- OK", 25}, {"MVS1 RESET", 25}};
     EXPECT_EQ(long_lived_clients::tally(results), want) << clients.report();
-    EXPECT_EQ(p4.terminate(5s).status, 0);
-    EXPECT_EQ(p2.terminate(5s).status, 0);
-    EXPECT_EQ(p1b.terminate(5s).status, 0);
-    EXPECT_EQ(app1.terminate(5s).status, 0);
-    EXPECT_EQ(app2.terminate(5s).status, 0);
-    socat.terminate(5s);
+    EXPECT_EQ(sp.stop({&p1b}), "");
 }
 
 }  // namespace

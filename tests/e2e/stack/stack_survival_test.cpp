@@ -10,6 +10,8 @@
 // all 50 connections MVS2 or MVS4 serve go on with no reset; the 25 MVS1's own image
 // served are lost (reset), as on z/OS. MVS1 starts again: DVA1 comes back to it
 // (MOVEABLE IMMEDIATE, EZZ8302I) and the 50 still go on.
+#include "survival.hpp"
+
 #include <zplex/e2e/long_lived.hpp>
 #include <zplex/e2e/netns.hpp>
 #include <zplex/e2e/process.hpp>
@@ -37,24 +39,10 @@ TEST(stack_e2e, connections_to_a_distributed_dvipa_survive_the_distributors_sigk
     stack_plex plex("survive");
     auto& c1 = plex.client(1);
     auto& c2 = plex.client(2);
-    // DVA1's servers: zplex-app in MVS1's and MVS2's images, a stock socat echo in MVS4's,
-    // all on any address port 60.
-    auto app1 = plex.app("MVS1");
-    auto app2 = plex.app("MVS2");
-    auto socat = child_process::exec({"socat", "TCP4-LISTEN:60,reuseaddr,fork", "PIPE"}, plex.image("MVS4").name(),
-                                      plex.dir / "socat.log");
-    auto p1 = plex.start("MVS1");
-    ASSERT_TRUE(plex.wait_log("MVS1", "EZD1214I")) << plex.log("MVS1");
-    auto p2 = plex.start("MVS2");
-    auto p4 = plex.start("MVS4");
-    ASSERT_TRUE(plex.wait_log("MVS2", "EZD1214I")) << plex.log("MVS2");
-    ASSERT_TRUE(plex.wait_log("MVS4", "EZD1214I")) << plex.log("MVS4");
-    // The targets' listeners reached the distributor (sock_diag on each target, then its
-    // report): all three ready.
-    for (const char* xcf : {"198.18.1.1", "198.18.1.2", "198.18.1.4"})
-        ASSERT_TRUE(plex.wait_display("MVS1", "NETSTAT VDPT",
-                                      std::string("  DestXCF:    ") + xcf + "\n  TotalConn:  0000000000  Rdy: 001"))
-            << plex.control("MVS1", "NETSTAT VDPT");
+    survival_plex sp(plex);
+    auto started = sp.start();
+    ASSERT_EQ(started, "");
+    auto& p1 = sp.p1;
 
     // 75 connections from two clients, round robin: 25 on each target.
     long_lived_clients clients(plex.dir / "clients", "198.18.2.1", 60);
@@ -74,16 +62,10 @@ TEST(stack_e2e, connections_to_a_distributed_dvipa_survive_the_distributors_sigk
     for (const char* xcf : {"198.18.1.1", "198.18.1.2", "198.18.1.4"})
         EXPECT_EQ(count_of(vcrt, std::string("  DestXCF:    ") + xcf + "\n"), 25) << vcrt;
     {
-        std::istringstream in(vcrt);
-        std::string line, source;
-        int lost1 = 0, lost2 = 0;
-        while (std::getline(in, line)) {
-            if (line.rfind("  Source:     ", 0) == 0) source = line.substr(14);
-            if (line == "  DestXCF:    198.18.1.1") (source.rfind("198.18.0.101..", 0) == 0 ? lost1 : lost2)++;
-        }
-        EXPECT_EQ(lost1 + lost2, 25);
-        clients.expect_lost("c1", lost1);
-        clients.expect_lost("c2", lost2);
+        auto lost = vcrt_sources_to(vcrt, "198.18.1.1");
+        EXPECT_EQ(lost["198.18.0.101"] + lost["198.18.0.102"], 25) << vcrt;
+        clients.expect_lost("c1", lost["198.18.0.101"]);
+        clients.expect_lost("c2", lost["198.18.0.102"]);
     }
     auto conn2 = plex.control("MVS2", "D TCPIP,,NETSTAT,CONN");
     auto conn4 = plex.control("MVS4", "NETSTAT CONN");
@@ -140,12 +122,7 @@ TEST(stack_e2e, connections_to_a_distributed_dvipa_survive_the_distributors_sigk
     }
     std::map<std::string, int> want{{"MVS2 OK", 25}, {"- OK", 25}, {"MVS1 RESET", 25}};
     EXPECT_EQ(long_lived_clients::tally(results), want) << clients.report();
-    EXPECT_EQ(p4.terminate(5s).status, 0);
-    EXPECT_EQ(p2.terminate(5s).status, 0);
-    EXPECT_EQ(p1b.terminate(5s).status, 0);
-    EXPECT_EQ(app1.terminate(5s).status, 0);
-    EXPECT_EQ(app2.terminate(5s).status, 0);
-    socat.terminate(5s);
+    EXPECT_EQ(sp.stop({&p1b}), "");
 }
 
 }  // namespace

@@ -61,13 +61,9 @@ TEST(swsa_strongswan, newconn_from_a_target_has_the_owners_iked_negotiate_the_sa
     const std::string with = "VIPADISTRIBUTE DEFINE SYSPLEXPORTS DISTMETHOD ROUNDROBIN 198.18.2.1";
     plex.rewrite_member("PROFMVS1", stmt, with);
     plex.rewrite_member("PROFMVS2", stmt, with);
-    auto cf1 = plex.start_cf("CF01");
-    auto cf2 = plex.start_cf("CF02");
-    std::map<std::string, child_process> stacks;
-    for (const char* sys : {"MVS1", "MVS2", "MVS4"}) {
-        stacks[sys] = plex.start(sys);
-        ASSERT_TRUE(plex.wait_log(sys, "EZD1214I")) << plex.log(sys);
-    }
+    swsa_daemons d(plex);
+    auto started = d.start({"MVS1", "MVS2", "MVS4"}, false);
+    ASSERT_EQ(started, "");
     for (const char* sys : {"MVS2", "MVS4"})
         ASSERT_TRUE(plex.wait_log(sys, "ZPX1601I TCPIPA HOLDS EPHEMERAL PORTS FOR 198.18.2.1:")) << plex.log(sys);
     // Every stack read its image's policy: the two filter rules under a dynamic SA.
@@ -79,12 +75,8 @@ TEST(swsa_strongswan, newconn_from_a_target_has_the_owners_iked_negotiate_the_sa
     auto apps = plex.app("MVS1");
     ASSERT_TRUE(wait_ready(plex, "MVS1", 1)) << plex.control("MVS1", "NETSTAT VDPT");
     auto iked_log = plex.log_path("MVS1", ".iked");
-    auto iked = child_process::exec(
-        {std::string(ZPLEX_BINARY_DIR) + "/bin/zplex-iked", "--sysplex", plex.catalogue.string(), "--system", "MVS1",
-         "--run-dir", plex.run.string(), "--netns", plex.image("MVS1").name(), "--peer-window",
-         std::to_string(libipsec_window)},
-        {}, iked_log);
-    auto wait_iked = [&](const std::string& text) { return plex.wait_log("MVS1", text, 20s, ".iked"); };
+    d.start_iked("MVS1");
+    auto wait_iked = [&](const std::string& text) { return d.wait_iked("MVS1", text); };
     ASSERT_TRUE(wait_iked("ZPX1722I IKE LISTENING ON DVIPA 198.18.2.1")) << file_text(iked_log);
     auto& peer = plex.client(peer1);
     charon swan(peer, plex.dir / "peer1", peer_options());
@@ -133,12 +125,9 @@ TEST(swsa_strongswan, newconn_from_a_target_has_the_owners_iked_negotiate_the_sa
     auto log = file_text(swan.log_path());
     EXPECT_EQ(log.find("sequence number verification failed"), std::string::npos) << swan.log_tail(60);
 
-    EXPECT_EQ(iked.terminate(5s).status, 0) << file_text(iked_log);
     swan.stop();
     apps.terminate(5s);
-    for (auto& [sys, p] : stacks) EXPECT_EQ(p.terminate(5s).status, 0) << sys << plex.log(sys);
-    cf2.terminate(5s);
-    cf1.terminate(5s);
+    EXPECT_EQ(d.stop(), "") << "did not end with 0";
 }
 
 }  // namespace

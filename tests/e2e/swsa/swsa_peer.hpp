@@ -8,6 +8,7 @@
 
 #include <zplex/e2e/netns.hpp>
 #include <zplex/e2e/process.hpp>
+#include <zplex/e2e/stack_plex.hpp>
 #include <zplex/e2e/strongswan.hpp>
 #include <zplex/e2e/traffic.hpp>
 
@@ -145,5 +146,61 @@ inline std::map<std::string, int> connections(const netns& peer, int connections
     }
     return served;
 }
+
+/// The daemons of a SWSA e2e test: CF01 and CF02 (EZBDVIPA), the stacks of some of
+/// FIG4's images (zplex-app on port 60 in each, when asked), and their IKE daemons.
+struct swsa_daemons {
+    explicit swsa_daemons(stack_plex& p) : plex(p) {}
+    swsa_daemons(const swsa_daemons&) = delete;
+    swsa_daemons& operator=(const swsa_daemons&) = delete;
+    ~swsa_daemons() { stop(); }
+
+    /// The CFs, then each stack in turn (joined: EZD1214I); "" or what went wrong.
+    std::string start(const std::vector<std::string>& systems, bool with_apps) {
+        cf1 = plex.start_cf("CF01");
+        cf2 = plex.start_cf("CF02");
+        for (const auto& sys : systems) {
+            stacks[sys] = plex.start(sys);
+            if (!plex.wait_log(sys, "EZD1214I")) return sys + " did not start:\n" + plex.log(sys);
+            if (with_apps) apps[sys] = plex.app(sys);
+        }
+        return {};
+    }
+    /// zplex-iked of @p sys in its image (FIG4's SYS1.PAGENT(sys)), telling the stacks
+    /// libipsec's window; its log is the system's log with @p tag.
+    child_process& start_iked(const std::string& sys, const std::string& tag = ".iked") {
+        return ikeds[sys] = child_process::exec(
+                   {std::string(ZPLEX_BINARY_DIR) + "/bin/zplex-iked", "--sysplex", plex.catalogue.string(), "--system",
+                    sys, "--run-dir", plex.run.string(), "--netns", plex.image(sys).name(), "--peer-window",
+                    std::to_string(libipsec_window)},
+                   {}, plex.log_path(sys, tag));
+    }
+    bool wait_iked(const std::string& sys, const std::string& text, const std::string& tag = ".iked") const {
+        return plex.wait_log(sys, text, std::chrono::seconds(20), tag);
+    }
+    std::string iked_log(const std::string& sys, const std::string& tag = ".iked") const {
+        return file_text(plex.log_path(sys, tag));
+    }
+    /// Everything started, in reverse; the statuses of the stacks and IKEDs that did not
+    /// end with 0 ("" when all did).
+    std::string stop() {
+        std::string bad;
+        for (auto& [sys, p] : ikeds)
+            if (p.running() && p.terminate(std::chrono::seconds(5)).status != 0) bad += " IKED of " + sys;
+        for (auto& [sys, p] : apps) p.terminate(std::chrono::seconds(5));
+        for (auto& [sys, p] : stacks)
+            if (p.running() && p.terminate(std::chrono::seconds(5)).status != 0) bad += " " + sys;
+        cf2.terminate(std::chrono::seconds(5));
+        cf1.terminate(std::chrono::seconds(5));
+        ikeds.clear();
+        apps.clear();
+        stacks.clear();
+        return bad;
+    }
+
+    stack_plex& plex;
+    child_process cf1, cf2;
+    std::map<std::string, child_process> stacks, apps, ikeds;
+};
 
 }  // namespace zplex::e2e::swsa_e2e

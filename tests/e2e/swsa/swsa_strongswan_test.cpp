@@ -46,24 +46,15 @@ TEST(swsa_strongswan, the_owners_iked_negotiates_with_strongswan_and_every_targe
 #endif
     sweep_stale_netns();
     stack_plex plex("swss");
-    auto cf1 = plex.start_cf("CF01");
-    auto cf2 = plex.start_cf("CF02");
-    std::map<std::string, child_process> stacks, apps, ikeds;
-    for (const char* sys : {"MVS1", "MVS2", "MVS4"}) {
-        stacks[sys] = plex.start(sys);
-        ASSERT_TRUE(plex.wait_log(sys, "EZD1214I")) << plex.log(sys);
-        apps[sys] = plex.app(sys);
-    }
+    swsa_daemons d(plex);
+    auto started = d.start({"MVS1", "MVS2", "MVS4"}, true);
+    ASSERT_EQ(started, "");
     ASSERT_TRUE(wait_ready(plex, "MVS1", 3)) << plex.control("MVS1", "NETSTAT VDPT");
 
     // MVS1's IKE daemon, with FIG4's SYS1.PAGENT(MVS1), in MVS1's image.
     auto iked_log = plex.log_path("MVS1", ".iked");
-    ikeds["MVS1"] = child_process::exec(
-        {std::string(ZPLEX_BINARY_DIR) + "/bin/zplex-iked", "--sysplex", plex.catalogue.string(), "--system", "MVS1",
-         "--run-dir", plex.run.string(), "--netns", plex.image("MVS1").name(), "--peer-window",
-         std::to_string(libipsec_window)},
-        {}, iked_log);
-    auto wait_iked = [&](const std::string& text) { return plex.wait_log("MVS1", text, 20s, ".iked"); };
+    d.start_iked("MVS1");
+    auto wait_iked = [&](const std::string& text) { return d.wait_iked("MVS1", text); };
     ASSERT_TRUE(wait_iked("ZPX1722I IKE LISTENING ON DVIPA 198.18.2.1 PORTS 500 AND 4500")) << file_text(iked_log);
 
     // PEER1: charon with kernel-libipsec; it initiates.
@@ -173,14 +164,11 @@ TEST(swsa_strongswan, the_owners_iked_negotiates_with_strongswan_and_every_targe
     EXPECT_GT(now.bytes_in, 1000000u);
 
     // The IKE daemon ends: it deletes its SAs on the stack, and the shadows go.
-    EXPECT_EQ(ikeds["MVS1"].terminate(5s).status, 0) << file_text(iked_log);
+    EXPECT_EQ(d.ikeds["MVS1"].terminate(5s).status, 0) << file_text(iked_log);
     for (const char* sys : {"MVS2", "MVS4"})
         EXPECT_TRUE(plex.wait_display(sys, "ipsec -y display -s", "0 entries selected")) << sys;
     swan.stop();
-    for (auto& [sys, p] : apps) p.terminate(5s);
-    for (auto& [sys, p] : stacks) EXPECT_EQ(p.terminate(5s).status, 0) << sys << plex.log(sys);
-    cf2.terminate(5s);
-    cf1.terminate(5s);
+    EXPECT_EQ(d.stop(), "") << "did not end with 0";
 }
 
 /// The number after @p key (and any spaces and a colon) in @p text, 0 if none.
@@ -214,22 +202,13 @@ TEST(swsa_strongswan, the_owners_iked_rekeys_on_the_sysplex_wide_lifesize_before
     text.replace(at, 20, "Lifesize     8192");
     { std::ofstream(pol, std::ios::trunc) << text; }
     const std::uint64_t lifesize = 8192 * 1024;
-    auto cf1 = plex.start_cf("CF01");
-    auto cf2 = plex.start_cf("CF02");
-    std::map<std::string, child_process> stacks, apps;
-    for (const char* sys : {"MVS1", "MVS2", "MVS4"}) {
-        stacks[sys] = plex.start(sys);
-        ASSERT_TRUE(plex.wait_log(sys, "EZD1214I")) << plex.log(sys);
-        apps[sys] = plex.app(sys);
-    }
+    swsa_daemons d(plex);
+    auto started = d.start({"MVS1", "MVS2", "MVS4"}, true);
+    ASSERT_EQ(started, "");
     ASSERT_TRUE(wait_ready(plex, "MVS1", 3)) << plex.control("MVS1", "NETSTAT VDPT");
     auto iked_log = plex.log_path("MVS1", ".iked");
-    auto iked = child_process::exec(
-        {std::string(ZPLEX_BINARY_DIR) + "/bin/zplex-iked", "--sysplex", plex.catalogue.string(), "--system", "MVS1",
-         "--run-dir", plex.run.string(), "--netns", plex.image("MVS1").name(), "--peer-window",
-         std::to_string(libipsec_window)},
-        {}, iked_log);
-    ASSERT_TRUE(plex.wait_log("MVS1", "ZPX1722I IKE LISTENING ON DVIPA 198.18.2.1", 20s, ".iked")) << file_text(iked_log);
+    d.start_iked("MVS1");
+    ASSERT_TRUE(d.wait_iked("MVS1", "ZPX1722I IKE LISTENING ON DVIPA 198.18.2.1")) << file_text(iked_log);
     auto& peer = plex.client(peer1);
     charon swan(peer, plex.dir / "peer1", peer_options());
     swan.load(peer_connection().swanctl_conf());
@@ -282,12 +261,8 @@ TEST(swsa_strongswan, the_owners_iked_rekeys_on_the_sysplex_wide_lifesize_before
     EXPECT_EQ(clog.find("sequence number verification failed"), std::string::npos) << swan.log_tail(60);
     EXPECT_EQ(clog.find("ICV verification failed"), std::string::npos) << swan.log_tail(60);
 
-    EXPECT_EQ(iked.terminate(5s).status, 0) << file_text(iked_log);
     swan.stop();
-    for (auto& [sys, p] : apps) p.terminate(5s);
-    for (auto& [sys, p] : stacks) EXPECT_EQ(p.terminate(5s).status, 0) << sys << plex.log(sys);
-    cf2.terminate(5s);
-    cf1.terminate(5s);
+    EXPECT_EQ(d.stop(), "") << "did not end with 0";
 }
 
 }  // namespace

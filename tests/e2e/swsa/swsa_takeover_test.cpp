@@ -48,23 +48,15 @@ TEST(swsa_strongswan, a_takeover_or_an_iked_restart_renegotiates_the_sa_and_the_
 #endif
     sweep_stale_netns();
     stack_plex plex("swtk");
-    auto cf1 = plex.start_cf("CF01");
-    auto cf2 = plex.start_cf("CF02");
-    std::map<std::string, child_process> stacks, apps, ikeds;
-    for (const char* sys : {"MVS1", "MVS2", "MVS4"}) {
-        stacks[sys] = plex.start(sys);
-        ASSERT_TRUE(plex.wait_log(sys, "EZD1214I")) << plex.log(sys);
-        apps[sys] = plex.app(sys);
-    }
+    swsa_daemons d(plex);
+    auto started = d.start({"MVS1", "MVS2", "MVS4"}, true);
+    ASSERT_EQ(started, "");
+    auto& stacks = d.stacks;
+    auto& ikeds = d.ikeds;
     ASSERT_TRUE(wait_ready(plex, "MVS1", 3)) << plex.control("MVS1", "NETSTAT VDPT");
     auto iked_log = [&](const char* sys) { return plex.log_path(sys, ".iked"); };
-    for (const char* sys : {"MVS1", "MVS2"})
-        ikeds[sys] = child_process::exec(
-            {std::string(ZPLEX_BINARY_DIR) + "/bin/zplex-iked", "--sysplex", plex.catalogue.string(), "--system", sys,
-             "--run-dir", plex.run.string(), "--netns", plex.image(sys).name(), "--peer-window",
-             std::to_string(libipsec_window)},
-            {}, iked_log(sys));
-    auto wait_iked = [&](const char* sys, const std::string& text) { return plex.wait_log(sys, text, 20s, ".iked"); };
+    for (const char* sys : {"MVS1", "MVS2"}) d.start_iked(sys);
+    auto wait_iked = [&](const char* sys, const std::string& text) { return d.wait_iked(sys, text); };
     ASSERT_TRUE(wait_iked("MVS1", "ZPX1722I IKE LISTENING ON DVIPA 198.18.2.1")) << file_text(iked_log("MVS1"));
     ASSERT_TRUE(wait_iked("MVS2", "ZPX1720I")) << file_text(iked_log("MVS2"));
 
@@ -145,12 +137,8 @@ TEST(swsa_strongswan, a_takeover_or_an_iked_restart_renegotiates_the_sa_and_the_
     EXPECT_TRUE(clients.all_advanced(2, 60s)) << progress();
     // It starts again: Y2 is a record no IKE of MVS2 knows now, so it is renegotiated too.
     auto iked2_log = plex.log_path("MVS2", ".iked2");
-    ikeds["MVS2"] = child_process::exec(
-        {std::string(ZPLEX_BINARY_DIR) + "/bin/zplex-iked", "--sysplex", plex.catalogue.string(), "--system", "MVS2",
-         "--run-dir", plex.run.string(), "--netns", plex.image("MVS2").name(), "--peer-window",
-         std::to_string(libipsec_window)},
-        {}, iked2_log);
-    auto wait_iked2 = [&](const std::string& text) { return plex.wait_log("MVS2", text, 20s, ".iked2"); };
+    d.start_iked("MVS2", ".iked2");
+    auto wait_iked2 = [&](const std::string& text) { return d.wait_iked("MVS2", text, ".iked2"); };
     ASSERT_TRUE(wait_iked2("ZPX1740I SA Y2 OF TCPIPA ON MVS2 FOR 198.18.2.1 IS RENEGOTIATED WITH 198.18.0.200"))
         << file_text(iked2_log);
     ASSERT_TRUE(wait_iked2("ZPX1706I SWSA SA Y3 INSTALLED AND DISTRIBUTED")) << file_text(iked2_log) << swan.log_tail();
@@ -209,12 +197,8 @@ TEST(swsa_strongswan, a_takeover_or_an_iked_restart_renegotiates_the_sa_and_the_
     EXPECT_EQ(log.find("sequence number verification failed"), std::string::npos) << swan.log_tail(60);
     EXPECT_EQ(log.find("ICV verification failed"), std::string::npos) << swan.log_tail(60);
 
-    for (auto& [sys, p] : ikeds) EXPECT_EQ(p.terminate(5s).status, 0) << sys << file_text(iked_log(sys.c_str()));
     swan.stop();
-    for (auto& [sys, p] : apps) p.terminate(5s);
-    for (const char* sys : {"MVS2", "MVS4"}) EXPECT_EQ(stacks[sys].terminate(5s).status, 0) << sys << plex.log(sys);
-    cf2.terminate(5s);
-    cf1.terminate(5s);
+    EXPECT_EQ(d.stop(), "") << "did not end with 0";
 }
 
 }  // namespace

@@ -313,6 +313,17 @@ std::map<std::string, int> long_lived_clients::tally(const std::vector<long_live
     return t;
 }
 
+std::map<std::string, int> vcrt_sources_to(const std::string& vcrt, const std::string& dest_xcf) {
+    std::map<std::string, int> out;
+    std::istringstream in(vcrt);
+    std::string line, source;
+    while (std::getline(in, line)) {
+        if (line.rfind("  Source:     ", 0) == 0) source = line.substr(14, line.find("..") - 14);
+        if (line == "  DestXCF:    " + dest_xcf) ++out[source];
+    }
+    return out;
+}
+
 int count_of(const std::string& text, const std::string& what) {
     int n = 0;
     for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;

@@ -83,6 +83,10 @@ int long_lived_echo(const char* dst, int port, int count, const std::filesystem:
 /// Prints "SERVED <ms since start> BY <image or ->"; 0 when served.
 int first_served(const char* addr, int port, std::int64_t start_ns);
 
+/// From a distributor's NETSTAT VCRT: for each client address, how many of its
+/// connections go to the target @p dest_xcf (the ones lost when that target's image is).
+std::map<std::string, int> vcrt_sources_to(const std::string& vcrt, const std::string& dest_xcf);
+
 /// How often @p what occurs in @p text.
 int count_of(const std::string& text, const std::string& what);
 
