@@ -46,14 +46,7 @@ std::string conf_with_port_7000() {
 }
 
 TEST(swsa_strongswan, newconn_from_a_target_has_the_owners_iked_negotiate_the_sa_it_sends_under) {
-    std::string why;
-    if (!can_use_netns(&why)) GTEST_SKIP() << why;
-    if (!fs::exists("/dev/net/tun")) GTEST_SKIP() << "no /dev/net/tun";
-    if (!have_strongswan(&why)) GTEST_SKIP() << why;
-#if defined(__SANITIZE_ADDRESS__)
-    GTEST_SKIP() << "not measured under the sanitizers yet (tests/SKIPS)";
-#endif
-    sweep_stale_netns();
+    ZPLEX_SWSA_NEEDS_STRONGSWAN();
     stack_plex plex("swnc");
     // Connections out from DVA1 need SYSPLEXPORTS: the peer's answers reach the
     // distributor, which finds the target by the port's block (docs/distributor.md).

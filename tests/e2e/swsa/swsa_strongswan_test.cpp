@@ -37,14 +37,7 @@ namespace fs = std::filesystem;
 using namespace swsa_e2e;
 
 TEST(swsa_strongswan, the_owners_iked_negotiates_with_strongswan_and_every_target_protects_its_own_replies) {
-    std::string why;
-    if (!can_use_netns(&why)) GTEST_SKIP() << why;
-    if (!fs::exists("/dev/net/tun")) GTEST_SKIP() << "no /dev/net/tun";
-    if (!have_strongswan(&why)) GTEST_SKIP() << why;
-#if defined(__SANITIZE_ADDRESS__)
-    GTEST_SKIP() << "not measured under the sanitizers yet (tests/SKIPS)";
-#endif
-    sweep_stale_netns();
+    ZPLEX_SWSA_NEEDS_STRONGSWAN();
     stack_plex plex("swss");
     swsa_daemons d(plex);
     auto started = d.start({"MVS1", "MVS2", "MVS4"}, true);
@@ -185,14 +178,7 @@ std::uint64_t value_after(const std::string& text, const std::string& key) {
 // other as the traffic goes on and none expires; the targets, seeing their SAs refreshed
 // in time, raise their report threshold.
 TEST(swsa_strongswan, the_owners_iked_rekeys_on_the_sysplex_wide_lifesize_before_expiry) {
-    std::string why;
-    if (!can_use_netns(&why)) GTEST_SKIP() << why;
-    if (!fs::exists("/dev/net/tun")) GTEST_SKIP() << "no /dev/net/tun";
-    if (!have_strongswan(&why)) GTEST_SKIP() << why;
-#if defined(__SANITIZE_ADDRESS__)
-    GTEST_SKIP() << "not measured under the sanitizers yet (tests/SKIPS)";
-#endif
-    sweep_stale_netns();
+    ZPLEX_SWSA_NEEDS_STRONGSWAN();
     stack_plex plex("swls");
     // The private copy's policy of MVS1 with a small lifesize (Lifesize is in KB).
     fs::path pol = plex.catalogue / "SYS1.PAGENT" / "MVS1";

@@ -39,14 +39,7 @@ namespace fs = std::filesystem;
 using namespace swsa_e2e;
 
 TEST(swsa_strongswan, a_takeover_or_an_iked_restart_renegotiates_the_sa_and_the_targets_connections_go_on) {
-    std::string why;
-    if (!can_use_netns(&why)) GTEST_SKIP() << why;
-    if (!fs::exists("/dev/net/tun")) GTEST_SKIP() << "no /dev/net/tun";
-    if (!have_strongswan(&why)) GTEST_SKIP() << why;
-#if defined(__SANITIZE_ADDRESS__)
-    GTEST_SKIP() << "not measured under the sanitizers yet (tests/SKIPS)";
-#endif
-    sweep_stale_netns();
+    ZPLEX_SWSA_NEEDS_STRONGSWAN();
     stack_plex plex("swtk");
     swsa_daemons d(plex);
     auto started = d.start({"MVS1", "MVS2", "MVS4"}, true);
