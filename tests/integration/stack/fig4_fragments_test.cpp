@@ -2,7 +2,8 @@
 // FIG4 in one process: fragments the stacks must see whole (docs/stack.md "Fragments").
 // A fragmented SYN with data and fragmented data to the distributed DVA1 reach one
 // target, whole; fragmented pings to a home address and to a DVIPA are answered by the
-// stack in fragments; a kept connection of a MOVING DVIPA is routed whole to the old holder.
+// stack in fragments; a kept connection of a MOVING DVIPA is routed whole to the old holder;
+// an incomplete ping to a DVIPA times out with ICMP time exceeded from the DVIPA.
 #include "stack_sim.hpp"
 
 #include <gtest/gtest.h>
@@ -193,4 +194,27 @@ TEST(Fig4Fragments, AKeptConnectionOfAMovingDvipaIsRoutedWholeToTheOldHolder) {
     for (const auto& p : m1.app_in) EXPECT_FALSE(p.size() > 40 && get16(p, 20) == 40001);
     EXPECT_EQ(m1.dvipa("198.18.2.1")->connections, 0u);
     EXPECT_EQ(m2.dvipa("198.18.2.1")->connections, 1u);
+}
+
+TEST(Fig4Fragments, AnIncompletePingToADvipaTimesOutWithTimeExceededFromTheDvipa) {
+    fragments_fixture f;
+    auto& c = f.s.client(1);
+    auto req = with_id(echo_request(c.address, dva1, 3, 64, 3000), 0x900);
+    auto parts = fragments_of(req, 1480);
+    c.send(parts[0]);
+    c.send(parts[2]);  // the middle one is lost
+    f.s.pump();
+    f.s.advance(59'900);
+    EXPECT_EQ(f.n("MVS1").s->drops()[drop::reasm_timeout], 0u);
+    c.received.clear();
+    f.s.advance(200);
+    EXPECT_EQ(f.n("MVS1").s->drops()[drop::reasm_timeout], 1u);
+    ASSERT_EQ(c.received.size(), 1u);
+    const auto& r = c.received[0];
+    EXPECT_EQ(r[9], 1);
+    EXPECT_EQ(r[20], 11);  // time exceeded
+    EXPECT_EQ(r[21], 1);   // fragment reassembly time exceeded
+    EXPECT_EQ(get32(r, 12), dva1);  // from the address the datagram was sent to
+    EXPECT_TRUE(std::equal(parts[0].begin(), parts[0].begin() + 28, r.begin() + 28));
+    for (const char* sys : {"MVS2", "MVS3", "MVS4", "MVS5"}) EXPECT_EQ(f.reasm_drops(sys), 0u) << sys;
 }
