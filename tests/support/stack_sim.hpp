@@ -105,14 +105,15 @@ inline std::vector<std::uint8_t> tcp_segment(std::uint32_t src, std::uint16_t sp
     return ipv4_packet(src, dst, 6, t);
 }
 
-/// @p packet cut into IPv4 fragments (RFC 791 §3.2) of at most @p data_per data bytes
-/// each (a multiple of 8), every one with the whole header and its checksum.
-inline std::vector<std::vector<std::uint8_t>> fragments_of(const std::vector<std::uint8_t>& packet,
-                                                           std::size_t data_per) {
+/// @p packet cut into IPv4 fragments (RFC 791 §3.2) carrying @p sizes data bytes in turn
+/// (multiples of 8), the rest in the last; each with the whole header and its checksum.
+inline std::vector<std::vector<std::uint8_t>> fragments_cut(const std::vector<std::uint8_t>& packet,
+                                                            std::vector<std::size_t> sizes) {
     std::size_t hl = std::size_t{packet[0] & 0x0Fu} * 4, data = packet.size() - hl;
     std::vector<std::vector<std::uint8_t>> out;
-    for (std::size_t off = 0; off < data; off += data_per) {
-        std::size_t n = std::min(data_per, data - off);
+    sizes.push_back(data);
+    for (std::size_t off = 0, k = 0; off < data; ++k) {
+        std::size_t n = std::min(k < sizes.size() ? sizes[k] : data, data - off);
         std::vector<std::uint8_t> f(packet.begin(), packet.begin() + static_cast<std::ptrdiff_t>(hl));
         f.insert(f.end(), packet.begin() + static_cast<std::ptrdiff_t>(hl + off),
                  packet.begin() + static_cast<std::ptrdiff_t>(hl + off + n));
@@ -121,8 +122,16 @@ inline std::vector<std::vector<std::uint8_t>> fragments_of(const std::vector<std
         put16(f, 10, 0);
         put16(f, 10, csum(f.data(), hl));
         out.push_back(std::move(f));
+        off += n;
     }
     return out;
+}
+
+/// @p packet cut into fragments of at most @p data_per data bytes each (a multiple of 8).
+inline std::vector<std::vector<std::uint8_t>> fragments_of(const std::vector<std::uint8_t>& packet,
+                                                           std::size_t data_per) {
+    std::size_t data = packet.size() - std::size_t{packet[0] & 0x0Fu} * 4;
+    return fragments_cut(packet, std::vector<std::size_t>(data / data_per, data_per));
 }
 
 /// A TCP segment with @p payload bytes of data (the byte pattern of its index), checksum right.

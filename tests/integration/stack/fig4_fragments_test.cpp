@@ -18,27 +18,6 @@ namespace {
 
 const std::uint32_t dva1 = ip("198.18.2.1");
 
-/// @p packet cut at the data lengths @p sizes (each a multiple of 8; the rest is the last).
-std::vector<std::vector<std::uint8_t>> cut(const std::vector<std::uint8_t>& packet, std::vector<std::size_t> sizes) {
-    std::vector<std::vector<std::uint8_t>> out;
-    std::size_t off = 0, data = packet.size() - 20;
-    sizes.push_back(data);
-    for (std::size_t n : sizes) {
-        n = std::min(n, data - off);
-        std::vector<std::uint8_t> f(packet.begin(), packet.begin() + 20);
-        f.insert(f.end(), packet.begin() + static_cast<std::ptrdiff_t>(20 + off),
-                 packet.begin() + static_cast<std::ptrdiff_t>(20 + off + n));
-        put16(f, 2, static_cast<std::uint16_t>(f.size()));
-        put16(f, 6, static_cast<std::uint16_t>((off + n < data ? 0x2000 : 0) | (off / 8)));
-        put16(f, 10, 0);
-        put16(f, 10, csum(f.data(), 20));
-        out.push_back(std::move(f));
-        off += n;
-        if (off == data) break;
-    }
-    return out;
-}
-
 std::vector<std::uint8_t> with_id(std::vector<std::uint8_t> p, std::uint16_t id) {
     put16(p, 4, id);
     put16(p, 10, 0);
@@ -114,7 +93,7 @@ TEST(Fig4Fragments, AFragmentedSynWithDataAndFragmentedDataReachOneTargetWhole) 
     for (std::uint16_t i = 0; i < 3; ++i) {
         auto port = static_cast<std::uint16_t>(42000 + i);
         auto syn = with_id(tcp_segment_sized(c.address, port, dva1, 60, SYN, 2000), static_cast<std::uint16_t>(0x500 + i));
-        auto parts = cut(syn, {8, 1480});
+        auto parts = fragments_cut(syn, {8, 1480});
         ASSERT_EQ(parts.size(), 3u);
         for (auto it = parts.rbegin(); it != parts.rend(); ++it) c.send(*it);
         f.s.pump();
