@@ -105,6 +105,43 @@ inline std::vector<std::uint8_t> tcp_segment(std::uint32_t src, std::uint16_t sp
     return ipv4_packet(src, dst, 6, t);
 }
 
+/// @p packet cut into IPv4 fragments (RFC 791 §3.2) carrying @p sizes data bytes in turn
+/// (multiples of 8), the rest in the last; each with the whole header and its checksum.
+inline std::vector<std::vector<std::uint8_t>> fragments_cut(const std::vector<std::uint8_t>& packet,
+                                                            std::vector<std::size_t> sizes) {
+    std::size_t hl = std::size_t{packet[0] & 0x0Fu} * 4, data = packet.size() - hl;
+    std::vector<std::vector<std::uint8_t>> out;
+    sizes.push_back(data);
+    for (std::size_t off = 0, k = 0; off < data; ++k) {
+        std::size_t n = std::min(k < sizes.size() ? sizes[k] : data, data - off);
+        std::vector<std::uint8_t> f(packet.begin(), packet.begin() + static_cast<std::ptrdiff_t>(hl));
+        f.insert(f.end(), packet.begin() + static_cast<std::ptrdiff_t>(hl + off),
+                 packet.begin() + static_cast<std::ptrdiff_t>(hl + off + n));
+        put16(f, 2, static_cast<std::uint16_t>(f.size()));
+        put16(f, 6, static_cast<std::uint16_t>((off + n < data ? 0x2000 : 0) | (off / 8)));
+        put16(f, 10, 0);
+        put16(f, 10, csum(f.data(), hl));
+        out.push_back(std::move(f));
+        off += n;
+    }
+    return out;
+}
+
+/// @p packet cut into fragments of at most @p data_per data bytes each (a multiple of 8).
+inline std::vector<std::vector<std::uint8_t>> fragments_of(const std::vector<std::uint8_t>& packet,
+                                                           std::size_t data_per) {
+    std::size_t data = packet.size() - std::size_t{packet[0] & 0x0Fu} * 4;
+    return fragments_cut(packet, std::vector<std::size_t>(data / data_per, data_per));
+}
+
+/// A TCP segment with @p payload bytes of data (the byte pattern of its index), checksum right.
+inline std::vector<std::uint8_t> tcp_segment_sized(std::uint32_t src, std::uint16_t sport, std::uint32_t dst,
+                                                   std::uint16_t dport, std::uint8_t flags, std::size_t payload) {
+    std::string data(payload, '\0');
+    for (std::size_t i = 0; i < payload; ++i) data[i] = static_cast<char>('a' + i % 26);
+    return tcp_segment(src, sport, dst, dport, flags, data);
+}
+
 /// An ARP reply (RFC 826) from @p from (MAC 02:00:00:00:00:65) to @p to: the 28-byte packet.
 inline std::vector<std::uint8_t> arp_reply_packet(std::uint32_t from, std::uint32_t to) {
     std::vector<std::uint8_t> a(28, 0);

@@ -393,6 +393,7 @@ void stack::impl::check_idle() {
 void stack::impl::tick() {
     std::int64_t now = io.time->monotonic_ms();
     arp_tick(now);
+    reasm_tick(now);
     for (auto& e : conns) {
         if (e.used == 1 && e.closing_since && now - e.closing_since >= 2000 && e.dist != conn_dist::affinity) {
             conn_erase(&e);

@@ -95,8 +95,15 @@ void stack::impl::ip_input(std::uint8_t* p, std::size_t len, int in_iface) noexc
 }
 
 void stack::impl::local_input(std::uint8_t* p, std::size_t len, int in_iface, dvipa_entry* d) noexcept {
-    std::size_t hl = std::size_t{p[0] & 0x0Fu} * 4;
     bool fragment = (wire::get16(p + 6) & 0x3FFF) != 0;
+    if (fragment && reasm_wanted(p, in_iface, d)) {
+        // Reassembled here when the stack must see the whole packet (fragments.cpp);
+        // other fragments go to the image's kernel, which reassembles them.
+        p = reasm_input(p, len, in_iface);
+        if (!p) return;
+        fragment = false;
+    }
+    std::size_t hl = std::size_t{p[0] & 0x0Fu} * 4;
     std::uint8_t proto = p[9];
     // Sysplex Distributor (distributor.cpp): distributed packets in, target DVIPAs, new connections.
     if (proto == ipproto_ipip && in_iface >= 0 && interfaces[static_cast<std::size_t>(in_iface)].kind == iface_kind::xcf &&
@@ -199,6 +206,10 @@ void stack::impl::ip_output(std::uint8_t* p, std::size_t len, int in_iface, bool
     std::size_t mtu = out.mtu;
     if (r->mtu && r->mtu < mtu) mtu = r->mtu;
     if (len > mtu) {
+        // What the stack or its image sends goes in fragments unless DF says not to;
+        // forwarded packets are not fragmented.
+        if (!forwarding && in_iface < 0 && !(p[6] & 0x40))
+            return fragment_output(r->iface, r->gateway ? r->gateway : dst, p, len, mtu);
         if (in_iface != -1 && (p[6] & 0x40)) {
             icmp_error(p, len, wire::icmp_unreachable, wire::unreach_frag_needed, static_cast<std::uint16_t>(mtu),
                        in_iface);
@@ -256,7 +267,7 @@ void stack::impl::icmp_echo_reply(const std::uint8_t* req, std::size_t len, int 
 }
 
 void stack::impl::icmp_error(const std::uint8_t* orig, std::size_t len, std::uint8_t type, std::uint8_t code,
-                             std::uint16_t mtu, int in_iface) noexcept {
+                             std::uint16_t mtu, int in_iface, std::uint32_t from) noexcept {
     std::size_t hl = std::size_t{orig[0] & 0x0Fu} * 4;
     std::uint32_t src = wire::get32(orig + 12);
     if (src == 0 || wire::is_martian_source(src)) return;
@@ -275,7 +286,7 @@ void stack::impl::icmp_error(const std::uint8_t* orig, std::size_t len, std::uin
     wire::put16(p + 4, ip_id++);
     p[8] = config.ipconfig.ttl;
     p[9] = wire::proto_icmp;
-    std::uint32_t from = in_iface >= 0 ? source_for(in_iface) : source_for(-1);
+    if (from == 0) from = in_iface >= 0 ? source_for(in_iface) : source_for(-1);
     wire::put32(p + 12, from);
     wire::put32(p + 16, src);
     set_ip_checksum(p);

@@ -444,6 +444,15 @@ std::vector<std::string> stack::impl::netstat(const std::string& name, const std
         if (!operand.empty()) return {"ZPX1030I NETSTAT " + name + " TAKES NO OPERAND: '" + operand + "'"};
         out.push_back("IP Statistics (IPv4)");
         out.push_back("  Packets Discarded        = " + counter10(drops.total()));
+        // Reassembly and fragmentation as MIB-II counts them (RFC 4293), as z/OS shows them.
+        const auto& ra = reasm.stats();
+        out.push_back("  Reassembly Timeouts      = " + counter10(ra.timeouts));
+        out.push_back("  Reassembly Required      = " + counter10(ra.required));
+        out.push_back("  Reassembly Successful    = " + counter10(ra.successful));
+        out.push_back("  Reassembly Failures      = " + counter10(ra.failures));
+        out.push_back("  Datagrams Fragmented     = " + counter10(fragmented.ok));
+        out.push_back("  Fragmentation Failures   = " + counter10(fragmented.failed));
+        out.push_back("  Fragments Created        = " + counter10(fragmented.created));
         out.push_back("Discards by reason:");
         out.push_back("  Reason      Count       Severity  Description");
         out.push_back("  ------      -----       --------  -----------");

@@ -34,7 +34,8 @@ std::uint32_t mask_of(std::uint8_t prefix) { return prefix == 0 ? 0 : ~std::uint
 }  // namespace
 
 stack::impl::impl(const profile::profile& c, identity who, ports p, options s)
-    : config(c), me(std::move(who)), io(p), sizes(s) {
+    : config(c), me(std::move(who)), io(p), sizes(s),
+      reasm({s.reassembly_datagrams, s.reassembly_max_size, s.reassembly_timeout_ms}) {
     if (!io.lan || !io.app || !io.links || !io.sysplex || !io.time) {
         throw std::invalid_argument("stack: every port and the clock must be given");
     }
@@ -48,6 +49,7 @@ stack::impl::impl(const profile::profile& c, identity who, ports p, options s)
     for (auto& p2 : pending) p2.data.resize(wire::eth_header + 65535);
     tx.resize(wire::eth_header + 65535);
     icmp.resize(wire::eth_header + 65535);
+    frag.resize(wire::eth_header + 65535);
     if (config.ipconfig.dynamic_xcf) {
         xcf_address = config.ipconfig.dynamic_xcf->address.value;
         xcf_prefix = config.ipconfig.dynamic_xcf->prefix_len;

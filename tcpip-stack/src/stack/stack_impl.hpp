@@ -8,6 +8,7 @@
 
 #include "control.hpp"
 #include "distributor.hpp"
+#include "reassembly.hpp"
 #include "swsa_state.hpp"
 #include "sysplexports.hpp"
 
@@ -164,6 +165,9 @@ struct stack::impl {
     distributor_state sd;                         ///< Sysplex Distributor (distributor.cpp)
     swsa_state sw;                                ///< SWSA (swsa.cpp)
     eport_state ep;                               ///< SYSPLEXPORTS (sysplexports.cpp)
+    reassembler reasm;                            ///< IPv4 reassembly (fragments.cpp), sized by options
+    std::vector<std::uint8_t> frag;               ///< a fragment of the stack's own packet under construction
+    fragmentation_counters fragmented;
 
     // ------------------------------------------------ setup (stack.cpp)
     void build_interfaces();
@@ -182,9 +186,20 @@ struct stack::impl {
     void send_on_iface(int iface, std::uint32_t next_hop, std::uint8_t* packet, std::size_t len) noexcept;
     void send_frame(const std::uint8_t* dst_mac, std::uint16_t ethertype, std::uint8_t* frame,
                     std::size_t payload_len) noexcept;
+    /// ICMP error about @p original, from @p from (0: the address of @p in_iface).
     void icmp_error(const std::uint8_t* original, std::size_t len, std::uint8_t type, std::uint8_t code,
-                    std::uint16_t mtu, int in_iface) noexcept;
+                    std::uint16_t mtu, int in_iface, std::uint32_t from = 0) noexcept;
     void icmp_echo_reply(const std::uint8_t* request, std::size_t len, int in_iface) noexcept;
+    // fragments (fragments.cpp), noexcept
+    /// A fragment to a local address the stack must see whole (not the image's kernel).
+    bool reasm_wanted(const std::uint8_t* packet, int in_iface, const dvipa_entry* dvipa) noexcept;
+    /// Takes @p packet into reassembly: the whole datagram (at tx+14, @p len set) when this
+    /// fragment completed it, else nullptr (held, or dropped and counted).
+    std::uint8_t* reasm_input(const std::uint8_t* packet, std::size_t& len, int in_iface) noexcept;
+    void reasm_tick(std::int64_t now) noexcept;
+    /// The stack's own packet (not DF) over @p mtu, sent in fragments (RFC 791 §3.2).
+    void fragment_output(int iface, std::uint32_t next_hop, const std::uint8_t* packet, std::size_t len,
+                         std::size_t mtu) noexcept;
     const route_entry* lookup(std::uint32_t dst) const noexcept;
     bool is_local(std::uint32_t a) const noexcept;
     dvipa_entry* find_dvipa(std::uint32_t a) noexcept;

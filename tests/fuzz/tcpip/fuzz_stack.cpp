@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // libFuzzer target on every input of the stack core: LAN frames, TUN packets, XCF link
-// packets (distributed ones in IP-in-IP too), sysplex control messages (state, take, give,
-// and the Sysplex Distributor's distribute, target report and connections), listener
-// events, the image's load, and time. The input is a sequence
-// of records: kind(1) length(2) bytes(length).
+// packets (distributed ones in IP-in-IP too; fragments of each reach reassembly), sysplex
+// control messages (state, take, give, and the Sysplex Distributor's distribute, target
+// report and connections), listener events, the image's load, and time. The input is a
+// sequence of records: kind(1) length(2) bytes(length).
 #include <zplex/tcpip/profile/parser.hpp>
 #include <zplex/tcpip/stack/stack.hpp>
 
@@ -57,6 +57,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     small.connections = 64;
     small.pending_packets = 2;
     small.arp_entries = 8;
+    small.reassembly_datagrams = 2;  // fragments fill the pool soon (REASMFULL), and time out
     tst::identity id{"MVS1", "M1", "TCPIPA", "MVS1TCPIPA", {0x02, 0, 0, 0, 0, 0x11}};
     auto s = tst::stack::create(config(), id, tst::ports{&io, &io, &io, &io, &io}, small);
     s->joined_group();
@@ -90,7 +91,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     for (const char* c : {"NETSTAT HOME", "NETSTAT ROUTE", "NETSTAT VIPADYN", "D TCPIP,,SYSPLEX,VIPADYN",
                           "NETSTAT DEVLINKS", "NETSTAT VIPADCFG", "NETSTAT ARP ALL", "NETSTAT VDPT DETAIL",
-                          "NETSTAT VCRT DETAIL", "D TCPIP,,NETSTAT,VCRT", "V TCPIP,,SYSPLEX,RESUME,TARGET"})
+                          "NETSTAT VCRT DETAIL", "D TCPIP,,NETSTAT,VCRT", "NETSTAT STATS", "V TCPIP,,SYSPLEX,RESUME,TARGET"})
         s->command(c);
     s->take_messages();
     return 0;

@@ -89,6 +89,35 @@ struct swsa_fixture {
     }
 };
 
+TEST(Fig4Swsa, FragmentedEspIsReassembledByTheOwnerAndLandsDecapsulatedOnItsTarget) {
+    // ESP fragmented outside (the protected SYN exceeds the LAN's MTU): MVS1 must see the
+    // whole ESP packet to peek into it, and forwards it whole to the target.
+    swsa_fixture f;
+    auto& m1 = f.s.node("MVS1");
+    auto& c = f.s.client(1);
+    ASSERT_EQ(m1.s->swsa_install(f.sa), "");
+    f.s.pump();
+    const std::array<const char*, 3> order{"MVS1", "MVS2", "MVS4"};
+    for (std::uint16_t i = 0; i < 3; ++i) {
+        SCOPED_TRACE(i);
+        auto syn = tcp_segment_sized(c.address, static_cast<std::uint16_t>(43000 + i), dva1, 60, SYN, 1600);
+        ipsec::packet p;
+        ASSERT_TRUE(p.assign(syn));
+        ASSERT_EQ(f.peer_out->encapsulate(p), ipsec::drop::none);
+        std::vector<std::uint8_t> esp(p.view().begin(), p.view().end());
+        ASSERT_GT(esp.size(), 1492u);
+        auto parts = fragments_of(esp, 1480);
+        ASSERT_EQ(parts.size(), 2u);
+        c.send(parts[1]);
+        c.send(parts[0]);
+        f.s.pump();
+        EXPECT_EQ(f.got(syn), (std::vector<std::string>{order[i]}));
+    }
+    for (auto& n : f.s.nodes)
+        for (auto d : {drop::swsa_no_sa, drop::swsa_peek, drop::swsa_ipsec, drop::reasm_full, drop::reasm_bad})
+            EXPECT_EQ(n->s->drops()[d], 0u) << n->sysname;
+}
+
 std::vector<std::string> lines_with(const std::vector<std::string>& all, const std::string& key) {
     std::vector<std::string> out;
     for (const auto& l : all)

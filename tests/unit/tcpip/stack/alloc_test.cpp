@@ -90,6 +90,17 @@ TEST(StackAlloc, PacketPathDoesNotAllocate) {
         eth({0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}, 0x0806, std::vector<std::uint8_t>(28, 0)),
         std::vector<std::uint8_t>(7, 0),
     };
+    // Fragments: a ping of 4000 bytes to the home address (reassembled, answered in
+    // fragments), a SYN with data to the DVIPA, and a datagram whose end never comes.
+    for (const auto& f : fragments_of(echo_request(ip("198.18.0.101"), ip("198.18.0.11"), 7, 64, 4000), 1480))
+        frames.push_back(eth(mac, 0x0800, f));
+    for (const auto& f : fragments_of(tcp_segment_sized(ip("198.18.0.101"), 40003, ip("198.18.2.1"), 60, SYN, 2000), 1480))
+        frames.push_back(eth(mac, 0x0800, f));
+    auto stuck = echo_request(ip("198.18.0.101"), ip("198.18.0.11"), 8, 64, 2000);
+    put16(stuck, 4, 0x0BAD);
+    put16(stuck, 10, 0);
+    put16(stuck, 10, csum(stuck.data(), 20));
+    frames.push_back(eth(mac, 0x0800, fragments_of(stuck, 1480)[0]));
     auto app = tcp_segment(ip("198.18.2.1"), 60, ip("198.18.0.101"), 40002, SYN | ACK);
     auto xcf = echo_request(ip("198.18.1.2"), ip("198.18.1.1"), 6);
     for (const char* a : {"198.18.0.101", "198.18.0.1"}) s->lan_frame(arp_reply(a));
@@ -104,6 +115,9 @@ TEST(StackAlloc, PacketPathDoesNotAllocate) {
     EXPECT_EQ(allocations.load(), 0u);
     EXPECT_GT(io.frames, 10000u);
     EXPECT_GT(s->drops()[tst::drop::frame_short], 1000u);
+    EXPECT_GT(s->drops()[tst::drop::reasm_duplicate], 1000u);
+    auto st = s->command("NETSTAT STATS");
+    EXPECT_NE(std::find(st.begin(), st.end(), "  Reassembly Successful    = 0000004000"), st.end());
 }
 
 TEST(StackAlloc, DistributorPathDoesNotAllocate) {

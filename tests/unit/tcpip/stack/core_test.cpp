@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// The stack core alone, with recording ports: ARP, ICMP errors, MTU, drops by reason.
+// The stack core alone, with recording ports: ARP, ICMP errors, MTU, drops by reason,
+// fragments (reassembly where the stack answers, the timeout, fragmentation on output).
 #include "stack_sim.hpp"
 
 #include <gtest/gtest.h>
@@ -35,13 +36,13 @@ struct core : ::testing::Test {
     sim_clock clock;
     recorder io;
     std::unique_ptr<tst::stack> s;
-    void make(const std::string& text = profile_text) {
+    void make(const std::string& text = profile_text, tst::options sizes = {}) {
         zplex::tcpip::profile::parse_options o;
         zplex::tcpip::profile::message_log log;
         auto p = zplex::tcpip::profile::process_initial_text(text, "USER.PROFILE", o, log);
         ASSERT_LE(log.return_code(), 4);
         tst::identity id{"MVS1", "M1", "TCPIPA", "", our_mac};
-        s = tst::stack::create(p, id, tst::ports{&io, &io, &io, &io, &clock});
+        s = tst::stack::create(p, id, tst::ports{&io, &io, &io, &io, &clock}, sizes);
     }
     void SetUp() override { make(); }
     std::vector<std::uint8_t> frame(const tst::mac_address& dst, std::uint16_t type,
@@ -323,4 +324,161 @@ TEST_F(core, NetstatConnAndAllconnShowTheImagesTcpSockets) {
 TEST_F(core, NetstatConnWithoutAnImageShowsNoConnections) {
     auto conn = s->command("NETSTAT CONN");
     EXPECT_EQ(conn.size(), 3u);
+}
+
+// ---------------------------------------------------------------- fragments (docs/stack.md "Fragments")
+
+namespace {
+/// IPv4 packets out of recorded Ethernet frames, fragments joined again (sorted by offset).
+std::vector<std::uint8_t> joined(const std::vector<std::vector<std::uint8_t>>& frames) {
+    std::vector<std::vector<std::uint8_t>> f;
+    for (const auto& x : frames) f.emplace_back(x.begin() + 14, x.end());
+    std::sort(f.begin(), f.end(), [](const auto& a, const auto& b) { return (get16(a, 6) & 0x1FFF) < (get16(b, 6) & 0x1FFF); });
+    std::vector<std::uint8_t> out(f[0].begin(), f[0].begin() + 20);
+    for (const auto& x : f) {
+        EXPECT_EQ(csum(x.data(), 20), 0);
+        EXPECT_EQ(std::size_t{get16(x, 6) & 0x1FFFu} * 8, out.size() - 20);  // no gap, no overlap
+        out.insert(out.end(), x.begin() + 20, x.end());
+    }
+    EXPECT_EQ(get16(f.back(), 6) & 0x2000, 0);  // the last has MF clear
+    return out;
+}
+std::string stats_line(const std::vector<std::string>& st, const std::string& label) {
+    for (const auto& l : st)
+        if (l.rfind("  " + label, 0) == 0) return l;
+    return "";
+}
+}  // namespace
+
+TEST_F(core, FragmentedPingToTheHomeAddressIsAnsweredInFragments) {
+    learn_peer();
+    // ping -s 4000: 4008 bytes of ICMP in three fragments of 1480.
+    auto req = echo_request(ip("198.18.0.101"), ip("198.18.0.11"), 1, 64, 4000);
+    auto f = fragments_of(req, 1480);
+    ASSERT_EQ(f.size(), 3u);
+    s->lan_frame(frame(our_mac, 0x0800, f[2]));
+    s->lan_frame(frame(our_mac, 0x0800, f[0]));
+    EXPECT_TRUE(io.frames.empty());
+    s->lan_frame(frame(our_mac, 0x0800, f[1]));
+    EXPECT_TRUE(io.app.empty());  // answered by the stack, not handed to the image
+    // The reply, over MTU 1492: fragments of 1472 data bytes, to the asker's MAC.
+    ASSERT_EQ(io.frames.size(), 3u);
+    for (const auto& x : io.frames) {
+        EXPECT_LE(x.size(), 14u + 1492);
+        EXPECT_TRUE(std::equal(peer_mac.begin(), peer_mac.end(), x.begin()));
+        EXPECT_EQ(get32(x, 14 + 12), ip("198.18.0.11"));
+    }
+    auto reply = joined(io.frames);
+    ASSERT_EQ(reply.size(), req.size());
+    EXPECT_EQ(reply[20], 0);  // echo reply
+    EXPECT_EQ(csum(reply.data() + 20, reply.size() - 20), 0);
+    EXPECT_TRUE(std::equal(req.begin() + 24, req.end(), reply.begin() + 24));  // id, sequence and data
+    auto st = s->command("NETSTAT STATS");
+    EXPECT_EQ(stats_line(st, "Reassembly Required"), "  Reassembly Required      = 0000000003");
+    EXPECT_EQ(stats_line(st, "Reassembly Successful"), "  Reassembly Successful    = 0000000001");
+    EXPECT_EQ(stats_line(st, "Reassembly Failures"), "  Reassembly Failures      = 0000000000");
+    EXPECT_EQ(stats_line(st, "Datagrams Fragmented"), "  Datagrams Fragmented     = 0000000001");
+    EXPECT_EQ(stats_line(st, "Fragments Created"), "  Fragments Created        = 0000000003");
+    EXPECT_EQ(s->drops().total(), 0u);
+}
+
+TEST_F(core, AMissingLastFragmentTimesOutWithTimeExceeded) {
+    learn_peer();
+    auto req = echo_request(ip("198.18.0.101"), ip("198.18.0.11"), 1, 64, 4000);
+    auto f = fragments_of(req, 1480);
+    s->lan_frame(frame(our_mac, 0x0800, f[0]));
+    s->lan_frame(frame(our_mac, 0x0800, f[1]));
+    clock.ms += 59'900;
+    s->tick();
+    EXPECT_TRUE(io.frames.empty());
+    EXPECT_EQ(drops(drop::reasm_timeout), 0u);
+    learn_peer();  // ARPTO is 60 s as well
+    clock.ms += 100;
+    s->tick();
+    EXPECT_EQ(drops(drop::reasm_timeout), 1u);
+    // RFC 792: time exceeded, code 1 (fragment reassembly time exceeded), quoting fragment 0.
+    ASSERT_EQ(io.frames.size(), 1u);
+    auto& r = io.frames[0];
+    EXPECT_EQ(r[14 + 9], 1);
+    EXPECT_EQ(r[14 + 20], 11);
+    EXPECT_EQ(r[14 + 21], 1);
+    EXPECT_EQ(get32(r, 14 + 12), ip("198.18.0.11"));
+    EXPECT_EQ(get32(r, 14 + 16), ip("198.18.0.101"));
+    EXPECT_TRUE(std::equal(f[0].begin(), f[0].begin() + 28, r.begin() + 14 + 28));
+    EXPECT_EQ(csum(r.data() + 14 + 20, r.size() - 14 - 20), 0);
+    // The last fragment coming after that starts a new datagram, which times out silently
+    // (no fragment 0), as does one whose fragment 0 is an ICMP error itself.
+    s->lan_frame(frame(our_mac, 0x0800, f[2]));
+    std::vector<std::uint8_t> unreach(1600, 0);
+    unreach[0] = 3;
+    auto unreach_packet = ipv4_packet(ip("198.18.0.101"), ip("198.18.0.11"), 1, unreach);
+    put16(unreach_packet, 4, 0x4321);
+    auto err = fragments_of(unreach_packet, 1480);
+    s->lan_frame(frame(our_mac, 0x0800, err[0]));
+    clock.ms += 59'900;
+    s->tick();
+    learn_peer();
+    clock.ms += 100;
+    s->tick();
+    EXPECT_EQ(drops(drop::reasm_timeout), 3u);
+    EXPECT_TRUE(io.frames.empty());
+    EXPECT_EQ(stats_line(s->command("NETSTAT STATS"), "Reassembly Timeouts"), "  Reassembly Timeouts      = 0000000003");
+}
+
+TEST_F(core, AFullReassemblyPoolRefusesOnlyTheNewDatagram) {
+    tst::options sizes;
+    sizes.reassembly_datagrams = 2;
+    make(profile_text, sizes);
+    learn_peer();
+    std::vector<std::vector<std::vector<std::uint8_t>>> pings;
+    for (std::uint16_t i = 0; i < 3; ++i) {
+        auto req = echo_request(ip("198.18.0.101"), ip("198.18.0.11"), i, 64, 2000);
+        put16(req, 4, static_cast<std::uint16_t>(0x100 + i));
+        put16(req, 10, 0);
+        put16(req, 10, csum(req.data(), 20));
+        pings.push_back(fragments_of(req, 1480));
+    }
+    for (auto& p : pings) s->lan_frame(frame(our_mac, 0x0800, p[0]));
+    EXPECT_EQ(drops(drop::reasm_full), 1u);  // the third: both buffers in use
+    s->lan_frame(frame(our_mac, 0x0800, pings[0][1]));
+    s->lan_frame(frame(our_mac, 0x0800, pings[1][1]));
+    // The first two were answered, two fragments each.
+    ASSERT_EQ(io.frames.size(), 4u);
+    EXPECT_EQ(joined({io.frames[0], io.frames[1]})[20], 0);
+    EXPECT_EQ(get16(joined({io.frames[2], io.frames[3]}), 20 + 6), 1);  // sequence 1
+    // The third, sent again (as ping would, a new request), finds room now.
+    for (auto& x : pings[2]) s->lan_frame(frame(our_mac, 0x0800, x));
+    ASSERT_EQ(io.frames.size(), 6u);
+    EXPECT_EQ(get16(joined({io.frames[4], io.frames[5]}), 20 + 6), 2);
+    EXPECT_EQ(drops(drop::reasm_full), 1u);
+    EXPECT_EQ(drops(drop::reasm_timeout), 0u);
+}
+
+TEST_F(core, FragmentsTheStackNeedNotSeeGoToTheImageAsTheyCame) {
+    learn_peer();
+    // UDP to the home address: the image's kernel reassembles (z/OS's own stack would;
+    // here the image is the z/OS side).
+    std::vector<std::uint8_t> data(3000, 7);
+    auto f = fragments_of(ipv4_packet(ip("198.18.0.101"), ip("198.18.0.11"), 17, data), 1480);
+    ASSERT_EQ(f.size(), 3u);
+    for (std::size_t i = 0; i < 3; ++i) s->lan_frame(frame(our_mac, 0x0800, f.at(i)));
+    ASSERT_EQ(io.app.size(), 3u);
+    EXPECT_EQ(io.app[1], f[1]);
+    EXPECT_EQ(stats_line(s->command("NETSTAT STATS"), "Reassembly Required"), "  Reassembly Required      = 0000000000");
+}
+
+TEST_F(core, TheImagesLargeDatagramsLeaveInFragmentsUnlessDf) {
+    learn_peer();
+    std::vector<std::uint8_t> payload(3000, 9);
+    s->app_packet(ipv4_packet(ip("198.18.0.11"), ip("198.18.0.101"), 17, payload));
+    ASSERT_EQ(io.frames.size(), 3u);
+    auto whole = joined(io.frames);
+    EXPECT_TRUE(std::equal(payload.begin(), payload.end(), whole.begin() + 20));
+    // With DF: fragmentation needed back to the image, nothing on the LAN.
+    s->app_packet(ipv4_packet(ip("198.18.0.11"), ip("198.18.0.101"), 17, payload, 64, true));
+    EXPECT_EQ(io.frames.size(), 3u);
+    ASSERT_EQ(io.app.size(), 1u);
+    EXPECT_EQ(io.app[0][20], 3);
+    EXPECT_EQ(io.app[0][21], 4);
+    EXPECT_EQ(drops(drop::too_big), 1u);
 }

@@ -26,7 +26,12 @@ namespace zplex::tcpip::stack {
     X(ip_version, "IPVERSION", error, "not IPv4 or header length below 20")                                          \
     X(ip_checksum, "IPCHKSUM", error, "IPv4 header checksum wrong")                                                  \
     X(ip_martian, "MARTIAN", warning, "source address not valid (multicast, broadcast, loopback from outside)")      \
-    X(ip_fragment, "FRAGMENT", warning, "fragment for this stack (reassembly not done)")                             \
+    X(reasm_timeout, "REASMTIME", warning, "datagram not reassembled in time (60 s): its fragments dropped")        \
+    X(reasm_full, "REASMFULL", warning, "fragment of a new datagram with every reassembly buffer in use")            \
+    X(reasm_overlap, "REASMOVLP", error, "fragment overlapping another with other data: the datagram dropped")       \
+    X(reasm_duplicate, "REASMDUP", info, "fragment whose data the stack already holds")                              \
+    X(reasm_bad, "REASMBAD", error, "fragment empty, not whole 8-byte blocks, or not fitting the datagram's end")    \
+    X(reasm_too_big, "REASMBIG", error, "fragments making a datagram over the reassembly maximum: it is dropped")      \
     X(ttl_exceeded, "TTLEXPIRED", info, "TTL reached zero while forwarding")                                         \
     X(no_route, "NOROUTE", warning, "no route to the destination")                                                   \
     X(forwarding_disabled, "NOFWD", info, "not for this stack and NODATAGRAMFWD")                                    \

@@ -56,6 +56,12 @@ struct options {
     std::size_t pending_packets = 32;      ///< packets waiting for ARP
     std::int64_t initial_wait_ms = 2000;   ///< longest wait for the other stacks' state at join
     std::int64_t arp_retry_ms = 1000;      ///< ARP request repeat while a packet waits
+    /// IPv4 reassembly of what the stack must see whole (docs/stack.md): datagrams in
+    /// reassembly at once, each with a buffer of reassembly_max_size bytes, so the pool
+    /// holds at most reassembly_datagrams x reassembly_max_size bytes (1 MiB by default).
+    std::size_t reassembly_datagrams = 16;
+    std::size_t reassembly_max_size = 65535;  ///< largest datagram reassembled (at most 65535)
+    std::int64_t reassembly_timeout_ms = 60000;  ///< RFC 1122 §3.3.2: 60 s from the first fragment
 };
 
 /// Dynamic VIPA states as NETSTAT VIPADYN shows them.
