@@ -8,7 +8,9 @@
 // names the failing step and expectation. REGRTKCP needs the images under Hercules: a
 // FIG4 copy brought up with them, MVS1's CPU stopped at its console and MVS1 IPLed again
 // by the job (ZPXFAULT STOP CPU, IPL) ends with 0, the job log showing the IPL and the
-// giveback; on the copy without DVA1's VIPADISTRIBUTE it ends with 8 at CONFIG. Each
+// giveback; on the copy without DVA1's VIPADISTRIBUTE it ends with 8 at CONFIG. Without
+// Hercules, ZPXFAULT's IPL of an active system is refused (IXC203I, 8) and that of a
+// system whose stack was killed starts the stack again (the giveback follows). Each
 // JUnit report is checked against tests/junit/junit.xsd by xmllint. Whatever the run
 // left is removed, pass or fail.
 // REGRSWSA is not run here: it needs zplex-iked on each image and strongSwan on PEER1,
@@ -202,6 +204,51 @@ TEST(jcl_regression_e2e, regrtkcp_without_dva1s_vipadistribute_ends_with_8_at_co
     auto x = file_text(junit);
     EXPECT_NE(x.find("<testcase name=\"CONFIG\""), std::string::npos) << x;
     EXPECT_NE(x.find("<failure"), std::string::npos) << x;
+}
+
+TEST(jcl_regression_e2e, zpxfault_ipl_is_refused_while_the_system_is_active_and_brings_a_killed_system_back) {
+    std::string why;
+    if (!can_run(why)) GTEST_SKIP() << why;
+    fig4_run f("I", 'J');
+    auto u = f.up();
+    ASSERT_EQ(u.status, 0) << u.out << f.logs();
+    // No COND on the JOB statement: the second step runs after the first one's 8.
+    const auto job = f.tmp / "IPLJOB";
+    std::ofstream(job) << "//IPLJOB   JOB (ZPLEX),'RE-IPL',CLASS=A,MSGCLASS=X\n"
+                          "//BUSY     EXEC PGM=ZPXFAULT\n"
+                          "//SYSPRINT DD SYSOUT=*\n"
+                          "//SYSIN    DD *\n"
+                          "  IPL MVS1\n"
+                          "/*\n"
+                          "//KILLED   EXEC PGM=ZPXFAULT\n"
+                          "//SYSPRINT DD SYSOUT=*\n"
+                          "//SYSIN    DD *\n"
+                          "  KILL STACK MVS1\n"
+                          "  WAIT FOR EZZ8301I '198.18.2.1' TIMEOUT 15\n"
+                          "  IPL MVS1 WAIT 30\n"
+                          "  WAIT FOR EZZ8303I '198.18.2.1' TIMEOUT 20\n"
+                          "  WAIT FOR EZZ8302I '198.18.2.1' TIMEOUT 20\n"
+                          "/*\n";
+    auto s = f.run({"submit", job.string(), "--sysplex", f.plex.string(), "--run-dir", f.dir.string(), "--spool",
+                    f.spool.string()},
+                   150s);
+    EXPECT_FALSE(s.timed_out);
+    EXPECT_EQ(s.status, 8) << s.out << f.logs();
+    EXPECT_NE(s.out.find("IPLJOB BUSY - STEP WAS EXECUTED - COND CODE 0008"), std::string::npos) << s.out;
+    expect_in_order(s.out, {" ZPX0634I IPL OF MVS1: THE HMC'S LOAD", "   IXC203I MVS1 IS CURRENTLY ACTIVE IN THE SYSPLEX",
+                            " ZPX0632E FAULT NOT MADE (SYSIN RECORD 1): IPL MVS1 - THE IPL OF MVS1 ENDED 8 (REFUSED)"});
+    EXPECT_NE(s.out.find("ZPX0632E BUSY ZPXFAULT FAULT NOT MADE: IPL MVS1 - THE IPL OF MVS1 ENDED 8 (REFUSED)"),
+              std::string::npos)
+        << s.out;
+    // Without Hercules the IPL of a system whose stack was killed starts the stack again.
+    EXPECT_NE(s.out.find("IPLJOB KILLED - STEP WAS EXECUTED - COND CODE 0000"), std::string::npos) << s.out;
+    expect_in_order(s.out, {"EZZ8301I VIPA 198.18.2.1 TAKEN OVER FROM TCPIPA ON MVS1",
+                            "   ZPX1840I IPL OF MVS1 IN SYSPLEX " + f.name + ": ITS STACK ON A SYSTEM OF ITS OWN",
+                            "   ZPX1806I TCPIPA ON MVS1 JOINED THE SYSPLEX", " ZPX0635I MVS1 IPLED",
+                            "EZZ8303I VIPA 198.18.2.1 GIVEN TO TCPIPA ON MVS1",
+                            "EZZ8302I VIPA 198.18.2.1 TAKEN FROM TCPIPA ON MVS2"});
+    auto st = f.run({"status", "--run-dir", f.dir.string()});
+    EXPECT_NE(st.out.find("DVIPA    198.18.2.1      OWNER MVS1/TCPIPA"), std::string::npos) << st.out;
 }
 
 TEST(jcl_regression_e2e, submit_up_brings_the_sysplex_up_for_the_job_and_down_after_it) {
