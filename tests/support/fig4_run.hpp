@@ -72,8 +72,12 @@ struct fig4_run {
         return zplex::e2e::run(args, limit);
     }
     run_result cmd(const std::string& command) const { return run({"cmd", "--run-dir", dir.string(), command}); }
-    run_result up() const {
-        return run({"up", "--sysplex", plex.string(), "--run-dir", dir.string(), "--no-hercules"}, 120s);
+    /// `zplex up` of this copy: the images under Hercules when @p hercules, else each
+    /// stack on a system of its own (--no-hercules).
+    run_result up(bool hercules = false) const {
+        std::vector<std::string> args = {"up", "--sysplex", plex.string(), "--run-dir", dir.string()};
+        if (!hercules) args.push_back("--no-hercules");
+        return run(args, 120s);
     }
     /// `zplex submit` of jcl/@p job on this run, its JUnit report to @p junit.
     run_result submit(const std::string& job, const fs::path& junit) const {

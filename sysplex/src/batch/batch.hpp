@@ -6,7 +6,8 @@
 //   ZPXTRAF   connections from a LAN host's (or an image's) namespace to a DVIPA: who
 //             served each, bytes and SHA-256 of the echo, resets; EXPECT DIST/RESETS;
 //   ZPXFAULT  faults: kill a stack, a job or a CF by its recorded PID, stop an image's
-//             CPU, start a stack again; WAIT FOR the sysplex's reaction.
+//             CPU, start a stack again, IPL an image again (the HMC's LOAD); WAIT FOR
+//             the sysplex's reaction.
 // Each reads SYSIN statements (batch_sysin.cpp), writes a SYSPRINT report and ends with
 // a documented condition code: 0 all held, 4 a warning, 8 an expectation failed, 12 a
 // statement or the sysplex could not be used, 16 no SYSPRINT or SYSIN.
@@ -64,6 +65,11 @@ struct sysin_statement {
 /// A quote left open is an error: false, @p why says where.
 bool read_sysin(const std::vector<std::string>& records, std::vector<sysin_statement>& out, std::string& why);
 
+/// ZPXFAULT's statement @p st checked for its form alone (no sysplex needed: whether its
+/// systems are in the sysplex is checked when it is carried out): empty when it is one of
+/// ZPXFAULT's, else why not (the text of ZPX0603E).
+std::string fault_statement_form(const sysin_statement& st);
+
 /// The program's SYSPRINT and its condition code.
 struct report {
     std::vector<std::string> lines;
@@ -87,17 +93,28 @@ class log_watch {
 public:
     explicit log_watch(const console& c);
     /// A line of any log since the watch began holding @p msgid (and @p text when not
-    /// empty), within @p timeout; the line, or nullopt.
+    /// empty), within @p timeout; the line, or nullopt. Of such lines the earliest by
+    /// the logs' time stamps that no wait before found: two waits for one message find
+    /// two lines. The order of waits is not checked: the logs of different processes
+    /// are stamped to the millisecond, and a stack's EZZ8301I may be written before the
+    /// nucleus' IXC105I that caused it.
     std::optional<std::string> wait_for(const std::string& msgid, const std::string& text, std::chrono::milliseconds timeout);
+
+    /// The time stamp of a log line (`YYYY-MM-DD HH:MM:SS.mmm`), or empty when it has none.
+    static std::string stamp_of(const std::string& line);
 
 private:
     struct source {
         std::filesystem::path file;
         std::uintmax_t offset = 0;
+        std::string stamp;  ///< of its last stamped line (an unstamped line is as old)
+    };
+    struct seen {
+        std::string stamp, text;
+        bool found = false;  ///< a wait has found it
     };
     std::vector<source> _sources;
-    std::vector<std::string> _seen;
-    std::size_t _next = 0;  ///< the first line a wait has not looked at (each wait finds a later line)
+    std::vector<seen> _seen;
     void poll();
 };
 

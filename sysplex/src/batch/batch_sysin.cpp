@@ -154,6 +154,17 @@ log_watch::log_watch(const console& c) {
     }
 }
 
+std::string log_watch::stamp_of(const std::string& line) {
+    // 2026-12-03 06:49:22.123 (the log writer's, run_support.hpp)
+    static constexpr std::string_view form = "dddd-dd-dd dd:dd:dd.ddd";
+    if (line.size() < form.size()) return {};
+    for (std::size_t i = 0; i < form.size(); ++i) {
+        const bool digit = line[i] >= '0' && line[i] <= '9';
+        if (form[i] == 'd' ? !digit : line[i] != form[i]) return {};
+    }
+    return line.substr(0, form.size());
+}
+
 void log_watch::poll() {
     for (auto& s : _sources) {
         std::ifstream in(s.file, std::ios::binary);
@@ -163,7 +174,8 @@ void log_watch::poll() {
         while (std::getline(in, line)) {
             if (in.eof()) break;  // a line still being written
             s.offset = static_cast<std::uintmax_t>(in.tellg());
-            _seen.push_back(line);
+            if (auto st = stamp_of(line); !st.empty()) s.stamp = st;
+            _seen.push_back({s.stamp, line});
         }
     }
 }
@@ -173,9 +185,15 @@ std::optional<std::string> log_watch::wait_for(const std::string& msgid, const s
     auto until = std::chrono::steady_clock::now() + timeout;
     for (;;) {
         poll();
-        while (_next < _seen.size()) {
-            const auto& l = _seen[_next++];
-            if (l.find(msgid) != std::string::npos && (text.empty() || l.find(text) != std::string::npos)) return l;
+        seen* best = nullptr;
+        for (auto& l : _seen) {
+            if (l.found || (best && l.stamp >= best->stamp)) continue;
+            if (l.text.find(msgid) != std::string::npos && (text.empty() || l.text.find(text) != std::string::npos))
+                best = &l;
+        }
+        if (best) {
+            best->found = true;
+            return best->text;
         }
         if (std::chrono::steady_clock::now() >= until) return std::nullopt;
         std::this_thread::sleep_for(std::chrono::milliseconds(100));

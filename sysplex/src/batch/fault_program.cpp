@@ -6,10 +6,13 @@
 //   KILL IKED sys                       the image's IKED (none runs in a run of `zplex up` yet: RC 12)
 //   STOP CPU sys / START CPU sys        the image's CPU at its Hercules console (a run under Hercules)
 //   RESTART STACK sys                   start the image's stack again, as `zplex up` started it
+//   IPL sys [WAIT s]                    the HMC's LOAD of the image, as `zplex image ipl` (image_ipl.hpp)
 //   WAIT FOR msgid ['text'] TIMEOUT s   a message of the run's logs since the step began
 //   DELAY s                             let s seconds pass
-// RC as batch.hpp says; a KILL of something that does not run is RC 8.
+// Every statement is checked for its form before any is carried out. RC as batch.hpp
+// says; a KILL of something that does not run is RC 8, an IPL ends as image_ipl.hpp says.
 #include "batch.hpp"
+#include "../image_ipl.hpp"
 #include "../run_support.hpp"
 
 #include <zplex/hercules/image.hpp>
@@ -18,6 +21,7 @@
 #include <fmt/format.h>
 
 #include <csignal>
+#include <sstream>
 #include <thread>
 
 namespace zplex::cli::batch {
@@ -25,6 +29,13 @@ namespace zplex::cli::batch {
 namespace {
 
 constexpr const char* name = "ZPXFAULT";
+
+/// Where the optional SIGNAL of a KILL starts (after its object), or 0 when @p w is no KILL form.
+std::size_t kill_signal_at(const std::vector<std::string>& w) {
+    if (w.size() >= 3 && (w[1] == "STACK" || w[1] == "CF" || w[1] == "IKED")) return 3;
+    if (w.size() >= 5 && w[1] == "JOB" && w[3] == "ON") return 5;
+    return 0;
+}
 
 struct session {
     console& con;
@@ -52,26 +63,13 @@ struct session {
 
     bool kill(const sysin_statement& st) {
         const auto& w = st.words;
-        std::size_t i = 3;
+        const std::size_t i = kill_signal_at(w);
         std::string kind, who, system;
-        if (w[1] == "STACK") {
-            kind = "tcpip", system = w[2];
-        } else if (w[1] == "CF") {
-            kind = "cf", who = w[2];
-        } else if (w[1] == "IKED") {
-            kind = "iked", system = w[2];
-        } else if (w[1] == "JOB" && w.size() >= 5 && w[3] == "ON") {
-            kind = "autolog", who = w[2], system = w[4];
-            i = 5;
-        } else {
-            return bad(st, "KILL STACK, JOB, CF OR IKED");
-        }
-        int sig = SIGKILL;
-        if (i + 1 < w.size() + 1 && i < w.size()) {
-            if (w.size() != i + 2 || w[i] != "SIGNAL" || (w[i + 1] != "KILL" && w[i + 1] != "TERM"))
-                return bad(st, "ONLY SIGNAL KILL OR SIGNAL TERM MAY FOLLOW");
-            sig = w[i + 1] == "KILL" ? SIGKILL : SIGTERM;
-        }
+        if (w[1] == "STACK") kind = "tcpip", system = w[2];
+        else if (w[1] == "CF") kind = "cf", who = w[2];
+        else if (w[1] == "IKED") kind = "iked", system = w[2];
+        else kind = "autolog", who = w[2], system = w[4];
+        const int sig = i < w.size() && w[i + 1] == "TERM" ? SIGTERM : SIGKILL;
         if (!system.empty() && !con.image(system)) return bad(st, "SYSTEM " + system + " IS NOT IN THE SYSPLEX");
         reload();
         const operating::run_process* p = nullptr;
@@ -100,7 +98,7 @@ struct session {
 
     bool cpu(const sysin_statement& st) {
         const auto& w = st.words;
-        if (w.size() != 3 || !con.image(w[2])) return bad(st, "STOP|START CPU sys, A SYSTEM OF THE SYSPLEX");
+        if (!con.image(w[2])) return bad(st, "STOP|START CPU sys, A SYSTEM OF THE SYSPLEX");
         if (!con.r.hercules) {
             fail(st, w[2] + " DOES NOT RUN UNDER HERCULES IN THIS RUN (zplex up --no-hercules)", 12);
             return true;
@@ -117,7 +115,7 @@ struct session {
 
     bool restart(const sysin_statement& st) {
         const auto& w = st.words;
-        if (w.size() != 3 || w[1] != "STACK" || !con.image(w[2])) return bad(st, "RESTART STACK sys");
+        if (!con.image(w[2])) return bad(st, "RESTART STACK sys, A SYSTEM OF THE SYSPLEX");
         const auto* im = con.image(w[2]);
         run::dir_lock lock(con.dir);
         if (!lock.held()) {
@@ -144,13 +142,75 @@ struct session {
                             con.r.find("tcpip", im->name)->id.pid));
         return true;
     }
+
+    /// The HMC's LOAD, as `zplex image ipl` makes it; its messages go to SYSPRINT.
+    bool ipl(const sysin_statement& st) {
+        const auto& w = st.words;
+        if (!con.image(w[1])) return bad(st, "IPL sys, A SYSTEM OF THE SYSPLEX");
+        run::ipl_options o;
+        o.name = w[1];
+        o.run_dir = con.dir.string();
+        long wait = o.wait_s;
+        if (w.size() == 4) number(w[3], 1, 600, wait);
+        o.wait_s = static_cast<int>(wait);
+        rep.say(fmt::format(" ZPX0634I IPL OF {}{}: THE HMC'S LOAD", w[1], con.r.hercules ? " UNDER ITS HERCULES" : ""));
+        std::ostringstream out;
+        const int rc = run::ipl_image(o, out);
+        std::istringstream lines(out.str());
+        for (std::string l; std::getline(lines, l);) rep.say("   " + l);
+        reload();  // the new stack and jobs are in the record now
+        if (rc == 0 || rc == 4) {
+            rep.say(fmt::format(" ZPX0635I {} IPLED{}", w[1], rc ? ": AN AUTOLOG PROCEDURE WAS NOT FOUND (RC 4)" : ""));
+            rep.raise(rc);
+        } else {
+            fail(st, fmt::format("THE IPL OF {} ENDED {}{}", w[1], rc, rc == 8 ? " (REFUSED)" : ""), rc == 8 ? 8 : 12);
+        }
+        return true;
+    }
 };
+
+/// The DELAY, WAIT FOR and fault statements' forms (their systems are checked on the sysplex).
+std::string form_error(const sysin_statement& st) {
+    const auto& w = st.words;
+    long n = 0;
+    if (w[0] == "KILL") {
+        const std::size_t i = kill_signal_at(w);
+        if (i == 0) return "KILL STACK sys, KILL JOB proc ON sys, KILL CF name OR KILL IKED sys";
+        if (w.size() != i && (w.size() != i + 2 || w[i] != "SIGNAL" || (w[i + 1] != "KILL" && w[i + 1] != "TERM")))
+            return "ONLY SIGNAL KILL OR SIGNAL TERM MAY FOLLOW";
+        return {};
+    }
+    if (w[0] == "STOP" || w[0] == "START") {
+        if (w.size() != 3 || w[1] != "CPU") return w[0] + " CPU sys";
+        return {};
+    }
+    if (w[0] == "RESTART") return w.size() == 3 && w[1] == "STACK" ? "" : "RESTART STACK sys";
+    if (w[0] == "IPL") {
+        if (w.size() != 2 && w.size() != 4) return "IPL sys [WAIT s]";
+        if (w.size() == 4 && (w[2] != "WAIT" || !number(w[3], 1, 600, n))) return "IPL sys WAIT NEEDS SECONDS, 1-600";
+        return {};
+    }
+    if (w[0] == "DELAY") return w.size() == 2 && number(w[1], 0, 600, n) ? "" : "DELAY NEEDS SECONDS, 0-600";
+    if (w[0] == "WAIT") {
+        if (w.size() < 5 || w.size() > 6 || w[1] != "FOR" || w[w.size() - 2] != "TIMEOUT")
+            return "WAIT FOR msgid ['text'] TIMEOUT s";
+        return number(w.back(), 1, 600, n) ? "" : "TIMEOUT NEEDS SECONDS, 1-600";
+    }
+    return "UNKNOWN STATEMENT (KILL, STOP CPU, START CPU, RESTART STACK, IPL, WAIT FOR, DELAY)";
+}
 
 jes::program_result zpxfault(const context& c, const jes::job_step& step, jes::step_io& io) {
     report rep;
     rep.say(fmt::format("{}  FAULTS - STEP {}", name, step.name));
     auto stmts = step_statements(io, rep, name);
     if (!stmts) return end_report(io, rep, name);
+    for (const auto& st : *stmts) {
+        if (auto why = fault_statement_form(st); !why.empty()) {
+            rep.say(fmt::format(" ZPX0603E SYSIN RECORD {} NOT VALID: {}: {}", st.line, why, st.text));
+            rep.raise(12);
+            return end_report(io, rep, name);
+        }
+    }
     auto con = open_console(c, rep, name);
     if (!con) return end_report(io, rep, name);
     session s{*con, rep, io, step.name};
@@ -158,36 +218,33 @@ jes::program_result zpxfault(const context& c, const jes::job_step& step, jes::s
     for (const auto& st : *stmts) {
         const auto& w = st.words;
         bool ok = true;
-        if (w[0] == "KILL" && w.size() >= 3) {
+        if (w[0] == "KILL") {
             ok = s.kill(st);
-        } else if ((w[0] == "STOP" || w[0] == "START") && w.size() >= 2 && w[1] == "CPU") {
+        } else if (w[0] == "STOP" || w[0] == "START") {
             ok = s.cpu(st);
         } else if (w[0] == "RESTART") {
             ok = s.restart(st);
-        } else if (w[0] == "DELAY" && w.size() == 2) {
+        } else if (w[0] == "IPL") {
+            ok = s.ipl(st);
+        } else if (w[0] == "DELAY") {
             long t = 0;
-            if (!number(w[1], 0, 600, t)) ok = s.bad(st, "DELAY NEEDS SECONDS, 0-600");
-            else std::this_thread::sleep_for(std::chrono::seconds(t));
-        } else if (w[0] == "WAIT" && w.size() >= 5 && w.size() <= 6 && w[1] == "FOR" && w[w.size() - 2] == "TIMEOUT") {
+            number(w[1], 0, 600, t);
+            std::this_thread::sleep_for(std::chrono::seconds(t));
+        } else {  // WAIT FOR
             long t = 0;
-            if (!number(w.back(), 1, 600, t)) {
-                ok = s.bad(st, "TIMEOUT NEEDS SECONDS, 1-600");
+            number(w.back(), 1, 600, t);
+            ++rep.expectations;
+            auto line = logs.wait_for(w[2], w.size() == 6 ? w[3] : "", std::chrono::seconds(t));
+            if (line) {
+                rep.say(fmt::format(" ZPX0611I EXPECTATION MET: {}", st.text));
+                rep.say("   " + *line);
             } else {
-                ++rep.expectations;
-                auto line = logs.wait_for(w[2], w.size() == 6 ? w[3] : "", std::chrono::seconds(t));
-                if (line) {
-                    rep.say(fmt::format(" ZPX0611I EXPECTATION MET: {}", st.text));
-                    rep.say("   " + *line);
-                } else {
-                    ++rep.failed;
-                    rep.say(fmt::format(" ZPX0612E EXPECTATION NOT MET (SYSIN RECORD {}): {} - NO {} IN {} S", st.line,
-                                        st.text, w[2], t));
-                    io.system_message(fmt::format("ZPX0612E {} {} EXPECTATION NOT MET: {}", step.name, name, st.text));
-                    rep.raise(8);
-                }
+                ++rep.failed;
+                rep.say(fmt::format(" ZPX0612E EXPECTATION NOT MET (SYSIN RECORD {}): {} - NO {} IN {} S", st.line, st.text,
+                                    w[2], t));
+                io.system_message(fmt::format("ZPX0612E {} {} EXPECTATION NOT MET: {}", step.name, name, st.text));
+                rep.raise(8);
             }
-        } else {
-            ok = s.bad(st, "UNKNOWN STATEMENT (KILL, STOP CPU, START CPU, RESTART STACK, WAIT FOR, DELAY)");
         }
         if (!ok) break;
     }
@@ -195,6 +252,8 @@ jes::program_result zpxfault(const context& c, const jes::job_step& step, jes::s
 }
 
 }  // namespace
+
+std::string fault_statement_form(const sysin_statement& st) { return st.words.empty() ? "NO STATEMENT" : form_error(st); }
 
 jes::program fault_program(const context& c) {
     return [c](const jes::job_step& step, jes::step_io& io) { return zpxfault(c, step, io); };

@@ -5,8 +5,14 @@
 // sysplex: operator commands, connections from CLIENT1/CLIENT2 to DVA1, a stack killed by
 // its recorded PID and started again). On FIG4 every job ends with condition code 0; on
 // a copy whose profiles lost DVA1's VIPADISTRIBUTE every one ends with 8 and its job log
-// names the failing step and expectation. Each JUnit report is checked against
-// tests/junit/junit.xsd by xmllint. Whatever the run left is removed, pass or fail.
+// names the failing step and expectation. REGRTKCP needs the images under Hercules: a
+// FIG4 copy brought up with them, MVS1's CPU stopped at its console and MVS1 IPLed again
+// by the job (ZPXFAULT STOP CPU, IPL) ends with 0, the job log showing the IPL and the
+// giveback; on the copy without DVA1's VIPADISTRIBUTE it ends with 8 at CONFIG. Without
+// Hercules, ZPXFAULT's IPL of an active system is refused (IXC203I, 8) and that of a
+// system whose stack was killed starts the stack again (the giveback follows). Each
+// JUnit report is checked against tests/junit/junit.xsd by xmllint. Whatever the run
+// left is removed, pass or fail.
 // REGRSWSA is not run here: it needs zplex-iked on each image and strongSwan on PEER1,
 // which `zplex up` does not start yet (docs/jcl.md).
 #include "fig4_run.hpp"
@@ -40,6 +46,27 @@ std::string without_dva1_distribution(std::string text) {
     return text.erase(start, end - start);
 }
 
+/// @p f's profiles without DVA1's VIPADISTRIBUTE (MVS1 distributes it, MVS2 is its backup).
+void remove_dva1_distribution(const fig4_run& f) {
+    for (const char* member : {"PROFMVS1", "PROFMVS2"}) {
+        auto p = f.plex / "SYS1.TCPPARMS" / member;
+        auto before = file_text(p);
+        auto after = without_dva1_distribution(before);
+        ASSERT_NE(after, before) << member;
+        std::ofstream(p) << after;
+    }
+}
+
+/// @p out holds each of @p texts, each after the one before.
+void expect_in_order(const std::string& out, const std::vector<std::string>& texts) {
+    std::size_t at = 0;
+    for (const auto& t : texts) {
+        auto next = out.find(t, at);
+        EXPECT_NE(next, std::string::npos) << "after offset " << at << ": " << t << "\n" << out;
+        if (next != std::string::npos) at = next + t.size();
+    }
+}
+
 bool can_run(std::string& why) {
     if (!can_use_netns(&why)) return false;
     if (!fs::exists("/dev/net/tun")) {
@@ -68,10 +95,11 @@ TEST(jcl_regression_e2e, every_regression_job_ends_with_condition_code_0_on_fig4
         EXPECT_EQ(s.status, 0) << job << "\n" << s.out << f.logs();
         EXPECT_NE(s.out.find(std::string("$HASP395 ") + job + " ENDED - RC=0000"), std::string::npos) << s.out;
         EXPECT_EQ(s.out.find("ZPX0612E"), std::string::npos) << s.out;
-        if (std::string(job) == "REGROBEY")  // its CHECK step is a procedure of the PROCLIB SYSPLEX.xml names
+        if (std::string(job) == "REGROBEY") {  // its CHECK step is a procedure of the PROCLIB SYSPLEX.xml names
             EXPECT_NE(s.out.find("IEFC001I PROCEDURE OBEYCHK WAS EXPANDED USING SYSTEM LIBRARY ZPLEX.PROCLIB"),
                       std::string::npos)
                 << s.out;
+        }
         auto v = validate_junit(junit);
         EXPECT_EQ(v.status, 0) << job << ": " << v.out << "\n" << file_text(junit);
         auto x = file_text(junit);
@@ -84,13 +112,7 @@ TEST(jcl_regression_e2e, without_dva1s_vipadistribute_every_job_ends_with_8_nami
     std::string why;
     if (!can_run(why)) GTEST_SKIP() << why;
     fig4_run f("B", 'J');
-    for (const char* member : {"PROFMVS1", "PROFMVS2"}) {
-        auto p = f.plex / "SYS1.TCPPARMS" / member;
-        auto before = file_text(p);
-        auto after = without_dva1_distribution(before);
-        ASSERT_NE(after, before) << member;
-        std::ofstream(p) << after;
-    }
+    ASSERT_NO_FATAL_FAILURE(remove_dva1_distribution(f));
     auto u = f.up();
     ASSERT_EQ(u.status, 0) << u.out << f.logs();
     // The step each job checks DVA1's distribution in first.
@@ -112,6 +134,121 @@ TEST(jcl_regression_e2e, without_dva1s_vipadistribute_every_job_ends_with_8_nami
         EXPECT_NE(x.find("<failure"), std::string::npos) << x;
         EXPECT_NE(x.find("ZPX0612E"), std::string::npos) << x;
     }
+}
+
+TEST(jcl_regression_e2e, regrtkcp_ends_with_0_taking_over_at_a_stopped_cpu_and_giving_back_at_the_reipl_under_hercules) {
+    if (!hercules_built()) GTEST_SKIP() << "the Hercules device modules or /usr/bin/hercules are missing";
+    std::string why;
+    if (!can_run(why)) GTEST_SKIP() << why;
+    fig4_run f("H", 'J');
+    auto u = f.up(true);
+    ASSERT_EQ(u.status, 0) << u.out << f.logs();
+    ASSERT_NE(u.out.find("ZPX1805I IMAGE MVS1 IPLED UNDER HERCULES"), std::string::npos) << u.out;
+    auto junit = f.tmp / "REGRTKCP.xml";
+    auto s = f.submit("REGRTKCP", junit);
+    EXPECT_FALSE(s.timed_out);
+    EXPECT_EQ(s.status, 0) << s.out << "--- SYSLOG\n" << f.run({"syslog", "--run-dir", f.dir.string()}).out;
+    EXPECT_NE(s.out.find("$HASP395 REGRTKCP ENDED - RC=0000"), std::string::npos) << s.out;
+    EXPECT_EQ(s.out.find("ZPX0612E"), std::string::npos) << s.out;
+    EXPECT_EQ(s.out.find("ZPX0632E"), std::string::npos) << s.out;
+    for (const char* step : {"STOPCPU", "TAKEN", "AFTER", "GIVEBACK", "BACK", "SURVIVED", "AGAIN"})
+        EXPECT_NE(s.out.find(std::string("REGRTKCP ") + step + " - STEP WAS EXECUTED - COND CODE 0000"), std::string::npos)
+            << step << "\n" << s.out;
+    // The takeover, then the IPL at the image's own Hercules and the giveback it brings.
+    expect_in_order(s.out, {" ZPX0631I STOPPED CPU OF MVS1 AT ITS HERCULES CONSOLE",
+                            "IXC105I SYSPLEX PARTITIONING HAS COMPLETED FOR MVS1",
+                            "EZZ8301I VIPA 198.18.2.1 TAKEN OVER FROM TCPIPA ON MVS1",
+                            " ZPX0634I IPL OF MVS1 UNDER ITS HERCULES: THE HMC'S LOAD",
+                            "   ZPX1840I IPL OF MVS1 IN SYSPLEX " + f.name + ": THE NUCLEUS UNDER ITS HERCULES",
+                            "   ZPX1805I IMAGE MVS1 IPLED UNDER HERCULES",
+                            "   ZPX1806I TCPIPA ON MVS1 JOINED THE SYSPLEX",
+                            "   ZPX1807I AUTOLOG: 1 PROCEDURES STARTED",
+                            " ZPX0635I MVS1 IPLED",
+                            "EZZ8303I VIPA 198.18.2.1 GIVEN TO TCPIPA ON MVS1",
+                            "EZZ8302I VIPA 198.18.2.1 TAKEN FROM TCPIPA ON MVS2"});
+    auto v = validate_junit(junit);
+    EXPECT_EQ(v.status, 0) << v.out << "\n" << file_text(junit);
+    auto x = file_text(junit);
+    EXPECT_NE(x.find("<testsuite name=\"REGRTKCP\""), std::string::npos) << x;
+    EXPECT_NE(x.find("failures=\"0\""), std::string::npos) << x;
+    // What the job left: MVS1 IPLed again owns DVA1, its AUTOLOG job runs.
+    auto st = f.run({"status", "--run-dir", f.dir.string()});
+    EXPECT_NE(st.out.find("DVIPA    198.18.2.1      OWNER MVS1/TCPIPA"), std::string::npos) << st.out;
+    EXPECT_NE(st.out.find("JOB      APPA     ON MVS1  ACTIVE"), std::string::npos) << st.out;
+    auto down = f.run({"down", "--run-dir", f.dir.string()}, 60s);
+    EXPECT_EQ(down.status, 0) << down.out;
+}
+
+TEST(jcl_regression_e2e, regrtkcp_without_dva1s_vipadistribute_ends_with_8_at_config_under_hercules) {
+    if (!hercules_built()) GTEST_SKIP() << "the Hercules device modules or /usr/bin/hercules are missing";
+    std::string why;
+    if (!can_run(why)) GTEST_SKIP() << why;
+    fig4_run f("K", 'J');
+    ASSERT_NO_FATAL_FAILURE(remove_dva1_distribution(f));
+    auto u = f.up(true);
+    ASSERT_EQ(u.status, 0) << u.out << f.logs();
+    auto junit = f.tmp / "REGRTKCP.xml";
+    auto s = f.submit("REGRTKCP", junit);
+    EXPECT_FALSE(s.timed_out);
+    EXPECT_EQ(s.status, 8) << s.out;
+    EXPECT_NE(s.out.find("REGRTKCP CONFIG - STEP WAS EXECUTED - COND CODE 0008"), std::string::npos) << s.out;
+    EXPECT_NE(s.out.find("ZPX0612E CONFIG ZPXOPER EXPECTATION NOT MET: EXPECT COUNT 3 'RDY: 001' WITHIN 10"),
+              std::string::npos)
+        << s.out;
+    // Nothing after it ran: no CPU was stopped, no image IPLed.
+    EXPECT_NE(s.out.find("STEP WAS NOT RUN BECAUSE OF CONDITION CODES"), std::string::npos) << s.out;
+    EXPECT_EQ(s.out.find("ZPX0631I"), std::string::npos) << s.out;
+    EXPECT_EQ(s.out.find("ZPX0634I"), std::string::npos) << s.out;
+    auto v = validate_junit(junit);
+    EXPECT_EQ(v.status, 0) << v.out << "\n" << file_text(junit);
+    auto x = file_text(junit);
+    EXPECT_NE(x.find("<testcase name=\"CONFIG\""), std::string::npos) << x;
+    EXPECT_NE(x.find("<failure"), std::string::npos) << x;
+}
+
+TEST(jcl_regression_e2e, zpxfault_ipl_is_refused_while_the_system_is_active_and_brings_a_killed_system_back) {
+    std::string why;
+    if (!can_run(why)) GTEST_SKIP() << why;
+    fig4_run f("I", 'J');
+    auto u = f.up();
+    ASSERT_EQ(u.status, 0) << u.out << f.logs();
+    // No COND on the JOB statement: the second step runs after the first one's 8.
+    const auto job = f.tmp / "IPLJOB";
+    std::ofstream(job) << "//IPLJOB   JOB (ZPLEX),'RE-IPL',CLASS=A,MSGCLASS=X\n"
+                          "//BUSY     EXEC PGM=ZPXFAULT\n"
+                          "//SYSPRINT DD SYSOUT=*\n"
+                          "//SYSIN    DD *\n"
+                          "  IPL MVS1\n"
+                          "/*\n"
+                          "//KILLED   EXEC PGM=ZPXFAULT\n"
+                          "//SYSPRINT DD SYSOUT=*\n"
+                          "//SYSIN    DD *\n"
+                          "  KILL STACK MVS1\n"
+                          "  WAIT FOR EZZ8301I '198.18.2.1' TIMEOUT 15\n"
+                          "  IPL MVS1 WAIT 30\n"
+                          "  WAIT FOR EZZ8303I '198.18.2.1' TIMEOUT 20\n"
+                          "  WAIT FOR EZZ8302I '198.18.2.1' TIMEOUT 20\n"
+                          "/*\n";
+    auto s = f.run({"submit", job.string(), "--sysplex", f.plex.string(), "--run-dir", f.dir.string(), "--spool",
+                    f.spool.string()},
+                   150s);
+    EXPECT_FALSE(s.timed_out);
+    EXPECT_EQ(s.status, 8) << s.out << f.logs();
+    EXPECT_NE(s.out.find("IPLJOB BUSY - STEP WAS EXECUTED - COND CODE 0008"), std::string::npos) << s.out;
+    expect_in_order(s.out, {" ZPX0634I IPL OF MVS1: THE HMC'S LOAD", "   IXC203I MVS1 IS CURRENTLY ACTIVE IN THE SYSPLEX",
+                            " ZPX0632E FAULT NOT MADE (SYSIN RECORD 1): IPL MVS1 - THE IPL OF MVS1 ENDED 8 (REFUSED)"});
+    EXPECT_NE(s.out.find("ZPX0632E BUSY ZPXFAULT FAULT NOT MADE: IPL MVS1 - THE IPL OF MVS1 ENDED 8 (REFUSED)"),
+              std::string::npos)
+        << s.out;
+    // Without Hercules the IPL of a system whose stack was killed starts the stack again.
+    EXPECT_NE(s.out.find("IPLJOB KILLED - STEP WAS EXECUTED - COND CODE 0000"), std::string::npos) << s.out;
+    expect_in_order(s.out, {"EZZ8301I VIPA 198.18.2.1 TAKEN OVER FROM TCPIPA ON MVS1",
+                            "   ZPX1840I IPL OF MVS1 IN SYSPLEX " + f.name + ": ITS STACK ON A SYSTEM OF ITS OWN",
+                            "   ZPX1806I TCPIPA ON MVS1 JOINED THE SYSPLEX", " ZPX0635I MVS1 IPLED",
+                            "EZZ8303I VIPA 198.18.2.1 GIVEN TO TCPIPA ON MVS1",
+                            "EZZ8302I VIPA 198.18.2.1 TAKEN FROM TCPIPA ON MVS2"});
+    auto st = f.run({"status", "--run-dir", f.dir.string()});
+    EXPECT_NE(st.out.find("DVIPA    198.18.2.1      OWNER MVS1/TCPIPA"), std::string::npos) << st.out;
 }
 
 TEST(jcl_regression_e2e, submit_up_brings_the_sysplex_up_for_the_job_and_down_after_it) {

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: the SYSIN reader of zplex's batch programs (records split at new
-// lines, quotes, comments, continuation) and its number rule. A statement it cannot read
-// is a message; any exception, crash, hang or sanitizer report is a finding.
+// lines, quotes, comments, continuation), its number rule and ZPXFAULT's check of each
+// statement's form (KILL, STOP/START CPU, RESTART STACK, IPL sys [WAIT s], WAIT FOR,
+// DELAY). A statement it cannot read is a message; any exception, crash, hang or
+// sanitizer report is a finding.
 #include "batch/batch.hpp"
 
 #include <cstddef>
@@ -23,7 +25,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::string why;
     (void)zplex::cli::batch::read_sysin(records, out, why);
     long v = 0;
-    for (const auto& st : out)
+    for (const auto& st : out) {
         for (const auto& w : st.words) (void)zplex::cli::batch::number(w, 0, 600, v);
+        (void)zplex::cli::batch::fault_statement_form(st);
+    }
     return 0;
 }

@@ -2,6 +2,7 @@
 // SYSIN of ZPXOPER/ZPXTRAF/ZPXFAULT from strings: words, quotes, comments, continuation,
 // a quote left open; and each program's RC when SYSIN, SYSPRINT or the sysplex is missing.
 #include "batch/batch.hpp"
+#include "memory_io.hpp"
 
 #include <gtest/gtest.h>
 
@@ -68,28 +69,6 @@ TEST(batch_sysin, number_takes_only_digits_in_range) {
     EXPECT_FALSE(number("", 1, 600, v));
     EXPECT_FALSE(number("-1", 0, 600, v));
 }
-
-/// A step's DDs held in memory.
-class memory_io : public jes::step_io {
-public:
-    std::map<std::string, std::vector<std::string>> dds;
-    std::vector<std::string> messages;
-    bool has(const std::string& dd) const override { return dds.count(dd) > 0; }
-    std::optional<std::vector<std::string>> read(const std::string& dd) override {
-        if (!has(dd)) return std::nullopt;
-        return dds[dd];
-    }
-    bool write(const std::string& dd, const std::vector<std::string>& lines) override {
-        if (!has(dd)) return false;
-        dds[dd].insert(dds[dd].end(), lines.begin(), lines.end());
-        return true;
-    }
-    std::optional<std::vector<std::string>> read_dsn(const std::string&) override { return std::nullopt; }
-    bool write_dsn(const std::string&, const std::vector<std::string>&, bool) override { return false; }
-    int delete_dsn(const std::string&) override { return 8; }
-    std::optional<std::filesystem::path> file_of(const std::string&) const override { return std::nullopt; }
-    void system_message(const std::string& text) override { messages.push_back(text); }
-};
 
 TEST(batch_programs, without_sysin_16_and_without_a_running_sysplex_12) {
     auto dir = std::filesystem::temp_directory_path() / ("zpxbt-" + std::to_string(::getpid()));
