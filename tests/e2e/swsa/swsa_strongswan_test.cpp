@@ -172,7 +172,7 @@ std::uint64_t value_after(const std::string& text, const std::string& key) {
     return at == std::string::npos ? 0 : std::stoull(text.substr(at));
 }
 
-// Lifesize (docs/swsa.md "Lifesize"): FIG4's policy with a lifesize of 8 MiB. The
+// Lifesize (docs/swsa.md "Lifesize"): FIG4's policy with a lifesize of 12 MiB. The
 // targets count their bytes under each shadow and report them to MVS1 in batches; MVS1's
 // IKED reads the sysplex-wide sum and rekeys each SA at 80 % of it, so SAs follow each
 // other as the traffic goes on and none expires; the targets, seeing their SAs refreshed
@@ -185,9 +185,9 @@ TEST(swsa_strongswan, the_owners_iked_rekeys_on_the_sysplex_wide_lifesize_before
     std::string text = file_text(pol);
     auto at = text.find("Lifesize     1048576");
     ASSERT_NE(at, std::string::npos) << text;
-    text.replace(at, 20, "Lifesize     8192");
+    text.replace(at, 20, "Lifesize     12288");
     { std::ofstream(pol, std::ios::trunc) << text; }
-    const std::uint64_t lifesize = 8192 * 1024;
+    const std::uint64_t lifesize = 12288 * 1024;
     swsa_daemons d(plex);
     auto started = d.start({"MVS1", "MVS2", "MVS4"}, true);
     ASSERT_EQ(started, "");
@@ -207,13 +207,15 @@ TEST(swsa_strongswan, the_owners_iked_rekeys_on_the_sysplex_wide_lifesize_before
     };
     ASSERT_TRUE(plex.wait_display("MVS2", "ipsec -y display -s", "1 entry selected"));
     const std::uint64_t first_refresh_kb = refresh_of("MVS2");
-    EXPECT_EQ(first_refresh_kb, 8192u * 5 / 100) << "5 % of the lifesize at first";
+    EXPECT_EQ(first_refresh_kb, 12288u * 5 / 100) << "5 % of the lifesize at first";
 
-    // About 24 MB under IPsec, two thirds of it through the targets.
+    // About 31 MB under IPsec, two thirds of it through the targets, two connections at a
+    // time: the 20 % of the lifesize left after the rekey's start is then most of a
+    // second of traffic, for a loaded machine's IKED to read the count and rekey in.
     std::string failures;
-    auto served = connections(peer, 180, 6, 64 * 1024, failures);
+    auto served = connections(peer, 240, 2, 64 * 1024, failures);
     EXPECT_EQ(served["BAD"], 0) << failures << swan.log_tail();
-    for (const char* sys : {"MVS1", "MVS2", "MVS4"}) EXPECT_GE(served[sys], 50) << sys;
+    for (const char* sys : {"MVS1", "MVS2", "MVS4"}) EXPECT_GE(served[sys], 70) << sys;
     std::this_thread::sleep_for(500ms);  // the last reports and the last rekey's install
 
     auto log = file_text(iked_log);
@@ -228,7 +230,7 @@ TEST(swsa_strongswan, the_owners_iked_rekeys_on_the_sysplex_wide_lifesize_before
         // The owner alone had not reached it: the targets' reports are in the sum.
         EXPECT_GT(value_after(l, " TARGETS "), at_bytes / 3) << l;
     }
-    std::printf("lifesize 8 MiB: %d rekeys on the sysplex-wide count; MVS2's report threshold %llu K at first, %llu K "
+    std::printf("lifesize 12 MiB: %d rekeys on the sysplex-wide count; MVS2's report threshold %llu K at first, %llu K "
                 "after\n",
                 rekeys, static_cast<unsigned long long>(first_refresh_kb),
                 static_cast<unsigned long long>(refresh_of("MVS2")));
@@ -239,7 +241,7 @@ TEST(swsa_strongswan, the_owners_iked_rekeys_on_the_sysplex_wide_lifesize_before
     // The sum the IKED reads, as the stack gives it.
     auto usage = plex.control("MVS1", "SWSA USAGE");
     EXPECT_NE(usage.find("ZPX1713I SWSA USAGE Y"), std::string::npos) << usage;
-    EXPECT_NE(usage.find(" LIFESIZE 8388608"), std::string::npos) << usage;
+    EXPECT_NE(usage.find(" LIFESIZE 12582912"), std::string::npos) << usage;
     // The targets saw their SAs refreshed in time: they report less often.
     EXPECT_GT(refresh_of("MVS2"), first_refresh_kb);
     EXPECT_GT(refresh_of("MVS4"), first_refresh_kb);
