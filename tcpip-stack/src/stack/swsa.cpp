@@ -155,16 +155,16 @@ std::string stack::impl::swsa_retire(const std::string& tunnel, swsa::delete_rea
 std::vector<stack::swsa_usage_row> stack::impl::swsa_usage() {
     std::vector<swsa_usage_row> out;
     if (!sw.cache) return out;
-    for (const auto& r : sw.cache->display_records()) {
-        auto m = sw.masters.find(r.tunnel_id);
-        if (m == sw.masters.end()) continue;
+    // Asked 20 times a second by the IKE daemon: the counters only, no display records.
+    for (const auto& [tunnel, m] : sw.masters) {
+        if (!sw.cache->find(tunnel)) continue;
         swsa_usage_row u;
-        u.tunnel = r.tunnel_id;
-        u.spi_in = m->second.sa.spi_in;
-        u.own_bytes = r.inbound_bytes + r.outbound_bytes;
-        u.target_bytes = m->second.target_bytes;
-        u.reports = m->second.reports;
-        u.lifesize = m->second.sa.lifesize;
+        u.tunnel = tunnel;
+        u.spi_in = m.sa.spi_in;
+        u.own_bytes = sw.cache->bytes_of(tunnel);
+        u.target_bytes = m.target_bytes;
+        u.reports = m.reports;
+        u.lifesize = m.sa.lifesize;
         out.push_back(u);
     }
     return out;

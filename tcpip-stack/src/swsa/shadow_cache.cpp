@@ -205,6 +205,11 @@ std::uint64_t shadow_cache::bytes_of(const shadow& s, std::uint64_t* packets) co
     return b;
 }
 
+std::uint64_t shadow_cache::bytes_of(const std::string& tunnel) const {
+    auto it = _shadows.find(tunnel);
+    return it == _shadows.end() ? 0 : bytes_of(it->second, nullptr);
+}
+
 std::vector<lifesize_report_message> shadow_cache::collect_reports() {
     std::vector<lifesize_report_message> due;
     for (auto& [name, s] : _shadows) {

@@ -96,6 +96,8 @@ public:
 
     /// `ipsec -y display -s`: one record per shadow.
     std::vector<ipsec::dynamic_tunnel_record> display_records() const;
+    /// Bytes in and out under tunnel @p tunnel here (0 when it is not here).
+    std::uint64_t bytes_of(const std::string& tunnel) const;
 
 private:
     void drop_filters(shadow& s);
