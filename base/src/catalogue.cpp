@@ -308,7 +308,7 @@ public:
             lan.subnet = cidr(l, "subnet");
             std::set<std::string> hosts;
             for (auto h : l.children("host")) {
-                check_attributes(h, {"name", "address", "role"}, {"name", "address", "role"});
+                check_attributes(h, {"name", "address", "role", "swanctl"}, {"name", "address", "role"});
                 check_children(h, {});
                 host_config hc;
                 hc.name = name(h, "name", 8);
@@ -319,6 +319,17 @@ public:
                 hc.role = h.attribute("role").value();
                 if (hc.role != "client" && hc.role != "server" && hc.role != "ipsec-peer") {
                     fail(h, "ROLE=\"" + hc.role + "\" MUST BE client, server OR ipsec-peer");
+                }
+                if (h.attribute("swanctl")) {
+                    if (hc.role != "ipsec-peer") {
+                        fail(h, "SWANCTL= IS TAKEN ONLY BY A HOST OF ROLE=\"ipsec-peer\"");
+                    }
+                    std::string why;
+                    auto dsn = parse_dataset_name(h.attribute("swanctl").value(), &why);
+                    if (!dsn) {
+                        fail(h, "SWANCTL=\"" + std::string(h.attribute("swanctl").value()) + "\" IS NOT A DATA SET NAME: " + why);
+                    }
+                    hc.swanctl_dsn = dsn->str();
                 }
                 lan.hosts.push_back(std::move(hc));
             }

@@ -4,6 +4,7 @@
 // `zplex syslog`: one SYSLOG of every component's log; `zplex exec`: a program in an
 // image's or a LAN host's network namespace.
 #include "commands.hpp"
+#include "up_ipsec.hpp"
 #include "console.hpp"
 #include "run_support.hpp"
 
@@ -71,25 +72,9 @@ int do_cmd(const cmd_options& o) {
         return a.what == hercules::console_answer::status::ok ? 0 : 12;
     }
     if (!o.uss.empty()) {
-        std::string u = o.uss;
-        if (u.rfind("ipsec ", 0) != 0 && u != "ipsec") {
-            std::cout << "ZPX1855I ONLY THE z/OS UNIX ipsec COMMAND IS TAKEN WITH --uss\n";
-            return 8;
-        }
-        auto sock = c->dir / ("iked-" + std::string(run::stack_socket(c->dir, system).filename().string()).substr(6));
-        std::error_code ec;
-        if (!fs::exists(sock, ec)) {
-            std::cout << fmt::format("ZPX1856I NO IKED RUNS ON {} IN THIS RUN: ipsec NEEDS ITS CONTROL SOCKET {}\n", system,
-                                     sock.string());
-            return 8;
-        }
-        try {
-            std::cout << with_newline(sysplex::line_request(sock.string(), u));
-            return 0;
-        } catch (const std::exception& e) {
-            std::cout << fmt::format("ZPX1850E THE IKED OF {} DID NOT ANSWER: {}\n", system, e.what());
-            return 12;
-        }
+        auto a = c->uss(o.uss, system);
+        std::cout << a.text;
+        return a.rc;
     }
     auto rt = op::route(o.command);
     auto a = c->execute(rt, system);
@@ -236,6 +221,14 @@ int do_exec(const std::string& run_dir, const std::string& sysplex_dir, const st
         return 12;
     }
     ::close(fd);
+    // An IPsec peer's charon has a /run of its own: the host's commands (swanctl) see it.
+    std::error_code ec;
+    if (auto pr = run::peer_run_dir(dir, ns->owner); fs::is_directory(fs::symlink_status(pr, ec)) &&
+                                                      !run::enter_private_run(pr)) {
+        std::cerr << fmt::format("ZPX1857E CANNOT ENTER THE /run OF {} ({}): {}\n", ns->owner, pr.string(),
+                                 std::strerror(errno));
+        return 12;
+    }
     std::vector<char*> argv;
     for (const auto& a : command) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);

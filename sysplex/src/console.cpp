@@ -177,7 +177,7 @@ answer console::uss(const std::string& text, const std::string& system) {
     bool to_iked = text.find(" -k") != std::string::npos;
     fs::path sock = run::stack_socket(dir, system);
     if (to_iked) {
-        sock = dir / ("iked-" + sock.filename().string().substr(6));
+        sock = run::iked_socket(dir, system);
         std::error_code ec;
         if (!fs::exists(sock, ec))
             return {fmt::format("ZPX1856I NO IKED RUNS ON {} IN THIS RUN: ipsec NEEDS ITS CONTROL SOCKET {}\n", system,

@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <poll.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -75,15 +76,17 @@ dir_lock::~dir_lock() {
 
 namespace {
 
-/// fork + exec @p argv, stdout to /dev/null, stderr captured; bounded.
-int run_capture(const std::vector<std::string>& argv, std::string& err, std::chrono::milliseconds limit) {
+/// fork + exec @p argv, stderr captured (and stdout with @p with_stdout, else to
+/// /dev/null); bounded.
+int run_capture(const std::vector<std::string>& argv, std::string& err, std::chrono::milliseconds limit,
+                bool with_stdout = false) {
     int p[2];
     if (::pipe2(p, O_CLOEXEC) != 0) return -1;
     pid_t pid = ::fork();
     if (pid == 0) {
         int null = ::open("/dev/null", O_RDWR);
         ::dup2(null, 0);
-        ::dup2(null, 1);
+        ::dup2(with_stdout ? p[1] : null, 1);
         ::dup2(p[1], 2);
         std::vector<char*> a;
         for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
@@ -101,7 +104,7 @@ int run_capture(const std::vector<std::string>& argv, std::string& err, std::chr
         if (::poll(&f, 1, static_cast<int>(left.count())) <= 0) break;
         ssize_t n = ::read(p[0], buf, sizeof buf);
         if (n <= 0) break;
-        if (err.size() < 4096) err.append(buf, static_cast<std::size_t>(n));
+        if (err.size() < (with_stdout ? 1u << 20 : 4096u)) err.append(buf, static_cast<std::size_t>(n));
     }
     ::close(p[0]);
     int status = 0;
@@ -182,6 +185,15 @@ bool ip_ok(const std::vector<std::string>& args) {
     return run_capture(argv, err, std::chrono::seconds(10)) == 0;
 }
 
+int run_output(const std::vector<std::string>& argv, std::string& out, std::chrono::milliseconds limit) {
+    return run_capture(argv, out, limit, true);
+}
+
+bool enter_private_run(const fs::path& dir) {
+    return ::unshare(CLONE_NEWNS) == 0 && ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0 &&
+           ::mount(dir.c_str(), "/run", nullptr, MS_BIND, nullptr) == 0;
+}
+
 bool netns_exists(const std::string& name) {
     struct stat st {};
     return ::lstat(("/run/netns/" + name).c_str(), &st) == 0;
@@ -221,7 +233,7 @@ int start_log_writer(const fs::path& log, sysplex::process_identity& writer) {
 
 sysplex::process_identity start_detached(const std::vector<std::string>& argv, const std::string& netns,
                                          const fs::path& log, const std::map<std::string, std::string>& env,
-                                         sysplex::process_identity& writer) {
+                                         sysplex::process_identity& writer, const fs::path& private_run) {
     int e[2];
     if (::pipe2(e, O_CLOEXEC) != 0) throw run_error(std::string("ZPX1816E NO PIPE: ") + std::strerror(errno));
     int out;
@@ -246,6 +258,7 @@ sysplex::process_identity start_detached(const std::vector<std::string>& argv, c
             if (fd < 0 || ::setns(fd, CLONE_NEWNET) != 0) fail(1);
             ::close(fd);
         }
+        if (!private_run.empty() && !enter_private_run(private_run)) fail(3);
         int null = ::open("/dev/null", O_RDONLY);
         ::dup2(null, 0);
         ::dup2(out, 1);
@@ -268,7 +281,10 @@ sysplex::process_identity start_detached(const std::vector<std::string>& argv, c
     ssize_t n = ::read(e[0], what, sizeof what);
     ::close(e[0]);
     if (n == static_cast<ssize_t>(sizeof what)) {
-        throw run_error("ZPX1816E " + argv[0] + (what[0] == 1 ? " CANNOT ENTER NETWORK NAMESPACE " + netns : " CANNOT BE RUN") +
+        throw run_error("ZPX1816E " + argv[0] +
+                        (what[0] == 1   ? " CANNOT ENTER NETWORK NAMESPACE " + netns
+                         : what[0] == 3 ? " CANNOT HAVE " + private_run.string() + " AS ITS /run"
+                                        : " CANNOT BE RUN") +
                         ": " + std::strerror(what[1]));
     }
     return {pid, sysplex::process_start_time(pid)};
@@ -276,9 +292,10 @@ sysplex::process_identity start_detached(const std::vector<std::string>& argv, c
 
 void start_recorded(operating::run_record& r, const fs::path& dir, const std::string& kind, const std::string& name,
                     const std::string& system, const std::vector<std::string>& argv, const std::string& netns,
-                    const fs::path& log, const std::map<std::string, std::string>& env) {
+                    const fs::path& log, const std::map<std::string, std::string>& env,
+                    const fs::path& private_run) {
     sysplex::process_identity writer;
-    auto id = start_detached(argv, netns, log, env, writer);
+    auto id = start_detached(argv, netns, log, env, writer, private_run);
     auto rel = fs::relative(log, dir).string();
     r.processes.push_back({"writer", name, system, writer, rel});
     r.processes.push_back({kind, name, system, id, rel});
@@ -366,6 +383,10 @@ bool open_run(const std::string& run_dir, const std::string& sysplex_dir, fs::pa
 
 fs::path stack_socket(const fs::path& dir, const std::string& system) {
     return tcpip::stack::control_socket(dir, system);
+}
+
+fs::path iked_socket(const fs::path& dir, const std::string& system) {
+    return tcpip::stack::iked_socket(dir, system);
 }
 
 std::string tail(const fs::path& file, std::size_t n) {

@@ -52,6 +52,13 @@ private:
 void ip(const std::vector<std::string>& args);
 /// The same, true or false, no throw.
 bool ip_ok(const std::vector<std::string>& args);
+/// Run @p argv to its end (bounded by @p limit), stdout and stderr into @p out; its exit
+/// status, or -1.
+int run_output(const std::vector<std::string>& argv, std::string& out, std::chrono::milliseconds limit);
+/// This process (a child about to exec) gets a mount namespace of its own with @p dir
+/// bound on /run: a LAN host's daemons (charon's pid file and vici socket) and the
+/// commands run on the host (`zplex exec`) see the host's own /run. False on failure (errno).
+bool enter_private_run(const fs::path& dir);
 /// True if /run/netns/<name> exists.
 bool netns_exists(const std::string& name);
 
@@ -64,16 +71,18 @@ int start_log_writer(const fs::path& log, sysplex::process_identity& writer);
 /// Start @p argv detached (own session, stdin /dev/null) inside network namespace
 /// @p netns when not empty, its output through a log writer that stamps every line with
 /// the date and time into @p log (0600, appended, never through a link). @p env adds
-/// variables. Returns the program's identity and the log writer's (in @p writer).
+/// variables; @p private_run, when not empty, is bound on the program's /run
+/// (enter_private_run). Returns the program's identity and the log writer's (in @p writer).
 sysplex::process_identity start_detached(const std::vector<std::string>& argv, const std::string& netns,
                                          const fs::path& log, const std::map<std::string, std::string>& env,
-                                         sysplex::process_identity& writer);
+                                         sysplex::process_identity& writer, const fs::path& private_run = {});
 
 /// start_detached() of a component, both processes (the program as @p kind, its log
 /// writer as `writer`) added to @p r and the record saved in @p dir at once.
 void start_recorded(operating::run_record& r, const fs::path& dir, const std::string& kind, const std::string& name,
                     const std::string& system, const std::vector<std::string>& argv, const std::string& netns,
-                    const fs::path& log, const std::map<std::string, std::string>& env = {});
+                    const fs::path& log, const std::map<std::string, std::string>& env = {},
+                    const fs::path& private_run = {});
 
 /// The argv and environment of procedure @p proc run for image @p system (symbols
 /// &SYSNAME. &SYSCLONE. &SYSPLEX. &TCPIP. &JOBNAME. and the user's substituted).
@@ -109,6 +118,8 @@ bool open_run(const std::string& run_dir, const std::string& sysplex_dir, fs::pa
 
 /// The stack control socket of image @p system in @p dir.
 fs::path stack_socket(const fs::path& dir, const std::string& system);
+/// The control socket of @p system's zplex-iked in the run directory @p dir.
+fs::path iked_socket(const fs::path& dir, const std::string& system);
 
 /// The last @p n lines of a file (for error messages).
 std::string tail(const fs::path& file, std::size_t n);

@@ -230,6 +230,8 @@ int run_submit(const submit_options& o) {
     if (cat) {
         ::setenv("ZPLEX_SYSPLEX", fs::absolute(dir, ec).c_str(), 1);
     }
+    // The job's own zplex commands (BPXBATCH: zplex exec, zplex syslog) see its run.
+    if (!o.run_dir.empty()) ::setenv("ZPLEX_RUN_DIR", fs::absolute(o.run_dir, ec).c_str(), 1);
     // zplex's own programs drive the running sysplex of the job, and BPXBATCH runs in
     // the namespace of the job's system (docs/jcl.md).
     bool brought_up = false;

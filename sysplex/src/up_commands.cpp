@@ -5,6 +5,7 @@
 // procedures of their profiles; stop all of it by recorded PID; show what runs.
 #include "commands.hpp"
 #include "run_support.hpp"
+#include "up_ipsec.hpp"
 #include "up_steps.hpp"
 
 #include <zplex/cf/cf_server.hpp>
@@ -76,8 +77,9 @@ struct teardown_report {
 
 teardown_report teardown(const fs::path& dir, run_record& r) {
     teardown_report t;
-    // AUTOLOG jobs first, then the stacks, the images, the CFs (the reverse of up).
-    for (const char* kind : {"autolog", "tcpip", "hercules", "cf", "writer"}) {
+    // IPsec peers and AUTOLOG jobs first, then the IKEDs and the stacks, the images, the
+    // CFs (the reverse of up).
+    for (const char* kind : {"peer", "autolog", "iked", "tcpip", "hercules", "cf", "writer"}) {
         std::vector<sysplex::process_identity> ids;
         for (const auto& p : r.processes) {
             if (p.kind != kind || !sysplex::process_alive(p.id)) continue;
@@ -108,6 +110,7 @@ teardown_report teardown(const fs::path& dir, run_record& r) {
     for (const auto& e : fs::directory_iterator(dir / "cf", ec)) {
         if (e.path().extension() == ".sock") fs::remove(e.path(), ec);
     }
+    fs::remove_all(dir / "peers", ec);  // the IPsec peers' /run and strongswan.conf
     r.state = "down";
     save_run(dir, r);
     return t;
@@ -187,9 +190,20 @@ int do_up(const up_options& o) {
     save_run(dir, r);
 
     std::vector<image_plan> plans;
+    std::vector<run::iked_plan> ikeds;
     const auto hosts = cfg.lan ? cfg.lan->hosts : std::vector<sysplex::host_config>{};
     int steps = 3 + static_cast<int>(cfg.cfs.size()) + static_cast<int>(cfg.images.size()) * (r.hercules ? 2 : 1) +
                 static_cast<int>(hosts.size()) + 2;
+    std::vector<const sysplex::host_config*> peers;
+    for (const auto& h : hosts)
+        if (!h.swanctl_dsn.empty()) peers.push_back(&h);
+    try {
+        ikeds = run::plan_ikeds(*cat);
+    } catch (const std::exception& e) {
+        std::cout << e.what() << "\n";
+        return 12;
+    }
+    steps += static_cast<int>(ikeds.size() + peers.size());
     progress pr(steps);
     try {
         plans = run::plan_images(*cat);
@@ -326,6 +340,9 @@ int do_up(const up_options& o) {
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
         }
 
+        // IKE: a zplex-iked in each image whose policy has KeyExchangeRules.
+        run::start_ikeds(r, dir, ikeds, plans, [&](const std::string& l) { pr.step(l); });
+
         // AUTOLOG: the procedures each profile names, in the image's namespace.
         int jobs = 0, missing = 0;
         for (const auto& p : plans) {
@@ -355,13 +372,19 @@ int do_up(const up_options& o) {
         }
         pr.step(fmt::format("ZPX1807I AUTOLOG: {} PROCEDURES STARTED{}", jobs,
                             missing ? fmt::format(", {} NOT FOUND", missing) : ""));
+        // The LAN's IPsec peers, once the servers behind the DVIPAs listen.
+        int unsettled = 0;
+        for (const auto* h : peers)
+            if (!run::start_peer(r, dir, *cat, *h, [&](const std::string& l) { pr.step(l); },
+                                 [&](const std::string& l) { pr.note(l); }))
+                ++unsettled;
         r.state = "up";
         save_run(dir, r);
         double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         pr.step(fmt::format("ZPX1808I SYSPLEX {} IS UP IN {:.1f} S: zplex status, zplex cmd 'D TCPIP,,N,VIPADYN', zplex down",
                             cfg.name, s));
         pr.finish();
-        return missing ? 4 : 0;
+        return missing || unsettled ? 4 : 0;
     } catch (const std::exception& e) {
         pr.finish();
         std::cout << e.what() << "\n";
@@ -423,8 +446,10 @@ int do_status(const std::string& run_dir, const std::string& sysplex_dir) {
                                  ns ? ns->name : "-");
     }
     for (const auto& p : r.processes)
-        if (p.kind == "autolog")
+        if (p.kind == "autolog" || p.kind == "iked")
             std::cout << fmt::format("JOB      {:<9}ON {:<6}{}\n", p.name, p.system, state(&p));
+    for (const auto& p : r.processes)
+        if (p.kind == "peer") std::cout << fmt::format("PEER     {:<9}{:<9}{}\n", p.system, p.name, state(&p));
     std::string first_cf;
     for (const auto& p : r.processes) {
         if (p.kind != "cf") continue;

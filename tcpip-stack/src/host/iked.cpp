@@ -522,18 +522,21 @@ bool iked::delete_ike(const std::string& connection, time_point now) {
     return true;
 }
 
-std::vector<ipsec::ike_tunnel_record> iked::ike_records() const {
+std::vector<ipsec::ike_tunnel_record> ike_tunnel_records(
+    const ike::peer& engine, const iked_config& cfg,
+    const std::function<const ike_display_meta*(std::uint64_t spi_i)>& meta) {
     std::vector<ipsec::ike_tunnel_record> v;
-    for (const auto& s : _peer.status()) {
+    for (const auto& s : engine.status()) {
         ipsec::ike_tunnel_record r;
-        auto m = _ikes.find(s.id.spi_i);
-        r.tunnel_id = m == _ikes.end() ? "K-" : "K" + std::to_string(m->second.serial);
-        r.generation = m == _ikes.end() ? 1 : m->second.generation;
+        const ike_display_meta* m = meta(s.id.spi_i);
+        r.tunnel_id = m && m->serial ? "K" + std::to_string(m->serial) : "K-";
+        r.generation = m ? m->generation : 1;
         r.key_exchange_rule = s.connection;
-        if (const auto* cp = connection_policy(s.connection)) {
+        const iked_connection_policy* cp = nullptr;
+        for (const auto& c : cfg.connections)
+            if (c.name == s.connection) cp = &c;
+        if (cp) {
             r.key_exchange_action = cp->action;
-            r.local_endpoint = cp->local_endpoint;
-            r.remote_endpoint = cp->remote_endpoint;
             r.local_id_type = cp->local_id_type;
             r.local_id = cp->local_id;
             r.remote_id_type = cp->remote_id_type;
@@ -552,9 +555,9 @@ std::vector<ipsec::ike_tunnel_record> iked::ike_records() const {
         r.dh_group = s.dh;
         r.initiator_spi = s.id.spi_i;
         r.responder_spi = s.id.spi_r;
-        if (m != _ikes.end()) {
-            r.refresh = m->second.created + std::chrono::duration_cast<std::chrono::seconds>(r.lifetime) * 9 / 10;
-            r.expires = m->second.created + r.lifetime;
+        if (m && m->created != std::chrono::system_clock::time_point{}) {
+            r.refresh = m->created + std::chrono::duration_cast<std::chrono::seconds>(r.lifetime) * 9 / 10;
+            r.expires = m->created + r.lifetime;
         }
         r.initiator = s.initiator;
         r.dynamic_tunnels = static_cast<unsigned>(s.child_spis_in.size());
@@ -562,6 +565,13 @@ std::vector<ipsec::ike_tunnel_record> iked::ike_records() const {
         v.push_back(std::move(r));
     }
     return v;
+}
+
+std::vector<ipsec::ike_tunnel_record> iked::ike_records() const {
+    return ike_tunnel_records(_peer, _cfg, [this](std::uint64_t spi_i) -> const ike_display_meta* {
+        auto m = _ikes.find(spi_i);
+        return m == _ikes.end() ? nullptr : &m->second;
+    });
 }
 
 std::vector<ipsec::dynamic_tunnel_record> iked::dynamic_records() const {

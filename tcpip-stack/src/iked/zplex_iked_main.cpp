@@ -35,10 +35,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -140,9 +142,10 @@ constexpr std::uint64_t lifesize_rekey_percent = 80;
 
 class iked_daemon {
 public:
-    iked_daemon(host::iked_config cfg, std::string system, std::string stack, fs::path ctl, std::uint32_t peer_window)
+    iked_daemon(host::iked_config cfg, std::string system, std::string stack, fs::path ctl, fs::path own,
+                std::uint32_t peer_window)
         : _cfg(std::move(cfg)), _engine(_cfg.peer), _system(std::move(system)), _stack(std::move(stack)),
-          _ctl(std::move(ctl)), _peer_window(peer_window) {
+          _ctl(std::move(ctl)), _own(std::move(own)), _peer_window(peer_window) {
         for (const auto& c : _cfg.peer.connections) _endpoints.insert(c.local_addr);
     }
     ~iked_daemon() {
@@ -169,12 +172,17 @@ private:
     void lifesize(ike::time_point now);
     void newconns(ike::time_point now);
     std::string request(const std::string& line);
+    /// A request on the IKED's own control socket (`ipsec -k display [-r detail]`).
+    std::string control(const std::string& line);
 
     host::iked_config _cfg;
     ike::peer _engine;
     std::string _system, _stack;
-    fs::path _ctl;
+    fs::path _ctl, _own;  ///< the stack's control socket; this daemon's
+    std::unique_ptr<sysplex::line_server> _control;
     std::uint32_t _peer_window;
+    std::map<std::uint64_t, host::ike_display_meta> _ikes;  ///< by SPIi: K<n>, generation, created
+    std::uint64_t _next_k = 0;
     std::set<std::uint32_t> _endpoints;           ///< local endpoints of the policy's rules
     std::map<std::uint32_t, listener> _listeners;  ///< by DVIPA
     std::map<std::uint32_t, child> _children;      ///< by inbound SPI
@@ -428,6 +436,7 @@ void iked_daemon::handle(ike::output&& o) {
     for (auto& e : o.events) {
         switch (e.type) {
         case ike::event_type::ike_up:
+            _ikes[e.ike.spi_i] = {++_next_k, 1, std::chrono::system_clock::now()};
             say("ZPX0901I IKE SA ESTABLISHED " + e.connection + " SPI " + sysplex::hex64(e.ike.spi_i) + ":" +
                 sysplex::hex64(e.ike.spi_r));
             if (auto it = _after_ike.find(e.connection); it != _after_ike.end()) {
@@ -439,6 +448,10 @@ void iked_daemon::handle(ike::output&& o) {
         case ike::event_type::ike_rekeyed:
             for (auto& [spi, c] : _children)
                 if (c.ike == e.old_ike) c.ike = e.ike;
+            if (auto old = _ikes.find(e.old_ike.spi_i); old != _ikes.end()) {
+                _ikes[e.ike.spi_i] = {old->second.serial, old->second.generation + 1, std::chrono::system_clock::now()};
+                _ikes.erase(e.old_ike.spi_i);
+            }
             say("ZPX0910I IKE SA REKEYED " + e.connection);
             break;
         case ike::event_type::ike_down:
@@ -447,6 +460,7 @@ void iked_daemon::handle(ike::output&& o) {
                 if (it->second.ike == e.ike) remove(it, "");
                 it = next;
             }
+            _ikes.erase(e.ike.spi_i);
             say("ZPX0904I IKE SA DELETED " + e.connection + (e.reason.empty() ? "" : ": " + e.reason));
             break;
         case ike::event_type::child_up:
@@ -569,10 +583,35 @@ void iked_daemon::install(const ike::event& e, bool rekey) {
     }
 }
 
+std::string iked_daemon::control(const std::string& line) {
+    std::istringstream in(line);
+    std::vector<std::string> w;
+    for (std::string t; in >> t;) w.push_back(t);
+    if (w.size() >= 3 && w[0] == "ipsec" && w[1] == "-k" && w[2] == "display") {
+        ipsec::report_heading h;
+        h.stack_name = _stack;
+        h.primary = "IKE tunnel";
+        h.source = "IKED";
+        h.dvipsec = true;
+        h.detail = std::find(w.begin(), w.end(), "detail") != w.end();
+        return ipsec::format_ike_tunnels(h, host::ike_tunnel_records(_engine, _cfg, [this](std::uint64_t spi_i) -> const host::ike_display_meta* {
+                                             auto m = _ikes.find(spi_i);
+                                             return m == _ikes.end() ? nullptr : &m->second;
+                                         }));
+    }
+    return "ZPX1749I IKED OF " + _system + " TAKES ipsec -k display [-r detail], NOT: " + line.substr(0, 80) + "\n";
+}
+
 int iked_daemon::run() {
     std::signal(SIGTERM, on_signal);
     std::signal(SIGINT, on_signal);
     std::signal(SIGPIPE, SIG_IGN);
+    try {
+        _control = std::make_unique<sysplex::line_server>(_own.string());
+    } catch (const std::exception& e) {
+        say("ZPX1736E IKED CONTROL SOCKET " + _own.string() + " NOT OPENED: " + e.what());
+        return 12;
+    }
     say("ZPX1720I IKE DAEMON OF " + _system + " STARTED FOR STACK " + _stack + ": " +
         std::to_string(_cfg.peer.connections.size()) + " KEYEXCHANGERULES");
     auto next_refresh = ike::clock::now(), next_usage = next_refresh;
@@ -587,8 +626,8 @@ int iked_daemon::run() {
             newconns(now);
             next_usage = now + std::chrono::milliseconds(50);
         }
-        std::vector<pollfd> fds;
-        std::vector<std::pair<std::uint32_t, std::uint16_t>> who;
+        std::vector<pollfd> fds{{_control->fd(), POLLIN, 0}};
+        std::vector<std::pair<std::uint32_t, std::uint16_t>> who{{0, 0}};
         for (auto& [a, l] : _listeners) {
             fds.push_back({l.fd500, POLLIN, 0});
             who.emplace_back(a, 500);
@@ -601,8 +640,9 @@ int iked_daemon::run() {
         int n = ::poll(fds.data(), fds.size(), static_cast<int>(std::clamp<long long>(ms, 0, 200)));
         now = ike::clock::now();
         if (n > 0)
-            for (std::size_t i = 0; i < fds.size(); ++i)
+            for (std::size_t i = 1; i < fds.size(); ++i)
                 if (fds[i].revents & POLLIN) receive(fds[i].fd, who[i].first, who[i].second, now);
+        _control->poll([this](const std::string& line) { return control(line); });
         handle(_engine.tick(now));
     }
     say("ZPX1729I IKE DAEMON OF " + _system + " ENDING: ITS SAS ARE DELETED ON THE STACK");
@@ -671,7 +711,8 @@ int main(int argc, char** argv) {
         }
         if (!netns.empty()) enter_netns(netns);
         iked_daemon d(std::move(cfg), image->name, image->tcpip_proc,
-                 tcpip::stack::control_socket(run_dir, image->name), peer_window);
+                 tcpip::stack::control_socket(run_dir, image->name), tcpip::stack::iked_socket(run_dir, image->name),
+                 peer_window);
         return d.run();
     } catch (const sysplex::catalogue_error& e) {
         std::cerr << "ZPX1734E SYSPLEX CATALOGUE NOT USABLE: " << e.what() << "\n";

@@ -36,6 +36,8 @@ TEST(catalogue, fig4_loads) {
     EXPECT_EQ(c.lan->subnet, "198.18.0.0/24");
     ASSERT_EQ(c.lan->hosts.size(), 3u);
     EXPECT_EQ(c.lan->hosts[2].role, "ipsec-peer");
+    EXPECT_EQ(c.lan->hosts[2].swanctl_dsn, "ZPLEX.PEER.SWANCTL(PEER1)");
+    EXPECT_EQ(c.lan->hosts[0].swanctl_dsn, "");
     EXPECT_EQ(c.find_image("mvs2"), &c.images[1]);
     EXPECT_EQ(c.find_image("MVS9"), nullptr);
     for (const auto& im : c.images) {
@@ -180,6 +182,12 @@ INSTANTIATE_TEST_SUITE_P(
         bad_case{image + "  <lan name=\"L\" subnet=\"198.18.0.0/24\">\n    <host name=\"A\" address=\"198.18.0.9/24\" "
                  "role=\"client\"/>\n  </lan>\n",
                  4, "HOST NAME A IS ALREADY USED"},
+        bad_case{image + "  <lan name=\"L\" subnet=\"198.18.0.0/24\">\n    <host name=\"C1\" address=\"198.18.0.9/24\" "
+                 "role=\"client\" swanctl=\"ZPLEX.PEER.SWANCTL(C1)\"/>\n  </lan>\n",
+                 4, "SWANCTL= IS TAKEN ONLY BY A HOST OF ROLE=\"ipsec-peer\""},
+        bad_case{image + "  <lan name=\"L\" subnet=\"198.18.0.0/24\">\n    <host name=\"P1\" address=\"198.18.0.9/24\" "
+                 "role=\"ipsec-peer\" swanctl=\"ZPLEX..SWANCTL\"/>\n  </lan>\n",
+                 4, "SWANCTL=\"ZPLEX..SWANCTL\" IS NOT A DATA SET NAME"},
         bad_case{"  <symbol name=\"SYSNAME\" value=\"X\"/>\n" + image, 2, "IS SET BY THE SYSTEM"},
         bad_case{"  <symbol name=\"A\" value=\"1\"/>\n  <symbol name=\"A\" value=\"2\"/>\n" + image, 3,
                  "SYMBOL &A. IS DEFINED TWICE"},

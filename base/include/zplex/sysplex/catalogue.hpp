@@ -60,6 +60,9 @@ struct host_config {
     std::string name;
     std::string address;                ///< CIDR on the LAN
     std::string role;                   ///< "client", "server", "ipsec-peer"
+    /// ipsec-peer: the data set with the peer's swanctl.conf; `zplex up` runs strongSwan's
+    /// charon on the host with it (empty: no IKE daemon runs there).
+    std::string swanctl_dsn;
 };
 
 struct lan_config {

@@ -66,6 +66,20 @@ struct iked_config {
 /// (ZPX0908I). Never throws; what cannot be used is reported in `messages`.
 iked_config iked_config_from_policy(const policy::ipsec_policy& p, bool host_mode = true);
 
+/// What an IKE daemon keeps of one IKE SA for its displays.
+struct ike_display_meta {
+    std::uint64_t serial = 0;                            ///< K<serial>; 0: not known
+    unsigned generation = 1;
+    std::chrono::system_clock::time_point created{};
+};
+
+/// `ipsec -k display` records of @p engine's IKE SAs: names and lifetimes from their
+/// KeyExchangeRules in @p cfg, K<n>, generation and times from @p meta (by SPIi; may
+/// answer null). Host mode's daemon and zplex-iked both show theirs with it.
+std::vector<ipsec::ike_tunnel_record> ike_tunnel_records(
+    const ike::peer& engine, const iked_config& cfg,
+    const std::function<const ike_display_meta*(std::uint64_t spi_i)>& meta);
+
 /// An ike::traffic_selector range as host mode's prefix selector; nullopt if the range
 /// is not one prefix.
 std::optional<traffic_selector> to_host_selector(const ike::traffic_selector& ts);
@@ -128,13 +142,10 @@ private:
         unsigned generation = 1;
         std::uint64_t serial = 0;     ///< Y<serial>
     };
-    struct ike_meta {
+    struct ike_meta : ike_display_meta {
         std::string connection;
         time_point established;
-        std::chrono::system_clock::time_point created;
         bool rekey_sent = false;
-        unsigned generation = 1;
-        std::uint64_t serial = 0;     ///< K<serial>
     };
     void handle(ike::output&& o, time_point now);
     void install(const ike::event& e, bool rekey);

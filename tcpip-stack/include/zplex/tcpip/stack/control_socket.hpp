@@ -15,4 +15,10 @@ inline std::filesystem::path control_socket(const std::filesystem::path& run_dir
     return run_dir / ("tcpip-" + sysplex::lower(system) + ".sock");
 }
 
+/// `RUN/iked-<system, lower case>.sock`: the control socket of @p system's zplex-iked
+/// (`ipsec -k display`).
+inline std::filesystem::path iked_socket(const std::filesystem::path& run_dir, const std::string& system) {
+    return run_dir / ("iked-" + sysplex::lower(system) + ".sock");
+}
+
 }  // namespace zplex::tcpip::stack
