@@ -34,7 +34,7 @@
 // One run on the shared 2-core machine (docs/swsa.md, "Throughput"), 32 MiB x 3:
 //   see docs/swsa.md for the table of that run.
 //
-//   bench_swsa_namespaces [MiB per transfer = 32] [transfers = 3]
+//   bench_swsa_namespaces [MiB per transfer = 32] [transfers = 3] [swsa: no references, for a profile]
 #include "swsa_peer.hpp"
 
 #include <zplex/e2e/bulk.hpp>
@@ -54,7 +54,10 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include <signal.h>
 
 namespace fs = std::filesystem;
 namespace e2e = zplex::e2e;
@@ -62,7 +65,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr std::uint32_t peer_window = 1024;
+constexpr std::uint32_t peer_window = 4096;
 constexpr const char* peer_addr = "198.18.0.101";  // stack_plex client 1
 constexpr std::uint32_t spi_to_dva1 = 0x4a110101, spi_to_peer = 0xc0de0101;
 
@@ -164,10 +167,20 @@ private:
     bool _ready = false;
 };
 
+/// The peer's ESP drops by the anti-replay window so far: zplex-host prints its counters
+/// on SIGUSR1 (sent by its PID) and goes on.
+std::uint64_t peer_replay_drops(const e2e::zplex_host_process& peer) {
+    std::size_t had = peer.output().size();
+    ::kill(peer.pid(), SIGUSR1);
+    for (int i = 0; i < 100 && peer.output().size() == had; ++i) std::this_thread::sleep_for(10ms);
+    std::this_thread::sleep_for(20ms);  // the whole dump
+    return e2e::parse_host_counters(peer.output())["esp_drop REPLAY"];
+}
+
 /// @p runs bulk runs of @p connections through the SWSA path; the median total, and the
 /// CF requests per outbound packet over all of them.
-row measure_swsa(e2e::stack_plex& plex, const std::string& what, const std::vector<std::string>& systems, bool upload,
-                 int connections, std::uint64_t bytes, int runs) {
+row measure_swsa(e2e::stack_plex& plex, const e2e::zplex_host_process& peer, const std::string& what,
+                 const std::vector<std::string>& systems, bool upload, int connections, std::uint64_t bytes, int runs) {
     row r;
     r.what = what;
     servers sv(plex, systems, upload ? e2e::tcp_bulk_server::role::sink : e2e::tcp_bulk_server::role::source, bytes);
@@ -176,6 +189,7 @@ row measure_swsa(e2e::stack_plex& plex, const std::string& what, const std::vect
         return r;
     }
     auto before = seq_counts(plex);
+    auto replay_before = peer_replay_drops(peer);
     std::vector<double> mbit;
     for (int i = 0; i < runs; ++i) {
         auto b = e2e::tcp_bulk_clients(plex.client(1), peer_addr, e2e::swsa_e2e::dva1, 60, connections, bytes, upload,
@@ -194,7 +208,7 @@ row measure_swsa(e2e::stack_plex& plex, const std::string& what, const std::vect
     r.best = mbit.back();
     r.packets = after.used - before.used;
     if (r.packets) r.cf_per_packet = static_cast<double>(after.requests - before.requests) / static_cast<double>(r.packets);
-    r.note = "served: " + sv.stop();
+    r.note = fmt::format("served: {}; peer's window dropped {}", sv.stop(), peer_replay_drops(peer) - replay_before);
     return r;
 }
 
@@ -261,11 +275,11 @@ void swsa_rows(std::vector<row>& rows, std::uint64_t bytes, int runs, std::strin
     o.route_protocol = "tcp";  // zplex-host's own datagrams to DVA1 go out on the LAN
     e2e::zplex_host_process peer(plex.client(1), plex.dir / "peer", o);
 
-    rows.push_back(measure_swsa(plex, "SWSA upload: peer -> DVA1 -> MVS2", {"MVS2"}, true, 1, bytes, runs));
-    rows.push_back(measure_swsa(plex, "SWSA download: MVS2 -> peer, direct", {"MVS2"}, false, 1, bytes, runs));
-    rows.push_back(measure_swsa(plex, "SWSA download: MVS1+MVS2+MVS4 at once", {"MVS1", "MVS2", "MVS4"}, false, 3,
+    rows.push_back(measure_swsa(plex, peer, "SWSA upload: peer -> DVA1 -> MVS2", {"MVS2"}, true, 1, bytes, runs));
+    rows.push_back(measure_swsa(plex, peer, "SWSA download: MVS2 -> peer, direct", {"MVS2"}, false, 1, bytes, runs));
+    rows.push_back(measure_swsa(plex, peer, "SWSA download: MVS1+MVS2+MVS4 at once", {"MVS1", "MVS2", "MVS4"}, false, 3,
                                 bytes, runs));
-    rows.push_back(measure_swsa(plex, "SWSA upload: peer -> MVS1+MVS2+MVS4 at once", {"MVS1", "MVS2", "MVS4"}, true, 3,
+    rows.push_back(measure_swsa(plex, peer, "SWSA upload: peer -> MVS1+MVS2+MVS4 at once", {"MVS1", "MVS2", "MVS4"}, true, 3,
                                 bytes, runs));
     auto c = e2e::parse_host_counters(peer.stop().out);
     peer_counters = fmt::format("peer (zplex-host): {} ESP received, {} replay drops, {} integrity drops, {} sent",
@@ -299,7 +313,12 @@ int main(int argc, char** argv) {
     std::vector<row> rows;
     std::string peer_counters;
     try {
-        references(rows, bytes, runs);
+        if (argc <= 3 || std::string(argv[3]) != "swsa") {
+            references(rows, bytes, runs);
+        } else {
+            rows.push_back({"strongSwan <-> strongSwan (reference)", 0, 0, 0, -1, 0, "not measured (swsa only)"});
+            rows.push_back({"host mode <-> host mode, no distribution", 0, 0, 0, -1, 0, "not measured (swsa only)"});
+        }
         swsa_rows(rows, bytes, runs, peer_counters);
     } catch (const std::exception& e) {
         fmt::print(stderr, "bench_swsa_namespaces: {}\n", e.what());
