@@ -105,33 +105,33 @@ bool open_in(EVP_CIPHER_CTX* ctx, bool& keyed, const secret& k, const message_co
     return true;
 }
 
+/// @p f(ctx, keyed) with the secret's own context (@p which of its schedules) under its
+/// mutex, or with a fresh one for a secret that has none.
+template <class F>
+bool with_context(const secret& k, EVP_CIPHER_CTX* secret::keyed::*which, bool secret::keyed::*keyed, F f) {
+    if (auto* s = k.schedules()) {
+        std::lock_guard<std::mutex> l(s->m);
+        if (!(s->*which)) s->*which = EVP_CIPHER_CTX_new();
+        return f(s->*which, s->*keyed);
+    }
+    ctx_guard g;
+    bool fresh = false;
+    return f(g.ctx, fresh);
+}
+
 }  // namespace
 
 bool seal(const secret& k, const message_context& c, std::span<const std::uint8_t> plain,
           std::vector<std::uint8_t>& out) {
-    if (auto* s = k.schedules()) {
-        std::lock_guard<std::mutex> l(s->m);
-        if (!s->seal) s->seal = EVP_CIPHER_CTX_new();
-        return seal_in(s->seal, s->seal_keyed, k, c, plain, out);
-    }
-    ctx_guard g;
-    bool keyed = false;
-    return seal_in(g.ctx, keyed, k, c, plain, out);
+    return with_context(k, &secret::keyed::seal, &secret::keyed::seal_keyed,
+                        [&](EVP_CIPHER_CTX* ctx, bool& keyed) { return seal_in(ctx, keyed, k, c, plain, out); });
 }
 
 bool open(const secret& k, const message_context& c, std::span<const std::uint8_t> sealed,
           std::vector<std::uint8_t>& out) {
-    if (sealed.size() < 16) {
-        return false;
-    }
-    if (auto* s = k.schedules()) {
-        std::lock_guard<std::mutex> l(s->m);
-        if (!s->open) s->open = EVP_CIPHER_CTX_new();
-        return open_in(s->open, s->open_keyed, k, c, sealed, out);
-    }
-    ctx_guard g;
-    bool keyed = false;
-    return open_in(g.ctx, keyed, k, c, sealed, out);
+    return sealed.size() >= 16 &&
+           with_context(k, &secret::keyed::open, &secret::keyed::open_keyed,
+                        [&](EVP_CIPHER_CTX* ctx, bool& keyed) { return open_in(ctx, keyed, k, c, sealed, out); });
 }
 
 verdict open_in_order(const secret& k, const message_context& c, std::span<const std::uint8_t> sealed,

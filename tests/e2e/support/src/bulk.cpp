@@ -79,14 +79,8 @@ std::vector<bulk_connection> parse_connections(const std::string& out) {
 }
 
 int server_body(const std::string& addr, std::uint16_t port, tcp_bulk_server::role r, std::uint64_t bytes) {
-    int ls = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int one = 1;
-    ::setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    auto a = socket_address(addr, port);
-    if (::bind(ls, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(ls, 64) != 0) {
-        std::perror("bulk server bind/listen");
-        return 2;
-    }
+    int ls = detail::listen_socket(addr, port, 64, "bulk server bind/listen");
+    if (ls < 0) return 2;
     std::mutex m;
     for (;;) {
         int c = ::accept(ls, nullptr, nullptr);
@@ -116,24 +110,10 @@ int server_body(const std::string& addr, std::uint16_t port, tcp_bulk_server::ro
 
 /// One client connection; "" or what went wrong.
 std::string client_connection(const std::string& src, const std::string& dst, std::uint16_t port, std::uint64_t bytes,
-                              bool upload, double deadline, std::mutex& m) {
-    int s = -1;
-    for (;;) {  // the server may not listen yet, or not be ready behind the distributor
-        s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        auto a = socket_address(src, 0);
-        auto d = socket_address(dst, port);
-        timeval tv{2, 0};
-        ::setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-        if (::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-            ::close(s);
-            return std::string("bind: ") + std::strerror(errno);
-        }
-        if (::connect(s, reinterpret_cast<sockaddr*>(&d), sizeof d) == 0) break;
-        int err = errno;
-        ::close(s);
-        if (monotonic_s() > deadline) return std::string("connect: ") + std::strerror(err);
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+                              bool upload, std::chrono::steady_clock::time_point deadline, std::mutex& m) {
+    std::string why;
+    int s = detail::connect_until(src, dst, port, deadline, 2, why);
+    if (s < 0) return why;
     timeval none{0, 0};
     ::setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &none, sizeof none);
     double t0 = monotonic_s();
@@ -164,7 +144,8 @@ int clients_body(const std::string& src, const std::string& dst, std::uint16_t p
     std::mutex m;
     std::vector<std::thread> threads;
     std::vector<std::string> errors(static_cast<std::size_t>(connections));
-    double deadline = monotonic_s() + seconds;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                           std::chrono::duration<double>(seconds));
     for (int i = 0; i < connections; ++i)
         threads.emplace_back([&, i] {
             errors[static_cast<std::size_t>(i)] = client_connection(src, dst, port, bytes, upload, deadline, m);

@@ -1,14 +1,24 @@
 // SPDX-License-Identifier: Apache-2.0
-// What the TCP transfers of the harness send: a pseudo-random stream (xorshift64, cheap
-// and not compressible) whose SHA-256 any side can compute, and the digest itself.
+// What the TCP transfers of the harness share: a pseudo-random stream (xorshift64, cheap
+// and not compressible) whose SHA-256 any side can compute, the digest itself, and the
+// listening socket of their servers.
 #pragma once
+
+#include <zplex/e2e/netns.hpp>
 
 #include <openssl/evp.h>
 
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <string>
+#include <thread>
 
 namespace zplex::e2e::detail {
 
@@ -50,5 +60,47 @@ struct transfer_stream {
         }
     }
 };
+
+/// A TCP socket listening on @p addr:@p port (SO_REUSEADDR), or -1 (perror'd as @p who).
+inline int listen_socket(const std::string& addr, std::uint16_t port, int backlog, const char* who) {
+    int ls = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    ::setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    auto a = socket_address(addr, port);
+    if (::bind(ls, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(ls, backlog) != 0) {
+        std::perror(who);
+        ::close(ls);
+        return -1;
+    }
+    return ls;
+}
+
+/// A TCP connection from @p src to @p dst:@p port, tried every 50 ms until it is made or
+/// @p deadline passes (the server may not listen yet, or not be ready behind a
+/// distributor); each try's connect waits at most @p try_seconds. The socket (its send
+/// timeout left at @p try_seconds), or -1 with @p why ("bind: ...", "connect: ...").
+inline int connect_until(const std::string& src, const std::string& dst, std::uint16_t port,
+                         std::chrono::steady_clock::time_point deadline, long try_seconds, std::string& why) {
+    for (;;) {
+        int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        auto a = socket_address(src, 0);
+        auto d = socket_address(dst, port);
+        timeval tv{try_seconds, 0};
+        ::setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+        if (::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+            why = std::string("bind: ") + std::strerror(errno);
+            ::close(s);
+            return -1;
+        }
+        if (::connect(s, reinterpret_cast<sockaddr*>(&d), sizeof d) == 0) return s;
+        int err = errno;
+        ::close(s);
+        if (std::chrono::steady_clock::now() > deadline) {
+            why = std::string("connect: ") + std::strerror(err);
+            return -1;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+}
 
 }  // namespace zplex::e2e::detail

@@ -96,12 +96,8 @@ int ping_body(const std::string& src, const std::string& dst, int count, int wai
 }
 
 int receiver_body(const std::string& addr, std::uint16_t port, int timeout_ms) {
-    int ls = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int one = 1;
-    ::setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    auto a = socket_address(addr, port);
-    if (::bind(ls, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(ls, 1) != 0) {
-        std::perror("receiver bind/listen");
+    int ls = detail::listen_socket(addr, port, 1, "receiver bind/listen");
+    if (ls < 0) {
         return 2;
     }
     std::printf("listening\n");
@@ -135,27 +131,11 @@ int receiver_body(const std::string& addr, std::uint16_t port, int timeout_ms) {
 int sender_body(const std::string& src, const std::string& dst, std::uint16_t port, std::uint64_t bytes,
                 int timeout_ms) {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-    int s = -1;
-    for (;;) {  // the receiver may not listen yet
-        s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        auto a = socket_address(src, 0);
-        auto d = socket_address(dst, port);
-        timeval tv{5, 0};
-        ::setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-        if (::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-            std::perror("sender bind");
-            return 2;
-        }
-        if (::connect(s, reinterpret_cast<sockaddr*>(&d), sizeof d) == 0) {
-            break;
-        }
-        int err = errno;
-        ::close(s);
-        if (std::chrono::steady_clock::now() > deadline) {
-            std::printf("error connect: %s\n", std::strerror(err));
-            return 3;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::string why;
+    int s = detail::connect_until(src, dst, port, deadline, 5, why);
+    if (s < 0) {
+        std::printf("error %s\n", why.c_str());
+        return why.rfind("bind", 0) == 0 ? 2 : 3;
     }
     sha256 h;
     std::vector<std::uint8_t> buf(64 * 1024);

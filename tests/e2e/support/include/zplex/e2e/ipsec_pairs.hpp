@@ -50,11 +50,12 @@ public:
     bool up() const noexcept { return _up; }
     /// Stops both; "n of m ESP packets lost a->b" from their counters.
     std::string stop_and_loss_note();
+    /// a's and b's options: SPIs 0xc0de0a01 (b -> a) and 0xc0de0b01 (a -> b), fixed keys.
+    static zplex_host_options side_a(const std::filesystem::path& binary);
+    static zplex_host_options side_b(const std::filesystem::path& binary);
     zplex_host_process a, b;
 
 private:
-    static zplex_host_options side_a(const std::filesystem::path& binary);
-    static zplex_host_options side_b(const std::filesystem::path& binary);
     bool _up = false;
 };
 
