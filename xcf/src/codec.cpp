@@ -7,16 +7,32 @@
 #include <openssl/hmac.h>
 
 #include <cstring>
+#include <mutex>
 
 namespace zplex::xcf::detail {
 
-secret::secret(std::span<const std::uint8_t> bytes) {
+struct secret::keyed {
+    std::mutex m;                   ///< one message at a time per context
+    EVP_CIPHER_CTX* seal = nullptr;  ///< keyed on first use; EVP_CIPHER_CTX_free wipes the schedule
+    EVP_CIPHER_CTX* open = nullptr;
+    bool seal_keyed = false, open_keyed = false;
+    ~keyed() {
+        EVP_CIPHER_CTX_free(seal);
+        EVP_CIPHER_CTX_free(open);
+    }
+};
+
+secret::secret() noexcept = default;
+secret::secret(std::span<const std::uint8_t> bytes) : _keyed(std::make_unique<keyed>()) {
     std::memcpy(_key.data(), bytes.data(), std::min(bytes.size(), _key.size()));
 }
 secret::~secret() { OPENSSL_cleanse(_key.data(), _key.size()); }
-secret::secret(secret&& o) noexcept : _key(o._key) { OPENSSL_cleanse(o._key.data(), o._key.size()); }
+secret::secret(secret&& o) noexcept : _key(o._key), _keyed(std::move(o._keyed)) {
+    OPENSSL_cleanse(o._key.data(), o._key.size());
+}
 secret& secret::operator=(secret&& o) noexcept {
     _key = o._key;
+    _keyed = std::move(o._keyed);
     OPENSSL_cleanse(o._key.data(), o._key.size());
     return *this;
 }
@@ -44,31 +60,31 @@ struct ctx_guard {
     ~ctx_guard() { EVP_CIPHER_CTX_free(ctx); }
 };
 
-}  // namespace
+/// @p ctx keyed with @p k once (@p keyed: it is; else it is keyed now), then the message's IV.
+bool init(EVP_CIPHER_CTX* ctx, bool& keyed, const secret& k, const std::uint8_t (&iv)[12], int enc) {
+    if (!ctx) return false;
+    if (!keyed) {
+        if (EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), nullptr, k.data(), nullptr, enc) != 1) return false;
+        keyed = true;
+    }
+    return EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, iv, enc) == 1;
+}
 
-bool seal(const secret& k, const message_context& c, std::span<const std::uint8_t> plain,
-          std::vector<std::uint8_t>& out) {
-    ctx_guard g;
+bool seal_in(EVP_CIPHER_CTX* ctx, bool& keyed, const secret& k, const message_context& c,
+             std::span<const std::uint8_t> plain, std::vector<std::uint8_t>& out) {
     std::uint8_t iv[12];
     nonce_of(c, iv);
     int len = 0;
     out.resize(plain.size() + 16);
-    if (!g.ctx || EVP_EncryptInit_ex(g.ctx, EVP_aes_256_gcm(), nullptr, k.data(), iv) != 1 ||
-        EVP_EncryptUpdate(g.ctx, nullptr, &len, reinterpret_cast<const std::uint8_t*>(&c), sizeof c) != 1 ||
-        EVP_EncryptUpdate(g.ctx, out.data(), &len, plain.data(), static_cast<int>(plain.size())) != 1 ||
-        EVP_EncryptFinal_ex(g.ctx, out.data() + len, &len) != 1 ||
-        EVP_CIPHER_CTX_ctrl(g.ctx, EVP_CTRL_GCM_GET_TAG, 16, out.data() + plain.size()) != 1) {
-        return false;
-    }
-    return true;
+    return init(ctx, keyed, k, iv, 1) &&
+           EVP_EncryptUpdate(ctx, nullptr, &len, reinterpret_cast<const std::uint8_t*>(&c), sizeof c) == 1 &&
+           EVP_EncryptUpdate(ctx, out.data(), &len, plain.data(), static_cast<int>(plain.size())) == 1 &&
+           EVP_EncryptFinal_ex(ctx, out.data() + len, &len) == 1 &&
+           EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, out.data() + plain.size()) == 1;
 }
 
-bool open(const secret& k, const message_context& c, std::span<const std::uint8_t> sealed,
-          std::vector<std::uint8_t>& out) {
-    if (sealed.size() < 16) {
-        return false;
-    }
-    ctx_guard g;
+bool open_in(EVP_CIPHER_CTX* ctx, bool& keyed, const secret& k, const message_context& c,
+             std::span<const std::uint8_t> sealed, std::vector<std::uint8_t>& out) {
     std::uint8_t iv[12];
     nonce_of(c, iv);
     std::size_t n = sealed.size() - 16;
@@ -77,16 +93,45 @@ bool open(const secret& k, const message_context& c, std::span<const std::uint8_
     std::memcpy(tag, sealed.data() + n, 16);
     int len = 0;
     // GCM checks the tag in constant time inside OpenSSL; nothing is returned unless it verifies.
-    if (!g.ctx || EVP_DecryptInit_ex(g.ctx, EVP_aes_256_gcm(), nullptr, k.data(), iv) != 1 ||
-        EVP_DecryptUpdate(g.ctx, nullptr, &len, reinterpret_cast<const std::uint8_t*>(&c), sizeof c) != 1 ||
-        EVP_DecryptUpdate(g.ctx, plain.data(), &len, sealed.data(), static_cast<int>(n)) != 1 ||
-        EVP_CIPHER_CTX_ctrl(g.ctx, EVP_CTRL_GCM_SET_TAG, 16, tag) != 1 ||
-        EVP_DecryptFinal_ex(g.ctx, plain.data() + len, &len) != 1) {
+    if (!init(ctx, keyed, k, iv, 0) ||
+        EVP_DecryptUpdate(ctx, nullptr, &len, reinterpret_cast<const std::uint8_t*>(&c), sizeof c) != 1 ||
+        EVP_DecryptUpdate(ctx, plain.data(), &len, sealed.data(), static_cast<int>(n)) != 1 ||
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, tag) != 1 ||
+        EVP_DecryptFinal_ex(ctx, plain.data() + len, &len) != 1) {
         OPENSSL_cleanse(plain.data(), plain.size());
         return false;
     }
     out = std::move(plain);
     return true;
+}
+
+/// @p f(ctx, keyed) with the secret's own context (@p which of its schedules) under its
+/// mutex, or with a fresh one for a secret that has none.
+template <class F>
+bool with_context(const secret& k, EVP_CIPHER_CTX* secret::keyed::*which, bool secret::keyed::*keyed, F f) {
+    if (auto* s = k.schedules()) {
+        std::lock_guard<std::mutex> l(s->m);
+        if (!(s->*which)) s->*which = EVP_CIPHER_CTX_new();
+        return f(s->*which, s->*keyed);
+    }
+    ctx_guard g;
+    bool fresh = false;
+    return f(g.ctx, fresh);
+}
+
+}  // namespace
+
+bool seal(const secret& k, const message_context& c, std::span<const std::uint8_t> plain,
+          std::vector<std::uint8_t>& out) {
+    return with_context(k, &secret::keyed::seal, &secret::keyed::seal_keyed,
+                        [&](EVP_CIPHER_CTX* ctx, bool& keyed) { return seal_in(ctx, keyed, k, c, plain, out); });
+}
+
+bool open(const secret& k, const message_context& c, std::span<const std::uint8_t> sealed,
+          std::vector<std::uint8_t>& out) {
+    return sealed.size() >= 16 &&
+           with_context(k, &secret::keyed::open, &secret::keyed::open_keyed,
+                        [&](EVP_CIPHER_CTX* ctx, bool& keyed) { return open_in(ctx, keyed, k, c, sealed, out); });
 }
 
 verdict open_in_order(const secret& k, const message_context& c, std::span<const std::uint8_t> sealed,

@@ -9,15 +9,18 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
 namespace zplex::xcf::detail {
 
-/// A 32-byte key that wipes itself.
+/// A 32-byte key that wipes itself, with its AES-256-GCM key schedules: made once, on the
+/// first seal and open, so a message costs its IV and its bytes, not a key expansion and
+/// an OpenSSL cipher fetch (a forwarded packet is one message). They go with the key.
 class secret {
 public:
-    secret() = default;
+    secret() noexcept;
     explicit secret(std::span<const std::uint8_t> bytes);
     ~secret();
     secret(const secret&) = delete;
@@ -25,9 +28,14 @@ public:
     secret(secret&& o) noexcept;
     secret& operator=(secret&& o) noexcept;
     const std::uint8_t* data() const noexcept { return _key.data(); }
+    /// The keyed cipher contexts (a mutex, one for sealing, one for opening), made with the
+    /// key; null for a default or moved-from secret (seal and open then key a context each time).
+    struct keyed;
+    keyed* schedules() const noexcept { return _keyed.get(); }
 
 private:
     std::array<std::uint8_t, 32> _key{};
+    std::unique_ptr<keyed> _keyed;
 };
 
 /// HMAC-SHA256(key, label || salt), truncated to @p out.size() bytes.

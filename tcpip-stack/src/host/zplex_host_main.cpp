@@ -5,7 +5,7 @@
 //
 //   zplex-host --local 198.18.10.1 --peer 198.18.10.2 --local-ts 198.18.20.1/32
 //              --remote-ts 198.18.21.1/32 --spi-in 1001 --spi-out 2002
-//              --key-file keys [--tun zpx0] [--ready-file F]
+//              --key-file keys [--tun zpx0] [--ready-file F] [--replay-window 64]
 //
 // The key file (mode 0600, owned by the user, not a symlink) holds two lines,
 // `in <hex>` and `out <hex>` (GCM: key || 4-byte salt). Keys are never taken on the
@@ -186,6 +186,7 @@ int main(int argc, char** argv) {
     std::string alg = "aes-gcm-128";
     unsigned mtu = 1400;
     unsigned keepalive = 0;
+    std::uint32_t replay_window = 64;
     std::uint16_t peer_port = 4500, nat_t_port = 4500, ike_port = 500;
     app.add_option("--tun", tun, "TUN device name");
     app.add_option("--mtu", mtu, "TUN MTU");
@@ -204,6 +205,8 @@ int main(int argc, char** argv) {
     app.add_option("--key-out", key_out, "refused: use --key-file")->group("");
     app.add_option("--alg", alg, "aes-gcm-128 | aes-gcm-256 | aes-cbc-128-hmac-sha256 | aes-cbc-256-hmac-sha256");
     app.add_option("--keepalive", keepalive, "seconds between NAT-keepalives to the peer (0: none)");
+    app.add_option("--replay-window", replay_window, "the static inbound SA's anti-replay window (packets)")
+        ->check(CLI::Range(32u, 4096u));
     app.add_option("--ready-file", ready_file, "written once the TUN is up and the SAs are in");
     std::string policy_file, control_path;
     std::vector<std::string> initiate;
@@ -289,6 +292,7 @@ int main(int argc, char** argv) {
             cc.inbound.spi = static_cast<std::uint32_t>(std::stoul(spi_in, nullptr, 16));
             cc.outbound.spi = static_cast<std::uint32_t>(std::stoul(spi_out, nullptr, 16));
             cc.inbound.alg = cc.outbound.alg = parse_alg(alg);
+            cc.inbound.replay_window = replay_window;
             cc.inbound.key = std::move(static_in);
             cc.outbound.key = std::move(static_out);
             auto id = h->add_child(cc);

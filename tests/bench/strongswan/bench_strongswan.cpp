@@ -6,6 +6,7 @@
 // mode <-> zplex host mode with the same algorithm and encapsulation. Median of several transfers, each checked by SHA-256.
 //
 //   bench_strongswan [MiB per transfer = 64] [transfers = 3]
+#include <zplex/e2e/ipsec_pairs.hpp>
 #include <zplex/e2e/netns.hpp>
 #include <zplex/e2e/strongswan.hpp>
 #include <zplex/e2e/traffic.hpp>
@@ -38,18 +39,14 @@ struct row {
 
 /// @p runs transfers from a to b's inner (or outer) address; median Mbit/s, or nullopt.
 std::optional<row> measure(const std::string& name, const two_hosts& h, bool inner, std::uint64_t bytes, int runs) {
-    std::vector<double> r;
-    for (int i = 0; i < runs; ++i) {
-        auto t = tcp_transfer(h.b, inner ? two_hosts::inner_b : two_hosts::outer_b, static_cast<std::uint16_t>(5001 + i),
-                              h.a, inner ? two_hosts::inner_a : two_hosts::outer_a, bytes, 120s);
-        if (!t.ok) {
-            fmt::print(stderr, "bench_strongswan: {}: transfer failed: {}\n", name, t.error);
-            return std::nullopt;
-        }
-        r.push_back(t.mbit_per_s());
+    std::string why;
+    auto f = median_transfer(h.b, inner ? two_hosts::inner_b : two_hosts::outer_b, h.a,
+                             inner ? two_hosts::inner_a : two_hosts::outer_a, bytes, runs, &why);
+    if (!f) {
+        fmt::print(stderr, "bench_strongswan: {}: transfer failed: {}\n", name, why);
+        return std::nullopt;
     }
-    std::sort(r.begin(), r.end());
-    return row{name, r[r.size() / 2], r.front(), r.back(), {}};
+    return row{name, f->median, f->worst, f->best, {}};
 }
 
 fs::path host_binary() {
@@ -156,22 +153,12 @@ int main(int argc, char** argv) {
         if (have_strongswan(&why)) {
             charon::options logkeys;
             logkeys.extra_log = "            chd = 4\n";  // for the zplex takeover below
-            charon ca(h.a, dir / "a", logkeys);
-            charon cb(h.b, dir / "b");
-            psk_connection c;
-            c.local_addr = two_hosts::outer_a;
-            c.remote_addr = two_hosts::outer_b;
-            c.local_ts = std::string(two_hosts::inner_a) + "/32";
-            c.remote_ts = std::string(two_hosts::inner_b) + "/32";
-            ca.load(c.swanctl_conf());
-            std::swap(c.local_addr, c.remote_addr);
-            std::swap(c.local_ts, c.remote_ts);
-            cb.load(c.swanctl_conf());
-            if (ca.initiate("zpx").ok() && ping_until(h.a, two_hosts::inner_a, two_hosts::inner_b)) {
+            strongswan_pair sp(h, dir, logkeys);
+            charon& ca = sp.a;
+            charon& cb = sp.b;
+            if (sp.up()) {
                 if (auto r = measure("strongSwan <-> strongSwan (kernel-libipsec)", h, true, bytes, runs)) {
-                    auto sa = ca.installed_child("zpx");
-                    auto sb = cb.installed_child("zpx");
-                    r->note = fmt::format("{} of {} ESP packets lost a->b", sa.packets_out - sb.packets_in, sa.packets_out);
+                    r->note = sp.loss_note();
                     rows.push_back(*r);
                 }
                 // zplex host mode takes over a's side of a fresh CHILD_SA (see e2e_interop_test):
@@ -219,22 +206,10 @@ int main(int argc, char** argv) {
             fs::remove_all(dir);
         }
         if (fs::exists(host_binary())) {
-            zplex_host_options a = zplex_side(0xc0de0a01, 0xc0de0b01, "101112131415161718191a1b1c1d1e1fb0b1b2b3",
-                                              "000102030405060708090a0b0c0d0e0fa0a1a2a3");
-            auto b = a;
-            std::swap(b.local, b.peer);
-            std::swap(b.local_ts, b.remote_ts);
-            b.route_src = two_hosts::inner_b;
-            std::swap(b.spi_in, b.spi_out);
-            std::swap(b.key_in, b.key_out);
-            zplex_host_process ha(h.a, dir / "za", a);
-            zplex_host_process hb(h.b, dir / "zb", b);
-            if (ping_until(h.a, two_hosts::inner_a, two_hosts::inner_b)) {
+            host_pair hp(h, dir, host_binary());
+            if (hp.up()) {
                 if (auto r = measure("zplex <-> zplex (host mode)", h, true, bytes, runs)) {
-                    auto ca = parse_host_counters(ha.stop().out);
-                    auto cb = parse_host_counters(hb.stop().out);
-                    r->note = fmt::format("{} of {} ESP packets lost a->b", ca["esp_sent"] - cb["esp_received"],
-                                          ca["esp_sent"]);
+                    r->note = hp.stop_and_loss_note();
                     rows.push_back(*r);
                 }
             }

@@ -5,6 +5,7 @@
 //
 //   a: 198.18.20.1 (lo) -- zpx0 -- zplex-host 198.18.10.1:4500 ==veth== 198.18.10.2:4500 zplex-host -- zpx0 -- 198.18.21.1 :b
 #include <zplex/e2e/two_host_test.hpp>
+#include <zplex/e2e/ipsec_pairs.hpp>
 #include <zplex/e2e/netns.hpp>
 #include <zplex/e2e/traffic.hpp>
 #include <zplex/e2e/zplex_host.hpp>
@@ -52,35 +53,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::string key_ab = "000102030405060708090a0b0c0d0e0fa0a1a2a3";  // AES-128 key || salt
-const std::string key_ba = "101112131415161718191a1b1c1d1e1fb0b1b2b3";
-
 class host_e2e : public two_host_test {
 protected:
     host_e2e() : two_host_test(needs::tun) {}
-    zplex_host_options side_a() const {
-        zplex_host_options o;
-        o.binary = fs::path(ZPLEX_BINARY_DIR) / "bin" / "zplex-host";
-        o.local = two_hosts::outer_a;
-        o.peer = two_hosts::outer_b;
-        o.local_ts = std::string(two_hosts::inner_a) + "/32";
-        o.remote_ts = std::string(two_hosts::inner_b) + "/32";
-        o.route_src = two_hosts::inner_a;
-        o.spi_in = 0xc0de0a01;   // b -> a
-        o.spi_out = 0xc0de0b01;  // a -> b
-        o.key_in = key_ba;
-        o.key_out = key_ab;
-        return o;
-    }
-    zplex_host_options side_b() const {
-        auto o = side_a();
-        std::swap(o.local, o.peer);
-        std::swap(o.local_ts, o.remote_ts);
-        o.route_src = two_hosts::inner_b;
-        std::swap(o.spi_in, o.spi_out);
-        std::swap(o.key_in, o.key_out);
-        return o;
-    }
+    // The pair of ipsec_pairs.hpp: SPIs 0xc0de0a01 (b -> a) and 0xc0de0b01 (a -> b), AES-GCM-128.
+    zplex_host_options side_a() const { return host_pair::side_a(fs::path(ZPLEX_BINARY_DIR) / "bin" / "zplex-host"); }
+    zplex_host_options side_b() const { return host_pair::side_b(fs::path(ZPLEX_BINARY_DIR) / "bin" / "zplex-host"); }
 };
 
 TEST_F(host_e2e, static_sas_ping_and_tcp) {

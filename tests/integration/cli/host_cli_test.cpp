@@ -70,4 +70,13 @@ TEST(host_cli, a_key_file_others_can_read_or_a_symlink_is_refused) {
     EXPECT_NE(b.out.find("BOTH"), std::string::npos) << b.out;
 }
 
+// The static SA's anti-replay window: what replay_window takes (32..4096), or a usage error.
+TEST(host_cli, a_replay_window_outside_32_to_4096_is_a_usage_error) {
+    for (const char* w : {"16", "5000", "x"}) {
+        auto r = host(sa_args + "--key-file /nonexistent --replay-window " + w);
+        EXPECT_EQ(r.rc, 2) << w << ": " << r.out;
+        EXPECT_NE(r.out.find("--replay-window"), std::string::npos) << r.out;
+    }
+}
+
 }  // namespace

@@ -415,5 +415,55 @@ TEST(xcf_codec, reassembler_refuses_inconsistent_fragments) {
     EXPECT_FALSE(detail::header_valid(h, 72));
 }
 
+// A key keeps its cipher contexts from message to message (docs/xcf.md, "Stress and
+// figures"): each message still has its own nonce and tag, a forged one opens nothing and
+// leaves the context good for the next, another key opens nothing, and a moved-from or
+// default key (no kept contexts) seals and opens as before.
+TEST(xcf_codec, a_keys_kept_contexts_seal_and_open_message_after_message) {
+    std::vector<std::uint8_t> k1(32), k2(32, 0x5a);
+    std::iota(k1.begin(), k1.end(), std::uint8_t{1});
+    detail::secret a(k1), b(k2);
+    detail::message_context c{};
+    std::memcpy(c.group, "EZBTCPCS", 8);
+    c.sender = 1;
+    c.receiver = 2;
+    c.sender_incarnation = 7;
+    std::vector<std::uint8_t> sealed, opened, first;
+    for (std::uint64_t seq = 1; seq <= 50; ++seq) {
+        c.seq = seq;
+        std::vector<std::uint8_t> plain(static_cast<std::size_t>(seq * 37 % 1500), static_cast<std::uint8_t>(seq));
+        ASSERT_TRUE(detail::seal(a, c, plain, sealed)) << seq;
+        if (seq == 1) first = sealed;
+        if (seq == 2) {
+            EXPECT_NE(std::vector<std::uint8_t>(sealed.end() - 16, sealed.end()),
+                      std::vector<std::uint8_t>(first.end() - 16, first.end()));
+        }
+        if (seq % 7 == 0) {  // forged: one bit of the ciphertext or the tag
+            auto bad = sealed;
+            bad[bad.size() / 2] ^= 1;
+            EXPECT_FALSE(detail::open(a, c, bad, opened)) << seq;
+            EXPECT_FALSE(detail::open(b, c, sealed, opened)) << seq << ": another key";
+        }
+        ASSERT_TRUE(detail::open(a, c, sealed, opened)) << seq;
+        EXPECT_EQ(opened, plain) << seq;
+    }
+    // The first message again, sealed by the contexts that have done fifty since (moved
+    // with the key): the same bytes.
+    detail::secret moved(std::move(a)), plain_key;
+    plain_key = detail::secret(k1);  // keyed contexts again
+    detail::secret none;             // no contexts: a context each time
+    c.seq = 1;
+    std::vector<std::uint8_t> again, with_none;
+    std::vector<std::uint8_t> one(static_cast<std::size_t>(37), std::uint8_t{1});
+    ASSERT_TRUE(detail::seal(moved, c, one, again));
+    EXPECT_EQ(again, first);
+    ASSERT_TRUE(detail::seal(a, c, one, with_none));  // moved-from: zero key, no contexts
+    EXPECT_FALSE(detail::open(plain_key, c, with_none, opened));
+    ASSERT_TRUE(detail::seal(none, c, one, opened));
+    EXPECT_EQ(opened, with_none) << "a moved-from key is the zero key, as a default one";
+    ASSERT_TRUE(detail::open(plain_key, c, first, opened));
+    EXPECT_EQ(opened, one);
+}
+
 }  // namespace
 }  // namespace zplex::xcf

@@ -3,6 +3,8 @@
 // process inside its namespace.
 #include <zplex/e2e/traffic.hpp>
 
+#include "stream.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
@@ -11,7 +13,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <cerrno>
@@ -22,6 +23,8 @@
 #include <vector>
 
 namespace zplex::e2e {
+
+using detail::sha256;
 
 namespace {
 
@@ -92,36 +95,9 @@ int ping_body(const std::string& src, const std::string& dst, int count, int wai
     return 0;
 }
 
-std::string hex(const unsigned char* p, unsigned n) {
-    static const char* d = "0123456789abcdef";
-    std::string s;
-    for (unsigned i = 0; i < n; ++i) {
-        s += d[p[i] >> 4];
-        s += d[p[i] & 15];
-    }
-    return s;
-}
-
-struct sha256 {
-    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-    sha256() { EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr); }
-    ~sha256() { EVP_MD_CTX_free(ctx); }
-    void update(const void* p, std::size_t n) { EVP_DigestUpdate(ctx, p, n); }
-    std::string done() {
-        unsigned char md[32];
-        unsigned n = 0;
-        EVP_DigestFinal_ex(ctx, md, &n);
-        return hex(md, n);
-    }
-};
-
 int receiver_body(const std::string& addr, std::uint16_t port, int timeout_ms) {
-    int ls = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int one = 1;
-    ::setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    auto a = socket_address(addr, port);
-    if (::bind(ls, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(ls, 1) != 0) {
-        std::perror("receiver bind/listen");
+    int ls = detail::listen_socket(addr, port, 1, "receiver bind/listen");
+    if (ls < 0) {
         return 2;
     }
     std::printf("listening\n");
@@ -155,39 +131,19 @@ int receiver_body(const std::string& addr, std::uint16_t port, int timeout_ms) {
 int sender_body(const std::string& src, const std::string& dst, std::uint16_t port, std::uint64_t bytes,
                 int timeout_ms) {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-    int s = -1;
-    for (;;) {  // the receiver may not listen yet
-        s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        auto a = socket_address(src, 0);
-        auto d = socket_address(dst, port);
-        timeval tv{5, 0};
-        ::setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-        if (::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-            std::perror("sender bind");
-            return 2;
-        }
-        if (::connect(s, reinterpret_cast<sockaddr*>(&d), sizeof d) == 0) {
-            break;
-        }
-        int err = errno;
-        ::close(s);
-        if (std::chrono::steady_clock::now() > deadline) {
-            std::printf("error connect: %s\n", std::strerror(err));
-            return 3;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::string why;
+    int s = detail::connect_until(src, dst, port, deadline, 5, why);
+    if (s < 0) {
+        std::printf("error %s\n", why.c_str());
+        return why.rfind("bind", 0) == 0 ? 2 : 3;
     }
     sha256 h;
     std::vector<std::uint8_t> buf(64 * 1024);
-    std::uint64_t x = 0x9e3779b97f4a7c15ull, sent = 0;
+    detail::transfer_stream stream;
+    std::uint64_t sent = 0;
     while (sent < bytes) {
         std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), bytes - sent));
-        for (std::size_t i = 0; i < n; i += 8) {  // xorshift64: cheap, not compressible
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            std::memcpy(buf.data() + i, &x, std::min<std::size_t>(8, n - i));
-        }
+        stream.fill(buf.data(), n);
         h.update(buf.data(), n);
         std::size_t off = 0;
         while (off < n) {

@@ -62,6 +62,9 @@ zplex_host_process::zplex_host_process(const netns& ns, const fs::path& dir, zpl
         }
         argv.insert(argv.end(), {"--peer", o.peer, "--local-ts", o.local_ts, "--remote-ts", o.remote_ts, "--spi-in",
                                  spi_in, "--spi-out", spi_out, "--key-file", keys.string(), "--alg", o.alg});
+        if (o.replay_window != 0) {
+            argv.insert(argv.end(), {"--replay-window", std::to_string(o.replay_window)});
+        }
     } else {
         argv.insert(argv.end(), {"--policy", o.policy});
         if (!o.control.empty()) {
@@ -83,7 +86,12 @@ zplex_host_process::zplex_host_process(const netns& ns, const fs::path& dir, zpl
         }
         std::this_thread::sleep_for(10ms);
     }
-    ns.ip({"route", "add", o.remote_ts, "dev", o.tun, "src", o.route_src});
+    if (o.route_protocol.empty()) {
+        ns.ip({"route", "add", o.remote_ts, "dev", o.tun, "src", o.route_src});
+    } else {
+        ns.ip({"route", "add", o.remote_ts, "dev", o.tun, "src", o.route_src, "table", "220"});
+        ns.ip({"rule", "add", "to", o.remote_ts, "ipproto", o.route_protocol, "lookup", "220"});
+    }
 }
 
 zplex_host_process::~zplex_host_process() {

@@ -24,6 +24,12 @@ struct zplex_host_options {
     std::string key_in, key_out;             ///< hex; AES-GCM-128: 16-byte key || 4-byte salt
     std::string alg = "aes-gcm-128";
     unsigned keepalive = 0;                  ///< seconds between NAT-keepalives (0: none)
+    std::uint32_t replay_window = 0;         ///< --replay-window (0: zplex-host's default, 64)
+    /// When set ("tcp"): the route into the TUN goes into table 220 with a rule for this
+    /// protocol to remote_ts only, so datagrams of zplex-host itself to an address inside
+    /// remote_ts (a peer whose tunnel end is also its traffic selector, as a DVIPA) leave
+    /// by the namespace's own routes.
+    std::string route_protocol;
     // With IKE: a Policy Agent policy instead of the static SA (spi_*, key_*, peer unused).
     std::string policy;                      ///< --policy FILE
     std::string control;                     ///< --control SOCKET
@@ -36,7 +42,8 @@ std::map<std::string, std::uint64_t> parse_host_counters(const std::string& text
 
 class zplex_host_process {
 public:
-    /// Start it in @p ns, wait (bounded) for its TUN, add `route remote_ts dev tun src route_src`.
+    /// Start it in @p ns, wait (bounded) for its TUN, add `route remote_ts dev tun src route_src`
+    /// (in table 220 with a rule, when route_protocol is set).
     zplex_host_process(const netns& ns, const std::filesystem::path& dir, zplex_host_options o);
     ~zplex_host_process();
     zplex_host_process(const zplex_host_process&) = delete;
