@@ -3,7 +3,7 @@
 //   KILL STACK sys [SIGNAL KILL|TERM]   the image's zplex-tcpip, by the PID (and start time) the run recorded
 //   KILL JOB proc ON sys [SIGNAL ...]   an AUTOLOG job (APPA ...)
 //   KILL CF name [SIGNAL ...]           a coupling facility
-//   KILL IKED sys                       the image's IKED (none runs in a run of `zplex up` yet: RC 12)
+//   KILL IKED sys                       the image's IKED (RC 12 on an image without one)
 //   STOP CPU sys / START CPU sys        the image's CPU at its Hercules console (a run under Hercules)
 //   RESTART STACK sys                   start the image's stack again, as `zplex up` started it
 //   IPL sys [WAIT s]                    the HMC's LOAD of the image, as `zplex image ipl` (image_ipl.hpp)

@@ -648,6 +648,10 @@ output peer::delete_ike(ike_sa_id id, time_point now) {
     t->kind = detail::task_kind::delete_ike;
     return _e->start_task(id, std::move(t), now);
 }
+output peer::forget_ike(ike_sa_id id) {
+    if (auto* sa = _e->find(id)) _e->remove_sa(*sa, "forgotten", true);
+    return _e->take();
+}
 output peer::dpd(ike_sa_id id, time_point now) {
     auto t = std::make_unique<detail::task>();
     t->kind = detail::task_kind::dpd;

@@ -33,9 +33,11 @@
 #include <poll.h>
 #include <sched.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <csignal>
 #include <cstring>
 #include <iostream>
@@ -158,6 +160,8 @@ public:
 
 private:
     void refresh(ike::time_point now);
+    /// The stack was started again: everything it held from this daemon is gone.
+    void restarted();
     void close(listener& l) {
         if (l.fd500 >= 0) ::close(l.fd500);
         if (l.fd4500 >= 0) ::close(l.fd4500);
@@ -168,7 +172,7 @@ private:
     void install(const ike::event& e, bool rekey);
     void remove(std::map<std::uint32_t, child>::iterator it, const char* reason);
     void renegotiate(std::uint32_t dvipa, ike::time_point now);
-    void forget(std::uint32_t dvipa, ike::time_point now);
+    void forget(std::uint32_t dvipa);
     void lifesize(ike::time_point now);
     void newconns(ike::time_point now);
     std::string request(const std::string& line);
@@ -195,6 +199,7 @@ private:
     std::map<std::string, std::vector<std::string>> _after_ike;
     std::uint64_t _next_y = 0;
     bool _stack_down_said = false;
+    std::array<long long, 4> _stack_id{};  ///< the stack's control socket (dev, inode, ctime) when it last answered
 };
 
 std::string iked_daemon::request(const std::string& line) {
@@ -212,12 +217,22 @@ std::string iked_daemon::request(const std::string& line) {
 void iked_daemon::refresh(ike::time_point now) {
     auto report = request("NETSTAT VIPADYN");
     if (report.empty()) return;
+    // A stack that went and came back (its control socket made anew: another inode, or the
+    // same inode number made again at another time) is a new stack: the SAs this daemon
+    // installed died with the old one.
+    struct stat st {};
+    if (::stat(_ctl.c_str(), &st) == 0) {
+        const std::array<long long, 4> id{static_cast<long long>(st.st_dev), static_cast<long long>(st.st_ino),
+                                          static_cast<long long>(st.st_ctim.tv_sec), st.st_ctim.tv_nsec};
+        if (_stack_id[1] && id != _stack_id) restarted();
+        _stack_id = id;
+    }
     auto mine = distributed_dvipas(report);
     for (auto it = _listeners.begin(); it != _listeners.end();) {
         if (!mine.count(it->first)) {
             say("ZPX1723I DVIPA " + dotted(it->first) + " NO LONGER DISTRIBUTED BY " + _stack + ": IKE STOPS LISTENING ON IT");
             close(it->second);
-            forget(it->first, now);
+            forget(it->first);
             it = _listeners.erase(it);
         } else {
             ++it;
@@ -238,6 +253,22 @@ void iked_daemon::refresh(ike::time_point now) {
         say("ZPX1722I IKE LISTENING ON DVIPA " + dotted(a) + " PORTS 500 AND " + std::to_string(_cfg.peer.natt_port));
         renegotiate(a, now);
     }
+}
+
+void iked_daemon::restarted() {
+    say("ZPX1737I STACK " + _stack + " STARTED AGAIN: THE SAS IKE GAVE IT ARE GONE; EACH IS NEGOTIATED AGAIN FROM "
+        "ITS EZBDVIPA RECORD");
+    // As after a takeover: the IKE SAs go without a word to the peer (the new IKE SA's
+    // INITIAL_CONTACT clears them there), the records stay until their replacements are
+    // in, and the DVIPAs are listened on again once the stack distributes them.
+    for (auto& [a, l] : _listeners) {
+        close(l);
+        forget(a);
+    }
+    _listeners.clear();
+    _children.clear();
+    _creating.clear();
+    _after_ike.clear();
 }
 
 void iked_daemon::lifesize(ike::time_point now) {
@@ -339,17 +370,18 @@ void iked_daemon::newconns(ike::time_point now) {
     }
 }
 
-void iked_daemon::forget(std::uint32_t dvipa, ike::time_point now) {
+void iked_daemon::forget(std::uint32_t dvipa) {
     // Another stack holds the DVIPA now and renegotiates its SAs: ours are its to retire
-    // (the stack keeps them until then). The IKE SAs go here without a word to the peer,
-    // whose datagrams no longer reach us: their deletes are dropped with the listener.
+    // (the stack keeps them until then). The IKE SAs go here without a word to the peer
+    // (forget_ike), whose datagrams no longer reach us: the new IKE SA's INITIAL_CONTACT
+    // clears them there.
     std::vector<ike::ike_sa_id> ids;
     for (const auto& st : _engine.status())
         if (st.local.addr == dvipa) ids.push_back(st.id);
     for (const auto& id : ids) {
         for (auto it = _children.begin(); it != _children.end();)
             it = it->second.ike == id ? _children.erase(it) : std::next(it);
-        handle(_engine.delete_ike(id, now));
+        handle(_engine.forget_ike(id));
     }
     for (auto it = _rebuild.begin(); it != _rebuild.end();) {
         bool of_dvipa = false;

@@ -123,8 +123,9 @@ std::string stack::impl::swsa_delete(const std::string& tunnel, swsa::delete_rea
 }
 
 std::string stack::impl::swsa_retire(const std::string& tunnel, swsa::delete_reason why) {
-    // An SA of EZBDVIPA negotiated by another stack for a DVIPA that is active here now
-    // (its owner failed, left or gave the DVIPA to this stack), whose replacement this
+    // An SA of EZBDVIPA negotiated by another stack (or by this one before it was started
+    // again) for a DVIPA that is active here now (its owner failed, left or gave the DVIPA
+    // to this stack), whose replacement this
     // stack's IKE has negotiated. The record leaves the CF and the SA every stack: the
     // shadows, and the old owner's master if that stack is still up.
     const std::string not_here = "TUNNEL " + tunnel + " IS NOT OWNED HERE";
@@ -134,7 +135,8 @@ std::string stack::impl::swsa_retire(const std::string& tunnel, swsa::delete_rea
     if (auto res = store.read_all(rs); !res) return "EZBDVIPA: " + cf::to_string(res);
     for (const auto& r : rs) {
         if (r.tunnel != tunnel) continue;
-        if (r.owner_system == me.sysname && r.owner_stack == me.tcpname) continue;  // ours: a master, or gone
+        // A record in this stack's own name that is no master here is an earlier
+        // incarnation's (the stack was started again): retired as another stack's would be.
         dvipa_entry* d = find_dvipa(r.dvipa);
         if (!d || d->status != dvipa_status::active)
             return not_here + " AND ITS DVIPA " + profile::ipv4_address{r.dvipa}.str() + " IS NOT ACTIVE HERE";

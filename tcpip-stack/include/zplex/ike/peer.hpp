@@ -141,6 +141,10 @@ public:
     output delete_child(std::uint32_t spi, time_point now);
     output rekey_ike(ike_sa_id id, time_point now);
     output delete_ike(ike_sa_id id, time_point now);
+    /// Drop IKE SA @p id here without a word to the peer (its CHILD SAs with it: events
+    /// child_deleted, ike_down): another IKE of ours replaces it, and the replacement's
+    /// INITIAL_CONTACT clears it on the peer. Nothing if there is no such SA.
+    output forget_ike(ike_sa_id id);
     /// An empty INFORMATIONAL (liveness check, RFC 7296 §1.4).
     output dpd(ike_sa_id id, time_point now);
 
