@@ -81,8 +81,9 @@ bool can_run(std::string& why) {
     return true;
 }
 
-// REGRSWSA first: REGRTAKE moves DVA1, and with it the SA, away and back.
-const char* const jobs[] = {"REGRSWSA", "REGRDIST", "REGRTAKE", "REGROBEY"};
+// REGRDIST first, on the sysplex as `up` left it; REGRSWSA kills MVS1's stack and
+// starts it again, as REGRTAKE does after it.
+const char* const jobs[] = {"REGRDIST", "REGRSWSA", "REGRTAKE", "REGROBEY"};
 
 /// `up` of a copy without DVA1's VIPADISTRIBUTE: everything starts, but PEER1's SA cannot
 /// be negotiated (no IKE listens on a DVIPA that is not distributed): a warning, 4.

@@ -421,6 +421,38 @@ TEST(ike_exchange, initial_contact_from_a_new_initiator_clears_the_responders_ol
     EXPECT_EQ(established, 1);
 }
 
+TEST(ike_exchange, a_forgotten_ike_sa_goes_without_a_datagram_and_the_next_initiator_says_initial_contact) {
+    auto cfg = test::pair_config();
+    harness h(cfg);
+    h.run(h.b.initiate("b-from-a", h.now));  // A is the responder of its first IKE SA
+    ASSERT_EQ(h.a.status().size(), 1u);
+    auto id = h.a.status()[0].id;
+    h.clear();
+    auto o = h.a.forget_ike(id);
+    EXPECT_TRUE(o.datagrams.empty()) << "nothing is sent to the peer";
+    int down = 0, deleted = 0;
+    for (const auto& e : o.events) {
+        down += e.type == event_type::ike_down;
+        deleted += e.type == event_type::child_deleted;
+    }
+    EXPECT_EQ(down, 1);
+    EXPECT_EQ(deleted, 1);
+    // Nothing goes out for it later either (no delete left to retransmit).
+    h.drop_all = true;
+    auto sent = h.a.counters().sent;
+    h.advance(std::chrono::seconds(30));
+    EXPECT_EQ(h.a.counters().sent, sent);
+    h.drop_all = false;
+    // A's next IKE SA is the only one it has with B: INITIAL_CONTACT, and B drops the old one.
+    h.clear();
+    h.run(h.a.initiate("a-to-b", h.now));
+    EXPECT_EQ(count(h.ev_b, event_type::ike_down), 1);
+    int established = 0;
+    for (const auto& st : h.b.status()) established += st.established;
+    EXPECT_EQ(established, 1);
+    EXPECT_TRUE(h.a.forget_ike(id).events.empty()) << "an SA that is gone is forgotten once";
+}
+
 TEST(ike_exchange, dpd_checks_liveness_and_a_dead_peer_is_given_up) {
     auto cfg = test::pair_config();
     cfg.a.connections[0].dpd_interval = std::chrono::seconds(10);
