@@ -320,7 +320,8 @@ bool stack::impl::dist_target_input(std::uint8_t* p, std::size_t len, dvipa_entr
         return true;
     }
     bool fragment = (wire::get16(p + 6) & 0x3FFF) != 0;
-    if (swsa_is_ipsec(p, len) && !fragment) {
+    const bool decapsulated = swsa_is_ipsec(p, len) && !fragment;
+    if (decapsulated) {
         // SWSA: the distributor forwarded it still protected; full processing with the shadow SA.
         p = swsa_unprotect(p, len);
         if (!p) return true;
@@ -342,7 +343,7 @@ bool stack::impl::dist_target_input(std::uint8_t* p, std::size_t len, dvipa_entr
             conn_track(e, tcp[13], true);
         }
     }
-    io.app->send_packet(bytes(p, len));
+    image_input(p, len, decapsulated);
     return true;
 }
 

@@ -94,7 +94,7 @@ void stack::impl::ip_input(std::uint8_t* p, std::size_t len, int in_iface) noexc
     ip_output(p, len, in_iface, true);
 }
 
-void stack::impl::local_input(std::uint8_t* p, std::size_t len, int in_iface, dvipa_entry* d) noexcept {
+void stack::impl::local_input(std::uint8_t* p, std::size_t len, int in_iface, dvipa_entry* d, bool decapsulated) noexcept {
     bool fragment = (wire::get16(p + 6) & 0x3FFF) != 0;
     if (fragment && reasm_wanted(p, in_iface, d)) {
         // Reassembled here when the stack must see the whole packet (fragments.cpp);
@@ -139,13 +139,11 @@ void stack::impl::local_input(std::uint8_t* p, std::size_t len, int in_iface, dv
                 if (!e) drops.count(drop::conn_table_full);
             }
             if (e) conn_track(e, flags, true);
-            io.app->send_packet(bytes(p, len));
-            return;
+            return image_input(p, len, decapsulated);
         }
         if (e) {
             conn_track(e, flags, true);
-            io.app->send_packet(bytes(p, len));
-            return;
+            return image_input(p, len, decapsulated);
         }
     }
     if (d && d->status != dvipa_status::active) {
@@ -154,6 +152,11 @@ void stack::impl::local_input(std::uint8_t* p, std::size_t len, int in_iface, dv
         if (!r || !r->dvipa) return drops.count(drop::moving_stale);
         return send_on_iface(r->iface, 0, p, len);
     }
+    image_input(p, len, decapsulated);
+}
+
+void stack::impl::image_input(const std::uint8_t* p, std::size_t len, bool decapsulated) noexcept {
+    if (!decapsulated && swsa_clear_denied(p, len)) return drops.count(drop::swsa_clear);
     io.app->send_packet(bytes(p, len));
 }
 

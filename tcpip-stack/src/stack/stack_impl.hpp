@@ -180,7 +180,13 @@ struct stack::impl {
     void app_packet(bytes packet) noexcept;
     void xcf_link_packet(std::string_view from, bytes packet) noexcept;
     void ip_input(std::uint8_t* packet, std::size_t len, int in_iface) noexcept;
-    void local_input(std::uint8_t* packet, std::size_t len, int in_iface, dvipa_entry* dvipa) noexcept;
+    /// @p decapsulated: the inner packet of an SA this stack has just processed (not
+    /// subject to the policy's check for packets that came in clear).
+    void local_input(std::uint8_t* packet, std::size_t len, int in_iface, dvipa_entry* dvipa,
+                     bool decapsulated = false) noexcept;
+    /// A packet from the network for the image: denied (SWSACLEAR) when it came in clear
+    /// and the image's policy protects it with a dynamic SA (swsa.cpp), else to the image.
+    void image_input(const std::uint8_t* packet, std::size_t len, bool decapsulated) noexcept;
     /// Route and send @p packet (at tx+14); @p in_iface -1 when the stack itself originates it.
     void ip_output(std::uint8_t* packet, std::size_t len, int in_iface, bool forwarding) noexcept;
     void send_on_iface(int iface, std::uint32_t next_hop, std::uint8_t* packet, std::size_t len) noexcept;
@@ -278,6 +284,8 @@ struct stack::impl {
     std::vector<swsa::sa_record> swsa_records(std::string& why);
     std::vector<stack::swsa_usage_row> swsa_usage();
     bool swsa_need(const ipsec::spd_selector& sel) noexcept;
+    /// True if the image's policy protects clear packet @p p (inbound) with a dynamic SA.
+    bool swsa_clear_denied(const std::uint8_t* p, std::size_t len) const noexcept;
     void swsa_newconn_tick();
     void swsa_newconn_queue(std::string_view from, const swsa::newconn_message& m);
     std::vector<swsa::newconn_message> swsa_take_newconns();

@@ -344,7 +344,7 @@ bool stack::impl::swsa_owner_inbound(std::uint8_t* p, std::size_t len, int in_if
     std::size_t n = len;
     std::uint8_t* inner = swsa_unprotect(p, n);
     if (!inner) return true;
-    local_input(inner, n, in_iface, &d);
+    local_input(inner, n, in_iface, &d, true);
     return true;
 }
 
@@ -424,6 +424,17 @@ bool stack::impl::swsa_need(const ipsec::spd_selector& sel) noexcept {
     if (free_slot) *free_slot = {true, false, sel.src, sel.dst, sel.protocol, sel.src_port, sel.dst_port, now};
     drops.count(drop::swsa_newconn);
     return true;
+}
+
+bool stack::impl::swsa_clear_denied(const std::uint8_t* p, std::size_t len) const noexcept {
+    // z/OS's inbound filtering: a packet that a rule protects with a dynamic SA and that
+    // came without one is denied, whether or not the SA exists yet. The rules are kept
+    // from this image's side (outbound): the packet's selector is looked up reversed.
+    if (sw.needs.size() == 0) return false;
+    if ((wire::get16(p + 6) & 0x1FFF) != 0) return false;  // no ports in it: its first fragment decides
+    auto in = selector_of(p, len, ipsec::spd_direction::inbound);
+    ipsec::spd_selector out{in.dst, in.src, in.protocol, in.dst_port, in.src_port, ipsec::spd_direction::outbound};
+    return sw.needs.lookup(out).action == ipsec::spd_action::ipsec;
 }
 
 void stack::impl::swsa_newconn_tick() {

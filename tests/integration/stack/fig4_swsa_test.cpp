@@ -353,4 +353,43 @@ TEST(Fig4Swsa, ATargetWithoutTheSaItsPolicyNeedsAsksTheOwnerOnceASecond) {
     EXPECT_EQ(t.s->drops()[drop::swsa_newconn], 3u);
 }
 
+TEST(Fig4Swsa, AClearPacketThePolicyProtectsIsDeniedOnInputWhereverItLands) {
+    // FIG4's policies protect TCP between DVA1 port 60 and the peer. The same SYN in clear
+    // is denied by the stack that would hand it to its image: each target, for the
+    // connections the distributor gives it, and the owner for its own.
+    swsa_fixture f;
+    auto& c = f.s.client(1);
+    zplex::ipsec::spd_rule rule;
+    rule.src = dva1;
+    rule.src_len = 32;
+    rule.dst = c.address;
+    rule.dst_len = 32;
+    rule.protocol = 6;
+    rule.src_port_lo = rule.src_port_hi = 60;
+    rule.name = rule.sa_name = "dva1_peer1";
+    for (const char* sys : {"MVS1", "MVS2", "MVS4"}) f.s.node(sys).s->swsa_policy({rule});
+    for (std::uint16_t port = 42100; port < 42103; ++port) {
+        auto syn = tcp_segment(c.address, port, dva1, 60, SYN, "");
+        c.send(syn);
+        f.s.pump();
+        EXPECT_TRUE(f.got(syn).empty()) << "port " << port;
+    }
+    for (const char* sys : {"MVS1", "MVS2", "MVS4"})
+        EXPECT_EQ(f.s.node(sys).s->drops()[drop::swsa_clear], 1u) << sys;
+    // Not covered by the rule (another port of DVA1's): delivered in clear.
+    auto other = tcp_segment(c.address, 42200, dva1, 61, SYN, "");
+    f.s.node("MVS1").s->listener_added(ipv4_address{dva1}, 61, "SERVER");
+    c.send(other);
+    f.s.pump();
+    EXPECT_EQ(f.got(other).size(), 1u);
+    // Under the SA it is what the policy wants: delivered, decapsulated, on its target.
+    ASSERT_EQ(f.s.node("MVS1").s->swsa_install(f.sa), "");
+    f.s.pump();
+    auto syn = tcp_segment(c.address, 42300, dva1, 60, SYN, "");
+    f.client_sends(syn);
+    EXPECT_EQ(f.got(syn).size(), 1u);
+    for (const char* sys : {"MVS1", "MVS2", "MVS4"})
+        EXPECT_EQ(f.s.node(sys).s->drops()[drop::swsa_clear], 1u) << sys;
+}
+
 }  // namespace

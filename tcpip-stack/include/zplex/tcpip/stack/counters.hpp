@@ -58,7 +58,8 @@ namespace zplex::tcpip::stack {
     X(swsa_peek, "SWSAPEEK", warning, "the owner's peek into an IPsec packet found no connection header")            \
     X(swsa_ipsec, "SWSAIPSEC", error, "IPsec processing under a distributed SA dropped the packet")                  \
     X(swsa_filter, "SWSAFILTER", error, "decapsulated packet not allowed by its SA's inbound filter")                \
-    X(swsa_newconn, "SWSANEWCONN", info, "the policy protects it with a dynamic SA not negotiated yet: NEWCONN asked")
+    X(swsa_newconn, "SWSANEWCONN", info, "the policy protects it with a dynamic SA not negotiated yet: NEWCONN asked")\
+    X(swsa_clear, "SWSACLEAR", warning, "came in clear, but the policy protects it with a dynamic SA: denied on input")
 
 ZPLEX_DROP_TABLE(ZPLEX_STACK_DROPS)
 
