@@ -277,6 +277,7 @@ struct stack::impl {
     std::string swsa_retire(const std::string& tunnel, swsa::delete_reason why);
     std::vector<swsa::sa_record> swsa_records(std::string& why);
     std::vector<stack::swsa_usage_row> swsa_usage();
+    std::size_t swsa_keys(std::string& out);
     bool swsa_need(const ipsec::spd_selector& sel) noexcept;
     void swsa_newconn_tick();
     void swsa_newconn_queue(std::string_view from, const swsa::newconn_message& m);
