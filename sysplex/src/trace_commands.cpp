@@ -225,6 +225,10 @@ int do_trace(const trace_options& o) {
         drain(100ms);
     if (said.find("Capturing on") == std::string::npos) {
         stop();
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 126)
+            said = "THE NAMESPACE CANNOT BE ENTERED (zplex trace NEEDS ROOT)";
+        else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+            said = "IT CANNOT BE RUN";
         std::cout << fmt::format("ZPX1884E dumpcap DID NOT START ON br0 IN NAMESPACE {}: {}\n", lan->name,
                                  sysplex::upper(said.substr(0, 400)));
         return 12;
