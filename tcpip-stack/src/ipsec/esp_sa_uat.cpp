@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Wireshark's esp_sa lines (epan/dissectors/packet-ipsec.c's table of algorithm names).
+// Wireshark's esp_sa lines (epan/dissectors/packet-ipsec.c's table of algorithm names): the
+// keys that make zplex trace's capture (z/OS: a PKTTRACE) readable through its ESP.
 #include <zplex/ipsec/esp_sa_uat.hpp>
 
 #include <openssl/crypto.h>
