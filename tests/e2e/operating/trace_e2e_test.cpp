@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// `zplex trace` (PKTTRACE) of a running FIG4 (`zplex up --no-hercules`): connections and
-// pings from CLIENT1 to DVA1 during the trace are in PREFIX.pcap, which tshark reads;
-// PREFIX.esp_sa, from every stack's SWSA KEYS, is owner-only and has no SA (no IKE runs
-// under `zplex up` yet); the command it prints to decrypt runs as printed; an --out that
-// is a symbolic link is refused.
+// `zplex trace` (PKTTRACE) of a running FIG4 (`zplex up --no-hercules`, which starts
+// MVS1's IKED and PEER1's charon: they negotiate DVA1's SA at once). During the trace
+// CLIENT1 makes three plain connections to DVA1:60 and three pings, PEER1 three
+// connections under the SA (distributed to MVS1, MVS2, MVS4). PREFIX.pcap holds them and
+// tshark reads it; PREFIX.esp_sa (0600) holds the SA both ways, from the stacks' SWSA
+// KEYS; with it, by the command zplex trace prints, tshark decrypts PEER1's protected
+// SYNs (and without it does not); an --out that is a symbolic link is refused.
 #include "fig4_run.hpp"
 
 #include <zplex/e2e/netns.hpp>
@@ -53,7 +55,7 @@ int occurrences(const std::string& s, const std::string& what) {
     return n;
 }
 
-TEST(trace_e2e, fig4_lan_trace_holds_the_traffic_to_dva1_and_an_owner_only_keys_file) {
+TEST(trace_e2e, fig4_lan_trace_with_the_keys_of_dva1s_sa_decrypts_the_protected_connections) {
     std::string why;
     if (!can_use_netns(&why)) GTEST_SKIP() << why;
     if (!fs::exists("/dev/net/tun")) GTEST_SKIP() << "no /dev/net/tun";
@@ -81,15 +83,20 @@ TEST(trace_e2e, fig4_lan_trace_holds_the_traffic_to_dva1_and_an_owner_only_keys_
         std::this_thread::sleep_for(100ms);  // a bound
     ASSERT_NE(file_text(log).find("ZPX1886I TRACE OF THE LAN OF " + f.name), std::string::npos) << file_text(log);
 
-    // Traffic during the trace: three connections to DVA1:60, three pings.
-    int served = 0;
-    for (int i = 0; i < 3; ++i) {
-        auto c = f.run({"exec", "--run-dir", f.dir.string(), "CLIENT1", "--", "bash", "-c",
-                        "exec 3<>/dev/tcp/198.18.2.1/60; head -1 <&3"},
-                       20s);
-        served += c.status == 0 && c.out.rfind("ZPLEX-APP IMAGE MVS", 0) == 0;
+    // Traffic during the trace: three plain connections to DVA1:60 and three pings from
+    // CLIENT1; three connections under DVA1's SA from PEER1.
+    for (const char* host : {"CLIENT1", "PEER1"}) {
+        int served = 0;
+        std::string said_by;
+        for (int i = 0; i < 3; ++i) {
+            auto c = f.run({"exec", "--run-dir", f.dir.string(), host, "--", "bash", "-c",
+                            "exec 3<>/dev/tcp/198.18.2.1/60; head -1 <&3"},
+                           20s);
+            served += c.status == 0 && c.out.rfind("ZPLEX-APP IMAGE MVS", 0) == 0;
+            said_by += c.out;
+        }
+        EXPECT_EQ(served, 3) << host << "\n" << said_by;
     }
-    EXPECT_EQ(served, 3);
     auto ping = f.run({"exec", "--run-dir", f.dir.string(), "CLIENT1", "--", "ping", "-c", "3", "-i", "0.2", "-W", "1",
                        "198.18.2.1"},
                       20s);
@@ -100,7 +107,7 @@ TEST(trace_e2e, fig4_lan_trace_holds_the_traffic_to_dva1_and_an_owner_only_keys_
     EXPECT_EQ(end.status, 0) << file_text(log);
     auto said = file_text(log);
     EXPECT_NE(said.find("ZPX1887I TRACE ENDED: "), std::string::npos) << said;
-    EXPECT_NE(said.find(" 0 ESP SA DIRECTIONS IN " + prefix.string() + ".esp_sa"), std::string::npos) << said;
+    EXPECT_NE(said.find(" 2 ESP SA DIRECTIONS IN " + prefix.string() + ".esp_sa"), std::string::npos) << said;
 
     // The capture: owner-only, read by tshark, with the connections and the pings.
     const fs::path pcap = prefix.string() + ".pcap", keys = prefix.string() + ".esp_sa";
@@ -120,24 +127,45 @@ TEST(trace_e2e, fig4_lan_trace_holds_the_traffic_to_dva1_and_an_owner_only_keys_
               std::string::npos)
         << said << "tshark reads every frame zplex trace counted";
 
-    // The keys: no IPsec runs under `zplex up` (no IKED yet), so the table has no SA;
-    // every stack was asked, at the start and at the end.
+    // The keys: DVA1's SA both ways (PEER1 to DVA1 in, DVA1 to PEER1 out, AES-GCM-128 with
+    // its salt), each once though MVS1, MVS2 and MVS4 all hold it; every stack was asked
+    // at the start and at the end of the trace.
     auto table = file_text(keys);
     EXPECT_EQ(table.rfind("# zplex trace of " + f.name, 0), 0u) << table;
-    EXPECT_EQ(table.find("\"IPv4\""), std::string::npos) << table;
+    EXPECT_EQ(count_lines(table, "\"IPv4\",\"198.18.0.200\",\"198.18.2.1\",\"0x"), 1) << table;
+    EXPECT_EQ(count_lines(table, "\"IPv4\",\"198.18.2.1\",\"198.18.0.200\",\"0x"), 1) << table;
+    EXPECT_EQ(occurrences(table, "\"AES-GCM with 16 octet ICV [RFC4106]\",\"0x"), 2) << table;
+    EXPECT_EQ(count_lines(table, "\"IPv4\""), 2) << table;
     for (const char* sys : {"MVS1", "MVS2", "MVS3", "MVS4", "MVS5"}) {
+        bool holds = std::string(sys) != "MVS3" && std::string(sys) != "MVS5";
         auto l = file_text(f.dir / "logs" / (std::string(sys) + ".TCPIPA.log"));
-        EXPECT_EQ(occurrences(l, "ZPX1760I THE KEYS OF 0 ESP SAS OF TCPIPA WERE GIVEN OUT FOR A TRACE"), 2)
+        EXPECT_EQ(occurrences(l, std::string("ZPX1760I THE KEYS OF ") + (holds ? "1" : "0") +
+                                     " ESP SAS OF TCPIPA WERE GIVEN OUT FOR A TRACE"),
+                  2)
             << sys << ": asked at the start and at the end\n" << l.substr(l.size() > 3000 ? l.size() - 3000 : 0);
     }
 
-    // What it says to run to decrypt runs as said.
+    // What it says to run to decrypt runs as said; with the file, tshark finds PEER1's three
+    // protected SYNs to DVA1:60 inside ESP; with no keys it finds none.
     auto at = said.find("ZPX1888I TO DECRYPT: ");
     ASSERT_NE(at, std::string::npos) << said;
     std::string recipe = said.substr(at + 21, said.find('\n', at) - at - 21);
-    auto opened = zplex::e2e::run({"bash", "-c", recipe + " >/dev/null 2>&1"}, 60s);
+    const std::string syn_in_esp = " -Y 'esp && ip.src==198.18.0.200 && tcp.dstport==60 && tcp.flags.syn==1 && "
+                                   "tcp.flags.ack==0' -T fields -e esp.spi 2>/dev/null";
+    auto opened = zplex::e2e::run({"bash", "-c", recipe + syn_in_esp}, 60s);
     EXPECT_EQ(opened.status, 0) << recipe << "\n" << opened.out;
+    EXPECT_EQ(count_lines(opened.out, "0x"), 3) << "PEER1's SYNs, decrypted with the exported keys\n" << opened.out;
     EXPECT_EQ(mode_of(prefix.string() + ".wireshark/esp_sa"), 0600u);
+    fs::create_directories(f.tmp / "nokeys");
+    auto blind = zplex::e2e::run(
+        {"bash", "-c",
+         "WIRESHARK_CONFIG_DIR=" + (f.tmp / "nokeys").string() + " tshark -r " + pcap.string() +
+             " -o esp.enable_encryption_decode:TRUE -d udp.port==4500,udpencap" + syn_in_esp},
+        60s);
+    EXPECT_EQ(count_lines(blind.out, "0x"), 0) << "no SYN is seen without the keys\n" << blind.out;
+    auto esp = tshark({"-n", "-r", pcap.string(), "-d", "udp.port==4500,udpencap", "-Y", "esp", "-T", "fields", "-e",
+                       "esp.spi"});
+    EXPECT_GT(count_lines(esp.out, "0x"), 6) << "the protected connections' ESP is in the capture\n" << esp.out;
 }
 
 }  // namespace
