@@ -165,6 +165,12 @@ int do_trace(const trace_options& o) {
     }
 
     std::vector<std::string> lines, missing;
+    struct wipe_lines {
+        std::vector<std::string>& l;
+        ~wipe_lines() {
+            for (auto& x : l) OPENSSL_cleanse(x.data(), x.capacity());
+        }
+    } wiper{lines};  // on every path out, an early one too
     collect_keys(dir, r, lines, missing);  // the SAs that exist now (one may end during the trace)
 
     // dumpcap in the LAN's namespace on its bridge, writing pcap to our file (opened as
@@ -255,10 +261,9 @@ int do_trace(const trace_options& o) {
     std::size_t total = file.size();
     for (const auto& l : lines) total += l.size() + 1;
     file.reserve(total);  // one buffer, wiped below
-    for (auto& l : lines) {
+    for (const auto& l : lines) {
         file.append(l);
         file += '\n';
-        OPENSSL_cleanse(l.data(), l.capacity());
     }
     bool written = ::write(keys.fd, file.data(), file.size()) == static_cast<ssize_t>(file.size());
     OPENSSL_cleanse(file.data(), file.capacity());
