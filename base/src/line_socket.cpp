@@ -92,7 +92,10 @@ line_server::line_server(std::string path, limits l) : _path(std::move(path)), _
 
 void line_server::finish(client& c) noexcept {
     ::close(c.fd);
-    if (_limits.secret) OPENSSL_cleanse(c.in.data(), c.in.capacity());
+    if (_limits.secret) {
+        OPENSSL_cleanse(c.in.data(), c.in.capacity());
+        OPENSSL_cleanse(c.out.data(), c.out.capacity());  // a reply may carry keys too (SWSA KEYS)
+    }
 }
 
 line_server::~line_server() {
@@ -198,7 +201,8 @@ std::size_t line_server::wait(const handler& serve, std::chrono::milliseconds ti
     return poll(serve);
 }
 
-std::string line_request(const std::string& path, const std::string& line, std::chrono::milliseconds timeout) {
+std::string line_request(const std::string& path, const std::string& line, std::chrono::milliseconds timeout,
+                         bool secret) {
     auto a = unix_addr(path);
     int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
@@ -224,14 +228,27 @@ std::string line_request(const std::string& path, const std::string& line, std::
         if (n < 0) {
             int e = errno;
             ::close(fd);
+            if (secret) {
+                OPENSSL_cleanse(buf, sizeof buf);
+                OPENSSL_cleanse(reply.data(), reply.capacity());
+            }
             throw std::system_error(e, std::generic_category(), "read " + path);
         }
         if (n == 0) {
             break;
         }
+        if (secret && reply.size() + static_cast<std::size_t>(n) > reply.capacity()) {
+            // Grow by hand, so no buffer holding part of the reply is freed unwiped.
+            std::string bigger;
+            bigger.reserve(2 * (reply.size() + static_cast<std::size_t>(n)) + sizeof buf);
+            bigger.append(reply);
+            OPENSSL_cleanse(reply.data(), reply.capacity());
+            reply.swap(bigger);
+        }
         reply.append(buf, static_cast<std::size_t>(n));
     }
     ::close(fd);
+    if (secret) OPENSSL_cleanse(buf, sizeof buf);
     return reply;
 }
 

@@ -54,6 +54,9 @@ void add_cmd_commands(CLI::App& app, exit_status& status);
 /// `zplex topology [--svg FILE] [--dot FILE]`
 void add_topology_commands(CLI::App& app, exit_status& status);
 
+/// `zplex trace --out PREFIX [--seconds N] [--filter BPF]`
+void add_trace_commands(CLI::App& app, exit_status& status);
+
 /// `zplex console`
 void add_console_commands(CLI::App& app, exit_status& status);
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <zplex/cf/connector.hpp>
+#include <zplex/ipsec/esp_sa_uat.hpp>
 #include <zplex/ipsec/spd.hpp>
 #include <zplex/policy/policy.hpp>
 #include <zplex/swsa/messages.hpp>
@@ -81,6 +82,7 @@ inline std::vector<std::string> load_swsa_policy(const sysplex::catalogue& cat, 
 ///   SWSA RECORDS                                       -> ZPX1710I per record, ZPX1711I count | ZPX1707I
 ///   SWSA USAGE                                         -> ZPX1713I per owned SA, ZPX1714I count
 ///   SWSA NEWCONNS                                      -> ZPX1715I per request (taken), ZPX1716I count
+///   SWSA KEYS                                          -> esp_sa lines, ZPX1761I count (swsa_keys_reply)
 /// Empty when the line is not a SWSA line. The line (keys) is wiped by the caller.
 inline std::optional<std::vector<std::string>> swsa_line(const std::string& line, stack::stack& s) {
     std::string head = sysplex::upper(line.substr(0, 13));
@@ -154,6 +156,30 @@ inline std::optional<std::vector<std::string>> swsa_line(const std::string& line
         return std::vector<std::string>{"ZPX1708I SWSA SA " + tunnel + " DELETED ON THIS STACK AND ITS TARGETS"};
     }
     return std::nullopt;
+}
+
+/// `SWSA KEYS` (`zplex trace`, docs/swsa.md "Tracing"): Wireshark's esp_sa lines of every
+/// ESP SA this stack holds, then `ZPX1761I n ESP SAS IN esp_sa FORM`. The reply is built in
+/// one string that never reallocates unwiped; the control socket (secret) wipes it once
+/// written. False, @p out untouched, when the line is not this one.
+inline bool swsa_keys_reply(const std::string& line, stack::stack& s, std::string& out) {
+    std::string head = sysplex::upper(line.substr(0, 9));
+    if (head != "SWSA KEYS" || line.find_first_not_of(" \r", 9) != std::string::npos) return false;
+    std::string reply;
+    reply.reserve(4096);
+    std::size_t n = s.swsa_keys(reply);
+    std::string count = "ZPX1761I " + std::to_string(n) + " ESP SAS IN esp_sa FORM\n";
+    if (reply.size() + count.size() > reply.capacity()) {
+        std::string bigger;
+        bigger.reserve(reply.size() + count.size());
+        bigger.append(reply);
+        ipsec::wipe(reply);
+        reply.swap(bigger);
+    }
+    reply += count;
+    ipsec::wipe(out);
+    out.swap(reply);
+    return true;
 }
 
 }  // namespace zplex::tcpip::daemon

@@ -486,6 +486,7 @@ int main(int argc, char** argv) {
         }
         const auto serve = [&](const std::string& line) {
             std::string out;
+            if (zplex::tcpip::daemon::swsa_keys_reply(line, *s, out)) return out;  // keys: wiped by the socket
             for (const auto& l : run_command(line, *s, obey)) out += l + "\n";
             return out;
         };

@@ -264,6 +264,7 @@ std::vector<std::string> stack::command(std::string_view text) { return _impl->c
 std::string stack::swsa_install(swsa::sa_distribute_message sa) { return _impl->swsa_install(std::move(sa)); }
 std::vector<swsa::sa_record> stack::swsa_records(std::string& why) { return _impl->swsa_records(why); }
 std::vector<stack::swsa_usage_row> stack::swsa_usage() { return _impl->swsa_usage(); }
+std::size_t stack::swsa_keys(std::string& out) { return _impl->swsa_keys(out); }
 std::vector<swsa::newconn_message> stack::swsa_take_newconns() { return _impl->swsa_take_newconns(); }
 void stack::swsa_policy(std::vector<ipsec::spd_rule> rules) { _impl->swsa_policy(std::move(rules)); }
 std::string stack::swsa_delete(const std::string& tunnel, swsa::delete_reason why) {

@@ -283,6 +283,7 @@ struct stack::impl {
     std::string swsa_retire(const std::string& tunnel, swsa::delete_reason why);
     std::vector<swsa::sa_record> swsa_records(std::string& why);
     std::vector<stack::swsa_usage_row> swsa_usage();
+    std::size_t swsa_keys(std::string& out);
     bool swsa_need(const ipsec::spd_selector& sel) noexcept;
     /// True if the image's policy protects clear packet @p p (inbound) with a dynamic SA.
     bool swsa_clear_denied(const std::uint8_t* p, std::size_t len) const noexcept;

@@ -172,6 +172,14 @@ std::vector<stack::swsa_usage_row> stack::impl::swsa_usage() {
     return out;
 }
 
+std::size_t stack::impl::swsa_keys(std::string& out) {
+    // Every SA here is in the cache: the owner installs its masters there too.
+    std::size_t n = sw.cache ? sw.cache->esp_sa_lines(out) : 0;
+    // As z/OS records who started a packet trace: keys left the stack.
+    say("ZPX1760I THE KEYS OF " + std::to_string(n) + " ESP SAS OF " + me.tcpname + " WERE GIVEN OUT FOR A TRACE");
+    return n;
+}
+
 std::vector<swsa::sa_record> stack::impl::swsa_records(std::string& why) {
     std::vector<swsa::sa_record> rs;
     if (!io.ezbdvipa) {

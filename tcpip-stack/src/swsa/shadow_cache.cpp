@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <zplex/ipsec/ah.hpp>
 #include <zplex/ipsec/esp.hpp>
+#include <zplex/ipsec/esp_sa_uat.hpp>
 #include <zplex/swsa/shadow_cache.hpp>
 #include <zplex/sysplex/ipv4.hpp>
 
@@ -113,6 +114,10 @@ bool shadow_cache::install(const sa_distribute_message& m, std::string* why) {
     s.udp_encap = m.udp_encap;
     s.spi_in = m.spi_in;
     s.spi_out = m.spi_out;
+    s.tunnel_src = m.tunnel_src;
+    s.tunnel_dst = m.tunnel_dst;
+    s.key_in = m.key_in;
+    s.key_out = m.key_out;
     s.lifesize = m.lifesize;
     s.lifetime_s = m.lifetime_s;
     s.filters = m.filters;
@@ -299,6 +304,21 @@ std::vector<ipsec::dynamic_tunnel_record> shadow_cache::display_records() const 
         out.push_back(std::move(r));
     }
     return out;
+}
+
+std::size_t shadow_cache::esp_sa_lines(std::string& out) const {
+    std::size_t n = 0;
+    for (const auto& [tunnel, s] : _shadows) {
+        if (s.protocol != 50) continue;
+        auto alg = static_cast<ipsec::algorithm>(s.alg);
+        // Transport mode: the packets' own addresses; tunnel mode: the outer header's.
+        bool outer = s.mode == 1 && s.tunnel_src != 0 && s.tunnel_dst != 0;
+        std::uint32_t local = outer ? s.tunnel_src : s.dvipa, remote = outer ? s.tunnel_dst : s.peer;
+        bool in = ipsec::append_esp_sa_line(out, {remote, local, s.spi_in, alg, s.key_in});
+        bool o = ipsec::append_esp_sa_line(out, {local, remote, s.spi_out, alg, s.key_out});
+        if (in || o) ++n;
+    }
+    return n;
 }
 
 }  // namespace zplex::swsa

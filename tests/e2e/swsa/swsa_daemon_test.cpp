@@ -7,8 +7,10 @@
 // TCP connections to DVA1:60 under it. The connections land on MVS1, MVS2 and MVS4; every
 // echo is SHA-256 correct; on the capture, the ESP the targets send has source DVA1 and
 // their own MACs, no sequence number of the SA is used twice, and a window of the peer's
-// size accepts every frame; the bulk echo takes its numbers from the CF in blocks.
+// size accepts every frame; the bulk echo takes its numbers from the CF in blocks; the
+// keys every stack gives out for a trace (SWSA KEYS) decrypt the capture with tshark.
 #include "swsa_e2e.hpp"
+#include "swsa_peer.hpp"
 
 #include <zplex/e2e/esp_peer.hpp>
 #include <zplex/e2e/netns.hpp>
@@ -197,6 +199,40 @@ void distributed_connections(bool udp_encap, int connections) {
         EXPECT_GT(used, 100u) << l[0];
         EXPECT_LT(req * 4, used) << l[0];
     }
+
+    // The keys the stacks give out for a trace (SWSA KEYS, zplex trace's esp_sa file):
+    // the owner's master and each shadow, both ways, with the keys installed; with them
+    // tshark decrypts the capture of CLIENT1's veth0 (the peer's own code did above).
+    std::vector<std::string> sas;
+    const std::string gcm = "\"AES-GCM with 16 octet ICV [RFC4106]\",\"0x";
+    char spi_in[16], spi_out[16];
+    std::snprintf(spi_in, sizeof spi_in, "0x%08x", m.spi_in);
+    std::snprintf(spi_out, sizeof spi_out, "0x%08x", m.spi_out);
+    for (const auto& sys : targets) {
+        int count = 0;
+        auto reply = plex.control(sys, "SWSA KEYS");
+        auto lines = keys_lines(reply, count);
+        EXPECT_EQ(count, 1) << sys << "\n" << reply;
+        ASSERT_EQ(lines.size(), 2u) << sys << "\n" << reply;
+        EXPECT_EQ(lines[0], std::string("\"IPv4\",\"198.18.0.101\",\"198.18.2.1\",\"") + spi_in + "\"," + gcm +
+                                sysplex::hex(std::span<const std::uint8_t>(m.key_in.data(), m.key_in.size())) +
+                                "\",\"NULL\",\"\"")
+            << sys;
+        EXPECT_EQ(lines[1], std::string("\"IPv4\",\"198.18.2.1\",\"198.18.0.101\",\"") + spi_out + "\"," + gcm +
+                                sysplex::hex(std::span<const std::uint8_t>(m.key_out.data(), m.key_out.size())) +
+                                "\",\"NULL\",\"\"")
+            << sys;
+        if (sas.empty()) sas = lines;
+    }
+    std::uint64_t decrypted = 0, esp_out = 0;
+    for (const auto& f : esp_frames(pcap, sas)) {
+        if (f.spi != m.spi_out) continue;
+        ++esp_out;
+        // Transport mode: the decrypted payload is the TCP segment (no inner IP header).
+        if (f.inner_sport == 60 && (f.inner_src.empty() || f.inner_src == dva1)) ++decrypted;
+    }
+    EXPECT_GT(esp_out, 100u) << file_text(plex.dir / "tshark.log");
+    EXPECT_GT(decrypted, esp_out * 9 / 10) << "tshark decrypts the targets' ESP with the exported keys";
 
     // The owner deletes the SA: the shadows go everywhere.
     auto del = plex.control("MVS1", "SWSA DELETE Y1");

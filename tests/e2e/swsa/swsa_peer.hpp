@@ -85,11 +85,17 @@ struct esp_frame {
     int inner_sport = -1;
 };
 
-inline std::string uat_line(std::uint32_t spi, const std::string& key_hex) {
-    char s[16];
-    std::snprintf(s, sizeof s, "0x%08x", spi);
-    return "\"IPv4\",\"*\",\"*\",\"" + std::string(s) + "\",\"AES-GCM with 16 octet ICV [RFC4106]\",\"0x" + key_hex +
-           "\",\"NULL\",\"\"";
+/// The esp_sa lines (without their ends) of a `SWSA KEYS` reply, and in @p count its
+/// ZPX1761I count (-1 when the reply has none: not complete).
+inline std::vector<std::string> keys_lines(const std::string& reply, int& count) {
+    std::vector<std::string> out;
+    count = -1;
+    std::istringstream in(reply);
+    for (std::string l; std::getline(in, l);) {
+        if (l.rfind("\"IPv4\",", 0) == 0) out.push_back(l);
+        if (l.rfind("ZPX1761I ", 0) == 0) count = std::stoi(l.substr(9));
+    }
+    return out;
 }
 
 inline std::vector<std::string> split(const std::string& s, char c) {

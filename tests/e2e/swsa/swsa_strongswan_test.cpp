@@ -5,8 +5,8 @@
 // with FIG4's policy SYS1.PAGENT(MVS1). PEER1 (198.18.0.200) is charon with
 // kernel-libipsec: it negotiates a tunnel-mode CHILD_SA for TCP to DVA1:60 and makes
 // real connections under it. They are distributed to MVS1, MVS2 and MVS4; each echo is
-// SHA-256 correct. On PEER1's capture, decrypted by tshark with the keys charon logged,
-// the ESP the targets send has source DVA1 (outer and inner) and their own MACs, no
+// SHA-256 correct. On PEER1's capture, decrypted by tshark with the keys the stacks give
+// out for a trace (SWSA KEYS, checked against those charon logged), the ESP the targets send has source DVA1 (outer and inner) and their own MACs, no
 // sequence number of an SA is used twice, and an anti-replay window of libipsec's size
 // accepts every frame in the order it arrived; charon logs no replay or ICV failure.
 // A `swanctl --rekey` of the CHILD_SA replaces the shadows on every target (make before
@@ -108,11 +108,38 @@ TEST(swsa_strongswan, the_owners_iked_negotiates_with_strongswan_and_every_targe
     std::this_thread::sleep_for(500ms);
     tshark.terminate(5s);
 
-    // The capture, the SA after the rekey decrypted with the keys charon logged last
-    // (charon's inbound SPI is the one zplex sends under, with the responder's key).
+    // The keys the stacks give out for a trace (SWSA KEYS, what `zplex trace` writes to its
+    // esp_sa file): the owner's master and each target's shadow are the SA after the
+    // rekey, both directions, with the addresses of the outer header and the keys charon
+    // logged (charon's inbound SPI is the one zplex sends under, with the responder's key).
     auto log = file_text(swan.log_path());
-    std::vector<std::string> sas{uat_line(fresh.spi_in, logged_key(swan.log_path(), "encryption responder key")),
-                                 uat_line(fresh.spi_out, logged_key(swan.log_path(), "encryption initiator key"))};
+    char in_spi[16], out_spi[16];
+    std::snprintf(in_spi, sizeof in_spi, "0x%08x", fresh.spi_out);
+    std::snprintf(out_spi, sizeof out_spi, "0x%08x", fresh.spi_in);
+    const std::string peer_key = logged_key(swan.log_path(), "encryption initiator key");
+    const std::string zplex_key = logged_key(swan.log_path(), "encryption responder key");
+    ASSERT_EQ(zplex_key.size(), 40u) << "AES-GCM-128 key and salt";
+    std::vector<std::string> sas;
+    for (const char* sys : {"MVS1", "MVS2", "MVS4"}) {
+        int count = 0;
+        auto reply = plex.control(sys, "SWSA KEYS");
+        auto lines = keys_lines(reply, count);
+        EXPECT_EQ(count, 1) << sys << ": one SA\n" << reply;
+        ASSERT_EQ(lines.size(), 2u) << sys << "\n" << reply;
+        const std::string gcm = "\"AES-GCM with 16 octet ICV [RFC4106]\",\"0x";
+        EXPECT_EQ(lines[0], "\"IPv4\",\"" + std::string(peer1_addr) + "\",\"" + dva1 + "\",\"" + in_spi + "\"," + gcm +
+                                peer_key + "\",\"NULL\",\"\"")
+            << sys << ": inbound, PEER1 to DVA1";
+        EXPECT_EQ(lines[1], "\"IPv4\",\"" + std::string(dva1) + "\",\"" + peer1_addr + "\",\"" + out_spi + "\"," + gcm +
+                                zplex_key + "\",\"NULL\",\"\"")
+            << sys << ": outbound, DVA1 to PEER1";
+        if (sas.empty()) sas = lines;
+        else EXPECT_EQ(lines, sas) << sys << " holds the SA MVS1 gave out";
+    }
+    EXPECT_NE(file_text(plex.log_path("MVS2")).find("ZPX1760I THE KEYS OF 1 ESP SAS OF"), std::string::npos)
+        << "the console says keys were given out";
+
+    // The capture, the SA after the rekey decrypted with the keys the stacks gave out.
     auto frames = esp_frames(pcap, sas);
     ASSERT_FALSE(frames.empty()) << file_text(plex.dir / "tshark.log");
 
@@ -145,7 +172,7 @@ TEST(swsa_strongswan, the_owners_iked_negotiates_with_strongswan_and_every_targe
     EXPECT_EQ(dropped, 0u) << "frames a window of " << libipsec_window << " drops:" << late;
     EXPECT_EQ(not_dva1, 0u);
     EXPECT_EQ(not_60, 0u);
-    EXPECT_GT(decrypted, seen[fresh.spi_in].size() / 2) << "tshark decrypts the second SA with charon's keys";
+    EXPECT_GT(decrypted, seen[fresh.spi_in].size() / 2) << "tshark decrypts the second SA with the exported keys";
     for (const char* sys : {"MVS1", "MVS2", "MVS4"})
         EXPECT_GT(by_mac[stack_plex::osa_mac(sys)], 100u) << sys << " (" << stack_plex::osa_mac(sys) << ") sent little or nothing under the SA";
     EXPECT_EQ(by_mac.size(), 3u) << "only MVS1, MVS2 and MVS4 send under the SA";

@@ -3,6 +3,7 @@
 // an XML parser, naming every image, CF, DVIPA and its owner; without Graphviz a clear
 // message instead of a picture.
 #include "run_command.hpp"
+#include "tmp_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <pugixml.hpp>
@@ -16,18 +17,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using zplex::test::shell_quote;
-
-struct tmp_dir {
-    fs::path dir = fs::temp_directory_path() / ("zplex-topology-" + std::to_string(::getpid()));
-    tmp_dir() {
-        fs::remove_all(dir);
-        fs::create_directories(dir);
-    }
-    ~tmp_dir() {
-        std::error_code ec;
-        fs::remove_all(dir, ec);
-    }
-};
+using zplex::test::tmp_dir;
 
 std::string topology(const tmp_dir& t, const std::string& extra, int& rc) {
     auto r = zplex::test::run_command(shell_quote(ZPLEX_BIN) + " topology --sysplex " +
@@ -45,7 +35,7 @@ void texts(const pugi::xml_node& n, std::string& all) {
 }
 
 TEST(cli_topology, fig4_from_the_catalogue_as_text) {
-    tmp_dir t;
+    tmp_dir t("zplex-topology");
     int rc = -1;
     auto out = topology(t, "", rc);
     EXPECT_EQ(rc, 0) << out;
@@ -60,7 +50,7 @@ TEST(cli_topology, fig4_from_the_catalogue_as_text) {
 }
 
 TEST(cli_topology, the_svg_is_valid_xml_naming_every_image_cf_dvipa_and_owner) {
-    tmp_dir t;
+    tmp_dir t("zplex-topology");
     const fs::path svg = t.dir / "fig4.svg";
     int rc = -1;
     auto out = topology(t, "--svg " + shell_quote(svg.string()) + " --dot " + shell_quote((t.dir / "fig4.dot").string()), rc);
@@ -86,7 +76,7 @@ TEST(cli_topology, the_svg_is_valid_xml_naming_every_image_cf_dvipa_and_owner) {
 }
 
 TEST(cli_topology, without_graphviz_the_svg_is_refused_with_a_message) {
-    tmp_dir t;
+    tmp_dir t("zplex-topology");
     auto r = zplex::test::run_command("PATH=/nonexistent " + shell_quote(ZPLEX_BIN) + " topology --sysplex " +
                                       shell_quote((fs::path(ZPLEX_SOURCE_DIR) / "profiles/FIG4").string()) + " --run-dir " +
                                       shell_quote((t.dir / "no-run").string()) + " --svg " +

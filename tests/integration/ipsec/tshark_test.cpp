@@ -5,6 +5,7 @@
 // independent implementation is decoded by tshark and accepted by zplex alike.
 #include <zplex/ipsec/ah.hpp>
 #include <zplex/ipsec/esp.hpp>
+#include <zplex/ipsec/esp_sa_uat.hpp>
 
 #include "hex.hpp"
 
@@ -73,6 +74,14 @@ struct pcap_file {
     pcap_file(const pcap_file&) = delete;
     pcap_file& operator=(const pcap_file&) = delete;
 };
+
+/// The esp_sa record of @p k as `-o uat:esp_sa:` takes it (the line, without its end).
+std::string esp_sa_line(const esp_sa_keys& k) {
+    std::string l;
+    EXPECT_TRUE(append_esp_sa_line(l, k));
+    if (!l.empty()) l.pop_back();
+    return l;
+}
 
 bool have_tshark() { return std::system("command -v tshark >/dev/null 2>&1") == 0; }
 
@@ -144,7 +153,8 @@ TEST_P(ipsec_tshark_decrypts, what_zplex_encapsulated) {
     bool gcm = is_aead(alg);
     std::size_t mac_key = gcm ? 0 : second_key_length(alg);
     std::size_t icv_len = icv_length(alg);
-    c.key = range(0, 16);
+    std::size_t cipher_key = cipher_key_length(alg);
+    c.key = range(0, static_cast<int>(cipher_key));
     auto tail = gcm ? range(0xa0, 4) : range(64, static_cast<int>(mac_key));
     c.key.insert(c.key.end(), tail.begin(), tail.end());
     auto sa = esp_sa::create(c);
@@ -161,15 +171,8 @@ TEST_P(ipsec_tshark_decrypts, what_zplex_encapsulated) {
         inner.emplace_back(mode == sa_mode::tunnel ? orig.begin() : orig.begin() + 20, orig.end());
     }
     pcap_file pcap(frames);
-    std::string enc = gcm ? "AES-GCM with 16 octet ICV [RFC4106]" : "AES-CBC [RFC3602]";
-    std::string auth = gcm              ? "NULL"
-                       : mac_key == 48  ? "HMAC-SHA-384-192 [RFC4868]"
-                       : mac_key == 64  ? "HMAC-SHA-512-256 [RFC4868]"
-                                        : "HMAC-SHA-256-128 [RFC4868]";
-    std::string ekey = "0x" + hex_of(std::span(c.key.data(), gcm ? 20 : 16));
-    std::string akey = gcm ? "" : "0x" + hex_of(std::span(c.key.data() + 16, mac_key));
-    std::string sa_line = "\"IPv4\",\"*\",\"*\",\"0x00001000\",\"" + enc + "\",\"" + ekey + "\",\"" + auth + "\",\"" +
-                          akey + "\"";
+    // The line zplex trace writes (the product's esp_sa formatting), with the real addresses.
+    std::string sa_line = esp_sa_line({0xc61200c8, 0xc6120201, 0x1000, alg, c.key});
     auto got = tshark_contained(pcap, sa_line, udp);
     ASSERT_EQ(got.size(), frames.size()) << name;
     for (std::size_t i = 0; i < frames.size(); ++i) {
@@ -181,7 +184,7 @@ TEST_P(ipsec_tshark_decrypts, what_zplex_encapsulated) {
             // command checks the ICV instead. RFC 4303 §2.8: HMAC over ESP header, IV
             // and ciphertext; RFC 4868 §2.3: the first half of the HMAC.
             std::size_t esp_off = 20 + (udp ? 8 : 0);
-            auto mac = openssl_hmac_sha2(std::span(c.key.data() + 16, mac_key),
+            auto mac = openssl_hmac_sha2(std::span(c.key.data() + cipher_key, mac_key),
                                          std::span(f.data() + esp_off, f.size() - esp_off - icv_len));
             ASSERT_EQ(mac.size(), mac_key * 2) << "openssl dgst failed";
             EXPECT_EQ(mac.substr(0, icv_len * 2), hex_of(icv)) << name << " frame " << i + 1 << ": ICV good";
@@ -199,8 +202,60 @@ INSTANTIATE_TEST_SUITE_P(esp, ipsec_tshark_decrypts,
                                            sa_case{"cbc_hmac384_transport", algorithm::aes_cbc_128_hmac_sha384,
                                                    sa_mode::transport, false},
                                            sa_case{"cbc_hmac512_tunnel", algorithm::aes_cbc_128_hmac_sha512,
-                                                   sa_mode::tunnel, false}),
+                                                   sa_mode::tunnel, false},
+                                           sa_case{"gcm256_tunnel_udp4500", algorithm::aes_gcm_256, sa_mode::tunnel,
+                                                   true},
+                                           sa_case{"cbc256_hmac256_transport", algorithm::aes_cbc_256_hmac_sha256,
+                                                   sa_mode::transport, false},
+                                           sa_case{"null_hmac256_transport", algorithm::null_hmac_sha256,
+                                                   sa_mode::transport, false},
+                                           sa_case{"null_hmac512_tunnel", algorithm::null_hmac_sha512, sa_mode::tunnel,
+                                                   false}),
                          [](const ::testing::TestParamInfo<sa_case>& i) { return std::string(i.param.name); });
+
+// zplex trace's esp_sa file as its ZPX1888I says to use it: the file as `esp_sa` in a
+// Wireshark configuration folder named by WIRESHARK_CONFIG_DIR, lines for several SAs
+// and a comment line; tshark decrypts with it, and without it does not.
+TEST(ipsec_tshark_decrypts, with_the_esp_sa_file_in_a_configuration_folder) {
+    if (!have_tshark()) {
+        GTEST_SKIP() << "tshark is not installed (scripts/bootstrap installs it)";
+    }
+    std::vector<std::vector<std::uint8_t>> frames;
+    std::string table = "# zplex trace of ZPLEX1: Wireshark's esp_sa table of the ESP SAs of its stacks\n";
+    std::vector<std::string> expect;
+    std::uint32_t spi = 0x2000;
+    for (auto alg : {algorithm::aes_gcm_256, algorithm::aes_cbc_256_hmac_sha384, algorithm::null_hmac_sha512}) {
+        sa_config c;
+        c.spi = ++spi;
+        c.alg = alg;
+        c.key = range(static_cast<int>(spi & 0x3f), static_cast<int>(key_length(alg)));
+        auto sa = esp_sa::create(c);
+        ASSERT_TRUE(sa);
+        auto orig = udp_packet("zplex trace " + std::to_string(spi));
+        packet p;
+        ASSERT_TRUE(p.assign(orig));
+        ASSERT_EQ(sa->encapsulate(p), drop::none);
+        frames.emplace_back(p.data(), p.data() + p.len);
+        expect.push_back(hex_of(std::span(orig.data() + 20, orig.size() - 20)));
+        ASSERT_TRUE(append_esp_sa_line(table, {0xc61200c8, 0xc6120201, c.spi, alg, c.key}));
+    }
+    pcap_file pcap(frames);
+    fs::path conf = fs::temp_directory_path() / ("zplex-wireshark-" + std::to_string(::getpid()));
+    fs::create_directories(conf);
+    std::ofstream(conf / "esp_sa") << table;
+    wipe(table);
+    auto contained = [&](const std::string& env) {
+        return run_lines(env + " tshark -n -r " + pcap.path.string() +
+                         " -o esp.enable_encryption_decode:TRUE -T fields -e esp.contained_data 2>/dev/null");
+    };
+    auto got = contained("WIRESHARK_CONFIG_DIR=" + conf.string());
+    auto without = contained("WIRESHARK_CONFIG_DIR=" + (conf / "none").string());
+    std::error_code ec;
+    fs::remove_all(conf, ec);
+    EXPECT_EQ(got, expect);
+    ASSERT_EQ(without.size(), frames.size());
+    EXPECT_NE(without[0], expect[0]) << "GCM is not decrypted without the keys";
+}
 
 TEST(ipsec_tshark_and_zplex, agree_on_a_packet_from_an_independent_implementation) {
     if (!have_tshark()) {
@@ -214,8 +269,10 @@ TEST(ipsec_tshark_and_zplex, agree_on_a_packet_from_an_independent_implementatio
     ip[3] = static_cast<std::uint8_t>(20 + esp.size());
     ip.insert(ip.end(), esp.begin(), esp.end());
     pcap_file pcap({ip});
-    std::string sa_line = "\"IPv4\",\"*\",\"*\",\"0x00001000\",\"AES-CBC [RFC3602]\",\"0x" + hex_of(range(32, 16)) +
-                          "\",\"HMAC-SHA-256-128 [RFC4868]\",\"0x" + hex_of(range(64, 32)) + "\"";
+    auto keys = range(32, 16);
+    auto hmac = range(64, 32);
+    keys.insert(keys.end(), hmac.begin(), hmac.end());
+    std::string sa_line = esp_sa_line({0, 0, 0x1000, algorithm::aes_cbc_128_hmac_sha256, keys});
     auto got = tshark_contained(pcap, sa_line, false);
     ASSERT_EQ(got.size(), 1u);
     auto payload = udp_packet("zplex!!!");

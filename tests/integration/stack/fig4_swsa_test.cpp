@@ -5,7 +5,8 @@
 // still protected, on MVS1, MVS2 and MVS4 in turn, where they are decapsulated with the
 // shadow SA; the replies leave each target straight to the LAN from its own MAC, with
 // sequence numbers from EZBDVIPA that the peer's window accepts; `ipsec -y display -s`
-// shows the shadows; a delete removes them everywhere.
+// shows the shadows; SWSA KEYS gives the same SA's keys on each; a delete removes them
+// everywhere.
 #include "cf_plex.hpp"
 #include "swsa_ezbdvipa.hpp"
 #include "stack_sim.hpp"
@@ -231,6 +232,37 @@ TEST(Fig4Swsa, DistributedSaProtectsConnectionsOnEveryTargetWithCfSequenceNumber
     f.s.pump();
     ASSERT_EQ(c.received.size(), after + 1);
     EXPECT_EQ(c.received.back()[9], 6) << "no SA any more: no filter asks for protection";
+}
+
+// `SWSA KEYS` (zplex trace's esp_sa file): the owner's master and each target's shadow
+// are the same SA, both directions, as Wireshark's esp_sa lines; stacks without the SA
+// give none; once deleted, nobody gives its keys.
+TEST(Fig4Swsa, EveryStackHoldingTheSaGivesItsKeysAsWiresharkEspSaLines) {
+    swsa_fixture f;
+    ASSERT_EQ(f.s.node("MVS1").s->swsa_install(f.sa), "");
+    f.s.pump();
+    const std::string gcm = "\"AES-GCM with 16 octet ICV [RFC4106]\",\"0x";
+    const std::string want = "\"IPv4\",\"198.18.0.101\",\"198.18.2.1\",\"0x4a110001\"," + gcm +
+                             "101112131415161718191a1b1c1d1e1f20212223\",\"NULL\",\"\"\n"
+                             "\"IPv4\",\"198.18.2.1\",\"198.18.0.101\",\"0xc0de0001\"," + gcm +
+                             "808182838485868788898a8b8c8d8e8f90919293\",\"NULL\",\"\"\n";
+    for (const char* sys : {"MVS1", "MVS2", "MVS4"}) {
+        std::string out;
+        EXPECT_EQ(f.s.node(sys).s->swsa_keys(out), 1u) << sys;
+        EXPECT_EQ(out, want) << sys;
+    }
+    for (const char* sys : {"MVS3", "MVS5"}) {
+        std::string out;
+        EXPECT_EQ(f.s.node(sys).s->swsa_keys(out), 0u) << sys;
+        EXPECT_EQ(out, "") << sys;
+    }
+    ASSERT_EQ(f.s.node("MVS1").s->swsa_delete("Y1"), "");
+    f.s.pump();
+    for (const char* sys : {"MVS1", "MVS2", "MVS4"}) {
+        std::string out;
+        EXPECT_EQ(f.s.node(sys).s->swsa_keys(out), 0u) << sys;
+        EXPECT_EQ(out, "") << sys;
+    }
 }
 
 TEST(Fig4Swsa, ABurstOfPacketsTakesItsSequenceNumbersFromEzbdvipaAsBlocks) {

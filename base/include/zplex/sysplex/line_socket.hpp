@@ -27,8 +27,9 @@ public:
         std::size_t max_line = 4096;
         std::chrono::milliseconds deadline{2000};
         std::string too_long_reply;
-        /// Requests may carry key material (an SA for the stack): each client's buffer
-        /// is reserved once, so it never moves, and wiped when the client is done.
+        /// Requests and replies may carry key material (an SA for the stack, SWSA KEYS):
+        /// each client's request buffer is reserved once, so it never moves, and both
+        /// are wiped when the client is done (the handler builds its reply in place).
         bool secret = false;
     };
 
@@ -73,8 +74,9 @@ private:
 
 /// Client side: send @p line to the socket at @p path and return the whole reply.
 /// Throws std::system_error if nobody listens there or it does not answer within
-/// @p timeout.
+/// @p timeout. @p secret: the reply carries keys (SWSA KEYS): it grows without leaving an
+/// unwiped buffer behind, and the caller wipes what is returned.
 std::string line_request(const std::string& path, const std::string& line,
-                         std::chrono::milliseconds timeout = std::chrono::seconds(10));
+                         std::chrono::milliseconds timeout = std::chrono::seconds(10), bool secret = false);
 
 }  // namespace zplex::sysplex

@@ -52,6 +52,8 @@ struct shadow {
     std::uint8_t protocol = 50, mode = 0, alg = 0;
     bool udp_encap = false;
     std::uint32_t spi_in = 0, spi_out = 0;
+    std::uint32_t tunnel_src = 0, tunnel_dst = 0;  ///< outbound outer addresses (tunnel mode)
+    secure_bytes key_in, key_out;       ///< for `SWSA KEYS` (a trace's esp_sa file); wiped when freed
     std::uint64_t lifesize = 0, lifetime_s = 0;
     std::vector<dynamic_filter> filters;
     bool filters_active = false;        ///< false once a rekey moved outbound traffic to its successor
@@ -98,6 +100,11 @@ public:
     std::vector<ipsec::dynamic_tunnel_record> display_records() const;
     /// Bytes in and out under tunnel @p tunnel here (0 when it is not here).
     std::uint64_t bytes_of(const std::string& tunnel) const;
+    /// Wireshark's esp_sa lines of every ESP SA here, both directions (inbound: peer to
+    /// DVIPA under spi_in; outbound: DVIPA to peer under spi_out; tunnel mode: the outer
+    /// addresses), appended to @p out, which the caller wipes (ipsec::wipe). AH SAs have
+    /// no keys to give a dissector and are left out. Returns the number of SAs.
+    std::size_t esp_sa_lines(std::string& out) const;
 
 private:
     void drop_filters(shadow& s);

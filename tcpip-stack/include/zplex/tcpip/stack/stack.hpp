@@ -142,6 +142,10 @@ public:
         std::uint64_t own_bytes = 0, target_bytes = 0, reports = 0, lifesize = 0;
     };
     std::vector<swsa_usage_row> swsa_usage();
+    /// Wireshark's esp_sa lines of the ESP SAs this stack holds (masters and shadows, both
+    /// directions) appended to @p out, which the caller wipes (ipsec::wipe); the console
+    /// is told keys were given out. Returns the number of SAs.
+    std::size_t swsa_keys(std::string& out);
     /// The image's IPsec policy: the filter rules whose traffic a dynamic SA protects. An
     /// outbound packet of the image that one matches with no SA here is dropped, and the
     /// DVIPA's owner is asked to negotiate one (NEWCONN; docs/swsa.md "NEWCONN").
