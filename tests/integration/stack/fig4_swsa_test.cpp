@@ -90,6 +90,18 @@ struct swsa_fixture {
     }
 };
 
+/// A policy rule of the image's, TCP from DVA1 to @p peer (any ports) under a dynamic SA.
+zplex::ipsec::spd_rule dva1_tcp_rule(std::uint32_t peer, const char* name) {
+    zplex::ipsec::spd_rule r;
+    r.src = dva1;
+    r.src_len = 32;
+    r.dst = peer;
+    r.dst_len = 32;
+    r.protocol = 6;
+    r.name = r.sa_name = name;
+    return r;
+}
+
 TEST(Fig4Swsa, FragmentedEspIsReassembledByTheOwnerAndLandsDecapsulatedOnItsTarget) {
     // ESP fragmented outside (the protected SYN exceeds the LAN's MTU): MVS1 must see the
     // whole ESP packet to peek into it, and forwards it whole to the target.
@@ -332,14 +344,8 @@ TEST(Fig4Swsa, ATargetWithoutTheSaItsPolicyNeedsAsksTheOwnerOnceASecond) {
     auto& m1 = f.s.node("MVS1");
     auto& t = f.s.node("MVS2");
     auto& c = f.s.client(1);
-    zplex::ipsec::spd_rule need;
-    need.src = dva1;
-    need.src_len = 32;
-    need.dst = c.address;
-    need.dst_len = 32;
-    need.protocol = 6;
+    auto need = dva1_tcp_rule(c.address, "dva1_out");
     need.dst_port_lo = need.dst_port_hi = 7000;
-    need.name = need.sa_name = "dva1_out";
     t.s->swsa_policy({need});
     auto syn = tcp_segment(dva1, 41000, c.address, 7000, SYN, "");
     auto before = c.received.size();
@@ -391,14 +397,8 @@ TEST(Fig4Swsa, AClearPacketThePolicyProtectsIsDeniedOnInputWhereverItLands) {
     // connections the distributor gives it, and the owner for its own.
     swsa_fixture f;
     auto& c = f.s.client(1);
-    zplex::ipsec::spd_rule rule;
-    rule.src = dva1;
-    rule.src_len = 32;
-    rule.dst = c.address;
-    rule.dst_len = 32;
-    rule.protocol = 6;
+    auto rule = dva1_tcp_rule(c.address, "dva1_peer1");
     rule.src_port_lo = rule.src_port_hi = 60;
-    rule.name = rule.sa_name = "dva1_peer1";
     for (const char* sys : {"MVS1", "MVS2", "MVS4"}) f.s.node(sys).s->swsa_policy({rule});
     for (std::uint16_t port = 42100; port < 42103; ++port) {
         auto syn = tcp_segment(c.address, port, dva1, 60, SYN, "");
