@@ -411,4 +411,11 @@ std::vector<std::string> stack_argv(const operating::run_record& r, const fs::pa
     return argv;
 }
 
+std::vector<std::string> iked_argv(const operating::run_record& r, const fs::path& dir, const sysplex::image_config& image) {
+    return {program_path("zplex-iked").string(), "--sysplex", r.sysplex_dir.string(), "--system", image.name, "--run-dir",
+            dir.string()};
+}
+
+fs::path iked_log(const fs::path& dir, const std::string& system) { return dir / "logs" / (system + ".IKED.log"); }
+
 }  // namespace zplex::cli::run

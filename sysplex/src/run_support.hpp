@@ -96,6 +96,9 @@ job_launch procedure_launch(const sysplex::sysplex_config& cfg, const sysplex::i
 /// The command line of image @p image's stack in the run @p r of @p dir (what `up`
 /// starts, and ZPXFAULT RESTART STACK starts again).
 std::vector<std::string> stack_argv(const operating::run_record& r, const fs::path& dir, const sysplex::image_config& image);
+/// zplex-iked's command line for image @p image (run in the image's namespace), and its log.
+std::vector<std::string> iked_argv(const operating::run_record& r, const fs::path& dir, const sysplex::image_config& image);
+fs::path iked_log(const fs::path& dir, const std::string& system);
 
 /// SIGTERM to every live process of @p ids (identity checked before each signal),
 /// SIGKILL to those left after @p grace. Returns how many were signalled.

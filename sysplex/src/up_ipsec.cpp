@@ -67,19 +67,13 @@ std::vector<iked_plan> plan_ikeds(const sysplex::catalogue& cat) {
 
 void start_ikeds(operating::run_record& r, const fs::path& dir, const std::vector<iked_plan>& plans,
                  const std::vector<image_plan>& images, const std::function<void(const std::string&)>& step) {
-    const fs::path logs = dir / "logs";
-    for (const auto& p : plans) {
-        const auto& im = *p.image;
-        fs::path log = logs / (im.name + ".IKED.log");
-        start_recorded(r, dir, "iked", "IKED", im.name,
-                       {program_path("zplex-iked").string(), "--sysplex", r.sysplex_dir.string(), "--system", im.name,
-                        "--run-dir", dir.string()},
-                       r.netns_of(im.name)->name, log);
-    }
+    for (const auto& p : plans)
+        start_recorded(r, dir, "iked", "IKED", p.image->name, iked_argv(r, dir, *p.image), r.netns_of(p.image->name)->name,
+                       iked_log(dir, p.image->name));
     for (const auto& p : plans) {
         const auto& im = *p.image;
         const auto* proc = r.find("iked", im.name);
-        fs::path log = logs / (im.name + ".IKED.log");
+        fs::path log = iked_log(dir, im.name);
         auto alive = [&] { return proc && sysplex::process_alive(proc->id); };
         std::error_code ec;
         if (!wait_for([&] { return fs::exists(iked_socket(dir, im.name), ec); }, std::chrono::seconds(10), alive))

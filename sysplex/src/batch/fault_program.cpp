@@ -6,6 +6,7 @@
 //   KILL IKED sys                       the image's IKED (RC 12 on an image without one)
 //   STOP CPU sys / START CPU sys        the image's CPU at its Hercules console (a run under Hercules)
 //   RESTART STACK sys                   start the image's stack again, as `zplex up` started it
+//   RESTART IKED sys                    start the image's IKED again (it renegotiates from EZBDVIPA)
 //   IPL sys [WAIT s]                    the HMC's LOAD of the image, as `zplex image ipl` (image_ipl.hpp)
 //   WAIT FOR msgid ['text'] TIMEOUT s   a message of the run's logs since the step began
 //   DELAY s                             let s seconds pass
@@ -115,7 +116,8 @@ struct session {
 
     bool restart(const sysin_statement& st) {
         const auto& w = st.words;
-        if (!con.image(w[2])) return bad(st, "RESTART STACK sys, A SYSTEM OF THE SYSPLEX");
+        if (!con.image(w[2])) return bad(st, "RESTART " + w[1] + " sys, A SYSTEM OF THE SYSPLEX");
+        if (w[1] == "IKED") return restart_iked(st, *con.image(w[2]));
         const auto* im = con.image(w[2]);
         run::dir_lock lock(con.dir);
         if (!lock.held()) {
@@ -140,6 +142,39 @@ struct session {
         }
         rep.say(fmt::format(" ZPX0633I {} ON {} STARTED AGAIN (PID {})", im->tcpip_proc, im->name,
                             con.r.find("tcpip", im->name)->id.pid));
+        return true;
+    }
+
+    /// The image's IKED started again, as `zplex up` started it: only where one ran (the
+    /// image's policy has a KeyExchangeRule) and none runs now.
+    bool restart_iked(const sysin_statement& st, const sysplex::image_config& im) {
+        run::dir_lock lock(con.dir);
+        if (!lock.held()) {
+            fail(st, "ANOTHER zplex IS CHANGING THE RUN", 12);
+            return true;
+        }
+        reload();
+        const operating::run_process* was = nullptr;
+        for (const auto& p : con.r.processes)
+            if (p.kind == "iked" && p.system == im.name) was = &p;
+        if (!was) {
+            fail(st, "NO IKED RAN ON " + im.name + " IN THIS RUN", 12);
+            return true;
+        }
+        if (sysplex::process_alive(was->id)) {
+            fail(st, fmt::format("THE IKED OF {} STILL RUNS (PID {})", im.name, was->id.pid), 8);
+            return true;
+        }
+        std::erase_if(con.r.processes,
+                      [&](const operating::run_process& p) { return p.kind == "iked" && p.system == im.name; });
+        try {
+            run::start_recorded(con.r, con.dir, "iked", "IKED", im.name, run::iked_argv(con.r, con.dir, im),
+                                con.r.netns_of(im.name)->name, run::iked_log(con.dir, im.name));
+        } catch (const std::exception& e) {
+            fail(st, e.what(), 12);
+            return true;
+        }
+        rep.say(fmt::format(" ZPX0636I IKED ON {} STARTED AGAIN (PID {})", im.name, con.r.find("iked", im.name)->id.pid));
         return true;
     }
 
@@ -184,7 +219,7 @@ std::string form_error(const sysin_statement& st) {
         if (w.size() != 3 || w[1] != "CPU") return w[0] + " CPU sys";
         return {};
     }
-    if (w[0] == "RESTART") return w.size() == 3 && w[1] == "STACK" ? "" : "RESTART STACK sys";
+    if (w[0] == "RESTART") return w.size() == 3 && (w[1] == "STACK" || w[1] == "IKED") ? "" : "RESTART STACK|IKED sys";
     if (w[0] == "IPL") {
         if (w.size() != 2 && w.size() != 4) return "IPL sys [WAIT s]";
         if (w.size() == 4 && (w[2] != "WAIT" || !number(w[3], 1, 600, n))) return "IPL sys WAIT NEEDS SECONDS, 1-600";
@@ -196,7 +231,7 @@ std::string form_error(const sysin_statement& st) {
             return "WAIT FOR msgid ['text'] TIMEOUT s";
         return number(w.back(), 1, 600, n) ? "" : "TIMEOUT NEEDS SECONDS, 1-600";
     }
-    return "UNKNOWN STATEMENT (KILL, STOP CPU, START CPU, RESTART STACK, IPL, WAIT FOR, DELAY)";
+    return "UNKNOWN STATEMENT (KILL, STOP CPU, START CPU, RESTART STACK|IKED, IPL, WAIT FOR, DELAY)";
 }
 
 jes::program_result zpxfault(const context& c, const jes::job_step& step, jes::step_io& io) {
