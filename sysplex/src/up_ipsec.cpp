@@ -7,11 +7,17 @@
 
 #include <zplex/host/iked.hpp>
 #include <zplex/policy/policy.hpp>
+#include <zplex/sysplex/private_file.hpp>
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 namespace zplex::cli::run {
@@ -112,8 +118,7 @@ bool start_peer(operating::run_record& r, const fs::path& dir, const sysplex::ca
     {
         // charon's own settings are zplex's (its plugins, its /run, its log on stderr into
         // the run's log); the connections are the user's swanctl.conf.
-        std::ofstream f(conf, std::ios::trunc);
-        fs::permissions(conf, fs::perms::owner_read | fs::perms::owner_write);
+        std::ostringstream f;
         f << "# strongswan.conf of " << h.name << " in the run of " << r.sysplex << ", written by zplex up\n"
           << "charon {\n"
           << "    load_modular = no\n"
@@ -138,6 +143,13 @@ bool start_peer(operating::run_record& r, const fs::path& dir, const sysplex::ca
           << "    }\n"
           << "}\n"
           << "swanctl {\n    socket = unix:///run/charon.vici\n}\n";
+        const std::string text = f.str();
+        int fd = sysplex::open_private_file(conf.string(), why);
+        bool written = fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+        if (fd >= 0) ::close(fd);
+        if (!written)
+            throw run_error(fmt::format("ZPX1828E {} OF IPSEC PEER {} CANNOT BE WRITTEN: {}", conf.string(), h.name,
+                                        fd < 0 ? why : std::strerror(errno)));
     }
     const fs::path log = dir / "logs" / (h.name + ".CHARON.log");
     start_recorded(r, dir, "peer", "CHARON", h.name, {charon_program}, r.netns_of(h.name)->name, log,

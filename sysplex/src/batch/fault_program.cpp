@@ -114,67 +114,45 @@ struct session {
         return true;
     }
 
+    /// RESTART STACK|IKED sys: the program started again as `zplex up` started it, the
+    /// dead one's entry of the record replaced by the new one's. An IKED only where one ran
+    /// (the image's policy has a KeyExchangeRule: 12 elsewhere); 8 while it still runs.
     bool restart(const sysin_statement& st) {
         const auto& w = st.words;
-        if (!con.image(w[2])) return bad(st, "RESTART " + w[1] + " sys, A SYSTEM OF THE SYSPLEX");
-        if (w[1] == "IKED") return restart_iked(st, *con.image(w[2]));
         const auto* im = con.image(w[2]);
+        if (!im) return bad(st, "RESTART " + w[1] + " sys, A SYSTEM OF THE SYSPLEX");
+        const bool iked = w[1] == "IKED";
+        const std::string kind = iked ? "iked" : "tcpip", job = iked ? "IKED" : im->tcpip_proc;
         run::dir_lock lock(con.dir);
         if (!lock.held()) {
             fail(st, "ANOTHER zplex IS CHANGING THE RUN", 12);
             return true;
         }
         reload();
-        if (const auto* p = con.r.find("tcpip", im->name); p && sysplex::process_alive(p->id)) {
-            fail(st, fmt::format("{} ON {} STILL RUNS (PID {})", im->tcpip_proc, im->name, p->id.pid), 8);
+        const operating::run_process* was = con.r.find(kind, im->name);
+        if (iked && !was) {
+            fail(st, "NO IKED RAN ON " + im->name + " IN THIS RUN", 12);
             return true;
         }
-        // The dead stack's entry goes, so the record names the new one.
-        std::erase_if(con.r.processes, [&](const operating::run_process& p) {
-            return p.kind == "tcpip" && p.system == im->name;
-        });
-        try {
-            run::start_recorded(con.r, con.dir, "tcpip", im->tcpip_proc, im->name, run::stack_argv(con.r, con.dir, *im), "",
-                                con.dir / "logs" / (im->name + "." + im->tcpip_proc + ".log"));
-        } catch (const std::exception& e) {
-            fail(st, e.what(), 12);
-            return true;
-        }
-        rep.say(fmt::format(" ZPX0633I {} ON {} STARTED AGAIN (PID {})", im->tcpip_proc, im->name,
-                            con.r.find("tcpip", im->name)->id.pid));
-        return true;
-    }
-
-    /// The image's IKED started again, as `zplex up` started it: only where one ran (the
-    /// image's policy has a KeyExchangeRule) and none runs now.
-    bool restart_iked(const sysin_statement& st, const sysplex::image_config& im) {
-        run::dir_lock lock(con.dir);
-        if (!lock.held()) {
-            fail(st, "ANOTHER zplex IS CHANGING THE RUN", 12);
-            return true;
-        }
-        reload();
-        const operating::run_process* was = nullptr;
-        for (const auto& p : con.r.processes)
-            if (p.kind == "iked" && p.system == im.name) was = &p;
-        if (!was) {
-            fail(st, "NO IKED RAN ON " + im.name + " IN THIS RUN", 12);
-            return true;
-        }
-        if (sysplex::process_alive(was->id)) {
-            fail(st, fmt::format("THE IKED OF {} STILL RUNS (PID {})", im.name, was->id.pid), 8);
+        if (was && sysplex::process_alive(was->id)) {
+            fail(st, fmt::format("{} ON {} STILL RUNS (PID {})", job, im->name, was->id.pid), 8);
             return true;
         }
         std::erase_if(con.r.processes,
-                      [&](const operating::run_process& p) { return p.kind == "iked" && p.system == im.name; });
+                      [&](const operating::run_process& p) { return p.kind == kind && p.system == im->name; });
         try {
-            run::start_recorded(con.r, con.dir, "iked", "IKED", im.name, run::iked_argv(con.r, con.dir, im),
-                                con.r.netns_of(im.name)->name, run::iked_log(con.dir, im.name));
+            if (iked)
+                run::start_recorded(con.r, con.dir, kind, job, im->name, run::iked_argv(con.r, con.dir, *im),
+                                    con.r.netns_of(im->name)->name, run::iked_log(con.dir, im->name));
+            else
+                run::start_recorded(con.r, con.dir, kind, job, im->name, run::stack_argv(con.r, con.dir, *im), "",
+                                    con.dir / "logs" / (im->name + "." + job + ".log"));
         } catch (const std::exception& e) {
             fail(st, e.what(), 12);
             return true;
         }
-        rep.say(fmt::format(" ZPX0636I IKED ON {} STARTED AGAIN (PID {})", im.name, con.r.find("iked", im.name)->id.pid));
+        rep.say(fmt::format(" {} {} ON {} STARTED AGAIN (PID {})", iked ? "ZPX0636I" : "ZPX0633I", job, im->name,
+                            con.r.find(kind, im->name)->id.pid));
         return true;
     }
 
