@@ -416,7 +416,7 @@ void stack::impl::dist_send_connections(const dist_target_entry& t) {
     flush(true);
 }
 
-void stack::impl::dist_peer_state(int peer) {
+void stack::impl::dist_peer_state(int peer, const std::vector<std::uint32_t>& released) {
     const auto& p = peers[static_cast<std::size_t>(peer)];
     for (auto& t : sd.targets) {
         if (t.distributor != p.member) continue;
@@ -424,6 +424,21 @@ void stack::impl::dist_peer_state(int peer) {
         t.distributor_xcf = p.xcf_address;
     }
     dist_refresh();
+    // A target that held a DVIPA we distribute dropped our "distribute" while it held it
+    // (the conflict rules decided); if it gave the DVIPA up and does not serve it, it would
+    // sit at Rdy 0 until its reports went stale. Tell it again now.
+    if (!in_group || is_fenced || released.empty()) return;
+    for (std::uint32_t a : released) {
+        auto told = sd.told.find(a);
+        if (told == sd.told.end() || !told->second.count(p.member)) continue;
+        bool serves = std::any_of(p.roles.begin(), p.roles.end(),
+                                  [&](const control::dist_role& r) { return r.address == a && (r.role & 2); });
+        bool row = std::any_of(sd.services.begin(), sd.services.end(), [&](const dist_service& s) {
+            return s.address == a &&
+                   std::any_of(s.rows.begin(), s.rows.end(), [&](const dist_row& r) { return r.peer == peer; });
+        });
+        if (!serves && row) io.sysplex->send(p.member, control::encode(dist_message(a)));
+    }
 }
 
 void stack::impl::dist_member_gone(int peer) {

@@ -138,6 +138,15 @@ void stack::impl::on_state(std::string_view from, control::state_message&& m) {
     p.sysclone = m.sysclone;
     p.xcf_address = m.xcf_address;
     p.present = true;
+    // DVIPAs the peer held and holds no more: a "distribute" it dropped meanwhile is told again.
+    std::vector<std::uint32_t> released;
+    for (const auto& c : p.claims) {
+        if (c.status != st(dvipa_status::active)) continue;
+        bool still = std::any_of(m.claims.begin(), m.claims.end(), [&](const control::claim& n) {
+            return n.address == c.address && n.status == st(dvipa_status::active);
+        });
+        if (!still) released.push_back(c.address);
+    }
     p.claims = std::move(m.claims);
     p.roles = std::move(m.roles);
     add_xcf_link(idx);
@@ -146,7 +155,7 @@ void stack::impl::on_state(std::string_view from, control::state_message&& m) {
     if (m.reply_wanted) broadcast_state(false, from);
     sync_routed(idx);
     rebuild_routes();
-    dist_peer_state(idx);
+    dist_peer_state(idx, released);
     auto w = std::find(awaited.begin(), awaited.end(), from);
     if (w != awaited.end()) {
         awaited.erase(w);
@@ -186,6 +195,9 @@ void stack::impl::on_give(std::string_view from, const control::address_message&
     peer_state* p = peer_by_member(from);
     if (!d || !p || d->status != dvipa_status::backup) return;
     activate(*d, "EZZ8302I VIPA " + dotted(d->address) + " TAKEN FROM " + p->tcpname + " ON " + p->sysname);
+    // The giver's own state (no longer active) follows its give; another stack that holds
+    // the DVIPA with a better claim (a VIPADEFINE owner that came meanwhile) wins at once.
+    evaluate(*d, from);
 }
 
 void stack::impl::activate(dvipa_entry& d, std::string message) {
@@ -274,7 +286,7 @@ void stack::impl::evaluate_all() {
     for (std::size_t i = 0; i < dvipas.size(); ++i) evaluate(dvipas[i]);
 }
 
-void stack::impl::evaluate(dvipa_entry& d) {
+void stack::impl::evaluate(dvipa_entry& d, std::string_view gone_from) {
     if (!in_group || !initial_done || is_fenced) return;
     if (d.status != dvipa_status::active && d.status != dvipa_status::backup) return;
     if (d.deleted) return;
@@ -285,7 +297,7 @@ void stack::impl::evaluate(dvipa_entry& d) {
     const control::claim* held = nullptr;
     bool define_present = false;
     for (const auto& p : peers) {
-        if (!p.present) continue;
+        if (!p.present || (!gone_from.empty() && p.member == gone_from)) continue;
         for (const auto& c : p.claims) {
             if (c.address != d.address) continue;
             if (c.origin == static_cast<std::uint8_t>(dvipa_origin::define) && c.status != st(dvipa_status::deactivated))

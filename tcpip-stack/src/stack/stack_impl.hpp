@@ -241,7 +241,7 @@ struct stack::impl {
     void on_give(std::string_view from, const control::address_message& m);
     void finish_initial();
     void evaluate_all();
-    void evaluate(dvipa_entry& d);
+    void evaluate(dvipa_entry& d, std::string_view gone_from = {});
     void activate(dvipa_entry& d, std::string message);
     void give(dvipa_entry& d, peer_state& to);
     void install_kept(std::uint32_t address);
@@ -311,7 +311,7 @@ struct stack::impl {
     int active_claimant(std::uint32_t address, int except) const;
     void dist_on_report(std::string_view from, const control::target_report_message& m);
     void dist_on_connections(std::string_view from, const control::connections_message& m);
-    void dist_peer_state(int peer);
+    void dist_peer_state(int peer, const std::vector<std::uint32_t>& released = {});
     void dist_member_gone(int peer);
     void dist_tick(std::int64_t now);
     void dist_listener(std::uint32_t address, std::uint16_t port, int delta);

@@ -20,6 +20,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -68,6 +69,33 @@ void expect_in_order(const std::string& out, const std::vector<std::string>& tex
     }
 }
 
+/// What a failed job's log says first: its error messages (ZPXnnnnE) and the 40 lines of
+/// SYSOUT before the first one (the display an expectation was matched against), so a
+/// report cut short still names the step and why.
+std::string failure_summary(const std::string& out) {
+    std::vector<std::string> all;
+    std::istringstream in(out);
+    for (std::string l; std::getline(in, l);) all.push_back(l);
+    auto is_error = [](const std::string& l) {
+        for (auto at = l.find("ZPX"); at != std::string::npos; at = l.find("ZPX", at + 3))
+            if (at + 7 < l.size() && l[at + 7] == 'E' && std::isdigit(static_cast<unsigned char>(l[at + 3])) &&
+                std::isdigit(static_cast<unsigned char>(l[at + 6])))
+                return true;
+        return false;
+    };
+    std::string summary = "--- the job's errors:\n";
+    std::size_t first = all.size();
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        if (!is_error(all[i])) continue;
+        if (first == all.size()) first = i;
+        summary += all[i] + "\n";
+    }
+    if (first == all.size()) return summary + "(none)\n";
+    summary += "--- the 40 lines before the first:\n";
+    for (std::size_t i = first > 40 ? first - 40 : 0; i <= first; ++i) summary += all[i] + "\n";
+    return summary + "--- the whole output:\n";
+}
+
 bool can_run(std::string& why) {
     if (!can_use_netns(&why)) return false;
     if (!fs::exists("/dev/net/tun")) {
@@ -107,7 +135,7 @@ TEST(jcl_regression_e2e, every_regression_job_ends_with_condition_code_0_on_fig4
         auto junit = f.tmp / (std::string(job) + ".xml");
         auto s = f.submit(job, junit);
         EXPECT_FALSE(s.timed_out) << job;
-        EXPECT_EQ(s.status, 0) << job << "\n" << s.out << f.logs();
+        EXPECT_EQ(s.status, 0) << job << "\n" << failure_summary(s.out) << s.out << f.logs();
         EXPECT_NE(s.out.find(std::string("$HASP395 ") + job + " ENDED - RC=0000"), std::string::npos) << s.out;
         EXPECT_EQ(s.out.find("ZPX0612E"), std::string::npos) << s.out;
         if (std::string(job) == "REGROBEY") {  // its CHECK step is a procedure of the PROCLIB SYSPLEX.xml names

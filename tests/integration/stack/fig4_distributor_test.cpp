@@ -436,6 +436,37 @@ TEST(Fig4Distributor, ATargetSilentPastTwoReportIntervalsIsToldAgain) {
     EXPECT_EQ(m5.cmd("NETSTAT VDPT")[14], "  TotalConn:  0000000000  Rdy: 000  WLM: 01  TSR: 100");
 }
 
+// At startup MVS1 can give DVB1 to MVS4 (its higher-ranked backup) just after MVS5 told
+// MVS4 to serve it and MVS4 reported Rdy 0 (its server not up yet). Holding DVB1, MVS4
+// is nobody's target; when the conflict rules send DVB1 back to MVS5, MVS4 must serve
+// MVS5 again at once: its server's readiness reaches MVS5 without waiting for its old
+// report to go stale.
+TEST(Fig4Distributor, ATargetThatHeldTheDvipaForAMomentServesTheOwnerAgainAtOnce) {
+    dist_fixture f;
+    for (const char* sys : {"MVS1", "MVS2", "MVS3", "MVS5"}) f.serve(sys, dvb1);
+    auto& m5 = f.n("MVS5");
+    auto& m4 = f.n("MVS4");
+    auto rdy_of = [&](const std::string& xcf) {
+        auto v = m5.cmd("NETSTAT VDPT");
+        for (std::size_t i = 0; i + 1 < v.size(); ++i)
+            if (v[i] == "Dest:         198.18.2.2..60" && v[i + 1] == "  DestXCF:    " + xcf) return v[i + 2];
+        return std::string("no row");
+    };
+    ASSERT_EQ(rdy_of("198.18.1.4"), "  TotalConn:  0000000000  Rdy: 000  WLM: 01  TSR: 100");
+    zplex::tcpip::stack::control::address_message give;
+    give.address = dvb1;
+    m4.s->control_message(f.n("MVS1").id.member,
+                          zplex::tcpip::stack::control::encode(zplex::tcpip::stack::control::type::give, give));
+    f.s.pump();
+    auto said = m4.new_messages();
+    ASSERT_FALSE(said.empty());
+    EXPECT_EQ(said.front(), "EZZ8302I VIPA 198.18.2.2 TAKEN FROM TCPIPA ON MVS1");
+    EXPECT_EQ(m5.dvipa("198.18.2.2")->status, dvipa_status::active);
+    EXPECT_NE(m4.dvipa("198.18.2.2")->status, dvipa_status::active);
+    f.serve("MVS4", dvb1);
+    EXPECT_EQ(rdy_of("198.18.1.4"), "  TotalConn:  0000000000  Rdy: 001  WLM: 01  TSR: 100");
+}
+
 TEST(Fig4Distributor, DistributorFailsBackupRebuildsTableConnectionsGoOn) {
     dist_fixture f;
     for (const char* sys : {"MVS1", "MVS2", "MVS4"}) f.serve(sys);
