@@ -9,9 +9,15 @@
 
 #include <cstdio>
 #include <utility>
+#include <sys/resource.h>
 #include <unistd.h>
 
 namespace zplex::xcf {
+
+namespace {
+/// The nice value of a system's status-update thread (docs/xcf.md "Failure detection").
+constexpr int status_nice = -10;
+}  // namespace
 
 using namespace detail;
 
@@ -311,6 +317,10 @@ void system::start() {
     }
     im.stopping = false;
     im.thread = std::thread([this] {
+        // The status update is what keeps the system in the sysplex: on a loaded host it
+        // must not wait behind the process's busy threads (z/OS runs XCF in SYSTEM, above
+        // the work it serves). Raised where the process may (root); as it is otherwise.
+        (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), status_nice);
         auto step = std::max<std::int64_t>(1, _impl->o.interval.count() / 4);
         while (!_impl->stopping.load()) {
             tick();
