@@ -109,7 +109,8 @@ bool can_run(std::string& why) {
     return true;
 }
 
-// Every job of jcl/; the CC-0 run takes REGRSWSA on a sysplex of its own (below).
+// The jobs of jcl/ that run without Hercules; the CC-0 run takes REGRSWSA on a sysplex of
+// its own (below).
 const char* const jobs[] = {"REGRDIST", "REGRSWSA", "REGRTAKE", "REGROBEY"};
 
 /// `up` of a copy without DVA1's VIPADISTRIBUTE: everything starts, but PEER1's SA cannot
