@@ -20,7 +20,7 @@ struct counting_ports : tst::lan_port, tst::app_port, tst::xcf_link_port, tst::s
     std::vector<std::string> group;
     void send_frame(tst::bytes) noexcept override { ++frames; }
     void send_packet(tst::bytes) noexcept override { ++app_packets; }
-    void send_packet(std::string_view, tst::bytes) noexcept override { ++link_packets; }
+    void send_packet(std::string_view, tst::bytes, tst::link_protection) noexcept override { ++link_packets; }
     void send(std::string_view, tst::bytes) override { ++messages; }
     std::vector<std::string> members() const override { return group; }
 };

@@ -196,13 +196,15 @@ struct sim_node : tst::lan_port, tst::app_port, tst::xcf_link_port, tst::sysplex
     std::vector<std::vector<std::uint8_t>> app_in;     ///< packets delivered to the image's kernel
     std::vector<std::string> log;                      ///< console messages, in order
     std::uint64_t frames_sent = 0;
+    std::uint64_t links_sealed = 0, links_integrity_only = 0;  ///< XCF link packets sent, by protection
 
     void send_frame(tst::bytes f) noexcept override {
         ++frames_sent;
         net->lan_send(this, std::vector<std::uint8_t>(f.begin(), f.end()));
     }
     void send_packet(tst::bytes p) noexcept override { app_in.emplace_back(p.begin(), p.end()); }
-    void send_packet(std::string_view member, tst::bytes p) noexcept override {
+    void send_packet(std::string_view member, tst::bytes p, tst::link_protection how) noexcept override {
+        ++(how == tst::link_protection::integrity_only ? links_integrity_only : links_sealed);
         std::vector<std::uint8_t> copy(p.begin(), p.end());
         std::string from = id.member, to(member);
         net->queue.push_back([n = net, from, to, copy] {

@@ -11,7 +11,7 @@
 
 namespace zplex::xcf::detail {
 
-inline constexpr std::uint64_t cds_magic = 0x5a504c5843445332ull;  // "ZPLXCDS2"
+inline constexpr std::uint64_t cds_magic = 0x5a504c5843445333ull;  // "ZPLXCDS3"
 inline constexpr std::uint32_t max_systems = 8;
 inline constexpr std::uint32_t max_members = 16;
 inline constexpr std::uint32_t max_events = 256;
@@ -74,9 +74,9 @@ struct cds {
     ring rings[max_members][max_members];   // [sender][receiver]
 };
 
-/// The head of every fragment on a ring; the rest is ciphertext.
+/// The head of every fragment on a ring; the rest is the protected message's share.
 struct fragment_header {
-    std::uint32_t magic;                    // 'XCF1'
+    std::uint32_t magic;                    // 'XCF2'
     std::uint32_t frame_len;                // header + payload, 8-aligned on the ring
     std::uint32_t sender;                   // member slot
     std::uint32_t receiver;                 // member slot
@@ -84,11 +84,13 @@ struct fragment_header {
     std::uint32_t receiver_incarnation;
     std::uint32_t frag_index;
     std::uint32_t frag_count;
-    std::uint32_t ct_len;                   // whole message: ciphertext + 16-byte tag
+    std::uint32_t ct_len;                   // whole message: ciphertext (or message) + 16-byte tag
     std::uint32_t payload_len;              // this fragment's share
     std::uint64_t seq;                      // per sender incarnation, from 1
+    std::uint32_t flags;                    // mode: 0 sealed, 1 integrity only (authenticated)
+    std::uint32_t reserved;                 // zero
 };
-static_assert(sizeof(fragment_header) == 48);
-inline constexpr std::uint32_t fragment_magic = 0x58434631;
+static_assert(sizeof(fragment_header) == 56);
+inline constexpr std::uint32_t fragment_magic = 0x58434632;
 
 }  // namespace zplex::xcf::detail

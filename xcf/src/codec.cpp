@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// AES-256-GCM sealing of XCF messages and the fragment reassembler.
+// AES-256-GCM sealing (or authentication only, GMAC) of XCF messages and the fragment reassembler.
 #include "codec.hpp"
 
 #include <openssl/crypto.h>
@@ -83,6 +83,24 @@ bool seal_in(EVP_CIPHER_CTX* ctx, bool& keyed, const secret& k, const message_co
            EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, out.data() + plain.size()) == 1;
 }
 
+/// GMAC: the same cipher, nonce and key, the context and then the message as additional
+/// data, no plaintext; @p out = message || tag.
+bool authenticate_in(EVP_CIPHER_CTX* ctx, bool& keyed, const secret& k, const message_context& c,
+                     std::span<const std::uint8_t> message, std::vector<std::uint8_t>& out) {
+    std::uint8_t iv[12];
+    nonce_of(c, iv);
+    int len = 0;
+    std::uint8_t none[16];
+    out.resize(message.size() + 16);
+    if (!message.empty()) std::memcpy(out.data(), message.data(), message.size());
+    return init(ctx, keyed, k, iv, 1) &&
+           EVP_EncryptUpdate(ctx, nullptr, &len, reinterpret_cast<const std::uint8_t*>(&c), sizeof c) == 1 &&
+           (message.empty() ||
+            EVP_EncryptUpdate(ctx, nullptr, &len, message.data(), static_cast<int>(message.size())) == 1) &&
+           EVP_EncryptFinal_ex(ctx, none, &len) == 1 &&
+           EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, out.data() + message.size()) == 1;
+}
+
 bool open_in(EVP_CIPHER_CTX* ctx, bool& keyed, const secret& k, const message_context& c,
              std::span<const std::uint8_t> sealed, std::vector<std::uint8_t>& out) {
     std::uint8_t iv[12];
@@ -105,6 +123,27 @@ bool open_in(EVP_CIPHER_CTX* ctx, bool& keyed, const secret& k, const message_co
     return true;
 }
 
+/// The GMAC of authenticate_in() checked (in constant time, by OpenSSL's GCM final);
+/// the message is copied out only if it verifies.
+bool verify_in(EVP_CIPHER_CTX* ctx, bool& keyed, const secret& k, const message_context& c,
+               std::span<const std::uint8_t> authenticated, std::vector<std::uint8_t>& out) {
+    std::uint8_t iv[12];
+    nonce_of(c, iv);
+    std::size_t n = authenticated.size() - 16;
+    std::uint8_t tag[16];
+    std::memcpy(tag, authenticated.data() + n, 16);
+    std::uint8_t none[16];
+    int len = 0;
+    if (!init(ctx, keyed, k, iv, 0) ||
+        EVP_DecryptUpdate(ctx, nullptr, &len, reinterpret_cast<const std::uint8_t*>(&c), sizeof c) != 1 ||
+        (n > 0 && EVP_DecryptUpdate(ctx, nullptr, &len, authenticated.data(), static_cast<int>(n)) != 1) ||
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, tag) != 1 || EVP_DecryptFinal_ex(ctx, none, &len) != 1) {
+        return false;
+    }
+    out.assign(authenticated.begin(), authenticated.begin() + static_cast<std::ptrdiff_t>(n));
+    return true;
+}
+
 /// @p f(ctx, keyed) with the secret's own context (@p which of its schedules) under its
 /// mutex, or with a fresh one for a secret that has none.
 template <class F>
@@ -123,15 +162,36 @@ bool with_context(const secret& k, EVP_CIPHER_CTX* secret::keyed::*which, bool s
 
 bool seal(const secret& k, const message_context& c, std::span<const std::uint8_t> plain,
           std::vector<std::uint8_t>& out) {
-    return with_context(k, &secret::keyed::seal, &secret::keyed::seal_keyed,
+    return c.mode == mode_of(protection::sealed) && c.reserved == 0 &&
+           with_context(k, &secret::keyed::seal, &secret::keyed::seal_keyed,
                         [&](EVP_CIPHER_CTX* ctx, bool& keyed) { return seal_in(ctx, keyed, k, c, plain, out); });
+}
+
+bool authenticate(const secret& k, const message_context& c, std::span<const std::uint8_t> message,
+                  std::vector<std::uint8_t>& out) {
+    return c.mode == mode_of(protection::integrity_only) && c.reserved == 0 &&
+           with_context(k, &secret::keyed::seal, &secret::keyed::seal_keyed, [&](EVP_CIPHER_CTX* ctx, bool& keyed) {
+               return authenticate_in(ctx, keyed, k, c, message, out);
+           });
+}
+
+bool protect(const secret& k, const message_context& c, std::span<const std::uint8_t> message,
+             std::vector<std::uint8_t>& out) {
+    return c.mode == mode_of(protection::integrity_only) ? authenticate(k, c, message, out) : seal(k, c, message, out);
 }
 
 bool open(const secret& k, const message_context& c, std::span<const std::uint8_t> sealed,
           std::vector<std::uint8_t>& out) {
-    return sealed.size() >= 16 &&
-           with_context(k, &secret::keyed::open, &secret::keyed::open_keyed,
-                        [&](EVP_CIPHER_CTX* ctx, bool& keyed) { return open_in(ctx, keyed, k, c, sealed, out); });
+    if (sealed.size() < 16 || c.reserved != 0) return false;
+    if (c.mode == mode_of(protection::sealed)) {
+        return with_context(k, &secret::keyed::open, &secret::keyed::open_keyed,
+                            [&](EVP_CIPHER_CTX* ctx, bool& keyed) { return open_in(ctx, keyed, k, c, sealed, out); });
+    }
+    if (c.mode == mode_of(protection::integrity_only)) {
+        return with_context(k, &secret::keyed::open, &secret::keyed::open_keyed,
+                            [&](EVP_CIPHER_CTX* ctx, bool& keyed) { return verify_in(ctx, keyed, k, c, sealed, out); });
+    }
+    return false;  // no such mode
 }
 
 verdict open_in_order(const secret& k, const message_context& c, std::span<const std::uint8_t> sealed,
@@ -160,7 +220,9 @@ bool header_valid(const fragment_header& h, std::uint64_t available) noexcept {
            h.payload_len <= h.frame_len - sizeof(fragment_header) && h.payload_len <= max_fragment &&
            h.sender < max_members && h.receiver < max_members && h.frag_count >= 1 &&
            h.frag_index < h.frag_count && h.ct_len >= 16 && h.ct_len <= max_message + 16 &&
-           h.frag_count == (h.ct_len + max_fragment - 1) / max_fragment;
+           h.frag_count == (h.ct_len + max_fragment - 1) / max_fragment &&
+           (h.flags == mode_of(protection::sealed) || h.flags == mode_of(protection::integrity_only)) &&
+           h.reserved == 0;
 }
 
 void reassembler::reset() noexcept {
@@ -199,7 +261,7 @@ reassembler::status reassembler::add(const fragment_header& h, std::span<const s
         _first = h;
         _buf.clear();
         _buf.reserve(h.ct_len);
-    } else if (h.ct_len != _first.ct_len || h.frag_count != _first.frag_count) {
+    } else if (h.ct_len != _first.ct_len || h.frag_count != _first.frag_count || h.flags != _first.flags) {
         reset();
         return status::malformed;
     }

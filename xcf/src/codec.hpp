@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// XCF message protection (AES-256-GCM with the sysplex key) and the fragment
-// decoder: everything that reads bytes another process wrote.
+// XCF message protection (AES-256-GCM with the sysplex key: sealed, or the message as
+// additional authenticated data only) and the fragment decoder: everything that reads
+// bytes another process wrote.
 #pragma once
 
 #include "cds.hpp"
@@ -42,7 +43,11 @@ private:
 void derive(const sysplex_key& key, std::string_view label, std::span<const std::uint8_t> salt,
             std::span<std::uint8_t> out);
 
-/// What the tag also authenticates besides the ciphertext.
+/// The header's mode field (fragment_header::flags, message_context::mode) of @p p.
+constexpr std::uint32_t mode_of(protection p) noexcept { return static_cast<std::uint32_t>(p); }
+
+/// What the tag also authenticates besides the message: the addressing and the mode,
+/// so a message is valid only in the mode it was protected in.
 struct message_context {
     char group[8];
     std::uint32_t sender;
@@ -50,13 +55,26 @@ struct message_context {
     std::uint32_t sender_incarnation;
     std::uint32_t receiver_incarnation;
     std::uint64_t seq;
+    std::uint32_t mode;       ///< mode_of(protection): the header's flags
+    std::uint32_t reserved;   ///< zero (no padding in what is authenticated)
 };
+static_assert(sizeof(message_context) == 40);
 
-/// Encrypt @p plain; @p out = ciphertext || 16-byte tag. Nonce = incarnation || seq:
-/// unique because incarnations are unique in a couple dataset and keys are per dataset.
+/// Encrypt @p plain (@p c.mode must be sealed); @p out = ciphertext || 16-byte tag.
+/// Nonce = incarnation || seq: unique because incarnations are unique in a couple
+/// dataset and keys are per dataset, and both modes take their seq from one counter.
 bool seal(const secret& k, const message_context& c, std::span<const std::uint8_t> plain,
           std::vector<std::uint8_t>& out);
-/// Verify and decrypt; false (nothing written) if the tag does not verify.
+/// Authenticate @p message without encrypting it (@p c.mode must be integrity_only):
+/// AES-256-GCM under the same key and nonce rule with @p c then @p message as the
+/// additional data and no plaintext (GMAC); @p out = message || 16-byte tag.
+bool authenticate(const secret& k, const message_context& c, std::span<const std::uint8_t> message,
+                  std::vector<std::uint8_t>& out);
+/// seal() or authenticate(), as @p c.mode says.
+bool protect(const secret& k, const message_context& c, std::span<const std::uint8_t> message,
+             std::vector<std::uint8_t>& out);
+/// Verify (and, sealed, decrypt) in the mode @p c.mode names, the one the header said;
+/// false (nothing written) if the tag does not verify in that mode.
 bool open(const secret& k, const message_context& c, std::span<const std::uint8_t> sealed,
           std::vector<std::uint8_t>& out);
 
@@ -93,9 +111,9 @@ private:
 /// A frame header read off a ring is usable: sizes in bounds and consistent.
 bool header_valid(const fragment_header& h, std::uint64_t available) noexcept;
 
-/// The fragments of one sealed message, the one wire format of every signalling
+/// The fragments of one protected message, the one wire format of every signalling
 /// path (rings and TCP). @p base carries the addressing (sender, receiver, both
-/// incarnations, seq); the rest of each header is filled in here. @p put(h, payload)
+/// incarnations, seq) and the mode (flags); the rest of each header is filled in here. @p put(h, payload)
 /// writes one frame of h.frame_len bytes (header, payload, zero padding to 8) and
 /// returns false to stop; the result is false if it did.
 template <class Put>

@@ -157,9 +157,16 @@ struct member::impl {
     /// Messages already taken off the rings (while this member waited to send):
     /// senders drain their own paths so two members sending to each other never wait
     /// on each other.
-    std::deque<std::pair<std::string, std::vector<std::uint8_t>>> inbox;
+    struct received {
+        std::string from;
+        std::vector<std::uint8_t> bytes;
+        protection how;
+    };
+    std::deque<received> inbox;
     std::vector<std::uint8_t> frame = std::vector<std::uint8_t>(sizeof(detail::fragment_header) + detail::max_fragment + 8);
 
+    /// member::send() (sealed) and member::send_integrity_only().
+    result send(const std::string& to, std::span<const std::uint8_t> message, protection how);
     /// Move every complete message on our incoming paths into the inbox.
     void pump();
     /// A completed message from slot @p s may not be delivered: its sender failed, was

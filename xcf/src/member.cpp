@@ -137,7 +137,15 @@ std::vector<group_event> member::events() {
 }
 
 result member::send(const std::string& to, std::span<const std::uint8_t> message) {
-    auto& im = *_impl;
+    return _impl->send(to, message, protection::sealed);
+}
+
+result member::send_integrity_only(const std::string& to, std::span<const std::uint8_t> message) {
+    return _impl->send(to, message, protection::integrity_only);
+}
+
+result member::impl::send(const std::string& to, std::span<const std::uint8_t> message, protection how) {
+    auto& im = *this;
     if (message.size() > max_message) {
         return fail(reason::message_too_long);
     }
@@ -172,8 +180,9 @@ result member::send(const std::string& to, std::span<const std::uint8_t> message
         ctx.receiver = t;
         ctx.sender_incarnation = im.incarnation;
         ctx.receiver_incarnation = target.incarnation.load();
-        ctx.seq = im.next_seq++;
-        if (!seal(im.sys->_impl->message_key, ctx, message, sealed)) {
+        ctx.seq = im.next_seq++;  // one counter for both modes: one nonce per message
+        ctx.mode = mode_of(how);
+        if (!protect(im.sys->_impl->message_key, ctx, message, sealed)) {
             return fail(reason::bad_parameter, rc::environment);
         }
         auto& ring = c.rings[im.slot][t];
@@ -183,6 +192,7 @@ result member::send(const std::string& to, std::span<const std::uint8_t> message
         base.sender_incarnation = im.incarnation;
         base.receiver_incarnation = ctx.receiver_incarnation;
         base.seq = ctx.seq;
+        base.flags = ctx.mode;
         bool fenced = false;
         for_each_fragment(sealed, base, [&](const fragment_header& h, std::span<const std::uint8_t> payload) {
             // Wait for room; give up if the receiver went away or we were fenced.
@@ -217,7 +227,7 @@ result member::send(const std::string& to, std::span<const std::uint8_t> message
             return true;
         });
         if (fenced) {
-            OPENSSL_cleanse(sealed.data(), sealed.size());
+            if (how == protection::sealed) OPENSSL_cleanse(sealed.data(), sealed.size());
             return fail(reason::fenced);
         }
         if (!res) {
@@ -225,7 +235,8 @@ result member::send(const std::string& to, std::span<const std::uint8_t> message
         }
         ring.messages.fetch_add(1, std::memory_order_relaxed);
     }
-    OPENSSL_cleanse(sealed.data(), sealed.size());
+    // An integrity-only message is bytes that were public already (nothing to wipe).
+    if (how == protection::sealed) OPENSSL_cleanse(sealed.data(), sealed.size());
     return res;
 }
 
@@ -292,6 +303,7 @@ void member::impl::pump() {
             ctx.sender_incarnation = first.sender_incarnation;
             ctx.receiver_incarnation = incarnation;
             ctx.seq = first.seq;
+            ctx.mode = first.flags;  // the mode the header says; the tag verifies only in the mode it was made in
             if (from_fenced_sender(s, first)) {
                 ++drops.stale;
                 continue;
@@ -302,13 +314,19 @@ void member::impl::pump() {
                               drops)) {
                 continue;
             }
-            inbox.emplace_back(get_field(sender.name), std::move(plain));
+            inbox.push_back({get_field(sender.name), std::move(plain), static_cast<protection>(first.flags)});
         }
     }
     rr = (rr + 1) % max_members;
 }
 
 result member::receive(std::vector<std::uint8_t>& message, std::string& from, std::chrono::milliseconds wait) {
+    protection how{};
+    return receive(message, from, how, wait);
+}
+
+result member::receive(std::vector<std::uint8_t>& message, std::string& from, protection& how,
+                       std::chrono::milliseconds wait) {
     auto& im = *_impl;
     if (!im.mine_active()) {
         return fail(reason::not_joined);
@@ -320,8 +338,9 @@ result member::receive(std::vector<std::uint8_t>& message, std::string& from, st
             im.pump();
         }
         if (!im.inbox.empty()) {
-            from = std::move(im.inbox.front().first);
-            message = std::move(im.inbox.front().second);
+            from = std::move(im.inbox.front().from);
+            message = std::move(im.inbox.front().bytes);
+            how = im.inbox.front().how;
             im.inbox.pop_front();
             return ok();
         }

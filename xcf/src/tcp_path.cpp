@@ -65,7 +65,7 @@ bool read_exact(int fd, std::uint8_t* p, std::size_t n, std::chrono::steady_cloc
     return true;
 }
 
-constexpr std::uint32_t hello_magic = 0x5a585432;  // "ZXT2"
+constexpr std::uint32_t hello_magic = 0x5a585433;  // "ZXT3": fragment headers with the mode (docs/xcf.md)
 constexpr std::chrono::seconds handshake_wait{10};
 
 }  // namespace
@@ -99,7 +99,7 @@ struct tcp_path::impl {
 
     /// Challenge-response over fresh nonces from both ends:
     ///
-    ///   L -> C: "ZXT2" 'L' Nl        C -> L: "ZXT2" 'C' Nc         (32 random bytes each)
+    ///   L -> C: "ZXT3" 'L' Nl        C -> L: "ZXT3" 'C' Nc         (32 random bytes each)
     ///   L -> C: HMAC(K, "proof L" || Nl || Nc)
     ///   C -> L: HMAC(K, "proof C" || Nl || Nc)
     ///
@@ -220,7 +220,13 @@ result tcp_path::send_raw(std::span<const std::uint8_t> bytes) {
     return write_all(_impl->fd, bytes.data(), bytes.size()) ? ok() : fail(reason::receiver_failed);
 }
 
-result tcp_path::send(std::span<const std::uint8_t> message) {
+result tcp_path::send(std::span<const std::uint8_t> message) { return send_as(message, protection::sealed); }
+
+result tcp_path::send_integrity_only(std::span<const std::uint8_t> message) {
+    return send_as(message, protection::integrity_only);
+}
+
+result tcp_path::send_as(std::span<const std::uint8_t> message, protection how) {
     auto& im = *_impl;
     if (!im.keyed) {
         return fail(reason::not_joined);
@@ -231,15 +237,17 @@ result tcp_path::send(std::span<const std::uint8_t> message) {
     message_context ctx{};
     ctx.sender_incarnation = im.my_incarnation;
     ctx.receiver_incarnation = im.peer_incarnation;
-    ctx.seq = im.next_seq++;
+    ctx.seq = im.next_seq++;  // one counter for both modes
+    ctx.mode = mode_of(how);
     std::vector<std::uint8_t> sealed;
-    if (!seal(im.send_key, ctx, message, sealed)) {
+    if (!protect(im.send_key, ctx, message, sealed)) {
         return fail(reason::bad_parameter, rc::environment);
     }
     fragment_header base{};
     base.sender_incarnation = im.my_incarnation;
     base.receiver_incarnation = im.peer_incarnation;
     base.seq = ctx.seq;
+    base.flags = ctx.mode;
     std::vector<std::uint8_t> frame;
     bool sent = for_each_fragment(sealed, base, [&](const fragment_header& h, std::span<const std::uint8_t> payload) {
         frame.assign(h.frame_len, 0);
@@ -256,6 +264,11 @@ result tcp_path::send(std::span<const std::uint8_t> message) {
 }
 
 result tcp_path::receive(std::vector<std::uint8_t>& message, std::chrono::milliseconds wait) {
+    protection how{};
+    return receive(message, how, wait);
+}
+
+result tcp_path::receive(std::vector<std::uint8_t>& message, protection& how, std::chrono::milliseconds wait) {
     auto& im = *_impl;
     if (!im.keyed) {
         return fail(reason::not_joined);
@@ -286,6 +299,7 @@ result tcp_path::receive(std::vector<std::uint8_t>& message, std::chrono::millis
             ctx.sender_incarnation = first.sender_incarnation;
             ctx.receiver_incarnation = im.my_incarnation;
             ctx.seq = first.seq;
+            ctx.mode = first.flags;  // as the header says; authenticated
             if (first.sender_incarnation != im.peer_incarnation) {
                 ++im.drops.stale;
                 continue;
@@ -296,6 +310,7 @@ result tcp_path::receive(std::vector<std::uint8_t>& message, std::chrono::millis
                 continue;
             }
             message = std::move(plain);
+            how = static_cast<protection>(first.flags);
             return ok();
         }
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());

@@ -157,7 +157,7 @@ struct fd_ports : tst::lan_port, tst::app_port, tst::xcf_link_port {
         if (is_input(p.data(), p.size())) h = off::without_ethernet(*in);
         put(tun, h, p);
     }
-    void send_packet(std::string_view member, tst::bytes p) noexcept override {
+    void send_packet(std::string_view member, tst::bytes p, tst::link_protection how) noexcept override {
         // The Sysplex Distributor sends the input to a target inside IPv4-in-IPv4: the
         // inner packet is finished, each piece under a copy of the outer header.
         std::size_t ohl = p.size() >= 20 ? static_cast<std::size_t>(p[0] & 0x0F) * 4 : 0;
@@ -169,14 +169,14 @@ struct fd_ports : tst::lan_port, tst::app_port, tst::xcf_link_port {
                     off::wire::put16(pkt + 2, static_cast<std::uint16_t>(ohl + n));
                     off::wire::put16(pkt + 10, 0);
                     off::wire::put16(pkt + 10, off::wire::checksum(pkt, ohl, 0));
-                    links->send_packet(member, tst::bytes(pkt, ohl + n));
+                    links->send_packet(member, tst::bytes(pkt, ohl + n), how);
                 }))
                 ++unfinished;
             return;
         }
-        if (!is_input(p.data(), p.size())) return links->send_packet(member, p);
+        if (!is_input(p.data(), p.size())) return links->send_packet(member, p, how);
         if (!fin.finish(p.data(), p.size(), *in, [&](const std::uint8_t* q, std::size_t n) {
-                links->send_packet(member, tst::bytes(q, n));
+                links->send_packet(member, tst::bytes(q, n), how);
             }))
             ++unfinished;
     }

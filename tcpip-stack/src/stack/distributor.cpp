@@ -257,8 +257,12 @@ void stack::impl::dist_encap_send(int peer, const std::uint8_t* p, std::size_t l
     wire::put32(o + 12, xcf_address);
     wire::put32(o + 16, ps.xcf_address);
     wire::put16(o + 10, wire::checksum(o, 20));
+    // The LAN input itself (not a packet made, reassembled or routed here, nor one that came
+    // over XCF): what XCF carries is public already (plain TCP that crossed the LAN in the
+    // clear, or ESP), so XCF authenticates it without encrypting it again.
+    const bool as_it_came = lan_packet && p == lan_packet && len <= lan_packet_len;
     std::copy_n(p, len, o + 20);
-    send_on_iface(ps.link, 0, o, len + 20);
+    send_on_iface(ps.link, 0, o, len + 20, as_it_came ? link_protection::integrity_only : link_protection::sealed);
 }
 
 void stack::impl::dist_forget(conn_entry& e) noexcept {

@@ -36,7 +36,11 @@ void stack::impl::lan_frame(bytes frame) noexcept {
     }
     if (len > tx.size() - wire::eth_header) len = tx.size() - wire::eth_header;
     std::copy_n(f + wire::eth_header, len, tx.data() + wire::eth_header);
+    lan_packet = tx.data() + wire::eth_header;
+    lan_packet_len = len;
     ip_input(tx.data() + wire::eth_header, len, osa);
+    lan_packet = nullptr;
+    lan_packet_len = 0;
 }
 
 void stack::impl::xcf_link_packet(std::string_view from, bytes packet) noexcept {
@@ -222,14 +226,15 @@ void stack::impl::ip_output(std::uint8_t* p, std::size_t len, int in_iface, bool
     send_on_iface(r->iface, r->gateway ? r->gateway : dst, p, len);
 }
 
-void stack::impl::send_on_iface(int iface, std::uint32_t next_hop, std::uint8_t* p, std::size_t len) noexcept {
+void stack::impl::send_on_iface(int iface, std::uint32_t next_hop, std::uint8_t* p, std::size_t len,
+                                link_protection how) noexcept {
     if (is_fenced) return drops.count(drop::fenced);
     auto& i = interfaces[static_cast<std::size_t>(iface)];
     if (i.kind == iface_kind::xcf) {
         const auto& ps = peers[static_cast<std::size_t>(i.peer)];
         ++i.stats.packets_out;
         i.stats.bytes_out += len;
-        io.links->send_packet(ps.member, bytes(p, len));
+        io.links->send_packet(ps.member, bytes(p, len), how);
         return;
     }
     if (i.kind != iface_kind::osa) return drops.count(drop::no_route);

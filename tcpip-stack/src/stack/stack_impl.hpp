@@ -177,6 +177,10 @@ struct stack::impl {
 
     // ------------------------------------------------ packet path (ip.cpp, arp.cpp), noexcept
     void lan_frame(bytes frame) noexcept;
+    /// The IPv4 packet of the LAN frame being processed (in tx), exactly as it came; null
+    /// outside lan_frame(). Only a packet that is still this one is forwarded integrity-only.
+    const std::uint8_t* lan_packet = nullptr;
+    std::size_t lan_packet_len = 0;
     void app_packet(bytes packet) noexcept;
     void xcf_link_packet(std::string_view from, bytes packet) noexcept;
     void ip_input(std::uint8_t* packet, std::size_t len, int in_iface) noexcept;
@@ -189,7 +193,10 @@ struct stack::impl {
     void image_input(const std::uint8_t* packet, std::size_t len, bool decapsulated) noexcept;
     /// Route and send @p packet (at tx+14); @p in_iface -1 when the stack itself originates it.
     void ip_output(std::uint8_t* packet, std::size_t len, int in_iface, bool forwarding) noexcept;
-    void send_on_iface(int iface, std::uint32_t next_hop, std::uint8_t* packet, std::size_t len) noexcept;
+    /// @p how: what XCF does with it on a dynamic XCF link (sealed unless the caller knows
+    /// the packet is a LAN input as it came: dist_encap_send).
+    void send_on_iface(int iface, std::uint32_t next_hop, std::uint8_t* packet, std::size_t len,
+                       link_protection how = link_protection::sealed) noexcept;
     void send_frame(const std::uint8_t* dst_mac, std::uint16_t ethertype, std::uint8_t* frame,
                     std::size_t payload_len) noexcept;
     /// ICMP error about @p original, from @p from (0: the address of @p in_iface).

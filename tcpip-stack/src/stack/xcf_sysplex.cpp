@@ -22,7 +22,7 @@ xcf_sysplex::xcf_sysplex(xcf::system& sys, xcf::member& member) : _sys(sys), _me
     _out.resize(1 + 65535);
 }
 
-bool xcf_sysplex::tagged_send(char tag, std::string_view to, bytes payload) noexcept {
+bool xcf_sysplex::tagged_send(char tag, std::string_view to, bytes payload, link_protection how) noexcept {
     if (payload.size() + 1 > _out.size()) {
         ++_send_failures;
         return false;
@@ -34,7 +34,10 @@ bool xcf_sysplex::tagged_send(char tag, std::string_view to, bytes payload) noex
             ++_send_failures;
             return false;
         }
-        auto r = _member->send(std::string(to), std::span<const std::uint8_t>(_out.data(), payload.size() + 1));
+        std::span<const std::uint8_t> m(_out.data(), payload.size() + 1);
+        // Only a link packet the core says came off the LAN as it is goes integrity-only.
+        auto r = tag == 'L' && how == link_protection::integrity_only ? _member->send_integrity_only(std::string(to), m)
+                                                                      : _member->send(std::string(to), m);
         if (!r) ++_send_failures;
         return static_cast<bool>(r);
     } catch (...) {
@@ -45,7 +48,7 @@ bool xcf_sysplex::tagged_send(char tag, std::string_view to, bytes payload) noex
 
 void xcf_sysplex::send(std::string_view to, bytes message) {
     if (message.size() + 1 > _out.size()) _out.resize(message.size() + 1);
-    tagged_send('C', to, message);
+    tagged_send('C', to, message, link_protection::sealed);
 }
 
 std::vector<std::string> xcf_sysplex::members() const {
@@ -56,7 +59,9 @@ std::vector<std::string> xcf_sysplex::members() const {
     return out;
 }
 
-void xcf_sysplex::send_packet(std::string_view to, bytes packet) noexcept { tagged_send('L', to, packet); }
+void xcf_sysplex::send_packet(std::string_view to, bytes packet, link_protection how) noexcept {
+    tagged_send('L', to, packet, how);
+}
 
 bool xcf_sysplex::leave_group() {
     if (_left || !_member->leave()) return false;
@@ -91,11 +96,13 @@ std::size_t xcf_sysplex::poll(stack& s, std::chrono::milliseconds wait) {
     std::size_t n = 0;
     std::string from;
     while (true) {
-        auto r = _member->receive(_in, from, n == 0 ? wait : std::chrono::milliseconds(0));
+        xcf::protection how = xcf::protection::sealed;
+        auto r = _member->receive(_in, from, how, n == 0 ? wait : std::chrono::milliseconds(0));
         if (!r || _in.empty()) break;
         ++n;
         bytes body(_in.data() + 1, _in.size() - 1);
-        if (_in[0] == 'C') s.control_message(from, body);
+        if (_in[0] == 'C' && how != xcf::protection::sealed) ++_unsealed_control;  // control is always sealed
+        else if (_in[0] == 'C') s.control_message(from, body);
         else if (_in[0] == 'L') s.xcf_link_packet(from, body);
         else ++_unknown;
     }

@@ -63,7 +63,7 @@ struct counting_ports : tst::lan_port, tst::app_port, tst::xcf_link_port, tst::s
         ++packets;
         bytes += p.size();
     }
-    void send_packet(std::string_view, tst::bytes) noexcept override {}
+    void send_packet(std::string_view, tst::bytes, tst::link_protection) noexcept override {}
     void send(std::string_view, tst::bytes) override {}
     std::vector<std::string> members() const override { return {}; }
 };

@@ -44,8 +44,9 @@ struct xcf_result {
     double rtt_us;
 };
 
-/// @p procs members all-to-all (2 = one pair), @p n messages per sender per peer.
-double xcf_throughput(int procs, std::size_t size, int n) {
+/// @p procs members all-to-all (2 = one pair), @p n messages per sender per peer;
+/// @p how: sealed (member::send) or integrity-only (member::send_integrity_only).
+double xcf_throughput(int procs, std::size_t size, int n, xcf::protection how = xcf::protection::sealed) {
     std::vector<pid_t> pids;
     auto t0 = clock_type::now();
     for (int p = 0; p < procs; ++p) {
@@ -74,8 +75,10 @@ double xcf_throughput(int procs, std::size_t size, int n) {
             };
             for (int i = 0; i < n; ++i) {
                 for (int q = 0; q < procs; ++q) {
-                    if (q != p) {
+                    if (q != p && how == xcf::protection::sealed) {
                         m->send("M" + std::to_string(q), msg);
+                    } else if (q != p) {
+                        m->send_integrity_only("M" + std::to_string(q), msg);
                     }
                 }
                 while (take(std::chrono::milliseconds(0))) {
@@ -243,6 +246,23 @@ int main() {
         double rr = mq_rtt(size, rt);
         double zr = xcf_rtt(size, rt);
         fmt::print("  {:<30} {:>6} B {:>13.1f} us {:>13.1f} us {:>7.2f}\n", "round trip, median", size, rr, zr, zr / rr);
+    }
+    // The dynamic XCF link's forwarded LAN packets (docs/xcf.md, "Message protection"):
+    // one pair, both directions, sealed and integrity-only interleaved in the same run.
+    fmt::print("XCF INTEGRITY-ONLY (GMAC, the message as it is) vs SEALED, one pair both directions, median of 3\n");
+    fmt::print("  {:<30} {:>8} {:>16} {:>16} {:>8}\n", "case", "size", "sealed", "integrity-only", "ratio");
+    for (std::size_t size : {std::size_t{1500}, std::size_t{16 * 1024}, std::size_t{64 * 1024}}) {
+        int n = size == 1500 ? 10000 : size == 16 * 1024 ? 2000 : 600;
+        std::vector<double> sealed, integrity;
+        for (int i = 0; i < 3; ++i) {
+            sealed.push_back(xcf_throughput(2, size, n));
+            integrity.push_back(xcf_throughput(2, size, n, xcf::protection::integrity_only));
+        }
+        std::sort(sealed.begin(), sealed.end());
+        std::sort(integrity.begin(), integrity.end());
+        double s = sealed[1], z = integrity[1];
+        fmt::print("  {:<30} {:>6} B {:>8.0f} MB/s {:>11.0f} MB/s {:>7.2f}\n", "one pair, both directions", size,
+                   s * static_cast<double>(size) / 1e6, z * static_cast<double>(size) / 1e6, z / s);
     }
     return 0;
 }

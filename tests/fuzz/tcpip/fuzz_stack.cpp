@@ -21,7 +21,7 @@ struct sink : tst::lan_port, tst::app_port, tst::xcf_link_port, tst::sysplex_por
     std::size_t sent = 0;
     void send_frame(tst::bytes f) noexcept override { sent += f.size(); }
     void send_packet(tst::bytes p) noexcept override { sent += p.size(); }
-    void send_packet(std::string_view, tst::bytes p) noexcept override { sent += p.size(); }
+    void send_packet(std::string_view, tst::bytes p, tst::link_protection) noexcept override { sent += p.size(); }
     void send(std::string_view, tst::bytes m) override { sent += m.size(); }
     std::vector<std::string> members() const override { return {"MVS2TCPIPA"}; }
     std::int64_t monotonic_ms() const noexcept override { return ms; }

@@ -203,6 +203,10 @@ TEST(Fig4Distributor, RoundRobinLandsAsPredictedAndTargetsReplyDirectly) {
         "  FLG:",
         "DEST:         198.18.2.1..60"}));
     EXPECT_EQ(op[op.size() - 2], "3 OF 3 RECORDS DISPLAYED");
+    // The clients' packets, forwarded as they came off the LAN, go over XCF integrity-only;
+    // nothing else on a link is (docs/xcf.md, "Message protection").
+    EXPECT_GE(f.n("MVS1").links_integrity_only, 200u);  // two thirds of 300 connections at least
+    for (const char* sys : {"MVS2", "MVS4"}) EXPECT_EQ(f.n(sys).links_integrity_only, 0u) << sys;
     // VDPT exists only on the distributor.
     EXPECT_EQ(f.n("MVS2").cmd("NETSTAT VDPT"),
               (lines{header, "Dynamic VIPA Destination Port Table for TCP/IP stacks:", "0 records written"}));
@@ -633,6 +637,12 @@ TEST(Fig4Distributor, ImageClientsOfATargetGoThroughTheDistributorUnlessOptlocal
         f.s.pump();
         ASSERT_EQ(m4.app_in.size(), before + 1);
         EXPECT_EQ(get32(m4.app_in.back(), 12), dva1);
+        // The image's packets never crossed the LAN: sealed on both links, to the
+        // distributor and from it to the target it chose.
+        for (const char* sys : {"MVS1", "MVS4"}) {
+            EXPECT_GT(f.n(sys).links_sealed, 0u) << sys;
+            EXPECT_EQ(f.n(sys).links_integrity_only, 0u) << sys;
+        }
     }
     dist_fixture f({{"MVS1", mvs1_with("  VIPADISTRIBUTE DEFINE DISTMETHOD ROUNDROBIN OPTLOCAL 0 198.18.2.1\n"
                                        "                 PORT 60\n"

@@ -216,6 +216,10 @@ TEST(Fig4Swsa, DistributedSaProtectsConnectionsOnEveryTargetWithCfSequenceNumber
         for (auto d : {drop::swsa_no_sa, drop::swsa_peek, drop::swsa_ipsec, drop::swsa_filter})
             EXPECT_EQ(n->s->drops()[d], 0u) << n->sysname;
     }
+    // The ESP the owner forwarded went over XCF as it came, authenticated, not encrypted
+    // again (docs/xcf.md, "Message protection"); the targets forward nothing.
+    EXPECT_GE(m1.links_integrity_only, 4u);  // two thirds of 6 protected packets at least
+    for (const char* sys : {"MVS2", "MVS4"}) EXPECT_EQ(f.s.node(sys).links_integrity_only, 0u) << sys;
     auto d2 = f.s.node("MVS2").cmd("ipsec -y display -s -r detail");
     EXPECT_EQ(lines_with(d2, "OutboundPackets:"), (std::vector<std::string>{"OutboundPackets:         3"}));
     EXPECT_EQ(lines_with(d2, "InboundPackets:"), (std::vector<std::string>{"InboundPackets:          6"}));

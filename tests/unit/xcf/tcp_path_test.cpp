@@ -82,9 +82,9 @@ TEST(xcf_tcp, forged_frames_are_dropped_and_counted) {
     h.frag_count = 1;
     h.ct_len = 32;
     h.payload_len = 32;
-    h.frame_len = 80;
+    h.frame_len = sizeof h + 32;
     h.seq = 5;
-    std::vector<std::uint8_t> frame(80, 0x41);
+    std::vector<std::uint8_t> frame(sizeof h + 32, 0x41);
     std::memcpy(frame.data(), &h, sizeof h);
     ASSERT_TRUE(p.b->send_raw(frame));        // right shape, no key: fails the tag
     ASSERT_TRUE(p.b->send(bytes(10, 1)));     // the path goes on

@@ -16,6 +16,8 @@
 
 #include <csignal>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <cstring>
 #include <numeric>
 #include <sys/stat.h>
@@ -272,6 +274,115 @@ TEST(xcf_security, forged_and_replayed_signals_are_dropped_and_counted) {
     EXPECT_EQ(got, bytes(8, 2));
 }
 
+// Integrity-only messages (docs/xcf.md, "Message protection"): the bytes travel as they
+// are with a tag over them, the header's mode, the addressing and the sequence; a message
+// verifies only in the mode it was sent in, so no change of the mode bit gets a sealed
+// message taken as integrity-only or the reverse. Both modes share one sequence.
+TEST(xcf_security, integrity_only_signals_are_authenticated_in_their_mode_only) {
+    auto o = plex_options();
+    auto s = join_system(o, "MVS1");
+    auto a = join_member(*s, "G", "A");
+    auto b = join_member(*s, "G", "B");
+    namespace bip = boost::interprocess;
+    bip::shared_memory_object obj(bip::open_only, dataset_name(o).c_str(), bip::read_write);
+    bip::mapped_region region(obj, bip::read_write);
+    auto* c = static_cast<detail::cds*>(region.get_address());
+    auto& ring = c->rings[0][1];
+    auto take = [&](std::uint64_t from) {
+        std::vector<std::uint8_t> f(ring.tail.load() - from);
+        for (std::size_t i = 0; i < f.size(); ++i) f[i] = ring.data[(from + i) % detail::ring_bytes];
+        return f;
+    };
+    auto append = [&](const std::vector<std::uint8_t>& f) {
+        auto t = ring.tail.load();
+        for (std::size_t i = 0; i < f.size(); ++i) ring.data[(t + i) % detail::ring_bytes] = f[i];
+        ring.tail.store(t + f.size());
+    };
+    constexpr std::size_t hs = sizeof(detail::fragment_header);
+    auto header = [&](const std::vector<std::uint8_t>& f) {
+        detail::fragment_header h;
+        std::memcpy(&h, f.data(), hs);
+        return h;
+    };
+    auto put_header = [&](std::vector<std::uint8_t>& f, const detail::fragment_header& h) { std::memcpy(f.data(), &h, hs); };
+
+    auto start = ring.tail.load();
+    ASSERT_TRUE(a->send_integrity_only("B", bytes(32, 1)));
+    auto clear = take(start);
+    start = ring.tail.load();
+    ASSERT_TRUE(a->send("B", bytes(32, 1)));
+    auto sealed = take(start);
+    // On the path: the integrity-only message as it is (and its tag), the sealed one not.
+    EXPECT_EQ(header(clear).flags, detail::mode_of(protection::integrity_only));
+    EXPECT_EQ(header(sealed).flags, detail::mode_of(protection::sealed));
+    EXPECT_EQ(header(clear).ct_len, 32u + 16u);
+    EXPECT_EQ(std::vector<std::uint8_t>(clear.begin() + hs, clear.begin() + hs + 32), bytes(32, 1));
+    EXPECT_NE(std::vector<std::uint8_t>(sealed.begin() + hs, sealed.begin() + hs + 32), bytes(32, 1));
+    EXPECT_EQ(header(sealed).seq, header(clear).seq + 1) << "one sequence for both modes";
+
+    std::vector<std::uint8_t> got;
+    std::string from;
+    protection how = protection::sealed;
+    ASSERT_TRUE(b->receive(got, from, how, std::chrono::seconds(2)));
+    EXPECT_EQ(got, bytes(32, 1));
+    EXPECT_EQ(how, protection::integrity_only);
+    ASSERT_TRUE(b->receive(got, from, how, std::chrono::seconds(2)));
+    EXPECT_EQ(got, bytes(32, 1));
+    EXPECT_EQ(how, protection::sealed);
+
+    // Forgeries, each with a sequence not yet delivered (so only the tag can refuse it).
+    std::uint64_t seq = 100;
+    auto forged = [&](std::vector<std::uint8_t> f, auto change) {
+        auto h = header(f);
+        h.seq = seq++;
+        put_header(f, h);
+        change(f);
+        append(f);
+    };
+    forged(clear, [&](auto& f) { f[hs + 5] ^= 0x01; });  // one bit of the message
+    forged(clear, [&](auto& f) { f[hs + 32 + 3] ^= 0x80; });  // one bit of the tag
+    forged(clear, [&](auto& f) {  // the mode bit: integrity-only taken as sealed
+        auto h = header(f);
+        h.flags = detail::mode_of(protection::sealed);
+        put_header(f, h);
+    });
+    forged(sealed, [&](auto& f) {  // the mode bit: sealed taken as integrity-only
+        auto h = header(f);
+        h.flags = detail::mode_of(protection::integrity_only);
+        put_header(f, h);
+    });
+    // A recorded integrity-only message again: its tag verifies, its sequence is old.
+    append(clear);
+    EXPECT_EQ(b->receive(got, from, how, std::chrono::milliseconds(50)).why, reason::no_message);
+    EXPECT_EQ(b->drops().integrity, 4u);
+    EXPECT_EQ(b->drops().replay, 1u);
+    EXPECT_EQ(b->drops().malformed, 0u);
+
+    // A message of several fragments whose mode changes between them is malformed.
+    std::vector<std::uint8_t> big(3 * detail::max_fragment, 7);
+    start = ring.tail.load();
+    ASSERT_TRUE(a->send_integrity_only("B", big));
+    auto frames = take(start);
+    ring.head.store(ring.tail.load());  // taken off the path: replaced by the changed copy
+    auto second = header(frames).frame_len;
+    auto h2 = header(std::vector<std::uint8_t>(frames.begin() + second, frames.end()));
+    h2.flags = detail::mode_of(protection::sealed);
+    std::memcpy(frames.data() + second, &h2, hs);
+    append(frames);
+    EXPECT_EQ(b->receive(got, from, std::chrono::milliseconds(50)).why, reason::no_message);
+    EXPECT_GE(b->drops().malformed, 1u);
+
+    // The path goes on in both modes.
+    ASSERT_TRUE(a->send_integrity_only("B", big));
+    ASSERT_TRUE(a->send("B", bytes(8, 2)));
+    ASSERT_TRUE(b->receive(got, from, how, std::chrono::seconds(2)));
+    EXPECT_EQ(got, big);
+    EXPECT_EQ(how, protection::integrity_only);
+    ASSERT_TRUE(b->receive(got, from, how, std::chrono::seconds(2)));
+    EXPECT_EQ(got, bytes(8, 2));
+    EXPECT_EQ(how, protection::sealed);
+}
+
 TEST(xcf_failure, a_silent_system_is_partitioned_and_fenced) {
     fake_clock clk;
     auto o = plex_options(std::chrono::milliseconds(200));
@@ -403,11 +514,19 @@ TEST(xcf_codec, reassembler_refuses_inconsistent_fragments) {
     h.frag_count = 1;
     h.ct_len = 20;
     h.payload_len = 20;
-    h.frame_len = 72;
+    h.frame_len = 80;  // 56-byte header, 20 bytes, padded to 8
     h.seq = 1;
     std::vector<std::uint8_t> p(20);
-    EXPECT_TRUE(detail::header_valid(h, 72));
-    EXPECT_FALSE(detail::header_valid(h, 71));
+    EXPECT_TRUE(detail::header_valid(h, 80));
+    EXPECT_FALSE(detail::header_valid(h, 79));
+    h.flags = 2;  // no such mode
+    EXPECT_FALSE(detail::header_valid(h, 80));
+    h.flags = 1;
+    EXPECT_TRUE(detail::header_valid(h, 80));
+    h.reserved = 1;
+    EXPECT_FALSE(detail::header_valid(h, 80));
+    h.reserved = 0;
+    h.flags = 0;
     EXPECT_EQ(r.add(h, p, 1, 2, 0), detail::reassembler::status::complete);
     EXPECT_EQ(r.add(h, p, 3, 2, 0), detail::reassembler::status::malformed);  // wrong ring
     EXPECT_EQ(r.add(h, p, 1, 2, 7), detail::reassembler::status::stale);      // old receiver
@@ -463,6 +582,101 @@ TEST(xcf_codec, a_keys_kept_contexts_seal_and_open_message_after_message) {
     EXPECT_EQ(opened, with_none) << "a moved-from key is the zero key, as a default one";
     ASSERT_TRUE(detail::open(plain_key, c, first, opened));
     EXPECT_EQ(opened, one);
+}
+
+// The codec's two modes under one key: authenticate() leaves the message as it is and
+// tags it (GMAC over the context and the message), open() verifies it only in the mode the
+// context names, and neither call protects in the other's mode.
+TEST(xcf_codec, integrity_only_messages_verify_only_in_their_own_mode) {
+    std::vector<std::uint8_t> k1(32), k2(32, 0x5a);
+    std::iota(k1.begin(), k1.end(), std::uint8_t{1});
+    detail::secret a(k1), b(k2), none;
+    detail::message_context c{};
+    std::memcpy(c.group, "EZBTCPCS", 8);
+    c.sender = 1;
+    c.receiver = 2;
+    c.sender_incarnation = 7;
+    c.receiver_incarnation = 9;
+    c.seq = 1;
+    auto integrity = c;
+    integrity.mode = detail::mode_of(protection::integrity_only);
+    std::vector<std::uint8_t> out, opened;
+    for (std::size_t n : {0ul, 1ul, 15ul, 16ul, 1500ul, 65536ul}) {
+        std::vector<std::uint8_t> m(n);
+        std::iota(m.begin(), m.end(), static_cast<std::uint8_t>(n));
+        ASSERT_TRUE(detail::authenticate(a, integrity, m, out)) << n;
+        ASSERT_EQ(out.size(), n + 16) << n;
+        EXPECT_TRUE(std::equal(m.begin(), m.end(), out.begin())) << n << ": not encrypted";
+        ASSERT_TRUE(detail::open(a, integrity, out, opened)) << n;
+        EXPECT_EQ(opened, m) << n;
+        EXPECT_FALSE(detail::open(a, c, out, opened)) << n << ": opened as sealed";
+        EXPECT_FALSE(detail::open(b, integrity, out, opened)) << n << ": another key";
+        for (std::size_t at : {std::size_t{0}, n / 2, n + 15}) {
+            if (at >= out.size()) continue;
+            auto bad = out;
+            bad[at] ^= 0x04;
+            EXPECT_FALSE(detail::open(a, integrity, bad, opened)) << n << " " << at;
+        }
+        auto other = integrity;
+        other.seq = 2;
+        EXPECT_FALSE(detail::open(a, other, out, opened)) << n << ": another sequence";
+        other = integrity;
+        other.receiver = 3;
+        EXPECT_FALSE(detail::open(a, other, out, opened)) << n << ": another receiver";
+        std::vector<std::uint8_t> sealed;
+        ASSERT_TRUE(detail::seal(a, c, m, sealed)) << n;
+        EXPECT_FALSE(detail::open(a, integrity, sealed, opened)) << n << ": sealed opened as integrity-only";
+        // protect() follows the context's mode.
+        std::vector<std::uint8_t> p;
+        ASSERT_TRUE(detail::protect(a, integrity, m, p));
+        EXPECT_EQ(p, out);
+        ASSERT_TRUE(detail::protect(a, c, m, p));
+        EXPECT_EQ(p, sealed);
+    }
+    // No protecting in the other's mode, no mode beyond the two, a key without kept contexts too.
+    EXPECT_FALSE(detail::seal(a, integrity, std::vector<std::uint8_t>(4), out));
+    EXPECT_FALSE(detail::authenticate(a, c, std::vector<std::uint8_t>(4), out));
+    auto odd = c;
+    odd.mode = 2;
+    EXPECT_FALSE(detail::protect(a, odd, std::vector<std::uint8_t>(4), out));
+    ASSERT_TRUE(detail::authenticate(none, integrity, std::vector<std::uint8_t>(4, 3), out));
+    EXPECT_FALSE(detail::open(none, odd, out, opened));
+    odd = integrity;
+    odd.reserved = 1;
+    EXPECT_FALSE(detail::open(none, odd, out, opened));
+    ASSERT_TRUE(detail::open(none, integrity, out, opened));
+    EXPECT_EQ(opened, std::vector<std::uint8_t>(4, 3));
+}
+
+// The fuzzer's seeds (tests/fuzz/xcf/corpus) are valid messages of each mode under its key,
+// so the fuzzer starts on the paths that deliver.
+TEST(xcf_codec, the_fuzzers_seeds_are_one_valid_message_of_each_mode) {
+    const std::string dir = std::string(ZPLEX_SOURCE_DIR) + "/tests/fuzz/xcf/corpus/";
+    const detail::secret key(std::vector<std::uint8_t>(32, 0x5a));
+    for (auto [file, mode] : {std::pair{"one_fragment", protection::sealed},
+                              std::pair{"one_fragment_integrity_only", protection::integrity_only}}) {
+        std::ifstream in(dir + file, std::ios::binary);
+        std::vector<std::uint8_t> f((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        ASSERT_GE(f.size(), sizeof(detail::fragment_header)) << file;
+        detail::fragment_header h;
+        std::memcpy(&h, f.data(), sizeof h);
+        ASSERT_TRUE(detail::header_valid(h, f.size())) << file;
+        EXPECT_EQ(h.flags, detail::mode_of(mode)) << file;
+        detail::reassembler r;
+        ASSERT_EQ(r.add(h, std::span(f.data() + sizeof h, h.payload_len), h.sender, h.receiver, h.receiver_incarnation),
+                  detail::reassembler::status::complete)
+            << file;
+        detail::message_context c{};
+        c.sender = h.sender;
+        c.receiver = h.receiver;
+        c.sender_incarnation = h.sender_incarnation;
+        c.receiver_incarnation = h.receiver_incarnation;
+        c.seq = h.seq;
+        c.mode = h.flags;
+        std::vector<std::uint8_t> plain;
+        EXPECT_TRUE(detail::open(key, c, r.sealed(), plain)) << file;
+        EXPECT_EQ(plain.size(), 20u) << file;
+    }
 }
 
 }  // namespace

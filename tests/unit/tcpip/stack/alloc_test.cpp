@@ -42,7 +42,7 @@ struct null_ports : tst::lan_port, tst::app_port, tst::xcf_link_port, tst::syspl
     std::size_t frames = 0, packets = 0;
     void send_frame(tst::bytes) noexcept override { ++frames; }
     void send_packet(tst::bytes) noexcept override { ++packets; }
-    void send_packet(std::string_view, tst::bytes) noexcept override { ++packets; }
+    void send_packet(std::string_view, tst::bytes, tst::link_protection) noexcept override { ++packets; }
     void send(std::string_view, tst::bytes) override {}
     std::vector<std::string> members() const override { return {}; }
 };

@@ -13,9 +13,13 @@ namespace {
 
 struct recorder : tst::lan_port, tst::app_port, tst::xcf_link_port, tst::sysplex_port {
     std::vector<std::vector<std::uint8_t>> frames, app, links, control;
+    std::vector<tst::link_protection> link_how;  ///< of each of links
     void send_frame(tst::bytes f) noexcept override { frames.emplace_back(f.begin(), f.end()); }
     void send_packet(tst::bytes p) noexcept override { app.emplace_back(p.begin(), p.end()); }
-    void send_packet(std::string_view, tst::bytes p) noexcept override { links.emplace_back(p.begin(), p.end()); }
+    void send_packet(std::string_view, tst::bytes p, tst::link_protection how) noexcept override {
+        links.emplace_back(p.begin(), p.end());
+        link_how.push_back(how);
+    }
     void send(std::string_view, tst::bytes m) override { control.emplace_back(m.begin(), m.end()); }
     std::vector<std::string> members() const override { return {}; }
 };

@@ -28,8 +28,12 @@ public:
     result accept(std::chrono::milliseconds wait);
     /// Send one message (up to 1 MiB), sealed with the sysplex key.
     result send(std::span<const std::uint8_t> message);
+    /// Send one message authenticated but not encrypted (see member::send_integrity_only).
+    result send_integrity_only(std::span<const std::uint8_t> message);
     /// The next message, in order, waiting up to @p wait.
     result receive(std::vector<std::uint8_t>& message, std::chrono::milliseconds wait);
+    /// receive(), telling in @p how which protection the message arrived with.
+    result receive(std::vector<std::uint8_t>& message, protection& how, std::chrono::milliseconds wait);
     drop_counters drops() const;
     /// For tests: write raw bytes to the peer as they are (to inject forgeries).
     result send_raw(std::span<const std::uint8_t> bytes);
@@ -38,6 +42,7 @@ public:
 
 private:
     explicit tcp_path(std::unique_ptr<impl> i);
+    result send_as(std::span<const std::uint8_t> message, protection how);
     std::unique_ptr<impl> _impl;
 };
 

@@ -113,6 +113,15 @@ struct group_event {
     std::string system;
 };
 
+/// How XCF protects a message (docs/xcf.md, "Message protection"). Both modes
+/// authenticate the message, its sender, receiver, sequence and mode with the sysplex's
+/// message key; only sealed also encrypts it. A receiver learns the mode from the
+/// message, and a message verifies only in the mode it was sent in.
+enum class protection : std::uint8_t {
+    sealed = 0,          ///< AES-256-GCM: encrypted and authenticated (member::send)
+    integrity_only = 1,  ///< AES-256-GCM with the message as additional data only (GMAC)
+};
+
 /// Counters of dropped signals, by reason.
 struct drop_counters {
     std::uint64_t integrity = 0;   ///< AEAD tag did not verify (forged, wrong key, damaged)
@@ -182,10 +191,19 @@ public:
     ~member();
 
     result leave();
-    /// IXCMSGO to one member, or to every other active member of the group when @p to is empty.
+    /// IXCMSGO to one member, or to every other active member of the group when @p to is
+    /// empty; the message is sealed (encrypted and authenticated).
     result send(const std::string& to, std::span<const std::uint8_t> message);
-    /// IXCMSGI: the next complete message (in order per sender), waiting up to @p wait.
+    /// send(), but the message is authenticated and not encrypted (protection::integrity_only):
+    /// only for bytes that are public already, such as a packet forwarded exactly as it came
+    /// off a LAN. Never for keys or other control data. Same ordering, replay and fencing
+    /// rules, and the same sequence (one nonce per message under the key) as send().
+    result send_integrity_only(const std::string& to, std::span<const std::uint8_t> message);
+    /// IXCMSGI: the next complete message (in order per sender, whatever its mode), waiting up to @p wait.
     result receive(std::vector<std::uint8_t>& message, std::string& from,
+                   std::chrono::milliseconds wait = std::chrono::milliseconds(0));
+    /// receive(), telling in @p how which protection the message arrived with.
+    result receive(std::vector<std::uint8_t>& message, std::string& from, protection& how,
                    std::chrono::milliseconds wait = std::chrono::milliseconds(0));
     /// Group exit: joins, leaves and failures in the group since the last call.
     std::vector<group_event> events();

@@ -28,12 +28,20 @@ public:
     virtual void send_packet(bytes packet) noexcept = 0;
 };
 
+/// How XCF is to protect a packet on a dynamic XCF link (docs/xcf.md, "Message
+/// protection"). The sender of every packet says which; there is no default.
+enum class link_protection : std::uint8_t {
+    sealed,          ///< encrypted and authenticated: anything made or routed by a stack or its image
+    integrity_only,  ///< authenticated, not encrypted: the Sysplex Distributor's IP-in-IP around
+                     ///< a packet exactly as it came off the LAN (in the clear there, or ESP)
+};
+
 /// Dynamic XCF links: IPv4 packets to another stack of the sysplex, named by its
 /// XCF member name.
 class xcf_link_port {
 public:
     virtual ~xcf_link_port() = default;
-    virtual void send_packet(std::string_view member, bytes packet) noexcept = 0;
+    virtual void send_packet(std::string_view member, bytes packet, link_protection how) noexcept = 0;
 };
 
 /// The TCP/IP sysplex group (EZBTCPCS): control messages between stacks. The

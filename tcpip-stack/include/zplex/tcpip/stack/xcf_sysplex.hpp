@@ -29,8 +29,10 @@ public:
 
 /// One XCF member of the TCP/IP group (EZBTCPCS or EZBTvvtt) carrying both the DVIPA
 /// control messages and the dynamic XCF IP packets, as XCF messages whose first byte
-/// says which ('C' or 'L'). The XCF layer authenticates and encrypts them with the
-/// sysplex key and names the sending member.
+/// says which ('C' or 'L'). The XCF layer authenticates them with the sysplex key and
+/// names the sending member; it encrypts them too, except the link packets the core
+/// marks integrity-only (a LAN input forwarded as it came, docs/xcf.md). A control
+/// message that arrives integrity-only is refused (unsealed_control()).
 class xcf_sysplex final : public sysplex_port, public xcf_link_port {
 public:
     /// Both must outlive this object.
@@ -38,7 +40,7 @@ public:
 
     void send(std::string_view member, bytes message) override;
     std::vector<std::string> members() const override;
-    void send_packet(std::string_view member, bytes packet) noexcept override;
+    void send_packet(std::string_view member, bytes packet, link_protection how) noexcept override;
     /// LEAVEGROUP: IXCLEAVE. JOINGROUP: IXCJOIN again under the same name (a member of
     /// this object's own from then on).
     bool leave_group() override;
@@ -51,9 +53,11 @@ public:
     /// Sends XCF refused (rc/reason other than ok), and messages with an unknown tag.
     std::uint64_t send_failures() const noexcept { return _send_failures; }
     std::uint64_t unknown_messages() const noexcept { return _unknown; }
+    /// Control messages refused because they were not sealed.
+    std::uint64_t unsealed_control() const noexcept { return _unsealed_control; }
 
 private:
-    bool tagged_send(char tag, std::string_view member, bytes payload) noexcept;
+    bool tagged_send(char tag, std::string_view member, bytes payload, link_protection how) noexcept;
 
     xcf::system& _sys;
     xcf::member* _member;                 ///< the given member, or the one joined again
@@ -64,6 +68,7 @@ private:
     bool _fence_told = false;
     std::uint64_t _send_failures = 0;
     std::uint64_t _unknown = 0;
+    std::uint64_t _unsealed_control = 0;
 };
 
 }  // namespace zplex::tcpip::stack
