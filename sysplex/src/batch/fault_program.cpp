@@ -41,7 +41,7 @@ std::size_t kill_signal_at(const std::vector<std::string>& w) {
 struct session {
     console& con;
     report& rep;
-    jes::step_io& io;
+    jes::step_io* io;  ///< the job step's (its system messages), or none outside a job
     std::string step;
 
     bool bad(const sysin_statement& st, const std::string& why) {
@@ -52,7 +52,7 @@ struct session {
     void fail(const sysin_statement& st, const std::string& what, int rc = 8) {
         ++rep.failed;
         rep.say(fmt::format(" ZPX0632E FAULT NOT MADE (SYSIN RECORD {}): {} - {}", st.line, st.text, what));
-        io.system_message(fmt::format("ZPX0632E {} {} FAULT NOT MADE: {} - {}", step, name, st.text, what));
+        if (io) io->system_message(fmt::format("ZPX0632E {} {} FAULT NOT MADE: {} - {}", step, name, st.text, what));
         rep.raise(rc);
     }
 
@@ -226,7 +226,7 @@ jes::program_result zpxfault(const context& c, const jes::job_step& step, jes::s
     }
     auto con = open_console(c, rep, name);
     if (!con) return end_report(io, rep, name);
-    session s{*con, rep, io, step.name};
+    session s{*con, rep, &io, step.name};
     log_watch logs(*con);
     for (const auto& st : *stmts) {
         const auto& w = st.words;
@@ -267,6 +267,30 @@ jes::program_result zpxfault(const context& c, const jes::job_step& step, jes::s
 }  // namespace
 
 std::string fault_statement_form(const sysin_statement& st) { return st.words.empty() ? "NO STATEMENT" : form_error(st); }
+
+bool make_fault(console& con, const std::string& statement, report& rep) {
+    std::vector<sysin_statement> st;
+    std::string why;
+    if (!read_sysin({statement}, st, why) || st.size() != 1) {
+        rep.say(fmt::format(" ZPX0603E SYSIN RECORD 1 NOT VALID: {}: {}", why.empty() ? "ONE STATEMENT" : why, statement));
+        rep.raise(12);
+        return false;
+    }
+    const auto& w = st[0].words;
+    if (auto bad = fault_statement_form(st[0]); !bad.empty() || w[0] == "WAIT" || w[0] == "DELAY") {
+        rep.say(fmt::format(" ZPX0603E SYSIN RECORD 1 NOT VALID: {}: {}", bad.empty() ? "A FAULT, NOT A WAIT" : bad,
+                            statement));
+        rep.raise(12);
+        return false;
+    }
+    session s{con, rep, nullptr, "FAULTS"};
+    const int failed = rep.failed;
+    if (w[0] == "KILL") s.kill(st[0]);
+    else if (w[0] == "STOP" || w[0] == "START") s.cpu(st[0]);
+    else if (w[0] == "RESTART") s.restart(st[0]);
+    else s.ipl(st[0]);
+    return rep.failed == failed && rep.rc < 12;
+}
 
 jes::program fault_program(const context& c) {
     return [c](const jes::job_step& step, jes::step_io& io) { return zpxfault(c, step, io); };
