@@ -352,7 +352,7 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
                 say(fmt::format("ZPX1905I {}: DETECTED: {}'S VDPT NO LONGER HOLDS {}", row.name, p.owner, row.target));
                 break;
             }
-            std::this_thread::sleep_for(10ms);
+            std::this_thread::sleep_for(20ms);
         }
     }
     auto pp = plain_probe.get();
