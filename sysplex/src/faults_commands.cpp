@@ -233,11 +233,15 @@ std::string settled(plex& p, steady::time_point until) {
         auto vdpt = p.con.command("D TCPIP,TCPIPA,NETSTAT,VDPT", p.owner).text;
         auto ike = p.con.uss("ipsec -k display", p.owner).text;
         auto shadows = p.con.uss("ipsec -y display -s -r detail", "MVS4").text;
+        auto str = p.con.command("D XCF,STR", p.owner).text;
         if (lines_with(dyn, {"TCPIPA   " + p.owner + "     ACTIVE", "BOTH"}) != 1) why = p.owner + " DOES NOT OWN DVA1";
         else if (lines_with(dyn, {"TCPIPA   " + p.backup + "     BACKUP 100"}) != 1) why = p.backup + " IS NOT DVA1'S BACKUP";
         else if (lines_with(vdpt, {"RDY: 001"}) != 3) why = "DVA1 DOES NOT HAVE 3 READY TARGETS";
         else if (lines_with(ike, {"RemoteEndPoint:", "198.18.0.200"}) < 1) why = p.owner + "'S IKED HAS NO IKE SA WITH PEER1";
         else if (lines_with(shadows, {"ShadowOf:", "TCPIPA"}) != 1) why = "MVS4 DOES NOT HOLD EXACTLY ONE SHADOW SA";
+        else if (lines_with(str, {"EZBDVIPA", "DUPLEXING REBUILD: PRIMARY IN "}) != 1) why = "EZBDVIPA IS NOT DUPLEXED";
+        else if (lines_with(str, {" ALLOCATED IN "}) + lines_with(str, {"DUPLEXING REBUILD"}) != 3)
+            why = "NOT EVERY STRUCTURE IS ALLOCATED (D XCF,STR)";
         if (why.empty()) {
             // Each path once, end to end.
             auto plain = batch::run_traffic(p.spec("CLIENT1", 3, 1, 4096, 0ms, 5000ms));
@@ -251,6 +255,20 @@ std::string settled(plex& p, steady::time_point until) {
         if (steady::now() >= until || g_interrupted) return why;
         std::this_thread::sleep_for(300ms);
     }
+}
+
+/// The CF holding EZBDVIPA's primary instance (D XCF,STR), or "" when it is not duplexed.
+std::string primary_cf(plex& p) {
+    auto str = p.con.command("D XCF,STR", p.owner).text;
+    std::istringstream in(str);
+    const std::string key = "DUPLEXING REBUILD: PRIMARY IN ";
+    for (std::string l; std::getline(in, l);) {
+        auto at = l.find(key);
+        if (l.find("EZBDVIPA") == std::string::npos || at == std::string::npos) continue;
+        auto from = at + key.size();
+        return l.substr(from, l.find_first_of(", ", from) - from);
+    }
+    return {};
 }
 
 /// A connection that ended whole, served by another system than @p failed.
@@ -311,6 +329,19 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
     if (greeted.load() < 12) o.notes.push_back(fmt::format("ONLY {} OF 12 LONG-LIVED CONNECTIONS WERE GREETED", greeted.load()));
     std::this_thread::sleep_for(1000ms);  // well into their transfers
 
+    // What the fault hits: for a CF, the one holding EZBDVIPA's primary now.
+    std::string object = row.target;
+    if (row.kind == fx::fault_kind::kill_cf) {
+        object = primary_cf(p);
+        if (object.empty()) o.notes.push_back("EZBDVIPA IS NOT DUPLEXED: NO PRIMARY TO KILL");
+    }
+    const char* kill_verb = row.kind == fx::fault_kind::kill_iked ? "KILL IKED "
+                            : row.kind == fx::fault_kind::kill_cf ? "KILL CF "
+                                                                  : "KILL STACK ";
+    const char* restart_verb = row.kind == fx::fault_kind::kill_iked ? "RESTART IKED "
+                               : row.kind == fx::fault_kind::kill_cf ? "RESTART CF "
+                                                                     : "RESTART STACK ";
+
     // The fault.
     batch::log_watch logs(p.con);
     batch::report rep;
@@ -321,13 +352,12 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
         auto a = p.con.command("V TCPIP,TCPIPA,SYSPLEX,DEACTIVATE,DVIPA=" + p.dva1_text, row.target);
         made = a.rc == 0 && a.text.find("ZPX1001I") != std::string::npos;
         if (!made) rep.say(" " + a.text);
-    } else {
-        made = batch::make_fault(p.con, (row.kind == fx::fault_kind::kill_iked ? "KILL IKED " : "KILL STACK ") + row.target,
-                                 rep);
+    } else if (!object.empty()) {
+        made = batch::make_fault(p.con, kill_verb + object, rep);
     }
     for (const auto& l : rep.lines) say("  " + l.substr(l.find_first_not_of(' ')));
     if (!made) o.notes.push_back("THE FAULT WAS NOT MADE");
-    say(fmt::format("ZPX1905I {}: FAULT MADE", row.name));
+    if (made) say(fmt::format("ZPX1905I {}: FAULT MADE{}", row.name, object != row.target ? " ON " + object : ""));
 
     // Recovery: a new plain and a new protected connection through the survivors.
     auto until = t_fault + 20s;
@@ -338,6 +368,12 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
     const bool owner_fault = row.target == p.owner && row.kind != fx::fault_kind::kill_iked;
     if (owner_fault) {
         if (auto line = logs.wait_for("EZZ8301I", p.dva1_text, 15s)) {
+            long long at = stamp_ms(*line);
+            if (at >= 0) o.detection_ms = std::max(0LL, at - wall_fault);
+            say(fmt::format("ZPX1905I {}: DETECTED: {}", row.name, line->substr(run::stamp_size)));
+        }
+    } else if (row.kind == fx::fault_kind::kill_cf) {
+        if (auto line = logs.wait_for("IXC573I", "EZBDVIPA", 15s)) {
             long long at = stamp_ms(*line);
             if (at >= 0) o.detection_ms = std::max(0LL, at - wall_fault);
             say(fmt::format("ZPX1905I {}: DETECTED: {}", row.name, line->substr(run::stamp_size)));
@@ -397,14 +433,15 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
         restarted = a.rc == 0 && a.text.find("ZPX1001I") != std::string::npos;
         if (!restarted) back.say(" " + a.text);
     } else if (made) {
-        restarted = batch::make_fault(
-            p.con, (row.kind == fx::fault_kind::kill_iked ? "RESTART IKED " : "RESTART STACK ") + row.target, back);
+        restarted = batch::make_fault(p.con, restart_verb + object, back);
     }
     for (const auto& l : back.lines) say("  " + l.substr(l.find_first_not_of(' ')));
     if (restarted && owner_fault && !logs.wait_for("EZZ8302I", p.dva1_text, 30s))
         o.notes.push_back(row.target + " DID NOT TAKE DVA1 BACK (NO EZZ8302I IN 30 S)");
     if (restarted && row.kind == fx::fault_kind::kill_iked && !logs.wait_for("ZPX1742I", "REPLACED BY", 30s))
         o.notes.push_back(row.target + "'S IKED DID NOT RENEGOTIATE DVA1'S SA (NO ZPX1742I IN 30 S)");
+    if (restarted && made && row.kind == fx::fault_kind::kill_cf && !logs.wait_for("IXC570I", "EZBDVIPA", 30s))
+        o.notes.push_back("EZBDVIPA WAS NOT DUPLEXED AGAIN (NO IXC570I IN 30 S)");
     std::string unsettled = restarted ? settled(p, steady::now() + 60s) : "IT WAS NOT STARTED AGAIN";
     o.restored = unsettled.empty();
     restored = o.restored;

@@ -39,6 +39,7 @@ const std::vector<row_spec>& matrix() {
         {"KILL STACK MVS4", "PURE TARGET OF DVA1", fault_kind::kill_stack, "MVS4", true, 10000},
         {"KILL IKED MVS1", "IKE DAEMON OF DVA1'S OWNER", fault_kind::kill_iked, "MVS1", true, 10000},
         {"PLANNED MOVE DVA1", "DEACTIVATE ON MVS1, THEN REACTIVATE", fault_kind::planned_move, "MVS1", true, 10000},
+        {"KILL CF PRIMARY", "THE CF OF DUPLEXED EZBDVIPA'S PRIMARY", fault_kind::kill_cf, "PRIMARY", true, 10000},
         {"KILL STACK MVS2", "BACKUP AND TARGET OF DVA1", fault_kind::kill_stack, "MVS2", false, 10000},
     };
     return rows;
