@@ -252,7 +252,8 @@ std::string settled(plex& p, steady::time_point until) {
             if (ok == 6) return {};
             why = fmt::format("{} OF 6 CONNECTIONS TO DVA1 ENDED WHOLE", ok);
         }
-        if (steady::now() >= until || g_interrupted) return why;
+        if (g_interrupted) return "INTERRUPTED (" + why + ")";
+        if (steady::now() >= until) return why;
         std::this_thread::sleep_for(300ms);
     }
 }
@@ -569,6 +570,7 @@ int do_faults(const faults_options& o) {
         if (!restored || g_interrupted) {
             fx::row_outcome n;
             n.row = rows[i];
+            n.ran = false;
             n.notes.push_back(g_interrupted ? "NOT RUN: INTERRUPTED" : "NOT RUN: THE SYSPLEX WAS NOT AS BEFORE");
             fx::judge(n);
             done.push_back(n);
@@ -588,12 +590,15 @@ int do_faults(const faults_options& o) {
     }
     std::cout << fx::format_table(cfg.name, done);
     int rc = fx::exit_code(done);
-    int pass = 0, fail = 0, unchecked = 0;
+    int pass = 0, fail = 0, unchecked = 0, not_run = 0;
     for (const auto& r : done)
-        (r.result == fx::verdict::pass ? pass : r.result == fx::verdict::fail ? fail : unchecked) += 1;
-    say(fmt::format("ZPX1913I FAULTS MATRIX ENDED: {} PASSED, {} FAILED, {} NOT CHECKED IN {:.1f} S, RC={}; CAPTURES IN {}",
-                    pass, fail, unchecked, std::chrono::duration<double>(steady::now() - t0).count(), rc,
-                    p.out.string()));
+        (r.result == fx::verdict::pass       ? pass
+         : r.result == fx::verdict::fail     ? fail
+         : r.result == fx::verdict::not_run  ? not_run
+                                             : unchecked) += 1;
+    say(fmt::format("ZPX1913I FAULTS MATRIX ENDED: {} PASSED, {} FAILED, {} NOT CHECKED{} IN {:.1f} S, RC={}; CAPTURES IN {}",
+                    pass, fail, unchecked, not_run ? fmt::format(", {} NOT RUN", not_run) : "",
+                    std::chrono::duration<double>(steady::now() - t0).count(), rc, p.out.string()));
     return rc;
 }
 

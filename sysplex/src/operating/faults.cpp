@@ -159,6 +159,10 @@ esp_check check_esp(const std::vector<esp_record>& records, std::uint32_t sender
 void judge(row_outcome& o) {
     o.problems = o.notes;
     o.unchecked.clear();
+    if (!o.ran) {
+        o.result = verdict::not_run;
+        return;
+    }
     auto& p = o.problems;
     if (o.detection_expected && !o.detection_ms) p.push_back("THE FAULT WAS NOT DETECTED (NO TAKEOVER MESSAGE)");
     if (!o.recovery_ms) p.push_back("NO NEW CONNECTION SUCCEEDED AFTER THE FAULT");
@@ -193,6 +197,7 @@ const char* verdict_text(verdict v) {
         case verdict::pass: return "PASS";
         case verdict::fail: return "FAIL";
         case verdict::not_checked: return "NOT CHECKED";
+        case verdict::not_run: return "NOT RUN";
     }
     return "?";
 }
@@ -203,6 +208,11 @@ std::string format_table(const std::string& sysplex, const std::vector<row_outco
                      "LOST", "EXP LOST", "REUSED", "DROPS", "VERDICT");
     for (const auto& r : rows) {
         auto esp = [&](long esp_check::*m) { return r.esp ? std::to_string((*r.esp).*m) : std::string("-"); };
+        if (!r.ran) {
+            t += fmt::format("{:<18} {:>9} {:>10} {:>5} {:>5} {:>9} {:>7} {:>6}  {}\n", r.row.name, "-", "-", "-", "-", "-",
+                             "-", "-", verdict_text(r.result));
+            continue;
+        }
         t += fmt::format("{:<18} {:>9} {:>10} {:>5} {:>5} {:>9} {:>7} {:>6}  {}\n", r.row.name,
                          ms_text(r.detection_ms, r.detection_expected), ms_text(r.recovery_ms, true), r.kept, r.lost,
                          r.expected_lost, esp(&esp_check::reused), esp(&esp_check::dropped), verdict_text(r.result));
@@ -216,7 +226,10 @@ std::string format_table(const std::string& sysplex, const std::vector<row_outco
 
 int exit_code(const std::vector<row_outcome>& rows) {
     int rc = 0;
-    for (const auto& r : rows) rc = std::max(rc, r.result == verdict::fail ? 8 : r.result == verdict::not_checked ? 4 : 0);
+    for (const auto& r : rows)
+        rc = std::max(rc, r.result == verdict::fail || r.result == verdict::not_run ? 8
+                          : r.result == verdict::not_checked                        ? 4
+                                                                                    : 0);
     return rc;
 }
 

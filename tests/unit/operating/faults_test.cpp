@@ -252,6 +252,23 @@ TEST(faults_verdict, what_cannot_be_checked_is_said_not_passed) {
     EXPECT_EQ(exit_code({i, o, f}), 8);
 }
 
+TEST(faults_verdict, a_row_not_run_is_not_run_and_fails_the_matrix) {
+    row_outcome o;
+    o.row = matrix()[3];
+    o.ran = false;
+    o.notes.push_back("NOT RUN: INTERRUPTED");
+    judge(o);
+    EXPECT_EQ(o.result, verdict::not_run);
+    ASSERT_EQ(o.problems.size(), 1u);
+    EXPECT_TRUE(o.unchecked.empty());
+    EXPECT_EQ(exit_code({o}), 8);
+    EXPECT_EQ(format_table("P", {o}),
+              "ZPX1910I FAULTS MATRIX OF P: 1 ROW(S)\n"
+              "FAULT              DETECT MS RECOVER MS  KEPT  LOST  EXP LOST  REUSED  DROPS  VERDICT\n"
+              "PLANNED MOVE DVA1          -          -     -     -         -       -      -  NOT RUN\n"
+              "ZPX1911E PLANNED MOVE DVA1: NOT RUN: INTERRUPTED\n");
+}
+
 TEST(faults_table, one_line_per_row_then_the_problems) {
     auto a = passing();
     judge(a);

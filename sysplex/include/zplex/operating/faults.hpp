@@ -78,7 +78,7 @@ struct esp_check {
 esp_check check_esp(const std::vector<esp_record>& records, std::uint32_t sender, std::uint32_t receiver,
                     std::uint32_t window);
 
-enum class verdict { pass, fail, not_checked };
+enum class verdict { pass, fail, not_checked, not_run };
 
 /// What was measured for one row; judge() turns it into problems and a verdict.
 struct row_outcome {
@@ -95,14 +95,16 @@ struct row_outcome {
     std::optional<esp_check> esp;      ///< nullopt: no capture to judge
     std::optional<long> charon_failures;  ///< replay and ICV failures in charon's log; nullopt: no log
     bool restored = true;     ///< the sysplex was as before once the row ended
+    bool ran = true;          ///< false: the row was not run (an earlier one left the sysplex broken, an interrupt)
     std::vector<std::string> notes;       ///< what went wrong that the numbers do not say
     std::vector<std::string> problems;    ///< judge(): why the row fails
     std::vector<std::string> unchecked;   ///< judge(): what could not be checked
     verdict result = verdict::not_checked;
 };
 
-/// The row's problems, what it could not check, and its verdict: FAIL on any problem,
-/// else NOT CHECKED when something could not be checked, else PASS.
+/// The row's problems, what it could not check, and its verdict: NOT RUN (its notes say
+/// why) when it did not run, FAIL on any problem, else NOT CHECKED when something could
+/// not be checked, else PASS.
 void judge(row_outcome& o);
 
 const char* verdict_text(verdict v);
@@ -111,7 +113,7 @@ const char* verdict_text(verdict v);
 /// line per thing not checked), each line ending in a newline.
 std::string format_table(const std::string& sysplex, const std::vector<row_outcome>& rows);
 
-/// 0 every row passed; 4 none failed but one could not be checked; 8 a row failed.
+/// 0 every row passed; 4 none failed but one could not be checked; 8 a row failed or did not run.
 int exit_code(const std::vector<row_outcome>& rows);
 
 }  // namespace zplex::operating::faults
