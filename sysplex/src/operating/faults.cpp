@@ -150,7 +150,12 @@ esp_check check_esp(const std::vector<esp_record>& records, std::uint32_t sender
         if (r.src != sender || r.dst != receiver) continue;
         ++c.frames;
         if (!seen[r.spi].insert(r.seq).second) ++c.reused;
-        if (!windows.try_emplace(r.spi, window).first->second.accept(r.seq)) ++c.dropped;
+        auto& w = windows.try_emplace(r.spi, window).first->second;
+        const auto top = w.top();
+        if (!w.accept(r.seq)) {
+            ++c.dropped;
+            if (top >= r.seq) c.worst_late = std::max(c.worst_late, static_cast<long>(top - r.seq));
+        }
     }
     c.spis = static_cast<long>(seen.size());
     return c;
@@ -183,7 +188,8 @@ void judge(row_outcome& o) {
         if (o.esp->frames == 0) o.unchecked.push_back("NO ESP FROM DVA1 IN THE CAPTURE: SEQUENCE NUMBERS NOT CHECKED");
         if (o.esp->reused > 0) p.push_back(fmt::format("{} ESP SEQUENCE NUMBER(S) USED TWICE", o.esp->reused));
         if (o.esp->dropped > 0)
-            p.push_back(fmt::format("{} ESP PACKET(S) THE PEER'S ANTI-REPLAY WINDOW DROPS", o.esp->dropped));
+            p.push_back(fmt::format("{} ESP PACKET(S) THE PEER'S ANTI-REPLAY WINDOW DROPS (UP TO {} NUMBERS LATE)",
+                                    o.esp->dropped, o.esp->worst_late));
     }
     if (!o.charon_failures) o.unchecked.push_back("NO CHARON LOG: THE PEER'S OWN REPLAY COUNT NOT CHECKED");
     else if (*o.charon_failures > 0)

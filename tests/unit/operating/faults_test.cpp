@@ -170,11 +170,13 @@ TEST(faults_capture, numbers_used_twice_and_window_drops_per_spi_of_one_directio
     auto bad = check_esp(r, dva1, peer1, 128);
     EXPECT_EQ(bad.reused, 2);
     EXPECT_EQ(bad.dropped, 2);
+    EXPECT_EQ(bad.worst_late, 140);  // 260 after 400
     // Late beyond the window, never used before: a drop, not a reuse.
     std::vector<esp_record> late{{dva1, peer1, 1, 500}, {dva1, peer1, 1, 372}, {dva1, peer1, 1, 373}};
     auto l = check_esp(late, dva1, peer1, 128);
     EXPECT_EQ(l.reused, 0);
     EXPECT_EQ(l.dropped, 1);
+    EXPECT_EQ(l.worst_late, 128);
 }
 
 row_outcome passing() {

@@ -44,6 +44,8 @@ public:
     explicit replay_window(std::uint32_t w) : _w(w), _bits((w + 63) / 64, 0) {}
     /// Accept (and record) @p s, or refuse it as a replay or too old for the window.
     bool accept(std::uint32_t s);
+    /// The highest number accepted so far (0: none).
+    std::uint64_t top() const { return _top; }
 
 private:
     std::size_t slot(std::uint64_t s) const { return static_cast<std::size_t>(s % _w); }
@@ -72,6 +74,7 @@ struct esp_check {
     long spis = 0;     ///< SAs they were sent under
     long reused = 0;   ///< packets whose (SPI, sequence number) an earlier one had
     long dropped = 0;  ///< packets a receiver's window of the given size refuses
+    long worst_late = 0;  ///< of those, the most numbers one came behind the highest before it
 };
 
 /// @p records from @p sender to @p receiver judged per SPI; @p window is the receiver's.
