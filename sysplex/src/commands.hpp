@@ -57,6 +57,9 @@ void add_topology_commands(CLI::App& app, exit_status& status);
 /// `zplex trace --out PREFIX [--seconds N] [--filter BPF]`
 void add_trace_commands(CLI::App& app, exit_status& status);
 
+/// `zplex faults [--sysplex DIR] [--run-dir DIR] [--quick] [--row NAME]...` (docs/faults.md)
+void add_faults_commands(CLI::App& app, exit_status& status);
+
 /// `zplex console`
 void add_console_commands(CLI::App& app, exit_status& status);
 

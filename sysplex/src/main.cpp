@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
     zplex::cli::add_topology_commands(app, status);
     zplex::cli::add_console_commands(app, status);
     zplex::cli::add_trace_commands(app, status);
+    zplex::cli::add_faults_commands(app, status);
     // `zplex image ...` is the image command line as it stands (zplex-image).
     app.add_subcommand("image", "Hercules images: start, stop, status, cmd, take; ipl NAME of a running sysplex (zplex image --help)")
         ->allow_extras()

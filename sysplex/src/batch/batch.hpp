@@ -70,6 +70,13 @@ bool read_sysin(const std::vector<std::string>& records, std::vector<sysin_state
 /// ZPXFAULT's, else why not (the text of ZPX0603E).
 std::string fault_statement_form(const sysin_statement& st);
 
+struct report;
+
+/// One ZPXFAULT fault statement (KILL, STOP|START CPU, RESTART, IPL; not WAIT FOR or
+/// DELAY), as written in SYSIN, made on @p con's run outside a job (`zplex faults`): its
+/// SYSPRINT lines and RC in @p rep. True when the fault was made.
+bool make_fault(console& con, const std::string& statement, report& rep);
+
 /// The program's SYSPRINT and its condition code.
 struct report {
     std::vector<std::string> lines;

@@ -7,6 +7,7 @@
 //   STOP CPU sys / START CPU sys        the image's CPU at its Hercules console (a run under Hercules)
 //   RESTART STACK sys                   start the image's stack again, as `zplex up` started it
 //   RESTART IKED sys                    start the image's IKED again (it renegotiates from EZBDVIPA)
+//   RESTART CF name                     start a coupling facility again, as `zplex up` started it
 //   IPL sys [WAIT s]                    the HMC's LOAD of the image, as `zplex image ipl` (image_ipl.hpp)
 //   WAIT FOR msgid ['text'] TIMEOUT s   a message of the run's logs since the step began
 //   DELAY s                             let s seconds pass
@@ -41,7 +42,7 @@ std::size_t kill_signal_at(const std::vector<std::string>& w) {
 struct session {
     console& con;
     report& rep;
-    jes::step_io& io;
+    jes::step_io* io;  ///< the job step's (its system messages), or none outside a job
     std::string step;
 
     bool bad(const sysin_statement& st, const std::string& why) {
@@ -52,7 +53,7 @@ struct session {
     void fail(const sysin_statement& st, const std::string& what, int rc = 8) {
         ++rep.failed;
         rep.say(fmt::format(" ZPX0632E FAULT NOT MADE (SYSIN RECORD {}): {} - {}", st.line, st.text, what));
-        io.system_message(fmt::format("ZPX0632E {} {} FAULT NOT MADE: {} - {}", step, name, st.text, what));
+        if (io) io->system_message(fmt::format("ZPX0632E {} {} FAULT NOT MADE: {} - {}", step, name, st.text, what));
         rep.raise(rc);
     }
 
@@ -119,6 +120,7 @@ struct session {
     /// (the image's policy has a KeyExchangeRule: 12 elsewhere); 8 while it still runs.
     bool restart(const sysin_statement& st) {
         const auto& w = st.words;
+        if (w[1] == "CF") return restart_cf(st);
         const auto* im = con.image(w[2]);
         if (!im) return bad(st, "RESTART " + w[1] + " sys, A SYSTEM OF THE SYSPLEX");
         const bool iked = w[1] == "IKED";
@@ -153,6 +155,39 @@ struct session {
         }
         rep.say(fmt::format(" {} {} ON {} STARTED AGAIN (PID {})", iked ? "ZPX0636I" : "ZPX0633I", job, im->name,
                             con.r.find(kind, im->name)->id.pid));
+        return true;
+    }
+
+    /// RESTART CF name: the coupling facility started again as `zplex up` started it (its
+    /// structures are allocated again as their connectors come back; a duplexed one is
+    /// duplexed again by SETXCF START,REBUILD,DUPLEX). 8 while it still runs.
+    bool restart_cf(const sysin_statement& st) {
+        const std::string& cf = st.words[2];
+        bool known = false;
+        for (const auto& c : con.cat->config().cfs) known = known || c.name == cf;
+        if (!known) return bad(st, "RESTART CF name, A CF OF THE SYSPLEX");
+        run::dir_lock lock(con.dir);
+        if (!lock.held()) {
+            fail(st, "ANOTHER zplex IS CHANGING THE RUN", 12);
+            return true;
+        }
+        reload();
+        const operating::run_process* was = con.r.find("cf", "", cf);
+        if (was && sysplex::process_alive(was->id)) {
+            fail(st, fmt::format("CF {} STILL RUNS (PID {})", cf, was->id.pid), 8);
+            return true;
+        }
+        std::erase_if(con.r.processes, [&](const operating::run_process& p) { return p.kind == "cf" && p.name == cf; });
+        try {
+            run::start_recorded(con.r, con.dir, "cf", cf, "",
+                                {run::program_path("zplex-cf").string(), "--sysplex", con.r.sysplex_dir.string(), "--cf",
+                                 cf, "--run-dir", (con.dir / "cf").string()},
+                                "", con.dir / "logs" / (cf + ".log"));
+        } catch (const std::exception& e) {
+            fail(st, e.what(), 12);
+            return true;
+        }
+        rep.say(fmt::format(" ZPX0637I CF {} STARTED AGAIN (PID {})", cf, con.r.find("cf", "", cf)->id.pid));
         return true;
     }
 
@@ -197,7 +232,8 @@ std::string form_error(const sysin_statement& st) {
         if (w.size() != 3 || w[1] != "CPU") return w[0] + " CPU sys";
         return {};
     }
-    if (w[0] == "RESTART") return w.size() == 3 && (w[1] == "STACK" || w[1] == "IKED") ? "" : "RESTART STACK|IKED sys";
+    if (w[0] == "RESTART")
+        return w.size() == 3 && (w[1] == "STACK" || w[1] == "IKED" || w[1] == "CF") ? "" : "RESTART STACK|IKED sys OR RESTART CF name";
     if (w[0] == "IPL") {
         if (w.size() != 2 && w.size() != 4) return "IPL sys [WAIT s]";
         if (w.size() == 4 && (w[2] != "WAIT" || !number(w[3], 1, 600, n))) return "IPL sys WAIT NEEDS SECONDS, 1-600";
@@ -209,7 +245,7 @@ std::string form_error(const sysin_statement& st) {
             return "WAIT FOR msgid ['text'] TIMEOUT s";
         return number(w.back(), 1, 600, n) ? "" : "TIMEOUT NEEDS SECONDS, 1-600";
     }
-    return "UNKNOWN STATEMENT (KILL, STOP CPU, START CPU, RESTART STACK|IKED, IPL, WAIT FOR, DELAY)";
+    return "UNKNOWN STATEMENT (KILL, STOP CPU, START CPU, RESTART STACK|IKED|CF, IPL, WAIT FOR, DELAY)";
 }
 
 jes::program_result zpxfault(const context& c, const jes::job_step& step, jes::step_io& io) {
@@ -226,7 +262,7 @@ jes::program_result zpxfault(const context& c, const jes::job_step& step, jes::s
     }
     auto con = open_console(c, rep, name);
     if (!con) return end_report(io, rep, name);
-    session s{*con, rep, io, step.name};
+    session s{*con, rep, &io, step.name};
     log_watch logs(*con);
     for (const auto& st : *stmts) {
         const auto& w = st.words;
@@ -267,6 +303,30 @@ jes::program_result zpxfault(const context& c, const jes::job_step& step, jes::s
 }  // namespace
 
 std::string fault_statement_form(const sysin_statement& st) { return st.words.empty() ? "NO STATEMENT" : form_error(st); }
+
+bool make_fault(console& con, const std::string& statement, report& rep) {
+    std::vector<sysin_statement> st;
+    std::string why;
+    if (!read_sysin({statement}, st, why) || st.size() != 1) {
+        rep.say(fmt::format(" ZPX0603E SYSIN RECORD 1 NOT VALID: {}: {}", why.empty() ? "ONE STATEMENT" : why, statement));
+        rep.raise(12);
+        return false;
+    }
+    const auto& w = st[0].words;
+    if (auto bad = fault_statement_form(st[0]); !bad.empty() || w[0] == "WAIT" || w[0] == "DELAY") {
+        rep.say(fmt::format(" ZPX0603E SYSIN RECORD 1 NOT VALID: {}: {}", bad.empty() ? "A FAULT, NOT A WAIT" : bad,
+                            statement));
+        rep.raise(12);
+        return false;
+    }
+    session s{con, rep, nullptr, "FAULTS"};
+    const int failed = rep.failed;
+    if (w[0] == "KILL") s.kill(st[0]);
+    else if (w[0] == "STOP" || w[0] == "START") s.cpu(st[0]);
+    else if (w[0] == "RESTART") s.restart(st[0]);
+    else s.ipl(st[0]);
+    return rep.failed == failed && rep.rc < 12;
+}
 
 jes::program fault_program(const context& c) {
     return [c](const jes::job_step& step, jes::step_io& io) { return zpxfault(c, step, io); };

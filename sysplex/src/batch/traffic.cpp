@@ -52,12 +52,14 @@ struct connection {
     digest sent_digest, echo_digest;
     clock_type::time_point started;
     connection_result* out = nullptr;
+    std::atomic<long>* spec_greeted = nullptr;  ///< traffic_spec::greeted
 };
 
 void finish(connection& c, const std::string& failed = {}) {
     if (c.fd >= 0) ::close(c.fd);
     c.fd = -1;
     c.out->failed = failed;
+    c.out->ended = clock_type::now();
     if (failed.empty()) c.out->digest_ok = c.out->echoed == c.out->sent && c.sent_digest.done() == c.echo_digest.done();
 }
 
@@ -86,6 +88,7 @@ void received(connection& c, const char* p, std::size_t n) {
     std::string line = c.head.substr(greeting.size(), nl - greeting.size());
     c.out->image = line.substr(0, line.find(' '));
     c.greeted = true;
+    if (c.spec_greeted) c.spec_greeted->fetch_add(1);
     if (c.head.size() > nl + 1) echo_bytes(c, c.head.data() + nl + 1, c.head.size() - nl - 1);
     c.head.clear();
 }
@@ -93,6 +96,8 @@ void received(connection& c, const char* p, std::size_t n) {
 bool start(connection& c, const traffic_spec& spec) {
     c.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     c.started = clock_type::now();
+    c.out->started = c.started;
+    c.spec_greeted = spec.greeted;
     c.gen.seed(0x5a504c58u + c.index);
     if (c.fd < 0) {
         finish(c, fmt::format("SOCKET FAILED: {}", std::strerror(errno)));

@@ -4,6 +4,7 @@
 // then fed a pseudo-random payload whose echo is checked by SHA-256.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -20,6 +21,7 @@ struct traffic_spec {
     long bytes = 4096;                 ///< payload of each connection
     std::chrono::milliseconds duration{0};  ///< each connection sends its payload spread over this time
     std::chrono::milliseconds timeout{30000};  ///< a connection not done by then failed
+    std::atomic<long>* greeted = nullptr;  ///< when set, counts the connections greeted so far (owned by the caller)
 };
 
 struct connection_result {
@@ -28,6 +30,7 @@ struct connection_result {
     bool digest_ok = false;
     bool reset = false;       ///< ECONNRESET or EPIPE
     std::string failed;       ///< why it did not complete (REFUSED, TIMED OUT ...), "" when it did
+    std::chrono::steady_clock::time_point started, ended;  ///< its connect() and its end
 };
 
 struct traffic_result {
