@@ -169,6 +169,8 @@ struct sim_sysplex {
     struct host;
     std::vector<std::unique_ptr<host>> hosts;
     std::set<std::string> partitioned;   ///< members cut off from the group's messages
+    /// A group message from one member to another that this returns true for is lost.
+    std::function<bool(const std::string& from, const std::string& to, const std::vector<std::uint8_t>&)> lose;
 
     void pump(int limit = 100000) {
         while (!queue.empty() && limit-- > 0) {
@@ -219,6 +221,7 @@ struct sim_node : tst::lan_port, tst::app_port, tst::xcf_link_port, tst::sysplex
             if (n->partitioned.count(from)) return;
             for (auto& x : n->nodes) {
                 if (!x->alive || !x->joined || x->id.member == from || n->partitioned.count(x->id.member)) continue;
+                if (n->lose && n->lose(from, x->id.member, copy)) continue;
                 if (to.empty() || x->id.member == to) x->s->control_message(from, copy);
             }
         });

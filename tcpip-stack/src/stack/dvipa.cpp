@@ -353,11 +353,28 @@ void stack::impl::evaluate(dvipa_entry& d, std::string_view gone_from) {
     d.requested_from.clear();
     bool want = d.rank > held->rank || (d.arrival && d.origin == dvipa_origin::define) ||
                 (d.origin == dvipa_origin::range_bind && d.listeners > 0 && d.arrival);
+    d.requested_on_arrival = d.arrival;
     d.arrival = false;
     if (!want) return;
     d.requested_from = holder->member;
+    d.requested_at = io.time->monotonic_ms();
     io.sysplex->send(holder->member,
                      control::encode(control::type::take, {d.address, static_cast<std::uint8_t>(d.moveable)}));
+}
+
+void stack::impl::retry_takes(std::int64_t now) {
+    // A take that met a holder which did not know us yet (its view of the group not
+    // updated, or the message lost with a path) is not answered: ask again, as the holder's
+    // state still shows it active (a WHENIDLE holder that waits is asked again harmlessly).
+    if (!in_group || !initial_done || is_fenced) return;
+    for (std::size_t i = 0; i < dvipas.size(); ++i) {
+        auto& d = dvipas[i];
+        if (d.requested_from.empty() || d.status != dvipa_status::backup) continue;
+        if (now - d.requested_at < sizes.take_retry_ms) continue;
+        d.requested_from.clear();
+        d.arrival = d.requested_on_arrival;
+        evaluate(d);
+    }
 }
 
 void stack::impl::check_idle() {
@@ -413,6 +430,7 @@ void stack::impl::tick() {
     }
     dist_tick(now);
     swsa_tick();
+    retry_takes(now);
     if (in_group && !initial_done && now - join_time >= sizes.initial_wait_ms) finish_initial();
     if (conns_changed) {
         conns_changed = false;

@@ -77,6 +77,8 @@ struct dvipa_entry {
     bool arrival = false;             ///< VIPADEFINE just (re)started: ask any holder for it once
     bool deleted = false;             ///< VIPADELETE or range DVIPA unbound: remove once idle
     std::string requested_from;       ///< member we sent a take to
+    std::int64_t requested_at = 0;    ///< when (monotonic ms): asked again after take_retry_ms
+    bool requested_on_arrival = false;  ///< the take was the arrival's: a retry is one too
     std::string give_when_idle;       ///< WHENIDLE take pending: give to this member at idle
     std::optional<profile::dvipa_config> saved;  ///< DEACTIVATE: the definition to restore
     std::optional<profile::dvipa_config> config;  ///< VIPADEFINE/VIPABACKUP as configured
@@ -254,6 +256,7 @@ struct stack::impl {
     void install_kept(std::uint32_t address);
     void sync_routed(int peer);
     void check_idle();
+    void retry_takes(std::int64_t now);
     void note_history(std::uint32_t address, const std::string& tcp, const std::string& sys);
     peer_state* peer_by_member(std::string_view member);
     int peer_index(std::string_view member);

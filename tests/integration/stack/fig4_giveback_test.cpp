@@ -113,6 +113,38 @@ TEST(Fig4Giveback, ImmediateGivesBackAndKeepsConnectionsOnTheOldHolder) {
     EXPECT_EQ(app_got(m1, 61, "late"), 1);
 }
 
+TEST(Fig4Giveback, ATakeTheHolderNeverAnsweredIsAskedAgain) {
+    fig4 s;
+    settle_all(s);
+    s.kill("MVS1");
+    auto& m2 = s.node("MVS2");
+    m2.new_messages();
+    // MVS2 does not get MVS1's first take (as when it came before MVS2 knew the restarted
+    // MVS1): without a second one DVA1 would stay on MVS2 for good.
+    int takes = 0;
+    const std::string m1_member = s.node("MVS1").id.member, m2_member = m2.id.member;
+    s.lose = [&](const std::string& from, const std::string& to, const std::vector<std::uint8_t>& m) {
+        if (from != m1_member || to != m2_member || m.size() < 4 || m[0] != 'Z' || m[1] != 'D' || m[3] != 2)
+            return false;
+        return ++takes == 1;
+    };
+    auto& m1 = s.start("MVS1");
+    EXPECT_EQ(takes, 1);
+    EXPECT_EQ(m1.dvipa("198.18.2.1")->status, dvipa_status::backup);
+    EXPECT_EQ(m2.dvipa("198.18.2.1")->status, dvipa_status::active);
+    s.advance(500);
+    EXPECT_EQ(takes, 1) << "asked again before take_retry_ms";
+    s.advance(700);
+    EXPECT_EQ(takes, 2);
+    EXPECT_EQ(m1.dvipa("198.18.2.1")->status, dvipa_status::active);
+    EXPECT_EQ(m2.new_messages(), (lines{"EZZ8303I VIPA 198.18.2.1 GIVEN TO TCPIPA ON MVS1"}));
+    auto m1_said = m1.new_messages();
+    EXPECT_EQ(m1_said.back(), "EZZ8302I VIPA 198.18.2.1 TAKEN FROM TCPIPA ON MVS2");
+    // Once given, nothing more is asked.
+    s.advance(3000);
+    EXPECT_EQ(takes, 2);
+}
+
 TEST(Fig4Giveback, WhenIdleWaitsForTheLastConnection) {
     fig4 s;
     std::string text = read(std::string(ZPLEX_SOURCE_DIR) + "/profiles/FIG4/SYS1.TCPPARMS/PROFMVS1");

@@ -56,6 +56,9 @@ struct options {
     std::size_t pending_packets = 32;      ///< packets waiting for ARP
     std::int64_t initial_wait_ms = 2000;   ///< longest wait for the other stacks' state at join
     std::int64_t arp_retry_ms = 1000;      ///< ARP request repeat while a packet waits
+    /// A take (giveback asked of a lesser holder) that got no give in this time is asked
+    /// again: the holder may not have known us yet when it came (docs/stack.md).
+    std::int64_t take_retry_ms = 1000;
     /// IPv4 reassembly of what the stack must see whole (docs/stack.md): datagrams in
     /// reassembly at once, each with a buffer of reassembly_max_size bytes, so the pool
     /// holds at most reassembly_datagrams x reassembly_max_size bytes (1 MiB by default).
