@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 
 namespace zplex::swsa {
 
@@ -21,6 +22,19 @@ cf_seq_source::cf_seq_source(cf::connector& cf, seq_config c, seq_failure on_fai
         _limit = _c.base + 0xffffffffull;  // key of number 2^32 - 1 is base + 2^32 - 2
     }
     _known = _c.base;
+}
+
+std::int64_t cf_seq_source::now_us() const noexcept {
+    if (_c.clock_us) {
+        try {
+            return _c.clock_us();
+        } catch (...) {
+            return 0;
+        }
+    }
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
 }
 
 void cf_seq_source::fail(const cf::result& r, bool exhausted) noexcept {
@@ -84,6 +98,9 @@ bool cf_seq_source::take(std::uint64_t n) noexcept {
     _end = std::min(first + n, _limit);
     _stats.discarded += n - (_end - _next);
     _known = std::max(_known, first + n);
+    if (_c.revalidate_us > 0) {
+        _known_at = now_us();
+    }
     return true;
 }
 
@@ -121,6 +138,9 @@ bool cf_seq_source::refresh() noexcept {
         return false;
     }
     observe(lc.list_key);
+    if (_c.revalidate_us > 0) {
+        _known_at = now_us();
+    }
     return true;
 }
 
@@ -141,6 +161,12 @@ bool cf_seq_source::reserve(std::uint32_t n) noexcept {
 }
 
 bool cf_seq_source::next(std::uint64_t& seq) noexcept {
+    // A pause since the counter was learned (the sender descheduled mid-burst): the
+    // others may have gone far past the held block meanwhile, so it is judged again.
+    if (_next < _end && _c.revalidate_us > 0 && now_us() - _known_at > _c.revalidate_us) {
+        ++_stats.paused;
+        refresh();  // a failed read drops the block: the take below then says why
+    }
     if (_next == _end && !take(std::max<std::uint32_t>(_pending, 1))) {
         return false;
     }

@@ -19,8 +19,13 @@ namespace {
 
 using cf::test::plex;
 
+/// The senders' clock (microseconds): it moves only when a test says so, so the pause
+/// rule (revalidate_us) acts only where a test pauses a sender.
+std::int64_t fake_us = 0;
+
 seq_config config(std::uint64_t base, std::uint32_t window = 64) {
     seq_config c;
+    c.clock_us = [] { return fake_us; };
     c.list = 1;
     c.base = base;
     c.peer_window = window;
@@ -102,6 +107,45 @@ TEST(swsa_seq, a_held_block_that_fell_behind_the_cf_counter_is_discarded_before_
     EXPECT_EQ(a.stats().discarded, 14u);
     ASSERT_TRUE(a.next(seq));
     EXPECT_EQ(seq, 95u) << "a fresh block after B's 21..94";
+    EXPECT_TRUE(peer.update(seq));
+}
+
+TEST(swsa_seq, a_sender_that_paused_mid_burst_reads_the_counter_before_its_next_number) {
+    plex p(zplex::test::swsa_ezbdvipa());
+    p.start("CF01");
+    auto ca = p.connect("TCPIPB");
+    auto cb = p.connect("TCPIPC");
+    std::uint64_t base = list_key(*ca);
+    cf_seq_source a(*ca, config(base));
+    cf_seq_source b(*cb, config(base));
+    ipsec::replay_window peer(64);
+    std::uint64_t seq = 0;
+
+    // A's burst: 16 numbers held, 2 sent, then a pause shorter than revalidate_us.
+    ASSERT_TRUE(a.reserve(16));
+    for (int i = 0; i < 2; ++i) {
+        ASSERT_TRUE(a.next(seq));
+        ASSERT_TRUE(peer.update(seq));
+    }
+    fake_us += 900;
+    ASSERT_TRUE(a.next(seq));
+    EXPECT_EQ(seq, 3u);
+    ASSERT_TRUE(peer.update(seq));
+    EXPECT_EQ(a.stats().reads, 0u) << "no request within the bound";
+
+    // A is descheduled in the middle of the same burst while B sends 100.
+    ASSERT_TRUE(b.reserve(16));
+    for (int i = 0; i < 100; ++i) {
+        ASSERT_TRUE(b.next(seq));
+        ASSERT_TRUE(peer.update(seq));
+    }
+    fake_us += 5000;
+    EXPECT_FALSE(peer.check(4)) << "A's held number 4 would now be left of the peer's window";
+    ASSERT_TRUE(a.next(seq));
+    EXPECT_EQ(a.stats().paused, 1u);
+    EXPECT_EQ(a.stats().reads, 1u);
+    EXPECT_EQ(a.stats().discarded, 13u) << "4..16 thrown away";
+    EXPECT_GT(seq, 100u) << "a fresh block after B's numbers";
     EXPECT_TRUE(peer.update(seq));
 }
 

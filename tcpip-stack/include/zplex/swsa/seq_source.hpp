@@ -25,6 +25,13 @@ struct seq_config {
     /// peer_window / senders and a held block is kept only while the others, one block
     /// each, cannot push it out of the peer's window (docs/swsa.md).
     std::uint32_t senders = 2;
+    /// A held number is used only this long (microseconds) after the counter was last
+    /// known (a take or a read): a sender that paused longer in the middle of a burst
+    /// (descheduled after taking its block) reads the counter again before its next
+    /// number, so the others' numbers sent meanwhile are counted (docs/swsa.md). 0: no bound.
+    std::int64_t revalidate_us = 1000;
+    /// Microseconds of a monotonic clock; empty: std::chrono::steady_clock (tests give their own).
+    std::function<std::int64_t()> clock_us;
     std::string tunnel;              ///< the SA's name, for messages (e.g. Y5)
     std::uint32_t spi = 0;           ///< outbound SPI, for messages
 };
@@ -33,6 +40,7 @@ struct seq_config {
 struct seq_stats {
     std::uint64_t takes = 0;              ///< LISTKEYINC requests
     std::uint64_t reads = 0;              ///< READ_LCONTROLS requests (a held block revalidated)
+    std::uint64_t paused = 0;             ///< of them, after a pause longer than revalidate_us
     std::uint64_t taken = 0;              ///< numbers reserved
     std::uint64_t used = 0;               ///< numbers handed to packets
     std::uint64_t discarded = 0;          ///< reserved, never used (a stale held block)
@@ -83,6 +91,7 @@ private:
     bool take(std::uint64_t n) noexcept;
     void discard_if_stale() noexcept;
     void fail(const cf::result& r, bool exhausted) noexcept;
+    std::int64_t now_us() const noexcept;
 
     cf::connector& _cf;
     seq_config _c;
@@ -93,6 +102,7 @@ private:
     std::uint64_t _end = 0;
     std::uint64_t _known = 0;   ///< the highest CF counter value this source knows of
     std::uint32_t _pending = 0; ///< packets reserve() announced that have no number yet
+    std::int64_t _known_at = 0; ///< when the counter was last learned by a take or a read (now_us)
     bool _failing = false;      ///< EZD0834I said for the current failure streak
     bool _retired = false;
     seq_stats _stats;
