@@ -161,9 +161,6 @@ TEST(jcl_regression_e2e, every_regression_job_ends_with_condition_code_0_on_fig4
 TEST(jcl_regression_e2e, regrswsa_ends_with_condition_code_0_with_strongswan_on_peer1) {
     std::string why;
     if (!can_run(why)) GTEST_SKIP() << why;
-#if defined(__SANITIZE_ADDRESS__)
-    GTEST_SKIP() << "libipsec's 128-packet window against three senders slowed by the sanitizers (tests/SKIPS)";
-#endif
     fig4_run f("S", 'J');
     auto u = f.up();
     ASSERT_EQ(u.status, 0) << u.out << f.logs();

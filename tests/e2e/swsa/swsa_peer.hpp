@@ -19,22 +19,16 @@
 #include <string>
 #include <vector>
 
-/// Skips where these tests cannot run (no namespaces, TUN or strongSwan; the sanitizer
-/// preset, tests/SKIPS) and sweeps the namespaces dead runs left.
+/// Skips where these tests cannot run (no namespaces, TUN or strongSwan) and sweeps the
+/// namespaces dead runs left.
 #define ZPLEX_SWSA_NEEDS_STRONGSWAN()                                                  \
     do {                                                                                \
         std::string why_not;                                                            \
         if (!::zplex::e2e::can_use_netns(&why_not)) GTEST_SKIP() << why_not;            \
         if (!std::filesystem::exists("/dev/net/tun")) GTEST_SKIP() << "no /dev/net/tun"; \
         if (!::zplex::e2e::have_strongswan(&why_not)) GTEST_SKIP() << why_not;          \
-        ZPLEX_SWSA_SKIP_UNDER_SANITIZERS();                                             \
         ::zplex::e2e::sweep_stale_netns();                                              \
     } while (0)
-#if defined(__SANITIZE_ADDRESS__)
-#define ZPLEX_SWSA_SKIP_UNDER_SANITIZERS() GTEST_SKIP() << "not measured under the sanitizers yet (tests/SKIPS)"
-#else
-#define ZPLEX_SWSA_SKIP_UNDER_SANITIZERS() (void)0
-#endif
 
 namespace zplex::e2e::swsa_e2e {
 
