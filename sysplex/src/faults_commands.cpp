@@ -272,6 +272,33 @@ std::string primary_cf(plex& p) {
     return {};
 }
 
+/// The CF holding EZBDVIPA's duplex copy (D XCF,STR), or "" when it is not duplexed.
+std::string secondary_cf(plex& p) {
+    auto str = p.con.command("D XCF,STR", p.owner).text;
+    std::istringstream in(str);
+    const std::string key = ", SECONDARY IN ";
+    for (std::string l; std::getline(in, l);) {
+        auto at = l.find(key);
+        if (l.find("EZBDVIPA") == std::string::npos || at == std::string::npos) continue;
+        auto from = at + key.size();
+        return l.substr(from, l.find_first_of(", ", from) - from);
+    }
+    return {};
+}
+
+/// SIGSTOP (or SIGCONT) to @p system's stack, by the run's recorded PID and start time.
+bool signal_stack(plex& p, const std::string& system, int sig, std::string& why) {
+    p.reload();
+    for (const auto& q : p.con.r.processes) {
+        if (q.kind != "tcpip" || q.system != system || !sysplex::process_alive(q.id)) continue;
+        if (::kill(q.id.pid, sig) == 0) return true;
+        why = fmt::format("PID {}: {}", q.id.pid, std::strerror(errno));
+        return false;
+    }
+    why = "NO STACK " + system + " RUNS IN THIS RUN";
+    return false;
+}
+
 /// A connection that ended whole, served by another system than @p failed.
 bool served_whole(const batch::connection_result& c, const std::string& failed) {
     return c.failed.empty() && c.digest_ok && (failed.empty() || c.image != failed);
@@ -302,7 +329,9 @@ void say(const std::string& line) { std::cout << line << "\n" << std::flush; }
 fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& restored) {
     fx::row_outcome o;
     o.row = row;
-    const bool stack_fault = row.kind == fx::fault_kind::kill_stack;
+    const bool stall = row.kind == fx::fault_kind::stall_system;
+    const bool under_hercules = p.con.r.hercules;
+    const bool stack_fault = row.kind == fx::fault_kind::kill_stack || stall;
     const std::string failed = stack_fault ? row.target : "";
     o.detection_expected = row.kind != fx::fault_kind::kill_iked;
     p.reload();
@@ -332,9 +361,11 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
 
     // What the fault hits: for a CF, the one holding EZBDVIPA's primary now.
     std::string object = row.target;
+    const bool copy_cf = row.kind == fx::fault_kind::kill_cf && row.target == "SECONDARY";
     if (row.kind == fx::fault_kind::kill_cf) {
-        object = primary_cf(p);
-        if (object.empty()) o.notes.push_back("EZBDVIPA IS NOT DUPLEXED: NO PRIMARY TO KILL");
+        object = copy_cf ? secondary_cf(p) : primary_cf(p);
+        if (object.empty())
+            o.notes.push_back(std::string("EZBDVIPA IS NOT DUPLEXED: NO ") + (copy_cf ? "COPY" : "PRIMARY") + " TO KILL");
     }
     const char* kill_verb = row.kind == fx::fault_kind::kill_iked ? "KILL IKED "
                             : row.kind == fx::fault_kind::kill_cf ? "KILL CF "
@@ -353,6 +384,12 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
         auto a = p.con.command("V TCPIP,TCPIPA,SYSPLEX,DEACTIVATE,DVIPA=" + p.dva1_text, row.target);
         made = a.rc == 0 && a.text.find("ZPX1001I") != std::string::npos;
         if (!made) rep.say(" " + a.text);
+    } else if (stall && under_hercules) {
+        made = batch::make_fault(p.con, "STOP CPU " + row.target, rep);
+    } else if (stall) {
+        std::string why_not;
+        made = signal_stack(p, row.target, SIGSTOP, why_not);
+        if (!made) rep.say(" " + why_not);
     } else if (!object.empty()) {
         made = batch::make_fault(p.con, kill_verb + object, rep);
     }
@@ -374,7 +411,7 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
             say(fmt::format("ZPX1905I {}: DETECTED: {}", row.name, line->substr(run::stamp_size)));
         }
     } else if (row.kind == fx::fault_kind::kill_cf) {
-        if (auto line = logs.wait_for("IXC573I", "EZBDVIPA", 15s)) {
+        if (auto line = logs.wait_for(copy_cf ? "IXC572I" : "IXC573I", "EZBDVIPA", 15s)) {
             long long at = stamp_ms(*line);
             if (at >= 0) o.detection_ms = std::max(0LL, at - wall_fault);
             say(fmt::format("ZPX1905I {}: DETECTED: {}", row.name, line->substr(run::stamp_size)));
@@ -391,6 +428,28 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
             }
             std::this_thread::sleep_for(20ms);
         }
+    }
+    // A stalled stack is continued once the others have partitioned its system: it must
+    // find itself fenced (ZPX1020E) and never hold DVA1 again beside the new owner.
+    if (stall && made) {
+        std::this_thread::sleep_for(500ms);
+        std::string why_not;
+        batch::report cont;
+        const bool continued = under_hercules ? batch::make_fault(p.con, "START CPU " + row.target, cont)
+                                              : signal_stack(p, row.target, SIGCONT, why_not);
+        for (const auto& l : cont.lines) say("  " + l.substr(l.find_first_not_of(' ')));
+        if (!continued) o.notes.push_back("NOT CONTINUED" + (why_not.empty() ? "" : ": " + why_not));
+        else say(fmt::format("ZPX1905I {}: CONTINUED", row.name));
+        if (!logs.wait_for("ZPX1020E", "ON " + row.target + " IS FENCED", 15s))
+            o.notes.push_back(row.target + " WAS NOT FENCED AFTER IT CONTINUED (NO ZPX1020E IN 15 S)");
+        std::this_thread::sleep_for(500ms);  // time for a second owner to show
+        auto own = p.con.command("D TCPIP,TCPIPA,NETSTAT,VIPADYN", row.target).text;
+        if (lines_with(own, {p.dva1_text + " ", "Active"}) != 0)
+            o.notes.push_back(row.target + " HOLDS DVA1 ACTIVE AGAIN AFTER IT CONTINUED: A SECOND OWNER");
+        auto dyn = p.con.command("D TCPIP,TCPIPA,SYSPLEX,VIPADYN", p.backup).text;
+        if (lines_with(dyn, {"TCPIPA   " + p.backup + "     ACTIVE", "BOTH"}) != 1 ||
+            lines_with(dyn, {"TCPIPA   " + row.target + "     ACTIVE"}) != 0)
+            o.notes.push_back(p.backup + " DOES NOT HOLD DVA1 ALONE AFTER " + row.target + " CONTINUED");
     }
     auto pp = plain_probe.get();
     auto rp = prot_probe.get();
@@ -433,13 +492,20 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
         auto a = p.con.command("V TCPIP,TCPIPA,SYSPLEX,REACTIVATE,DVIPA=" + p.dva1_text, row.target);
         restarted = a.rc == 0 && a.text.find("ZPX1001I") != std::string::npos;
         if (!restarted) back.say(" " + a.text);
+    } else if (stall && made) {
+        // The partitioned system is IPLed again (under Hercules); without Hercules its
+        // fenced stack, which is the system, is ended and started again.
+        restarted = under_hercules ? batch::make_fault(p.con, "IPL " + row.target + " WAIT 60", back)
+                                   : batch::make_fault(p.con, "KILL STACK " + row.target, back) &&
+                                         batch::make_fault(p.con, "RESTART STACK " + row.target, back);
     } else if (made) {
         restarted = batch::make_fault(p.con, restart_verb + object, back);
     }
     for (const auto& l : back.lines) say("  " + l.substr(l.find_first_not_of(' ')));
     if (restarted && owner_fault && !logs.wait_for("EZZ8302I", p.dva1_text, 30s))
         o.notes.push_back(row.target + " DID NOT TAKE DVA1 BACK (NO EZZ8302I IN 30 S)");
-    if (restarted && row.kind == fx::fault_kind::kill_iked && !logs.wait_for("ZPX1742I", "REPLACED BY", 30s))
+    if (restarted && row.kind == fx::fault_kind::kill_iked && row.target == p.owner &&
+        !logs.wait_for("ZPX1742I", "REPLACED BY", 30s))
         o.notes.push_back(row.target + "'S IKED DID NOT RENEGOTIATE DVA1'S SA (NO ZPX1742I IN 30 S)");
     if (restarted && made && row.kind == fx::fault_kind::kill_cf && !logs.wait_for("IXC570I", "EZBDVIPA", 30s))
         o.notes.push_back("EZBDVIPA WAS NOT DUPLEXED AGAIN (NO IXC570I IN 30 S)");

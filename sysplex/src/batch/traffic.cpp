@@ -162,9 +162,21 @@ void writable(connection& c, const traffic_spec& spec, clock_type::time_point no
 
 traffic_result run_traffic(const traffic_spec& spec) {
     traffic_result res;
+    // The calling thread goes back to its own namespace on return: a caller that runs
+    // traffic on its main thread and then talks to loopback services (a Hercules
+    // console) must find them where they were.
+    struct back_home {
+        int own = -1;
+        ~back_home() {
+            if (own < 0) return;
+            (void)::setns(own, CLONE_NEWNET);
+            ::close(own);
+        }
+    } home;
     if (!spec.netns.empty()) {
+        home.own = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
         int fd = ::open(("/run/netns/" + spec.netns).c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0 || ::setns(fd, CLONE_NEWNET) != 0) {
+        if (home.own < 0 || fd < 0 || ::setns(fd, CLONE_NEWNET) != 0) {
             res.error = fmt::format("CANNOT ENTER NAMESPACE {}: {}", spec.netns, std::strerror(errno));
             if (fd >= 0) ::close(fd);
             return res;

@@ -14,13 +14,15 @@ namespace {
 TEST(faults_rows, quick_is_one_row_of_each_kind_and_all_is_a_superset) {
     std::string why;
     auto quick = select_rows(true, {}, why);
-    ASSERT_EQ(quick.size(), 5u);
+    ASSERT_EQ(quick.size(), 6u);
     EXPECT_EQ(quick[0].name, "KILL STACK MVS1");
     EXPECT_EQ(quick[1].name, "KILL STACK MVS4");
     EXPECT_EQ(quick[2].name, "KILL IKED MVS1");
     EXPECT_EQ(quick[3].name, "PLANNED MOVE DVA1");
     EXPECT_EQ(quick[4].name, "KILL CF PRIMARY");
     EXPECT_EQ(quick[4].kind, fault_kind::kill_cf);
+    EXPECT_EQ(quick[5].name, "STALL SYSTEM MVS1");
+    EXPECT_EQ(quick[5].kind, fault_kind::stall_system);
     auto all = select_rows(false, {}, why);
     EXPECT_GT(all.size(), quick.size());
     EXPECT_EQ(all.size(), matrix().size());

@@ -18,6 +18,10 @@ enum class fault_kind {
     kill_iked,     ///< SIGKILL of an image's zplex-iked (ZPXFAULT KILL IKED)
     planned_move,  ///< V TCPIP,,SYSPLEX,DEACTIVATE,DVIPA= on the owner, then REACTIVATE
     kill_cf,       ///< SIGKILL of a coupling facility (ZPXFAULT KILL CF)
+    /// The owner's system stopped past INTERVAL, then continued: without Hercules SIGSTOP
+    /// and SIGCONT of its stack (the stack's process is its XCF system), under Hercules
+    /// ZPXFAULT STOP CPU and START CPU. The stack must be fenced, never a second owner.
+    stall_system,
 };
 
 /// One row of the matrix: a fault of FIG4, one at a time, under traffic to DVA1.
