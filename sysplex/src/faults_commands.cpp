@@ -258,25 +258,12 @@ std::string settled(plex& p, steady::time_point until) {
     }
 }
 
-/// The CF holding EZBDVIPA's primary instance (D XCF,STR), or "" when it is not duplexed.
-std::string primary_cf(plex& p) {
+/// The CF holding duplexed EZBDVIPA's primary instance, or with @p copy its duplex
+/// copy (D XCF,STR); "" when it is not duplexed.
+std::string duplex_cf(plex& p, bool copy) {
     auto str = p.con.command("D XCF,STR", p.owner).text;
     std::istringstream in(str);
-    const std::string key = "DUPLEXING REBUILD: PRIMARY IN ";
-    for (std::string l; std::getline(in, l);) {
-        auto at = l.find(key);
-        if (l.find("EZBDVIPA") == std::string::npos || at == std::string::npos) continue;
-        auto from = at + key.size();
-        return l.substr(from, l.find_first_of(", ", from) - from);
-    }
-    return {};
-}
-
-/// The CF holding EZBDVIPA's duplex copy (D XCF,STR), or "" when it is not duplexed.
-std::string secondary_cf(plex& p) {
-    auto str = p.con.command("D XCF,STR", p.owner).text;
-    std::istringstream in(str);
-    const std::string key = ", SECONDARY IN ";
+    const std::string key = copy ? ", SECONDARY IN " : "DUPLEXING REBUILD: PRIMARY IN ";
     for (std::string l; std::getline(in, l);) {
         auto at = l.find(key);
         if (l.find("EZBDVIPA") == std::string::npos || at == std::string::npos) continue;
@@ -363,7 +350,7 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
     std::string object = row.target;
     const bool copy_cf = row.kind == fx::fault_kind::kill_cf && row.target == "SECONDARY";
     if (row.kind == fx::fault_kind::kill_cf) {
-        object = copy_cf ? secondary_cf(p) : primary_cf(p);
+        object = duplex_cf(p, copy_cf);
         if (object.empty())
             o.notes.push_back(std::string("EZBDVIPA IS NOT DUPLEXED: NO ") + (copy_cf ? "COPY" : "PRIMARY") + " TO KILL");
     }

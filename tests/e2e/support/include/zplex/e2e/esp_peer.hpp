@@ -7,6 +7,8 @@
 // decrypted and written into the TUN, so the host's real TCP runs over them.
 #pragma once
 
+#include <zplex/operating/faults.hpp>
+
 #include <zplex/e2e/netns.hpp>
 #include <zplex/e2e/process.hpp>
 
@@ -19,35 +21,9 @@
 
 namespace zplex::e2e {
 
-/// RFC 4303 §3.4.3's anti-replay window of @p w packets, written here on its own so a
-/// capture is judged by a window that shares no code with the stacks.
-class independent_window {
-public:
-    explicit independent_window(std::uint32_t w) : _w(w), _bits((w + 63) / 64, 0) {}
-    /// Accept (and record) @p s, or refuse it as a replay or too old.
-    bool accept(std::uint32_t s) {
-        if (s == 0) return false;
-        if (s > _top) {
-            std::uint64_t shift = s - _top;
-            for (std::uint64_t i = 0; i < std::min<std::uint64_t>(shift, _w); ++i) clear(_top + 1 + i);
-            _top = s;
-            set(s);
-            return true;
-        }
-        if (_top - s >= _w || test(s)) return false;
-        set(s);
-        return true;
-    }
-
-private:
-    std::size_t slot(std::uint64_t s) const { return static_cast<std::size_t>(s % _w); }
-    bool test(std::uint64_t s) const { return _bits[slot(s) / 64] >> (slot(s) % 64) & 1; }
-    void set(std::uint64_t s) { _bits[slot(s) / 64] |= std::uint64_t{1} << (slot(s) % 64); }
-    void clear(std::uint64_t s) { _bits[slot(s) / 64] &= ~(std::uint64_t{1} << (slot(s) % 64)); }
-    std::uint64_t _w;
-    std::uint64_t _top = 0;
-    std::vector<std::uint64_t> _bits;
-};
+/// RFC 4303 §3.4.3's anti-replay window of @p w packets: the faults matrix's, which
+/// shares no code with the stacks, so a capture is judged independently of them.
+using independent_window = operating::faults::replay_window;
 
 struct esp_peer_options {
     std::string local;                 ///< the host's LAN address (198.18.0.101)
