@@ -644,7 +644,7 @@ private:
             const std::uint8_t* ip = p.data();
             std::size_t ihl = p.len >= 20 ? static_cast<std::size_t>(ip[0] & 0x0f) * 4 : 0;
             if (ihl < 20 || p.len < ihl + 12 || (ip[0] >> 4) != 4 || ip[9] != proto_ah) {
-                _stats.count(drop::udp_short);
+                _stats.count(drop::ah_short);
                 continue;
             }
             _stats.esp_received.fetch_add(1, std::memory_order_relaxed);

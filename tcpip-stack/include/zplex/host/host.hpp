@@ -43,7 +43,8 @@ namespace zplex::host {
     X(no_inbound_sa, "NOSAIN", warning, "no inbound SA for the SPI and addresses")                           \
     X(esp_in, "ESPIN", error, "ESP decapsulation failed (the reason is in the ESP drop counters)")           \
     X(inner_policy, "INNERPOLICY", error, "decapsulated packet outside the SA's traffic selectors")           \
-    X(tun_write_error, "TUNWRITE", warning, "the TUN refused the packet")
+    X(tun_write_error, "TUNWRITE", warning, "the TUN refused the packet")                                   \
+    X(ah_short, "AHSHORT", error, "packet on the AH socket (bundles) too short for IPv4 and AH")
 
 ZPLEX_DROP_TABLE(ZPLEX_HOST_DROPS)
 
