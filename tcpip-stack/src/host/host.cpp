@@ -4,6 +4,7 @@
 
 #include "tun.hpp"
 
+#include <zplex/ipsec/bundle.hpp>
 #include <zplex/ipsec/spd.hpp>
 #include <zplex/sysplex/byte_order.hpp>
 #include <zplex/sysplex/ipv4.hpp>
@@ -41,6 +42,7 @@ void wipe_key(std::vector<std::uint8_t>& k) noexcept {
 
 
 constexpr std::uint8_t proto_esp = 50;
+constexpr std::uint8_t proto_ah = 51;
 constexpr std::uint8_t proto_udp = 17;
 constexpr std::uint8_t proto_tcp = 6;
 constexpr std::size_t udp_front = 28;       ///< IPv4 + UDP header the ESP SA expects before ESP
@@ -119,19 +121,35 @@ public:
         if (_by_spi.count(cc.inbound.spi) != 0) {
             return 0;
         }
+        const bool bundle = cc.ah_inbound && cc.ah_outbound;
+        if (bundle && _by_spi.count(cc.ah_inbound->spi) != 0) {
+            return 0;
+        }
+        if (bundle && _raw < 0) {
+            try {
+                _raw = detail::open_raw(_c.local_addr, proto_ah);  // AH cannot go in UDP
+                watch(_raw, EPOLLIN);
+            } catch (const std::system_error&) {
+                if (_raw >= 0) {
+                    ::close(_raw);
+                    _raw = -1;
+                }
+                return 0;
+            }
+        }
         ipsec::sa_config in = cc.inbound, out = cc.outbound;
+        ipsec::sa_config ah_in = bundle ? *cc.ah_inbound : ipsec::sa_config{};
+        ipsec::sa_config ah_out = bundle ? *cc.ah_outbound : ipsec::sa_config{};
         // The SAs keep their own key schedules: the copies made here go at once.
         struct wipe_on_exit {
-            std::vector<std::uint8_t>& a;
-            std::vector<std::uint8_t>& b;
+            std::array<std::vector<std::uint8_t>*, 4> keys;
             ~wipe_on_exit() {
-                wipe_key(a);
-                wipe_key(b);
+                for (auto* k : keys) wipe_key(*k);
             }
-        } wipe_copies{in.key, out.key};
+        } wipe_copies{{&in.key, &out.key, &ah_in.key, &ah_out.key}};
         for (auto* s : {&in, &out}) {
             s->mode = ipsec::sa_mode::tunnel;  // RFC 3948 §3: what libipsec and z/OS peers use
-            s->udp_encap = true;
+            s->udp_encap = !bundle;
         }
         in.tunnel_src = cc.peer_addr;
         in.tunnel_dst = _c.local_addr;
@@ -141,8 +159,14 @@ public:
         out.tunnel_dst = cc.peer_addr;
         out.udp_src = _c.nat_t_port;
         out.udp_dst = cc.peer_port;
-        auto in_sa = ipsec::esp_sa::create(in);
-        auto out_sa = ipsec::esp_sa::create(out);
+        std::unique_ptr<ipsec::security_association> in_sa, out_sa;
+        if (bundle) {
+            in_sa = ipsec::sa_bundle::create(in, ah_in);
+            out_sa = ipsec::sa_bundle::create(out, ah_out);
+        } else {
+            in_sa = ipsec::esp_sa::create(in);
+            out_sa = ipsec::esp_sa::create(out);
+        }
         if (!in_sa || !out_sa) {
             return 0;
         }
@@ -152,9 +176,23 @@ public:
         ch.cfg = cc;
         wipe_key(ch.cfg.inbound.key);  // the record keeps addresses and SPIs, never keys
         wipe_key(ch.cfg.outbound.key);
+        if (bundle) {
+            wipe_key(ch.cfg.ah_inbound->key);
+            wipe_key(ch.cfg.ah_outbound->key);
+        }
         ch.in = in_sa.get();
         ch.out = out_sa.get();
-        if (!_sad.add_inbound(in.spi, proto_esp, _c.local_addr, cc.peer_addr, std::move(in_sa), cc.life)) {
+        if (bundle) {
+            // Under the AH SPI the bundle; under the ESP SPI the refusal of ESP without AH.
+            if (!_sad.add_inbound(ah_in.spi, proto_ah, _c.local_addr, cc.peer_addr, std::move(in_sa), cc.life)) {
+                return 0;
+            }
+            if (!_sad.add_inbound(in.spi, proto_esp, _c.local_addr, cc.peer_addr, ipsec::sa_bundle::esp_alone(in.spi))) {
+                _sad.remove_inbound(ah_in.spi, proto_ah, _c.local_addr, cc.peer_addr);
+                return 0;
+            }
+            _by_spi[ah_in.spi] = ch.id;
+        } else if (!_sad.add_inbound(in.spi, proto_esp, _c.local_addr, cc.peer_addr, std::move(in_sa), cc.life)) {
             return 0;
         }
         _sad.add_outbound(ch.name, std::move(out_sa), cc.life);
@@ -210,6 +248,10 @@ public:
             _sad.remove_outbound(it->name);
             _sad.remove_inbound(it->cfg.inbound.spi, proto_esp, _c.local_addr, it->cfg.peer_addr);
             _by_spi.erase(it->cfg.inbound.spi);
+            if (it->cfg.ah_inbound) {
+                _sad.remove_inbound(it->cfg.ah_inbound->spi, proto_ah, _c.local_addr, it->cfg.peer_addr);
+                _by_spi.erase(it->cfg.ah_inbound->spi);
+            }
             _children.erase(it);
             return true;
         }
@@ -259,6 +301,8 @@ public:
                 }
             } else if (fd == _ike) {
                 handled += from_ike_port();
+            } else if (fd == _raw) {
+                handled += from_raw();
             } else if (fd == _wake) {
                 std::uint64_t v;
                 while (::read(_wake, &v, sizeof v) > 0) {
@@ -336,8 +380,8 @@ private:
         child_id id = 0;
         std::string name;             ///< the outbound SA's name in the SAD and SPD
         child_config cfg;
-        ipsec::esp_sa* in = nullptr;  ///< owned by the SAD
-        ipsec::esp_sa* out = nullptr;
+        ipsec::security_association* in = nullptr;  ///< owned by the SAD (ESP, or a bundle)
+        ipsec::security_association* out = nullptr;
         std::array<ipsec::spd_rule, 2> rules;  ///< outbound, inbound dynamic filters
     };
 
@@ -366,7 +410,7 @@ private:
     }
 
     void close_all() noexcept {
-        for (int* fd : {&_ep, &_wake, &_ike, &_nat_t, &_tun}) {
+        for (int* fd : {&_ep, &_wake, &_ike, &_nat_t, &_tun, &_raw}) {
             if (*fd >= 0) {
                 ::close(*fd);
                 *fd = -1;
@@ -433,8 +477,18 @@ private:
                 _stats.count(drop::esp_out);
                 continue;
             }
-            // The SA wrote outer IPv4 + UDP; the socket supplies both, so send from ESP on.
             const std::uint8_t* outer = p.data();
+            if (outer[9] == proto_ah) {
+                // A bundle: the whole packet (outer IPv4, AH, ESP) on the raw socket.
+                sockaddr_in to = sock(get32(outer + 16), 0);
+                if (::sendto(_raw, outer, p.len, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&to), sizeof to) < 0) {
+                    _stats.count(drop::send_error);
+                } else {
+                    _stats.esp_sent.fetch_add(1, std::memory_order_relaxed);
+                }
+                continue;
+            }
+            // The SA wrote outer IPv4 + UDP; the socket supplies both, so send from ESP on.
             std::size_t i = _out_ready++;
             _out_to[i] = sock(get32(outer + 16), get16(outer + 20 + 2));
             _out_iov[i].iov_base = p.data() + udp_front;
@@ -540,31 +594,70 @@ private:
             u[4] = static_cast<std::uint8_t>((len + 8) >> 8);
             u[5] = static_cast<std::uint8_t>(len + 8);
             p.len = total;
-            ipsec::drop r = sa->decapsulate(p);
-            if (r != ipsec::drop::none) {
-                _stats.esp.count(r);
-                _stats.count(drop::esp_in);
-                continue;
-            }
-            // RFC 4301 §5.2 step 4: the inner header must match the SA's selectors.
-            const std::uint8_t* inner = p.data();
-            if (p.len < 20 || (inner[0] >> 4) != 4) {
-                _stats.count(drop::inner_policy);
-                continue;
-            }
-            auto s = selector_of(inner, p.len, ipsec::spd_direction::inbound);
-            if (!ts_matches(ch->cfg.remote_ts, s.src, s.protocol, s.src_port) ||
-                !ts_matches(ch->cfg.local_ts, s.dst, s.protocol, s.dst_port)) {
-                _stats.count(drop::inner_policy);
-                continue;
-            }
-            if (::write(_tun, inner, p.len) < 0) {
-                _stats.count(drop::tun_write_error);
-                continue;
-            }
-            _stats.tun_out.fetch_add(1, std::memory_order_relaxed);
+            deliver(*sa, *ch, p);
         }
         return k > 0 ? k : 0;
+    }
+
+    /// Decapsulate @p p with @p sa, check the inner header against the child's
+    /// selectors (RFC 4301 §5.2 step 4) and write it to the TUN.
+    void deliver(ipsec::security_association& sa, const child& ch, ipsec::packet& p) noexcept {
+        ipsec::drop r = sa.decapsulate(p);
+        if (r != ipsec::drop::none) {
+            _stats.esp.count(r);
+            _stats.count(drop::esp_in);
+            return;
+        }
+        const std::uint8_t* inner = p.data();
+        if (p.len < 20 || (inner[0] >> 4) != 4) {
+            _stats.count(drop::inner_policy);
+            return;
+        }
+        auto s = selector_of(inner, p.len, ipsec::spd_direction::inbound);
+        if (!ts_matches(ch.cfg.remote_ts, s.src, s.protocol, s.src_port) ||
+            !ts_matches(ch.cfg.local_ts, s.dst, s.protocol, s.dst_port)) {
+            _stats.count(drop::inner_policy);
+            return;
+        }
+        if (::write(_tun, inner, p.len) < 0) {
+            _stats.count(drop::tun_write_error);
+            return;
+        }
+        _stats.tun_out.fetch_add(1, std::memory_order_relaxed);
+    }
+
+    /// Inbound AH (bundles): the raw socket gives whole IPv4 packets, header and all.
+    int from_raw() noexcept {
+        int handled = 0;
+        for (; handled < batch; ++handled) {
+            ipsec::packet& p = _in[0];
+            p.head = 128;
+            ssize_t n = ::recv(_raw, p.buf.data() + p.head, ipsec::packet::capacity - p.head, MSG_DONTWAIT | MSG_TRUNC);
+            if (n < 0) {
+                break;
+            }
+            if (static_cast<std::size_t>(n) > ipsec::packet::capacity - p.head) {
+                _stats.count(drop::too_big);
+                continue;
+            }
+            p.len = static_cast<std::size_t>(n);
+            const std::uint8_t* ip = p.data();
+            std::size_t ihl = p.len >= 20 ? static_cast<std::size_t>(ip[0] & 0x0f) * 4 : 0;
+            if (ihl < 20 || p.len < ihl + 12 || (ip[0] >> 4) != 4 || ip[9] != proto_ah) {
+                _stats.count(drop::ah_short);
+                continue;
+            }
+            _stats.esp_received.fetch_add(1, std::memory_order_relaxed);
+            std::uint32_t spi = get32(ip + ihl + 4);
+            ipsec::security_association* sa = _sad.inbound(spi, proto_ah, _c.local_addr, get32(ip + 12));
+            const child* ch = sa ? child_by_spi(spi) : nullptr;
+            if (ch == nullptr) {
+                _stats.count(drop::no_inbound_sa);
+                continue;
+            }
+            deliver(*sa, *ch, p);
+        }
+        return handled;
     }
 
     /// RFC 3948 §2.3: one 0xff octet from the NAT-T port to each peer keeps NAT state.
@@ -616,6 +709,7 @@ private:
     acquire_handler _acquire;
     counters _stats;
     int _tun = -1, _nat_t = -1, _ike = -1, _wake = -1, _ep = -1;
+    int _raw = -1;  ///< IP protocol 51 (AH+ESP bundles), opened with the first bundle child
     std::atomic<bool> _stop{false};
     ipsec::sad::clock::time_point _last_check = ipsec::sad::clock::now();
     // The per-packet buffers and message vectors: allocated once with the host.

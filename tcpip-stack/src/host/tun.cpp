@@ -103,4 +103,26 @@ int open_udp(std::uint32_t addr, std::uint16_t port) {
     return s.release();
 }
 
+int open_raw(std::uint32_t addr, int protocol) {
+    fd_guard s{::socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol)};
+    if (s.fd < 0) {
+        fail("raw socket for IP protocol " + std::to_string(protocol));
+    }
+    int one = 1;
+    if (::setsockopt(s.fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof one) != 0) {
+        fail("IP_HDRINCL");
+    }
+    int size = 4 << 20;
+    if (::setsockopt(s.fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0) {
+        ::setsockopt(s.fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    }
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(addr);
+    if (::bind(s.fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        fail("bind raw " + sysplex::ipv4_address{addr}.str());
+    }
+    return s.release();
+}
+
 }  // namespace zplex::host::detail

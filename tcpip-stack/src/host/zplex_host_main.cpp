@@ -8,8 +8,9 @@
 //              --key-file keys [--tun zpx0] [--ready-file F] [--replay-window 64]
 //
 // The key file (mode 0600, owned by the user, not a symlink) holds two lines,
-// `in <hex>` and `out <hex>` (GCM: key || 4-byte salt). Keys are never taken on the
-// command line: any local user can read that in /proc.
+// `in <hex>` and `out <hex>` (GCM: key || 4-byte salt), and for an AH+ESP bundle
+// (--ah-spi-in, --ah-spi-out) `ah-in <hex>` and `ah-out <hex>` (the HMAC keys, 32, 48 or
+// 64 bytes). Keys are never taken on the command line: any local user can read that in /proc.
 //
 // With IKE (docs/ike.md, "Host mode with a policy"): SAs negotiated per a Policy Agent policy,
 //
@@ -111,7 +112,7 @@ void wipe(std::string& s) noexcept {
 
 /// The static SA keys from @p path; false and @p why if the file is not ours alone.
 bool read_key_file(const std::string& path, std::vector<std::uint8_t>& in, std::vector<std::uint8_t>& out,
-                   std::string& why) {
+                   std::string& why, std::vector<std::uint8_t>& ah_in, std::vector<std::uint8_t>& ah_out) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0) {
         why = errno == ELOOP ? "IT IS A SYMBOLIC LINK" : std::string("IT CANNOT BE OPENED: ") + std::strerror(errno);
@@ -152,8 +153,12 @@ bool read_key_file(const std::string& path, std::vector<std::uint8_t>& in, std::
                 in = parse_hex(hex);
             } else if (dir == "out" && out.empty()) {
                 out = parse_hex(hex);
+            } else if (dir == "ah-in" && ah_in.empty()) {
+                ah_in = parse_hex(hex);
+            } else if (dir == "ah-out" && ah_out.empty()) {
+                ah_out = parse_hex(hex);
             } else {
-                why = "A LINE IS NOT 'in HEX' OR 'out HEX' (OR REPEATS ONE)";
+                why = "A LINE IS NOT 'in HEX', 'out HEX', 'ah-in HEX' OR 'ah-out HEX' (OR REPEATS ONE)";
             }
         } catch (const std::exception&) {
             why = "A KEY IS NOT AN EVEN NUMBER OF HEX DIGITS";
@@ -164,6 +169,9 @@ bool read_key_file(const std::string& path, std::vector<std::uint8_t>& in, std::
     wipe(text);
     if (why.empty() && (in.empty() || out.empty())) {
         why = "IT NEEDS BOTH AN 'in' AND AN 'out' KEY";
+    }
+    if (why.empty() && ah_in.empty() != ah_out.empty()) {
+        why = "AN AH+ESP BUNDLE NEEDS BOTH AN 'ah-in' AND AN 'ah-out' KEY";
     }
     return why.empty();
 }
@@ -183,6 +191,7 @@ int main(int argc, char** argv) {
     CLI::App app{"zplex host mode: TUN + ESP-in-UDP (RFC 3948) with static SAs"};
     zplex::log::add_debug_options(app);
     std::string tun = "zpx0", local, peer, local_ts, remote_ts, spi_in, spi_out, key_in, key_out, ready_file;
+    std::string ah_spi_in, ah_spi_out;
     std::string alg = "aes-gcm-128";
     unsigned mtu = 1400;
     unsigned keepalive = 0;
@@ -199,6 +208,8 @@ int main(int argc, char** argv) {
     app.add_option("--remote-ts", remote_ts, "remote traffic selector a.b.c.d/n");
     app.add_option("--spi-in", spi_in, "inbound SPI (hex)");
     app.add_option("--spi-out", spi_out, "outbound SPI (hex)");
+    app.add_option("--ah-spi-in", ah_spi_in, "AH+ESP bundle: the inbound AH SPI (hex; keys 'ah-in', 'ah-out')");
+    app.add_option("--ah-spi-out", ah_spi_out, "AH+ESP bundle: the outbound AH SPI (hex)");
     std::string key_file;
     app.add_option("--key-file", key_file, "static SA keys: a 0600 file with lines 'in HEX' and 'out HEX'");
     app.add_option("--key-in", key_in, "refused: use --key-file")->group("");
@@ -225,12 +236,19 @@ int main(int argc, char** argv) {
         std::cerr << "ZPX0916E KEYS ARE NOT TAKEN ON THE COMMAND LINE (ANY LOCAL USER CAN READ IT): USE --key-file\n";
         return 2;
     }
-    std::vector<std::uint8_t> static_in, static_out;
+    std::vector<std::uint8_t> static_in, static_out, static_ah_in, static_ah_out;
     if (!peer.empty()) {
         std::string why = key_file.empty() ? "NO --key-file WAS GIVEN" : "";
-        if (!why.empty() || !read_key_file(key_file, static_in, static_out, why)) {
+        if (!why.empty() || !read_key_file(key_file, static_in, static_out, why, static_ah_in, static_ah_out)) {
             std::cerr << "ZPX0916E KEY FILE " << key_file << " NOT USED: " << why << "\n";
             return why == "NO --key-file WAS GIVEN" ? 2 : 8;
+        }
+        if (ah_spi_in.empty() != static_ah_in.empty() || ah_spi_out.empty() != static_ah_in.empty()) {
+            OPENSSL_cleanse(static_ah_in.data(), static_ah_in.size());
+            OPENSSL_cleanse(static_ah_out.data(), static_ah_out.size());
+            std::cerr << "ZPX0916E KEY FILE " << key_file
+                      << " NOT USED: AN AH+ESP BUNDLE NEEDS --ah-spi-in, --ah-spi-out AND THE 'ah-in' AND 'ah-out' KEYS\n";
+            return 8;
         }
     }
 
@@ -295,9 +313,21 @@ int main(int argc, char** argv) {
             cc.inbound.replay_window = replay_window;
             cc.inbound.key = std::move(static_in);
             cc.outbound.key = std::move(static_out);
+            if (!ah_spi_in.empty()) {  // an AH+ESP bundle: AH over ESP, IP protocol 51
+                cc.ah_inbound.emplace();
+                cc.ah_outbound.emplace();
+                cc.ah_inbound->spi = static_cast<std::uint32_t>(std::stoul(ah_spi_in, nullptr, 16));
+                cc.ah_outbound->spi = static_cast<std::uint32_t>(std::stoul(ah_spi_out, nullptr, 16));
+                cc.ah_inbound->replay_window = replay_window;
+                cc.ah_inbound->key = std::move(static_ah_in);
+                cc.ah_outbound->key = std::move(static_ah_out);
+            }
             auto id = h->add_child(cc);
             OPENSSL_cleanse(cc.inbound.key.data(), cc.inbound.key.size());
             OPENSSL_cleanse(cc.outbound.key.data(), cc.outbound.key.size());
+            for (auto* a : {&cc.ah_inbound, &cc.ah_outbound}) {
+                if (*a) OPENSSL_cleanse((*a)->key.data(), (*a)->key.size());
+            }
             if (id == 0) {
                 std::cerr << "zplex-host: the SA pair was refused (key length or SPI in use)\n";
                 return 2;

@@ -36,7 +36,15 @@ std::string stack::impl::swsa_install(swsa::sa_distribute_message m) {
     if (!config.ipsec.dvipsec) return "IPSEC DVIPSEC IS NOT SPECIFIED IN THE PROFILE";
     dvipa_entry* d = find_dvipa(m.dvipa);
     if (!d || d->status != dvipa_status::active) return "THE DVIPA IS NOT ACTIVE ON THIS STACK";
-    if (sw.masters.count(m.tunnel)) return "TUNNEL " + m.tunnel + " EXISTS";
+    swsa_master* first = nullptr;  // the other half of a bundle, installed before
+    if (auto it = sw.masters.find(m.tunnel); it != sw.masters.end()) {
+        auto& x = it->second;
+        if (!m.bundle || !x.sa.bundle || x.other || x.sa.protocol == m.protocol || x.sa.dvipa != m.dvipa ||
+            x.sa.peer != m.peer || x.sa.mode != m.mode)
+            return "TUNNEL " + m.tunnel + " EXISTS";
+        first = &x;
+    }
+    if (m.bundle && m.udp_encap) return "AN AH+ESP BUNDLE CANNOT BE UDP-ENCAPSULATED";
     m.owner_system = me.sysname;
     m.owner_stack = me.tcpname;
     swsa::sa_record r;
@@ -78,9 +86,18 @@ std::string stack::impl::swsa_install(swsa::sa_distribute_message m) {
         store.remove(r.counter_list);
         return why;
     }
+    auto mode = m.mode == 1 ? ipsec::sa_mode::tunnel : ipsec::sa_mode::transport;
+    if (first) {
+        // The bundle is whole: its peek reads ESP behind AH; every target gets both halves.
+        first->other = std::move(m);
+        const auto* esp = first->half(50);
+        first->peek = swsa::peeker::create_bundle(static_cast<ipsec::algorithm>(esp->alg), mode, esp->key_in);
+        first->told.clear();
+        swsa_distribute(*first);
+        return "";
+    }
     swsa_master master;
-    master.peek = swsa::peeker::create(m.protocol, static_cast<ipsec::algorithm>(m.alg),
-                                       m.mode == 1 ? ipsec::sa_mode::tunnel : ipsec::sa_mode::transport, m.key_in);
+    if (!m.bundle) master.peek = swsa::peeker::create(m.protocol, static_cast<ipsec::algorithm>(m.alg), mode, m.key_in);
     master.sa = std::move(m);
     auto& placed = sw.masters.emplace(master.sa.tunnel, std::move(master)).first->second;
     swsa_distribute(placed);  // every target of the DVIPA gets the SA for its shadow cache
@@ -105,6 +122,10 @@ void stack::impl::swsa_distribute(swsa_master& master) {
         if (master.told.count(member)) continue;
         auto wire_bytes = swsa::encode(master.sa);
         io.sysplex->send(member, bytes(wire_bytes.data(), wire_bytes.size()));
+        if (master.other) {  // a bundle: the second half after the first, in order
+            auto second = swsa::encode(*master.other);
+            io.sysplex->send(member, bytes(second.data(), second.size()));
+        }
         master.told.insert(member);
     }
 }
@@ -112,12 +133,16 @@ void stack::impl::swsa_distribute(swsa_master& master) {
 std::string stack::impl::swsa_delete(const std::string& tunnel, swsa::delete_reason why) {
     auto it = sw.masters.find(tunnel);
     if (it == sw.masters.end()) return swsa_retire(tunnel, why);
-    const auto& m = it->second.sa;
-    swsa::sa_delete_message d{me.sysname, me.tcpname, tunnel, why, m.dvipa, m.protocol, m.spi_in, m.spi_out};
-    if (sw.cache) sw.cache->remove(d);
-    if (io.ezbdvipa) swsa::sa_store(*io.ezbdvipa).remove(m.counter_list);
-    auto out = swsa::encode(d);
-    io.sysplex->send("", bytes(out.data(), out.size()));
+    // A bundle: a delete per half (either takes the whole bundle off a target), and
+    // both records (one counter each) leave EZBDVIPA.
+    for (const auto* m : {&it->second.sa, it->second.other ? &*it->second.other : nullptr}) {
+        if (!m) continue;
+        swsa::sa_delete_message d{me.sysname, me.tcpname, tunnel, why, m->dvipa, m->protocol, m->spi_in, m->spi_out};
+        if (sw.cache) sw.cache->remove(d);
+        if (io.ezbdvipa) swsa::sa_store(*io.ezbdvipa).remove(m->counter_list);
+        auto out = swsa::encode(d);
+        io.sysplex->send("", bytes(out.data(), out.size()));
+    }
     sw.masters.erase(it);
     return "";
 }
@@ -133,8 +158,9 @@ std::string stack::impl::swsa_retire(const std::string& tunnel, swsa::delete_rea
     swsa::sa_store store(*io.ezbdvipa);
     std::vector<swsa::sa_record> rs;
     if (auto res = store.read_all(rs); !res) return "EZBDVIPA: " + cf::to_string(res);
+    bool retired = false;
     for (const auto& r : rs) {
-        if (r.tunnel != tunnel) continue;
+        if (r.tunnel != tunnel) continue;  // a bundle has two records (one per SA): each goes
         // A record in this stack's own name that is no master here is an earlier
         // incarnation's (the stack was started again): retired as another stack's would be.
         dvipa_entry* d = find_dvipa(r.dvipa);
@@ -147,11 +173,12 @@ std::string stack::impl::swsa_retire(const std::string& tunnel, swsa::delete_rea
         store.remove(r.counter_list);
         auto out = swsa::encode(m);
         io.sysplex->send("", bytes(out.data(), out.size()));
-        say("ZPX1709I SWSA SA " + tunnel + " OF " + r.owner_stack + " ON " + r.owner_system + " FOR " +
-            profile::ipv4_address{r.dvipa}.str() + " RETIRED: ITS RECORD AND SHADOWS ARE DELETED");
-        return "";
+        if (!retired)
+            say("ZPX1709I SWSA SA " + tunnel + " OF " + r.owner_stack + " ON " + r.owner_system + " FOR " +
+                profile::ipv4_address{r.dvipa}.str() + " RETIRED: ITS RECORD AND SHADOWS ARE DELETED");
+        retired = true;
     }
-    return not_here;
+    return retired ? "" : not_here;
 }
 
 std::vector<stack::swsa_usage_row> stack::impl::swsa_usage() {
@@ -205,7 +232,9 @@ void stack::impl::swsa_control(std::string_view from, bytes message) {
         dist_target_entry* te = dist_target(m.dvipa);
         if (!te || te->distributor != from) return drops.count(drop::control_unknown_peer);
         if (const auto* have = sw.cache->find(m.tunnel);
-            have && have->spi_in == m.spi_in && have->spi_out == m.spi_out && have->owner_system == m.owner_system)
+            have && have->owner_system == m.owner_system &&
+            ((have->protocol == m.protocol && have->spi_in == m.spi_in && have->spi_out == m.spi_out) ||
+             (have->bundle && m.protocol == 51 && have->ah_spi_in == m.spi_in && have->ah_spi_out == m.spi_out)))
             return;  // sent again (the owner saw this target go and come back): kept as it is
         std::string why;
         if (!sw.cache->install(m, &why)) say("ZPX1701I SHADOW SA " + m.tunnel + " FROM " + std::string(from) +
@@ -230,7 +259,8 @@ void stack::impl::swsa_control(std::string_view from, bytes message) {
         swsa::lifesize_report_message m;
         if (!swsa::decode(message, m)) return drops.count(drop::control_malformed);
         auto it = sw.masters.find(m.tunnel);
-        if (it == sw.masters.end() || it->second.sa.spi_out != m.spi_out) return;
+        const auto* half = it == sw.masters.end() ? nullptr : it->second.half(m.protocol);
+        if (!half || half->spi_out != m.spi_out) return;
         it->second.target_bytes += m.bytes;
         ++it->second.reports;
         return;
@@ -305,8 +335,9 @@ bool stack::impl::swsa_owner_inbound(std::uint8_t* p, std::size_t len, int in_if
     std::uint32_t src = wire::get32(p + 12);
     swsa_master* m = nullptr;
     for (auto& [name, x] : sw.masters) {
-        if (x.sa.spi_in == spi && x.sa.protocol == proto && x.sa.udp_encap == udp && x.sa.peer == src &&
-            x.sa.dvipa == d.address) {
+        // A bundle's ESP alone matches too, and its peek (which wants AH first) refuses it.
+        const auto* half = x.half(proto);
+        if (half && half->spi_in == spi && half->udp_encap == udp && x.sa.peer == src && x.sa.dvipa == d.address) {
             m = &x;
             break;
         }
@@ -395,11 +426,12 @@ bool stack::impl::swsa_protect(std::uint8_t* p, std::size_t len) noexcept {
         // The first packet of a burst for this SA takes the numbers of the rest of the
         // burst in one LISTKEYINC (bounded by the block limit); the others use them.
         const auto* sh = sw.cache->find(match.rule->sa_name);
-        auto* src = sh ? sh->seqs : nullptr;
-        auto end = sw.burst_reserved.begin() + static_cast<std::ptrdiff_t>(sw.burst_count);
-        if (src && std::find(sw.burst_reserved.begin(), end, src) == end) {
-            src->reserve(sw.burst_left + 1);  // this packet and those after it
-            if (sw.burst_count < sw.burst_reserved.size()) sw.burst_reserved[sw.burst_count++] = src;
+        for (auto* src : {sh ? sh->seqs : nullptr, sh ? sh->ah_seqs : nullptr}) {  // a bundle: both counters
+            auto end = sw.burst_reserved.begin() + static_cast<std::ptrdiff_t>(sw.burst_count);
+            if (src && std::find(sw.burst_reserved.begin(), end, src) == end) {
+                src->reserve(sw.burst_left + 1);  // this packet and those after it
+                if (sw.burst_count < sw.burst_reserved.size()) sw.burst_reserved[sw.burst_count++] = src;
+            }
         }
     }
     if (!sw.buf.assign(bytes(p, len)) || sw.sad.protect(match.rule->sa_name, sw.buf) != ipsec::drop::none) {

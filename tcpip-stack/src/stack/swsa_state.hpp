@@ -13,6 +13,7 @@
 #include <map>
 #include <set>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,7 +22,15 @@ namespace zplex::tcpip::stack {
 /// An SA this stack negotiated (owns) for one of its distributed DVIPAs.
 struct swsa_master {
     swsa::sa_distribute_message sa;       ///< as distributed (keys wiped when it goes)
-    std::unique_ptr<swsa::peeker> peek;   ///< the inbound SA's peek
+    /// An AH+ESP bundle: its second half (same tunnel, the other protocol). The bundle is
+    /// whole, peeked and sent under, once this is here.
+    std::optional<swsa::sa_distribute_message> other;
+    std::unique_ptr<swsa::peeker> peek;   ///< the inbound SA's peek (a bundle's: behind AH)
+    /// The half of protocol @p proto (50, 51), or null.
+    const swsa::sa_distribute_message* half(std::uint8_t proto) const noexcept {
+        if (sa.protocol == proto) return &sa;
+        return other && other->protocol == proto ? &*other : nullptr;
+    }
     std::uint64_t target_bytes = 0;       ///< lifesize reported by the targets
     std::uint64_t reports = 0;
     std::set<std::string> told;           ///< targets (XCF members) that have the SA now

@@ -92,7 +92,7 @@ secure_bytes encode(const sa_distribute_message& m) {
     w.u8(m.protocol);
     w.u8(m.mode);
     w.u8(m.alg);
-    w.u8(static_cast<std::uint8_t>((m.esn ? 1 : 0) | (m.udp_encap ? 2 : 0)));
+    w.u8(static_cast<std::uint8_t>((m.esn ? 1 : 0) | (m.udp_encap ? 2 : 0) | (m.bundle ? 4 : 0)));
     w.u16(m.udp_src);
     w.u16(m.udp_dst);
     w.u32(m.spi_in);
@@ -144,11 +144,12 @@ bool decode(std::span<const std::uint8_t> in, sa_distribute_message& out, std::s
         rd.bad("BAD ALGORITHM");
     }
     auto flags = rd.u8("FLAGS");
-    if (rd.ok && flags > 3) {
-        rd.bad("BAD FLAGS");
+    if (rd.ok && (flags > 7 || (flags & 6) == 6)) {
+        rd.bad("BAD FLAGS");  // AH has no UDP encapsulation, so neither has a bundle
     }
     m.esn = (flags & 1) != 0;
     m.udp_encap = (flags & 2) != 0;
+    m.bundle = (flags & 4) != 0;
     m.udp_src = rd.u16("UDP PORT");
     m.udp_dst = rd.u16("UDP PORT");
     if (rd.ok && m.udp_encap && (m.udp_src == 0 || m.udp_dst == 0 || m.protocol != 50)) {

@@ -19,8 +19,8 @@ constexpr std::size_t peek_bytes = 64;  // an inner IPv4 header with options and
 
 class peeker_impl final : public peeker {
 public:
-    peeker_impl(std::uint8_t protocol, ipsec::algorithm alg, ipsec::sa_mode mode)
-        : _protocol(protocol), _alg(alg), _mode(mode) {}
+    peeker_impl(std::uint8_t protocol, ipsec::algorithm alg, ipsec::sa_mode mode, bool bundle = false)
+        : _protocol(protocol), _alg(alg), _mode(mode), _bundle(bundle) {}
     ~peeker_impl() override {
         if (_ctx) {
             EVP_CIPHER_CTX_free(_ctx);
@@ -28,7 +28,7 @@ public:
         OPENSSL_cleanse(_salt.data(), _salt.size());
     }
     bool init(std::span<const std::uint8_t> key) {
-        if (_protocol == 51) {
+        if (_protocol == 51 && !_bundle) {
             return key.size() == 32 || key.size() == 48 || key.size() == 64;
         }
         if (key.size() != ipsec::key_length(_alg)) {
@@ -58,7 +58,8 @@ public:
             return false;
         }
         std::size_t hl = std::size_t{p[0] & 0x0Fu} * 4;
-        if (hl < 20 || p.size() < hl + 8 || p[9] != _protocol) {
+        std::uint8_t outer = _bundle ? 51 : _protocol;
+        if (hl < 20 || p.size() < hl + 8 || p[9] != outer) {
             return false;
         }
         const std::uint8_t* h = p.data() + hl;
@@ -66,7 +67,22 @@ public:
         std::uint8_t plain[peek_bytes];
         std::size_t have = 0;
         std::uint8_t next = 0;
-        if (_protocol == 51) {
+        std::size_t at = hl;  // where the transport (tunnel: the inner IP) header starts
+        if (_bundle) {
+            // AH over ESP: AH is skipped as it is (its length in its header), then ESP.
+            std::size_t ah_len = (std::size_t{h[1]} + 2) * 4;
+            if (ah_len < 12 || rest < ah_len + 8 || h[0] != 50) {
+                return false;
+            }
+            out.spi = get32(h + 4);
+            out.seq = get32(h + 8);
+            h += ah_len;
+            rest -= ah_len;
+            at += ah_len + 8 + iv_length();
+            if (!esp_peek(h + 8, rest - 8, plain, have, next)) {
+                return false;
+            }
+        } else if (_protocol == 51) {
             std::size_t ah_len = (std::size_t{h[1]} + 2) * 4;
             if (rest < ah_len || ah_len < 12) {
                 return false;
@@ -76,9 +92,11 @@ public:
             out.seq = get32(h + 8);
             have = std::min(rest - ah_len, peek_bytes);
             std::memcpy(plain, h + ah_len, have);
+            at += ah_len;
         } else {
             out.spi = get32(h);
             out.seq = get32(h + 4);
+            at += 8 + iv_length();
             if (!esp_peek(h + 8, rest - 8, plain, have, next)) {
                 return false;
             }
@@ -97,6 +115,7 @@ public:
             out.dst = get32(plain + 16);
             inner = plain + ihl;
             have -= ihl;
+            at += ihl;
         } else {
             out.protocol = next;
             out.src = get32(p.data() + 12);
@@ -104,6 +123,7 @@ public:
         }
         out.src_port = out.dst_port = 0;
         out.tcp_flags = 0;
+        out.offset = static_cast<std::uint16_t>(at);
         if (out.protocol == 6 || out.protocol == 17) {
             if (have < (out.protocol == 6 ? 14u : 4u)) {
                 return false;
@@ -118,12 +138,16 @@ public:
     }
 
 private:
+    std::size_t iv_length() const noexcept {
+        return ipsec::cipher_key_length(_alg) == 0 ? 0 : ipsec::is_aead(_alg) ? 8 : 16;
+    }
+
     /// ESP payload [iv | ciphertext | icv]: the first bytes of the plaintext and the
     /// trailer's next header.
     bool esp_peek(const std::uint8_t* e, std::size_t n, std::uint8_t* plain, std::size_t& have,
                   std::uint8_t& next) noexcept {
         std::size_t icv = ipsec::icv_length(_alg);
-        std::size_t ivl = ipsec::cipher_key_length(_alg) == 0 ? 0 : ipsec::is_aead(_alg) ? 8 : 16;
+        std::size_t ivl = iv_length();
         if (n < ivl + icv + 2) {
             return false;
         }
@@ -186,6 +210,7 @@ private:
     std::uint8_t _protocol;
     ipsec::algorithm _alg;
     ipsec::sa_mode _mode;
+    bool _bundle = false;
     EVP_CIPHER_CTX* _ctx = nullptr;
     std::array<std::uint8_t, 4> _salt{};
 };
@@ -199,6 +224,15 @@ std::unique_ptr<peeker> peeker::create(std::uint8_t protocol, ipsec::algorithm a
     }
     auto p = std::make_unique<peeker_impl>(protocol, alg, mode);
     if (!p->init(key)) {
+        return nullptr;
+    }
+    return p;
+}
+
+std::unique_ptr<peeker> peeker::create_bundle(ipsec::algorithm esp_alg, ipsec::sa_mode mode,
+                                              std::span<const std::uint8_t> esp_key) {
+    auto p = std::make_unique<peeker_impl>(50, esp_alg, mode, true);
+    if (!p->init(esp_key)) {
         return nullptr;
     }
     return p;

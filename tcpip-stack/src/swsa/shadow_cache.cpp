@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <zplex/ipsec/ah.hpp>
+#include <zplex/ipsec/bundle.hpp>
 #include <zplex/ipsec/esp.hpp>
 #include <zplex/ipsec/esp_sa_uat.hpp>
 #include <zplex/swsa/shadow_cache.hpp>
@@ -25,8 +26,15 @@ shadow_cache::shadow_cache(ipsec::sad& sad, ipsec::spd& spd, options o) : _sad(s
 shadow_cache::~shadow_cache() {
     for (auto& [name, s] : _shadows) {
         drop_filters(s);
-        _sad.remove_outbound(name);
-        _sad.remove_inbound(s.spi_in, s.protocol, s.dvipa, s.peer);
+        remove_sas(s);
+    }
+}
+
+void shadow_cache::remove_sas(const shadow& s) {
+    _sad.remove_outbound(s.tunnel);
+    _sad.remove_inbound(s.inbound_spi(), s.inbound_protocol(), s.dvipa, s.peer);
+    if (s.bundle) {
+        _sad.remove_inbound(s.spi_in, 50, s.dvipa, s.peer);  // the ESP-alone refusal
     }
 }
 
@@ -81,6 +89,22 @@ bool shadow_cache::install(const sa_distribute_message& m, std::string* why) {
     if (!_o.cf) {
         return say("NO EZBDVIPA CONNECTION FOR SEQUENCE NUMBERS");
     }
+    if (m.bundle) {
+        auto half = _halves.find(m.tunnel);
+        if (half == _halves.end() || half->second.protocol == m.protocol) {
+            _halves.insert_or_assign(m.tunnel, m);  // the first half (or the same half again)
+            return true;
+        }
+        const auto& other = half->second;
+        if (other.owner_system != m.owner_system || other.dvipa != m.dvipa || other.peer != m.peer ||
+            other.mode != m.mode) {
+            _halves.erase(half);
+            return say("THE HALVES OF THE BUNDLE DO NOT MATCH");
+        }
+        bool ok = m.protocol == 50 ? install_bundle(m, other, why) : install_bundle(other, m, why);
+        _halves.erase(m.tunnel);
+        return ok;
+    }
     seq_config sc;
     sc.list = m.counter_list;
     sc.base = m.base;
@@ -123,6 +147,20 @@ bool shadow_cache::install(const sa_distribute_message& m, std::string* why) {
     s.filters = m.filters;
     s.installed = std::chrono::system_clock::now();
     s.seqs = seq_ptr;
+    add_filters(m);
+    s.filters_active = true;
+    if (!m.replaces.empty()) {
+        auto old = _shadows.find(m.replaces);
+        if (old != _shadows.end()) {
+            drop_filters(old->second);  // outbound now matches the new SA's filters
+            _batching.refreshed_in_time();
+        }
+    }
+    _shadows.emplace(m.tunnel, std::move(s));
+    return true;
+}
+
+void shadow_cache::add_filters(const sa_distribute_message& m) {
     for (const auto& f : m.filters) {
         ipsec::spd_rule r;
         r.src = f.src;
@@ -142,15 +180,85 @@ bool shadow_cache::install(const sa_distribute_message& m, std::string* why) {
         r.name = "SWSA_" + m.tunnel;
         _spd.add_dynamic(std::move(r));
     }
+}
+
+bool shadow_cache::install_bundle(const sa_distribute_message& esp, const sa_distribute_message& ah,
+                                  std::string* why) {
+    auto say = [&](const char* text) {
+        if (why) {
+            *why = text;
+        }
+        return false;
+    };
+    // Each SA of the bundle numbers its packets from its own EZBDVIPA counter.
+    auto seqs_of = [&](const sa_distribute_message& m) {
+        seq_config sc;
+        sc.list = m.counter_list;
+        sc.base = m.base;
+        sc.peer_window = m.peer_window;
+        sc.esn = m.esn;
+        sc.senders = _o.senders;
+        sc.tunnel = m.tunnel;
+        sc.spi = m.spi_out;
+        return std::make_unique<cf_seq_source>(*_o.cf, sc, _o.on_seq_failure);
+    };
+    auto esp_seqs = seqs_of(esp);
+    auto ah_seqs = seqs_of(ah);
+    cf_seq_source* esp_ptr = esp_seqs.get();
+    cf_seq_source* ah_ptr = ah_seqs.get();
+    auto esp_out = sa_of(esp, false), ah_out = sa_of(ah, false);
+    auto esp_in = sa_of(esp, true), ah_in = sa_of(ah, true);
+    auto out = ipsec::sa_bundle::create(esp_out, ah_out, std::move(esp_seqs), std::move(ah_seqs));
+    auto in = ipsec::sa_bundle::create(esp_in, ah_in);
+    for (auto* c : {&esp_out, &ah_out, &esp_in, &ah_in}) {
+        OPENSSL_cleanse(c->key.data(), c->key.size());
+    }
+    if (!out || !in) {
+        return say("KEYS DO NOT FIT THE ALGORITHM");
+    }
+    if (!_sad.add_inbound(ah.spi_in, 51, esp.dvipa, esp.peer, std::move(in))) {
+        return say("INBOUND SPI ALREADY IN USE");
+    }
+    if (!_sad.add_inbound(esp.spi_in, 50, esp.dvipa, esp.peer, ipsec::sa_bundle::esp_alone(esp.spi_in))) {
+        _sad.remove_inbound(ah.spi_in, 51, esp.dvipa, esp.peer);
+        return say("INBOUND SPI ALREADY IN USE");
+    }
+    _sad.add_outbound(esp.tunnel, std::move(out));
+    shadow s;
+    s.tunnel = esp.tunnel;
+    s.owner_system = esp.owner_system;
+    s.owner_stack = esp.owner_stack;
+    s.vpn_action = esp.vpn_action;
+    s.dvipa = esp.dvipa;
+    s.peer = esp.peer;
+    s.protocol = 50;
+    s.mode = esp.mode;
+    s.alg = esp.alg;
+    s.spi_in = esp.spi_in;
+    s.spi_out = esp.spi_out;
+    s.tunnel_src = esp.tunnel_src;
+    s.tunnel_dst = esp.tunnel_dst;
+    s.key_in = esp.key_in;
+    s.key_out = esp.key_out;
+    s.lifesize = esp.lifesize;
+    s.lifetime_s = esp.lifetime_s;
+    s.filters = esp.filters;
+    s.installed = std::chrono::system_clock::now();
+    s.seqs = esp_ptr;
+    s.bundle = true;
+    s.ah_spi_in = ah.spi_in;
+    s.ah_spi_out = ah.spi_out;
+    s.ah_seqs = ah_ptr;
+    add_filters(esp);
     s.filters_active = true;
-    if (!m.replaces.empty()) {
-        auto old = _shadows.find(m.replaces);
+    if (!esp.replaces.empty()) {
+        auto old = _shadows.find(esp.replaces);
         if (old != _shadows.end()) {
-            drop_filters(old->second);  // outbound now matches the new SA's filters
+            drop_filters(old->second);
             _batching.refreshed_in_time();
         }
     }
-    _shadows.emplace(m.tunnel, std::move(s));
+    _shadows.emplace(esp.tunnel, std::move(s));
     return true;
 }
 
@@ -162,17 +270,28 @@ void shadow_cache::drop_filters(shadow& s) {
 }
 
 bool shadow_cache::remove(const sa_delete_message& m) {
+    if (auto half = _halves.find(m.tunnel);
+        half != _halves.end() && half->second.spi_in == m.spi_in && half->second.protocol == m.protocol) {
+        _halves.erase(half);  // a bundle that never became whole
+        return true;
+    }
     auto it = _shadows.find(m.tunnel);
-    if (it == _shadows.end() || it->second.spi_in != m.spi_in || it->second.protocol != m.protocol) {
+    if (it == _shadows.end()) {
         return false;
     }
     auto& s = it->second;
+    bool ours = s.spi_in == m.spi_in && s.protocol == m.protocol;
+    if (s.bundle && m.protocol == 51) {
+        ours = s.ah_spi_in == m.spi_in;  // either half's delete takes the bundle away
+    }
+    if (!ours) {
+        return false;
+    }
     if (m.reason == delete_reason::expired) {
         _batching.expired_unrefreshed();
     }
     drop_filters(s);
-    _sad.remove_outbound(s.tunnel);
-    _sad.remove_inbound(s.spi_in, s.protocol, s.dvipa, s.peer);
+    remove_sas(s);
     _shadows.erase(it);
     return true;
 }
@@ -183,14 +302,14 @@ std::size_t shadow_cache::remove_owner(const std::string& owner_system, std::uin
         auto& s = it->second;
         if (s.owner_system == owner_system && s.dvipa == dvipa) {
             drop_filters(s);
-            _sad.remove_outbound(s.tunnel);
-            _sad.remove_inbound(s.spi_in, s.protocol, s.dvipa, s.peer);
+            remove_sas(s);
             it = _shadows.erase(it);
             ++n;
         } else {
             ++it;
         }
     }
+    std::erase_if(_halves, [&](const auto& h) { return h.second.owner_system == owner_system && h.second.dvipa == dvipa; });
     return n;
 }
 
@@ -200,7 +319,7 @@ std::uint64_t shadow_cache::bytes_of(const shadow& s, std::uint64_t* packets) co
         b += out->bytes();
         p += out->packets();
     }
-    if (auto* in = _sad.inbound(s.spi_in, s.protocol, s.dvipa, s.peer)) {
+    if (auto* in = _sad.inbound(s.inbound_spi(), s.inbound_protocol(), s.dvipa, s.peer)) {
         b += in->bytes();
         p += in->packets();
     }
@@ -267,7 +386,7 @@ std::vector<ipsec::dynamic_tunnel_record> shadow_cache::display_records() const 
                 break;
             }
         }
-        r.how_to_auth = s.protocol == 51 ? "AH" : "ESP";
+        r.how_to_auth = s.protocol == 51 || s.bundle ? "AH" : "ESP";
         auto alg = static_cast<ipsec::algorithm>(s.alg);
         if (s.protocol == 51) {
             r.auth_algorithm = "Hmac_Sha2_256_128";
@@ -284,7 +403,7 @@ std::vector<ipsec::dynamic_tunnel_record> shadow_cache::display_records() const 
             r.outbound_packets = o->packets();
             r.outbound_bytes = o->bytes();
         }
-        if (auto* i = _sad.inbound(s.spi_in, s.protocol, s.dvipa, s.peer)) {
+        if (auto* i = _sad.inbound(s.inbound_spi(), s.inbound_protocol(), s.dvipa, s.peer)) {
             r.inbound_packets = i->packets();
             r.inbound_bytes = i->bytes();
         }

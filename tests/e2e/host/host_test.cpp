@@ -92,6 +92,57 @@ TEST_F(host_e2e, static_sas_ping_and_tcp) {
     EXPECT_EQ(ca["drop ESPIN"], 0u);
 }
 
+/// side_a()/side_b() as an AH+ESP bundle: AH (HMAC-SHA-256) over the same ESP pair.
+zplex_host_options with_ah(zplex_host_options o, bool a_side) {
+    o.ah_spi_in = a_side ? 0xa4000a01 : 0xa4000b01;
+    o.ah_spi_out = a_side ? 0xa4000b01 : 0xa4000a01;
+    const std::string to_a = "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f";
+    const std::string to_b = "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f";
+    o.ah_key_in = a_side ? to_a : to_b;
+    o.ah_key_out = a_side ? to_b : to_a;
+    return o;
+}
+
+// An AH+ESP bundle each way (ESP tunnel inside, AH outside, IP protocol 51 on a raw
+// socket): ping and TCP pass, every packet under both SAs, none dropped.
+TEST_F(host_e2e, ah_esp_bundle_carries_ping_and_tcp) {
+    za = std::make_unique<zplex_host_process>(hosts->a, dir / "a", with_ah(side_a(), true));
+    zb = std::make_unique<zplex_host_process>(hosts->b, dir / "b", with_ah(side_b(), false));
+    ASSERT_TRUE(ping_until(hosts->a, two_hosts::inner_a, two_hosts::inner_b));
+    EXPECT_EQ(ping(hosts->a, two_hosts::inner_a, two_hosts::inner_b, 5), 5);
+    EXPECT_EQ(ping(hosts->b, two_hosts::inner_b, two_hosts::inner_a, 3), 3);
+    constexpr std::uint64_t size = 1u << 20;
+    auto t = tcp_transfer(hosts->b, two_hosts::inner_b, 5002, hosts->a, two_hosts::inner_a, size);
+    ASSERT_TRUE(t.ok) << t.error;
+    auto ra = za->stop();
+    auto rb = zb->stop();
+    ASSERT_EQ(ra.status, 0) << ra.out;
+    ASSERT_EQ(rb.status, 0) << rb.out;
+    auto ca = parse_host_counters(ra.out);
+    auto cb = parse_host_counters(rb.out);
+    EXPECT_GE(cb["child 1 in bytes"], size) << rb.out;
+    EXPECT_GE(ca["child 1 out bytes"], size) << ra.out;
+    for (auto* c : {&ca, &cb}) {
+        EXPECT_EQ((*c)["drop ESPIN"], 0u) << ra.out << rb.out;
+        EXPECT_EQ((*c)["drop NOSAIN"], 0u) << ra.out << rb.out;
+        EXPECT_EQ((*c)["drop SENDERR"], 0u) << ra.out << rb.out;
+        EXPECT_EQ((*c)["drop INNERPOLICY"], 0u) << ra.out << rb.out;
+    }
+}
+
+// A peer that sends ESP alone where the policy says AH+ESP: every packet dropped and
+// counted (BUNDLE), none delivered.
+TEST_F(host_e2e, esp_without_the_bundles_ah_is_dropped_as_bundle) {
+    za = std::make_unique<zplex_host_process>(hosts->a, dir / "a", side_a());
+    zb = std::make_unique<zplex_host_process>(hosts->b, dir / "b", with_ah(side_b(), false));
+    EXPECT_EQ(ping(hosts->a, two_hosts::inner_a, two_hosts::inner_b, 3, 300ms), 0);
+    auto rb = zb->stop();
+    auto cb = parse_host_counters(rb.out);
+    EXPECT_GE(cb["esp_drop BUNDLE"], 3u) << rb.out;
+    EXPECT_GE(cb["drop ESPIN"], 3u) << rb.out;
+    EXPECT_EQ(cb["tun_out"], 0u) << rb.out;
+}
+
 TEST_F(host_e2e, wrong_key_is_counted_not_delivered) {
     auto a = side_a();
     za = std::make_unique<zplex_host_process>(hosts->a, dir / "a", a);

@@ -122,6 +122,7 @@ TEST(swsa_messages, bad_fields_are_refused_with_the_reason) {
         {"BAD LENGTH OF TUNNEL", [](sa_distribute_message& m) { m.tunnel.clear(); }},
         {"TOO MANY FILTERS", [](sa_distribute_message& m) { m.filters.resize(max_filters + 1); }},
         {"BAD UDP ENCAPSULATION", [](sa_distribute_message& m) { m.udp_encap = true, m.udp_dst = 0; }},
+        {"BAD FLAGS", [](sa_distribute_message& m) { m.udp_encap = true, m.bundle = true; }},  // AH has no UDP
     };
     for (const auto& c : cases) {
         auto m = distribution();
@@ -148,6 +149,27 @@ void observe(const void* p, std::size_t n) noexcept {
     ++g_blocks;
     const auto* b = static_cast<const std::uint8_t*>(p);
     g_dirty += static_cast<std::size_t>(std::count_if(b, b + n, [](std::uint8_t x) { return x != 0; }));
+}
+
+TEST(swsa_messages, the_halves_of_an_ah_esp_bundle_carry_their_flag) {
+    auto esp = distribution();
+    esp.bundle = true;
+    auto ah = esp;
+    ah.protocol = 51;
+    ah.key_in.assign(32, 0x41);
+    ah.key_out.assign(32, 0x42);
+    for (const auto& m : {esp, ah}) {
+        auto bytes = encode(m);
+        sa_distribute_message out;
+        std::string why;
+        ASSERT_TRUE(decode(bytes, out, &why)) << why;
+        EXPECT_TRUE(out.bundle);
+        EXPECT_EQ(out, m);
+    }
+    auto plain = encode(distribution());
+    sa_distribute_message out;
+    ASSERT_TRUE(decode(plain, out));
+    EXPECT_FALSE(out.bundle);
 }
 
 TEST(swsa_messages, key_buffers_are_wiped_when_freed_and_so_are_their_copies) {

@@ -43,7 +43,8 @@ namespace zplex::host {
     X(no_inbound_sa, "NOSAIN", warning, "no inbound SA for the SPI and addresses")                           \
     X(esp_in, "ESPIN", error, "ESP decapsulation failed (the reason is in the ESP drop counters)")           \
     X(inner_policy, "INNERPOLICY", error, "decapsulated packet outside the SA's traffic selectors")           \
-    X(tun_write_error, "TUNWRITE", warning, "the TUN refused the packet")
+    X(tun_write_error, "TUNWRITE", warning, "the TUN refused the packet")                                   \
+    X(ah_short, "AHSHORT", error, "packet on the AH socket (bundles) too short for IPv4 and AH")
 
 ZPLEX_DROP_TABLE(ZPLEX_HOST_DROPS)
 
@@ -88,9 +89,14 @@ struct child_stats {
 
 /// One CHILD_SA pair as IKE negotiated it. add_child() forces tunnel mode and UDP
 /// encapsulation and fills in the outer addresses and ports.
+/// With `ah_inbound` and `ah_outbound` the pair is an AH+ESP bundle each way (ESP in
+/// tunnel mode inside, AH outside, docs/host-mode.md "Bundles"): not UDP-encapsulated
+/// (AH has no UDP encapsulation), sent and received as IP protocol 51 on a raw socket.
 struct child_config {
     ipsec::sa_config inbound;        ///< SPI we chose; keys for peer -> us
     ipsec::sa_config outbound;       ///< SPI the peer chose; keys for us -> peer
+    std::optional<ipsec::sa_config> ah_inbound;   ///< a bundle's AH SA, peer -> us (HMAC key)
+    std::optional<ipsec::sa_config> ah_outbound;  ///< and us -> peer
     std::uint32_t peer_addr = 0;     ///< host order
     std::uint16_t peer_port = 4500;  ///< the peer's NAT-T port as seen (NAT: not 4500)
     traffic_selector local_ts;       ///< our side (TSi when we initiated)

@@ -26,7 +26,8 @@ using sysplex::drop_severity;
     X(seq_exhausted, "SEQEXHAUST", error, "sequence numbers used up: the SA must be rekeyed")             \
     X(no_room, "NOROOM", error, "no headroom or tailroom for encapsulation")                              \
     X(crypto_error, "CRYPTO", error, "the cipher failed")                                                 \
-    X(dummy, "DUMMY", info, "dummy packet (next header 59, RFC 4303 2.6) discarded after verification")
+    X(dummy, "DUMMY", info, "dummy packet (next header 59, RFC 4303 2.6) discarded after verification")  \
+    X(bundle, "BUNDLE", error, "packet lacks an SA of the AH+ESP bundle its policy requires")
 
 ZPLEX_DROP_TABLE(ZPLEX_IPSEC_DROPS)
 

@@ -86,6 +86,7 @@ struct sa_distribute_message {
     std::uint8_t alg = 0;                ///< ipsec::algorithm (ESP); AH's digest follows its key
     bool esn = false;
     bool udp_encap = false;
+    bool bundle = false;                 ///< one half of an AH+ESP bundle: the other half has the same tunnel
     std::uint16_t udp_src = 4500, udp_dst = 4500;
     std::uint32_t spi_in = 0;            ///< inbound: chosen by the owner's IKE
     std::uint32_t spi_out = 0;           ///< outbound: chosen by the peer

@@ -61,6 +61,14 @@ struct shadow {
     std::uint64_t reported_packets = 0;
     std::chrono::system_clock::time_point installed{};
     cf_seq_source* seqs = nullptr;      ///< owned by the outbound SA in the SAD
+    /// An AH+ESP bundle (two distributions, one tunnel): the fields above are its ESP
+    /// SA's, these its AH SA's; inbound the SAD holds the bundle under the AH SPI.
+    bool bundle = false;
+    std::uint32_t ah_spi_in = 0, ah_spi_out = 0;
+    cf_seq_source* ah_seqs = nullptr;   ///< AH's own CF counter (owned by the outbound bundle)
+    /// The SAD key of the inbound SA: the bundle's AH SPI, or the SA's own.
+    std::uint32_t inbound_spi() const noexcept { return bundle ? ah_spi_in : spi_in; }
+    std::uint8_t inbound_protocol() const noexcept { return bundle ? std::uint8_t{51} : protocol; }
 };
 
 class shadow_cache {
@@ -82,8 +90,12 @@ public:
     /// go in first, then the old SA's filters come out (outbound moves over at once);
     /// the old inbound SA stays until its delete, so packets under it still verify.
     /// False, and @p why, if the keys do not fit or the tunnel is known already.
+    /// One half of an AH+ESP bundle (`bundle` set) waits until the other half of the
+    /// same tunnel comes; then the bundle goes in whole (ESP inside, AH outside, each
+    /// SA with its own CF counter), so nothing is ever sent with one half alone.
     bool install(const sa_distribute_message& m, std::string* why = nullptr);
-    /// The owner deleted the SA: inbound, outbound and filters go. Unknown tunnels: false.
+    /// The owner deleted the SA: inbound, outbound and filters go (a bundle: both SAs,
+    /// on the delete of either). Unknown tunnels: false.
     bool remove(const sa_delete_message& m);
     /// Every shadow of one owner's DVIPA (the owner failed: a takeover rebuilds them).
     std::size_t remove_owner(const std::string& owner_system, std::uint32_t dvipa);
@@ -94,6 +106,8 @@ public:
 
     const shadow* find(const std::string& tunnel) const;
     std::size_t size() const noexcept { return _shadows.size(); }
+    /// Halves of bundles waiting for their other half.
+    std::size_t pending() const noexcept { return _halves.size(); }
     const lifesize_batching& batching() const noexcept { return _batching; }
 
     /// `ipsec -y display -s`: one record per shadow.
@@ -107,6 +121,9 @@ public:
     std::size_t esp_sa_lines(std::string& out) const;
 
 private:
+    bool install_bundle(const sa_distribute_message& esp, const sa_distribute_message& ah, std::string* why);
+    void add_filters(const sa_distribute_message& m);
+    void remove_sas(const shadow& s);
     void drop_filters(shadow& s);
     std::uint64_t bytes_of(const shadow& s, std::uint64_t* packets) const;
 
@@ -115,6 +132,7 @@ private:
     options _o;
     lifesize_batching _batching;
     std::map<std::string, shadow> _shadows;
+    std::map<std::string, sa_distribute_message> _halves;  ///< bundle halves by tunnel
 };
 
 }  // namespace zplex::swsa

@@ -59,9 +59,16 @@ zplex_host_process::zplex_host_process(const netns& ns, const fs::path& dir, zpl
             std::ofstream k(keys);
             fs::permissions(keys, fs::perms::owner_read | fs::perms::owner_write);
             k << "in " << o.key_in << "\nout " << o.key_out << "\n";
+            if (o.ah_spi_in != 0) {
+                k << "ah-in " << o.ah_key_in << "\nah-out " << o.ah_key_out << "\n";
+            }
         }
         argv.insert(argv.end(), {"--peer", o.peer, "--local-ts", o.local_ts, "--remote-ts", o.remote_ts, "--spi-in",
                                  spi_in, "--spi-out", spi_out, "--key-file", keys.string(), "--alg", o.alg});
+        if (o.ah_spi_in != 0) {
+            argv.insert(argv.end(), {"--ah-spi-in", fmt::format("{:x}", o.ah_spi_in), "--ah-spi-out",
+                                     fmt::format("{:x}", o.ah_spi_out)});
+        }
         if (o.replay_window != 0) {
             argv.insert(argv.end(), {"--replay-window", std::to_string(o.replay_window)});
         }

@@ -22,6 +22,9 @@ struct zplex_host_options {
     std::string route_src;                   ///< inner address used as the route's src
     std::uint32_t spi_in = 0, spi_out = 0;
     std::string key_in, key_out;             ///< hex; AES-GCM-128: 16-byte key || 4-byte salt
+    /// An AH+ESP bundle: AH SPIs and HMAC keys (hex); 0 / empty: ESP alone.
+    std::uint32_t ah_spi_in = 0, ah_spi_out = 0;
+    std::string ah_key_in, ah_key_out;
     std::string alg = "aes-gcm-128";
     unsigned keepalive = 0;                  ///< seconds between NAT-keepalives (0: none)
     std::uint32_t replay_window = 0;         ///< --replay-window (0: zplex-host's default, 64)
