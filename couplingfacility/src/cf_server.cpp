@@ -4,10 +4,14 @@
 // command socket in cf_socket.cpp.
 #include "server_impl.hpp"
 
+#include <chrono>
+#include <thread>
 #include <fmt/format.h>
 #include <algorithm>
+#include <chrono>
 #include <cctype>
 #include <cstring>
+#include <thread>
 
 namespace zplex::cf {
 
@@ -144,6 +148,25 @@ void cf_server::impl::start() {
                           12);
     }
     try {
+        // The CFRM policy's serialisation: two CFs that start at once must not both find
+        // a structure unallocated and both allocate it (two instances, never duplexed).
+        // The lock of the pseudo-CF "cfrm" (lower case: no CF's name) is held by one
+        // starting CF at a time, for its allocations only.
+        std::unique_ptr<detail::cf_lock> policy;
+        sysplex::process_identity other;
+        for (int attempt = 0; attempt < 5000 && !policy; ++attempt) {
+            policy = detail::cf_lock::acquire(o.sysplex, "cfrm", other);
+            if (!policy) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(2));
+            }
+        }
+        if (!policy) {
+            throw start_error("IXL160E CF " + o.cf + " OF SYSPLEX " + o.sysplex +
+                                  ": THE CFRM POLICY LOCK " + detail::cf_lock::path(o.sysplex, "cfrm") +
+                                  " WAS NOT FREE IN 10 S" +
+                                  (other.pid ? " (HELD BY PID " + std::to_string(other.pid) + ")" : ""),
+                              12);
+        }
         for (const auto& s : o.structures) {
             if (in_preflist(s, o.cf)) {
                 allocate(s);

@@ -226,6 +226,33 @@ TEST(cf_duplex, listkeyinc_never_uses_a_block_the_copy_is_not_past) {
     EXPECT_NE(cf2.command("D CF").find("DUPLEXED SECONDARY"), std::string::npos);
 }
 
+TEST(cf_duplex, two_cfs_that_start_at_once_allocate_one_structure_and_duplex_it) {
+    // Both CFs of EZBDVIPA's PREFLIST started in the same instant: one allocates, the
+    // other makes the copy. (Without the CFRM policy's lock both allocated a simplex
+    // EZBDVIPA of their own, which never duplexed.)
+    for (int round = 0; round < 20; ++round) {
+        plex p(policy(true));
+        cf_server cf1(p.options("CF01")), cf2(p.options("CF02"));
+        std::atomic<int> ready{0};
+        auto go = [&](cf_server& s) {
+            ++ready;
+            while (ready.load() < 2) {
+            }
+            s.start();
+        };
+        std::thread a(go, std::ref(cf1)), b(go, std::ref(cf2));
+        a.join();
+        b.join();
+        auto d1 = cf1.command("D CF"), d2 = cf2.command("D CF");
+        const bool one_way = d1.find("DUPLEXED PRIMARY") != std::string::npos &&
+                             d2.find("DUPLEXED SECONDARY") != std::string::npos;
+        const bool other_way = d2.find("DUPLEXED PRIMARY") != std::string::npos &&
+                               d1.find("DUPLEXED SECONDARY") != std::string::npos;
+        ASSERT_TRUE(one_way || other_way) << "round " << round << "\n" << d1 << "\n" << d2;
+        EXPECT_FALSE(fs::exists(detail::cf_lock::path(p.ns, "cfrm"))) << "the policy lock is not left behind";
+    }
+}
+
 // ---------------------------------------------------------------- item 5: slow clients
 
 TEST(cf_socket, slow_command_clients_never_delay_connector_failure_handling) {
