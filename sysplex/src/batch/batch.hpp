@@ -16,12 +16,16 @@
 #include "../console.hpp"
 
 #include <zplex/jes/executor.hpp>
+#include <zplex/operating/faults.hpp>
+#include <zplex/sysplex/catalogue.hpp>
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -76,6 +80,30 @@ struct report;
 /// DELAY), as written in SYSIN, made on @p con's run outside a job (`zplex faults`): its
 /// SYSPRINT lines and RC in @p rep. True when the fault was made.
 bool make_fault(console& con, const std::string& statement, report& rep);
+
+/// What the faults matrix's run gave (docs/faults.md): each row's outcome, the table
+/// and the exit code of `zplex faults` (0 all passed, 4 one not checked, 8 one failed or
+/// not run, 12 the sysplex could not be used).
+struct matrix_result {
+    std::vector<operating::faults::row_outcome> rows;
+    std::string table;
+    int rc = 12;
+};
+
+/// What @p cfg lacks of FIG4's that the matrix drives (systems MVS1, MVS2, MVS4, LAN
+/// host CLIENT1, IPsec peer PEER1, symbol DVA1), or "" when it has it all.
+std::string fig4_missing(const sysplex::sysplex_config& cfg);
+
+/// The matrix's @p rows, one at a time, on the running sysplex of @p con (settled first:
+/// as FIG4 starts); captures and keys under @p out_dir (0700). Every line it says goes to
+/// @p sink; it stops between rows (and ends the row under way early) once @p stop is set.
+matrix_result run_matrix(console& con, const sysplex::sysplex_config& cfg,
+                         const std::vector<operating::faults::row_spec>& rows, const std::filesystem::path& out_dir,
+                         const std::function<void(const std::string&)>& sink,
+                         const volatile std::sig_atomic_t* stop = nullptr);
+
+/// ZPXMATRX: the matrix on the sysplex the job runs against (PARM='QUICK' or 'ALL').
+jes::program matrix_program(const context& c);
 
 /// The program's SYSPRINT and its condition code.
 struct report {

@@ -333,7 +333,10 @@ jes::program fault_program(const context& c) {
 }
 
 std::map<std::string, jes::program> programs(const context& c) {
-    return {{"ZPXOPER", operator_program(c)}, {"ZPXTRAF", traffic_program(c)}, {"ZPXFAULT", fault_program(c)}};
+    return {{"ZPXOPER", operator_program(c)},
+            {"ZPXTRAF", traffic_program(c)},
+            {"ZPXFAULT", fault_program(c)},
+            {"ZPXMATRX", matrix_program(c)}};
 }
 
 }  // namespace zplex::cli::batch

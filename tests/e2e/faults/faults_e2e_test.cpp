@@ -128,6 +128,32 @@ TEST(faults_e2e, quick_matrix_passes_every_row_and_leaves_nothing_behind) {
         EXPECT_NE(e.path().filename().string().rfind("zplex." + f.name + ".", 0), 0u) << e.path();
 }
 
+// jcl/FAULTS: ZPXMATRX runs the quick rows on the sysplex the job is submitted to (up
+// before, down after, by the test): RC 0, the table in SYSPRINT with every row PASS, the
+// captures under the run's faults/MATRIX.
+TEST(faults_e2e, the_faults_job_runs_the_quick_matrix_on_the_running_sysplex) {
+    std::string why;
+    if (!can_run(why)) GTEST_SKIP() << why;
+    sweep_stale_netns();
+    fig4_run f("J", 'F');
+    auto u = f.up();
+    ASSERT_EQ(u.status, 0) << u.out << f.logs();
+    auto s = f.submit("FAULTS", f.tmp / "FAULTS.xml");
+    ASSERT_FALSE(s.timed_out) << s.out;
+    EXPECT_EQ(s.status, 0) << s.out << f.logs();
+    EXPECT_NE(s.out.find("ENDED - RC=0000"), std::string::npos) << s.out;
+    EXPECT_NE(s.out.find("ZPX1913I FAULTS MATRIX ENDED: 6 PASSED, 0 FAILED, 0 NOT CHECKED"), std::string::npos) << s.out;
+    for (const char* row : {"KILL STACK MVS1", "KILL STACK MVS4", "KILL IKED MVS1", "PLANNED MOVE DVA1", "KILL CF PRIMARY",
+                            "STALL SYSTEM MVS1"}) {
+        auto at = s.out.find(std::string(" ") + row + " ");
+        ASSERT_NE(at, std::string::npos) << row << "\n" << s.out;
+        auto f8 = row_fields(s.out.substr(s.out.find("ZPX1910I")), std::string(" ") + row);
+        ASSERT_EQ(f8.size(), 8u) << row << "\n" << s.out;
+        EXPECT_EQ(f8[7], "PASS") << row << "\n" << s.out;
+    }
+    for (int i = 1; i <= 6; ++i) EXPECT_TRUE(fs::exists(f.dir / "faults" / "MATRIX" / ("ROW" + std::to_string(i) + ".pcap"))) << i;
+}
+
 TEST(faults_e2e, a_row_that_is_not_in_the_matrix_is_refused_before_anything_starts) {
     fig4_run f("R", 'F');
     auto r = f.run({"faults", "--sysplex", f.plex.string(), "--run-dir", f.dir.string(), "--row", "KILL STACK MVS9"}, 30s);
