@@ -11,11 +11,11 @@
 
 namespace zplex::xcf::detail {
 
-inline constexpr std::uint64_t cds_magic = 0x5a504c5843445333ull;  // "ZPLXCDS3"
+inline constexpr std::uint64_t cds_magic = 0x5a504c5843445334ull;  // "ZPLXCDS4"
 inline constexpr std::uint32_t max_systems = 8;
 inline constexpr std::uint32_t max_members = 16;
 inline constexpr std::uint32_t max_events = 256;
-inline constexpr std::uint32_t ring_bytes = 128 * 1024;  // a 64 KiB message fits twice
+inline constexpr std::uint32_t ring_bytes = 256 * 1024;  // a 64 KiB message fits twice
 inline constexpr std::uint32_t max_fragment = 8 * 1024;
 
 enum class sys_state : std::uint32_t { unused = 0, active = 1, failed = 2 };
@@ -39,6 +39,10 @@ struct member_slot {
     std::atomic<std::uint64_t> user_state;  // [a]
     std::atomic<std::uint32_t> incarnation; // [a] unique per join in this couple dataset
     std::atomic<std::uint64_t> start_time;  // [a] of pid
+    // The doorbell (member::arm): the member set armed before it sleeps; a sender that
+    // publishes a message and finds it set clears it and rings (bell += 1, FUTEX_WAKE).
+    std::atomic<std::uint32_t> armed;       // [a]
+    std::atomic<std::uint32_t> bell;        // [a] a futex word
 };
 
 struct event_record {

@@ -163,6 +163,12 @@ struct member::impl {
         protection how;
     };
     std::deque<received> inbox;
+    /// The doorbell's end in this process (member::wakeup_fd): an eventfd a thread
+    /// writes whenever the slot's bell word changes; started at the first wakeup_fd().
+    int bell_fd = -1;
+    std::thread bell_thread;
+    std::atomic<bool> bell_stop{false};
+    void stop_bell();
     std::vector<std::uint8_t> frame = std::vector<std::uint8_t>(sizeof(detail::fragment_header) + detail::max_fragment + 8);
 
     /// member::send() (sealed) and member::send_integrity_only().

@@ -4,6 +4,13 @@
 
 #include <openssl/crypto.h>
 
+#include <linux/futex.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <ctime>
+
 namespace zplex::xcf {
 
 using namespace detail;
@@ -66,6 +73,7 @@ result member::join(system& sys, const std::string& group, const std::string& na
     s.pid.store(self.pid);
     s.start_time.store(self.start_time);
     s.user_state.store(user_state);
+    s.armed.store(0);
     s.incarnation.store(c.next_incarnation.fetch_add(1));
     im.slot = free;
     im.incarnation = s.incarnation.load();
@@ -81,7 +89,104 @@ result member::join(system& sys, const std::string& group, const std::string& na
     return ok();
 }
 
-member::~member() { leave(); }
+member::~member() {
+    leave();
+    _impl->stop_bell();
+}
+
+namespace {
+
+long futex(std::atomic<std::uint32_t>& word, int op, std::uint32_t val, const timespec* t = nullptr) {
+    static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t));
+    return ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), op, val, t, nullptr, 0);
+}
+
+/// A sender's side of the doorbell: after publishing to @p m, ring it if it sleeps.
+void ring_if_armed(member_slot& m) {
+    std::atomic_thread_fence(std::memory_order_seq_cst);  // the tail before the flag (arm() checks in the other order)
+    if (m.armed.load() != 0 && m.armed.exchange(0) != 0) {
+        m.bell.fetch_add(1);
+        futex(m.bell, FUTEX_WAKE, 1);
+    }
+}
+
+}  // namespace
+
+void member::impl::stop_bell() {
+    if (bell_thread.joinable()) {
+        bell_stop.store(true);
+        auto& s = c().members[slot];
+        s.bell.fetch_add(1);
+        futex(s.bell, FUTEX_WAKE, 1);
+        bell_thread.join();
+    }
+    if (bell_fd >= 0) {
+        ::close(bell_fd);
+        bell_fd = -1;
+    }
+}
+
+int member::wakeup_fd() {
+    auto& im = *_impl;
+    if (im.bell_fd >= 0 || im.left) {
+        return im.bell_fd;
+    }
+    im.bell_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (im.bell_fd < 0) {
+        return -1;
+    }
+    auto& s = im.c().members[im.slot];
+    try {
+        im.bell_thread = std::thread([&im, &s] {
+            while (!im.bell_stop.load()) {
+                auto v = s.bell.load();
+                // Bounded: a slot taken over by a later incarnation, or a stop, is seen.
+                timespec t{0, 100'000'000};
+                futex(s.bell, FUTEX_WAIT, v, &t);
+                if (s.bell.load() != v && !im.bell_stop.load()) {
+                    std::uint64_t one = 1;
+                    (void)!::write(im.bell_fd, &one, sizeof one);
+                }
+            }
+        });
+    } catch (...) {
+        ::close(im.bell_fd);
+        im.bell_fd = -1;
+    }
+    return im.bell_fd;
+}
+
+bool member::arm() {
+    auto& im = *_impl;
+    if (im.bell_fd < 0 || !im.mine_active()) {
+        return false;
+    }
+    auto& c = im.c();
+    auto& s = c.members[im.slot];
+    s.armed.store(1);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    bool waiting = !im.inbox.empty();
+    for (std::uint32_t r = 0; r < max_members && !waiting; ++r) {
+        auto& ring = c.rings[r][im.slot];
+        waiting = ring.tail.load() != ring.head.load();
+    }
+    if (waiting) {
+        s.armed.store(0);
+        return false;
+    }
+    return true;
+}
+
+void member::woken() {
+    auto& im = *_impl;
+    if (im.bell_fd >= 0) {
+        std::uint64_t n = 0;
+        (void)!::read(im.bell_fd, &n, sizeof n);
+        if (im.mine_active()) {
+            im.c().members[im.slot].armed.store(0);
+        }
+    }
+}
 
 result member::leave() {
     auto& im = *_impl;
@@ -234,6 +339,7 @@ result member::impl::send(const std::string& to, std::span<const std::uint8_t> m
             break;
         }
         ring.messages.fetch_add(1, std::memory_order_relaxed);
+        ring_if_armed(target);
     }
     // An integrity-only message is bytes that were public already (nothing to wipe).
     if (how == protection::sealed) OPENSSL_cleanse(sealed.data(), sealed.size());

@@ -492,7 +492,10 @@ int main(int argc, char** argv) {
         };
         const int ctl = control->fd();
         int ep = ::epoll_create1(EPOLL_CLOEXEC);
-        for (int fd : {io.tap, io.tun, ctl}) {
+        // XCF's doorbell: readable when a message came while the loop slept (armed).
+        const int bell = member->wakeup_fd();
+        for (int fd : {io.tap, io.tun, ctl, bell}) {
+            if (fd < 0) continue;
             epoll_event ev{};
             ev.events = EPOLLIN;
             ev.data.fd = fd;
@@ -513,11 +516,14 @@ int main(int argc, char** argv) {
         std::vector<std::uint32_t> want;
         while (!g_stop) {
             // XCF messages (control, and the Sysplex Distributor's forwarded packets) come
-            // through shared memory, which no descriptor signals: the wait is what a
-            // forwarded packet may sit here before it is polled. 10 ms made every
-            // distributed connection's handshake wait for it (bench_stack_distributor).
+            // through shared memory: the loop arms XCF's doorbell before it sleeps, and a
+            // sender that publishes meanwhile rings it, so a forwarded packet waits for a
+            // wakeup, not for a poll (the owner's ring to a target that polled every 1 ms
+            // filled in bulk and stalled the owner: docs/swsa.md "Throughput"). Without a
+            // doorbell the wait is 1 ms, as before it.
             epoll_event evs[8];
-            int n = ::epoll_wait(ep, evs, 8, 1);
+            const int wait_ms = bell < 0 ? 1 : member->arm() ? 5 : 0;
+            int n = ::epoll_wait(ep, evs, 8, wait_ms);
             // Clients that have not sent their line or taken their reply yet are served
             // on every turn; a new one wakes the loop through the listener.
             if (control->clients() > 0) control->poll(serve);
@@ -525,6 +531,10 @@ int main(int argc, char** argv) {
                 int fd = evs[i].data.fd;
                 if (fd == ctl) {
                     control->poll(serve);
+                    continue;
+                }
+                if (fd == bell) {
+                    member->woken();
                     continue;
                 }
                 const std::size_t skip = io.vnet ? sizeof(off::vnet_hdr) : 0;

@@ -108,7 +108,7 @@ TEST(distributor_e2e, round_robin_300_connections_from_two_clients_land_as_predi
         else ++replies_wrong[it->second];
         if (it->second != "MVS1" && f[0] == mac_of("MVS1")) ++from_distributor_for_others;
     }
-    EXPECT_EQ(replied.size(), 300u) << "connections without a reply in the capture";
+    EXPECT_EQ(replied.size(), 300u) << "connections without a reply in the capture" << cap.log();
     EXPECT_EQ(from_distributor_for_others, 0);
     EXPECT_TRUE(replies_wrong.empty());
     for (const char* sys : {"MVS1", "MVS2", "MVS4"}) EXPECT_GE(replies_by_mac_ok[sys], 300) << sys;  // SYN-ACK, greeting, echoes, FIN

@@ -20,6 +20,7 @@
 #include <iterator>
 #include <cstring>
 #include <numeric>
+#include <poll.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <thread>
@@ -119,6 +120,56 @@ TEST(xcf_messages, every_size_up_to_1mib_in_order) {
     EXPECT_EQ(a->send("NOBODY", bytes(1, 0)).why, reason::no_such_member);
     EXPECT_NE(s->display("D XCF,PATHOUT").find("IXC356I"), std::string::npos);
     EXPECT_EQ(b->drops().integrity + b->drops().replay + b->drops().malformed, 0u);
+}
+
+/// Whether @p fd becomes readable within @p ms.
+bool readable_within(int fd, int ms) {
+    pollfd p{fd, POLLIN, 0};
+    return ::poll(&p, 1, ms) == 1 && (p.revents & POLLIN);
+}
+
+TEST(xcf_messages, an_armed_member_is_woken_by_a_message_and_a_busy_one_is_not_rung) {
+    auto o = plex_options();
+    auto s = join_system(o, "MVS1");
+    auto a = join_member(*s, "G", "A");
+    auto b = join_member(*s, "G", "B");
+    int fd = b->wakeup_fd();
+    ASSERT_GE(fd, 0);
+    EXPECT_EQ(b->wakeup_fd(), fd) << "one descriptor per member";
+    std::vector<std::uint8_t> got;
+    std::string from;
+
+    // Not armed (busy): a message is not rung, it is found by the next receive.
+    ASSERT_TRUE(a->send("B", bytes(10, 1)));
+    EXPECT_FALSE(readable_within(fd, 200));
+    EXPECT_FALSE(b->arm()) << "a message waits: do not sleep";
+    ASSERT_TRUE(b->receive(got, from));
+
+    // Armed with nothing waiting: the next message rings, once.
+    ASSERT_TRUE(b->arm());
+    EXPECT_FALSE(readable_within(fd, 100));
+    ASSERT_TRUE(a->send("B", bytes(10, 2)));
+    EXPECT_TRUE(readable_within(fd, 2000));
+    b->woken();
+    EXPECT_FALSE(readable_within(fd, 100)) << "woken() took the ring";
+    ASSERT_TRUE(a->send("B", bytes(10, 3)));
+    EXPECT_FALSE(readable_within(fd, 200)) << "disarmed by the first ring";
+    ASSERT_TRUE(b->receive(got, from));
+    EXPECT_EQ(got, bytes(10, 2));
+    ASSERT_TRUE(b->receive(got, from));
+    EXPECT_EQ(got, bytes(10, 3));
+
+    // A sleeper in another thread, as the stack's loop sleeps in epoll: woken in time.
+    ASSERT_TRUE(b->arm());
+    std::thread later([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        ASSERT_TRUE(a->send("B", bytes(5, 4)));
+    });
+    EXPECT_TRUE(readable_within(fd, 5000));
+    later.join();
+    b->woken();
+    ASSERT_TRUE(b->receive(got, from));
+    EXPECT_EQ(got, bytes(5, 4));
 }
 
 TEST(xcf_messages, broadcast_to_the_group_across_processes) {

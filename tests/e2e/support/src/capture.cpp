@@ -14,7 +14,8 @@ packet_capture::packet_capture(const netns& ns, const std::vector<std::string>& 
     : _file(file), _log(file.string() + ".log") {
     fs::remove(_file);
     fs::remove(_log);
-    std::vector<std::string> argv{"dumpcap", "-n", "-s", "128", "-w", _file.string()};
+    // A 64 MiB kernel buffer: bursts of hundreds of connections at once are not dropped.
+    std::vector<std::string> argv{"dumpcap", "-n", "-s", "128", "-B", "64", "-w", _file.string()};
     for (const auto& i : interfaces) {
         argv.push_back("-i");
         argv.push_back(i);
@@ -32,12 +33,24 @@ bool packet_capture::wait_ready(std::chrono::milliseconds bound) {
         if (std::chrono::steady_clock::now() > end || !_dumpcap.running()) return false;
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    // dumpcap says so just before its first read: give the socket a moment to be bound.
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    // dumpcap says so before every interface's socket reads: give them a moment (with
+    // 200 ms a burst of 300 connections that began at once lost its first frames on one
+    // of two interfaces).
+    std::this_thread::sleep_for(std::chrono::milliseconds(1000));
     return true;
 }
 
 bool packet_capture::stop() {
+    // What the kernel holds for dumpcap is written before it is told to end: the file
+    // must stop growing first (a burst that just ended is still being read).
+    std::error_code ec;
+    auto size = fs::file_size(_file, ec);
+    for (int i = 0; i < 30; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        auto now = fs::file_size(_file, ec);
+        if (now == size) break;
+        size = now;
+    }
     auto r = _dumpcap.terminate(5s);
     return !r.timed_out && fs::exists(_file);
 }

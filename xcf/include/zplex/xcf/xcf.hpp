@@ -205,6 +205,14 @@ public:
     /// receive(), telling in @p how which protection the message arrived with.
     result receive(std::vector<std::uint8_t>& message, std::string& from, protection& how,
                    std::chrono::milliseconds wait = std::chrono::milliseconds(0));
+    /// The doorbell, for an event loop that sleeps in epoll beside other descriptors:
+    /// a descriptor that becomes readable when a sender published a message while this
+    /// member was armed (-1 if none can be made). Before sleeping, arm(): false when a
+    /// message is there already (do not sleep); after waking, woken(). A sender pays one
+    /// FUTEX_WAKE only for a member that sleeps; one that is busy is never rung.
+    int wakeup_fd();
+    bool arm();
+    void woken();
     /// Group exit: joins, leaves and failures in the group since the last call.
     std::vector<group_event> events();
     /// IXCQUERY of the group.
