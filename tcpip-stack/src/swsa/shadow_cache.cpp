@@ -105,15 +105,7 @@ bool shadow_cache::install(const sa_distribute_message& m, std::string* why) {
         _halves.erase(m.tunnel);
         return ok;
     }
-    seq_config sc;
-    sc.list = m.counter_list;
-    sc.base = m.base;
-    sc.peer_window = m.peer_window;
-    sc.esn = m.esn;
-    sc.senders = _o.senders;
-    sc.tunnel = m.tunnel;
-    sc.spi = m.spi_out;
-    auto seqs = std::make_unique<cf_seq_source>(*_o.cf, sc, _o.on_seq_failure);
+    auto seqs = seqs_for(m);
     cf_seq_source* seq_ptr = seqs.get();
     auto out = make_sa(m, false, std::move(seqs));
     auto in = make_sa(m, true, nullptr);
@@ -125,38 +117,7 @@ bool shadow_cache::install(const sa_distribute_message& m, std::string* why) {
         return say("INBOUND SPI ALREADY IN USE");
     }
     _sad.add_outbound(m.tunnel, std::move(out));
-    shadow s;
-    s.tunnel = m.tunnel;
-    s.owner_system = m.owner_system;
-    s.owner_stack = m.owner_stack;
-    s.vpn_action = m.vpn_action;
-    s.dvipa = m.dvipa;
-    s.peer = m.peer;
-    s.protocol = m.protocol;
-    s.mode = m.mode;
-    s.alg = m.alg;
-    s.udp_encap = m.udp_encap;
-    s.spi_in = m.spi_in;
-    s.spi_out = m.spi_out;
-    s.tunnel_src = m.tunnel_src;
-    s.tunnel_dst = m.tunnel_dst;
-    s.key_in = m.key_in;
-    s.key_out = m.key_out;
-    s.lifesize = m.lifesize;
-    s.lifetime_s = m.lifetime_s;
-    s.filters = m.filters;
-    s.installed = std::chrono::system_clock::now();
-    s.seqs = seq_ptr;
-    add_filters(m);
-    s.filters_active = true;
-    if (!m.replaces.empty()) {
-        auto old = _shadows.find(m.replaces);
-        if (old != _shadows.end()) {
-            drop_filters(old->second);  // outbound now matches the new SA's filters
-            _batching.refreshed_in_time();
-        }
-    }
-    _shadows.emplace(m.tunnel, std::move(s));
+    commit(m, shadow_from(m, seq_ptr));
     return true;
 }
 
@@ -182,6 +143,57 @@ void shadow_cache::add_filters(const sa_distribute_message& m) {
     }
 }
 
+std::unique_ptr<cf_seq_source> shadow_cache::seqs_for(const sa_distribute_message& m) const {
+    seq_config sc;
+    sc.list = m.counter_list;
+    sc.base = m.base;
+    sc.peer_window = m.peer_window;
+    sc.esn = m.esn;
+    sc.senders = _o.senders;
+    sc.tunnel = m.tunnel;
+    sc.spi = m.spi_out;
+    return std::make_unique<cf_seq_source>(*_o.cf, sc, _o.on_seq_failure);
+}
+
+shadow shadow_cache::shadow_from(const sa_distribute_message& m, cf_seq_source* seqs) {
+    shadow s;
+    s.tunnel = m.tunnel;
+    s.owner_system = m.owner_system;
+    s.owner_stack = m.owner_stack;
+    s.vpn_action = m.vpn_action;
+    s.dvipa = m.dvipa;
+    s.peer = m.peer;
+    s.protocol = m.protocol;
+    s.mode = m.mode;
+    s.alg = m.alg;
+    s.udp_encap = m.udp_encap;
+    s.spi_in = m.spi_in;
+    s.spi_out = m.spi_out;
+    s.tunnel_src = m.tunnel_src;
+    s.tunnel_dst = m.tunnel_dst;
+    s.key_in = m.key_in;
+    s.key_out = m.key_out;
+    s.lifesize = m.lifesize;
+    s.lifetime_s = m.lifetime_s;
+    s.filters = m.filters;
+    s.installed = std::chrono::system_clock::now();
+    s.seqs = seqs;
+    return s;
+}
+
+void shadow_cache::commit(const sa_distribute_message& m, shadow s) {
+    add_filters(m);
+    s.filters_active = true;
+    if (!m.replaces.empty()) {
+        auto old = _shadows.find(m.replaces);
+        if (old != _shadows.end()) {
+            drop_filters(old->second);  // outbound now matches the new SA's filters
+            _batching.refreshed_in_time();
+        }
+    }
+    _shadows.emplace(m.tunnel, std::move(s));
+}
+
 bool shadow_cache::install_bundle(const sa_distribute_message& esp, const sa_distribute_message& ah,
                                   std::string* why) {
     auto say = [&](const char* text) {
@@ -191,19 +203,8 @@ bool shadow_cache::install_bundle(const sa_distribute_message& esp, const sa_dis
         return false;
     };
     // Each SA of the bundle numbers its packets from its own EZBDVIPA counter.
-    auto seqs_of = [&](const sa_distribute_message& m) {
-        seq_config sc;
-        sc.list = m.counter_list;
-        sc.base = m.base;
-        sc.peer_window = m.peer_window;
-        sc.esn = m.esn;
-        sc.senders = _o.senders;
-        sc.tunnel = m.tunnel;
-        sc.spi = m.spi_out;
-        return std::make_unique<cf_seq_source>(*_o.cf, sc, _o.on_seq_failure);
-    };
-    auto esp_seqs = seqs_of(esp);
-    auto ah_seqs = seqs_of(ah);
+    auto esp_seqs = seqs_for(esp);
+    auto ah_seqs = seqs_for(ah);
     cf_seq_source* esp_ptr = esp_seqs.get();
     cf_seq_source* ah_ptr = ah_seqs.get();
     auto esp_out = sa_of(esp, false), ah_out = sa_of(ah, false);
@@ -224,41 +225,14 @@ bool shadow_cache::install_bundle(const sa_distribute_message& esp, const sa_dis
         return say("INBOUND SPI ALREADY IN USE");
     }
     _sad.add_outbound(esp.tunnel, std::move(out));
-    shadow s;
-    s.tunnel = esp.tunnel;
-    s.owner_system = esp.owner_system;
-    s.owner_stack = esp.owner_stack;
-    s.vpn_action = esp.vpn_action;
-    s.dvipa = esp.dvipa;
-    s.peer = esp.peer;
+    shadow s = shadow_from(esp, esp_ptr);
     s.protocol = 50;
-    s.mode = esp.mode;
-    s.alg = esp.alg;
-    s.spi_in = esp.spi_in;
-    s.spi_out = esp.spi_out;
-    s.tunnel_src = esp.tunnel_src;
-    s.tunnel_dst = esp.tunnel_dst;
-    s.key_in = esp.key_in;
-    s.key_out = esp.key_out;
-    s.lifesize = esp.lifesize;
-    s.lifetime_s = esp.lifetime_s;
-    s.filters = esp.filters;
-    s.installed = std::chrono::system_clock::now();
-    s.seqs = esp_ptr;
+    s.udp_encap = false;
     s.bundle = true;
     s.ah_spi_in = ah.spi_in;
     s.ah_spi_out = ah.spi_out;
     s.ah_seqs = ah_ptr;
-    add_filters(esp);
-    s.filters_active = true;
-    if (!esp.replaces.empty()) {
-        auto old = _shadows.find(esp.replaces);
-        if (old != _shadows.end()) {
-            drop_filters(old->second);
-            _batching.refreshed_in_time();
-        }
-    }
-    _shadows.emplace(esp.tunnel, std::move(s));
+    commit(esp, std::move(s));
     return true;
 }
 

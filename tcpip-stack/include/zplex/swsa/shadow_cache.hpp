@@ -123,6 +123,12 @@ public:
 private:
     bool install_bundle(const sa_distribute_message& esp, const sa_distribute_message& ah, std::string* why);
     void add_filters(const sa_distribute_message& m);
+    /// The CF sequence source of @p m's outbound SA (its counter list in EZBDVIPA).
+    std::unique_ptr<cf_seq_source> seqs_for(const sa_distribute_message& m) const;
+    /// The shadow of @p m as installed now: what the displays and lifesize need.
+    static shadow shadow_from(const sa_distribute_message& m, cf_seq_source* seqs);
+    /// @p s's filters in the SPD, the SA it replaces leaving the SPD, @p s cached.
+    void commit(const sa_distribute_message& m, shadow s);
     void remove_sas(const shadow& s);
     void drop_filters(shadow& s);
     std::uint64_t bytes_of(const shadow& s, std::uint64_t* packets) const;
