@@ -92,8 +92,11 @@ bool anyone_alive(const cds& c, std::uint32_t except_system) {
             return true;
         }
     }
+    // A failed member (its system partitioned) keeps nothing alive, even while its
+    // process, fenced, has not ended yet.
     for (const auto& m : c.members) {
-        if (m.state.load() != u32(member_state::unused) && m.system != except_system &&
+        const auto st = m.state.load();
+        if (st != u32(member_state::unused) && st != u32(member_state::failed) && m.system != except_system &&
             sysplex::process_alive(identity(m))) {
             return true;
         }
