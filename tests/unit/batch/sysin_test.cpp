@@ -74,8 +74,9 @@ TEST(batch_programs, without_sysin_16_and_without_a_running_sysplex_12) {
     auto dir = std::filesystem::temp_directory_path() / ("zpxbt-" + std::to_string(::getpid()));
     context c{(dir / "run").string(), (std::filesystem::path(ZPLEX_SOURCE_DIR) / "profiles/FIG4").string()};
     auto progs = programs(c);
-    ASSERT_EQ(progs.size(), 3u);
+    ASSERT_EQ(progs.size(), 4u);
     for (auto& [name, p] : progs) {
+        if (name == "ZPXMATRX") continue;  // reads no SYSIN: below
         jes::job_step step;
         step.name = "S1";
         step.pgm = name;
@@ -97,6 +98,33 @@ TEST(batch_programs, without_sysin_16_and_without_a_running_sysplex_12) {
         no_print.dds["SYSIN"] = {"  DELAY 0"};
         EXPECT_EQ(p(step, no_print).rc, 16) << name;
     }
+}
+
+TEST(batch_programs, zpxmatrx_takes_quick_or_all_and_needs_a_running_sysplex) {
+    auto dir = std::filesystem::temp_directory_path() / ("zpxbt-" + std::to_string(::getpid()));
+    context c{(dir / "run").string(), (std::filesystem::path(ZPLEX_SOURCE_DIR) / "profiles/FIG4").string()};
+    auto p = programs(c).at("ZPXMATRX");
+    jes::job_step step;
+    step.name = "MATRIX";
+    step.pgm = "ZPXMATRX";
+    step.parm = "SOME";
+    memory_io bad;
+    bad.dds["SYSPRINT"] = {};
+    EXPECT_EQ(p(step, bad).rc, 12);
+    ASSERT_GE(bad.dds["SYSPRINT"].size(), 2u);
+    EXPECT_EQ(bad.dds["SYSPRINT"][1], " ZPX0640E PARM 'SOME' NOT VALID: QUICK OR ALL");
+    for (const char* parm : {"QUICK", "all", ""}) {
+        step.parm = parm;
+        memory_io io;
+        io.dds["SYSPRINT"] = {};
+        EXPECT_EQ(p(step, io).rc, 12) << parm;
+        ASSERT_GE(io.dds["SYSPRINT"].size(), 2u) << parm;
+        EXPECT_EQ(io.dds["SYSPRINT"][1].rfind("ZPX0602E ZPXMATRX FOUND NO RUNNING SYSPLEX: ", 0), 0u)
+            << io.dds["SYSPRINT"][1];
+    }
+    memory_io no_print;
+    step.parm = "QUICK";
+    EXPECT_EQ(p(step, no_print).rc, 16);
 }
 
 }  // namespace
