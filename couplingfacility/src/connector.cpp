@@ -76,13 +76,15 @@ public:
     }
 
     result attach(bool first);
-    /// True if some instance exists that is not usable yet (a switch in progress).
+    /// True if some instance exists that is not usable yet (a switch in progress): a
+    /// fenced one or a copy, or a duplexed primary whose CF died before its copy noticed.
     bool switching() const {
         for (const auto& cf : _o.cfs) {
             if (auto in = instance::open(instance::shm_name(_o.sysplex, cf, _o.structure))) {
                 auto& h = in->hdr();
                 if (!h.lost.load() &&
-                    (h.fenced.load() || static_cast<role>(h.role.load()) == role::secondary)) {
+                    (h.fenced.load() || static_cast<role>(h.role.load()) == role::secondary ||
+                     (h.duplex_active.load() && !in->owner_alive()))) {
                     return true;
                 }
             }
@@ -102,6 +104,10 @@ public:
     result read_list_controls(std::uint32_t list, list_controls& out) override;
     result write_list_controls(std::uint32_t list, const list_controls& in) override;
     result lock(std::uint32_t index, lock_oper op) override;
+    result probe() override;
+    result reconnect() override;
+    std::uint32_t generation() const noexcept override { return _generation; }
+    bool lost() const noexcept override { return _lost; }
     std::uint32_t connection_id() const noexcept override { return _conid; }
     std::string current_cf() const override { return _p ? std::string(_p->hdr().cf) : std::string(); }
 
@@ -131,6 +137,7 @@ private:
     std::uint32_t _conid = 0;
     std::uint64_t _token = 0;
     std::uint64_t _requests = 0;
+    std::uint32_t _generation = 0;
     bool _disconnected = false;
     bool _lost = false;
 };
@@ -277,6 +284,42 @@ result connector_impl::usable() {
         }
     }
     return ok();
+}
+
+result connector_impl::probe() {
+    auto u = usable();
+    if (!u) {
+        return u;
+    }
+    auto& h = _p->hdr();
+    if (!h.fenced.load() && _p->owner_alive()) {
+        return ok();
+    }
+    if (!h.fenced.load()) {  // its CF died: fenced as the 4096th request would
+        h.fenced.store(1, std::memory_order_seq_cst);
+        if (!h.duplex_active.load()) {
+            h.lost.store(1);
+        }
+    }
+    return reattach();  // to the copy, or structure_lost
+}
+
+result connector_impl::reconnect() {
+    if (_disconnected) {
+        return fail(reason::bad_connect_token);
+    }
+    if (!_lost) {
+        return ok();
+    }
+    // A structure that is really new: attach() takes no fenced or lost instance.
+    auto r = attach(true);
+    if (!r) {
+        return r;  // still lost: every request says structure_lost
+    }
+    _lost = false;
+    _requests = 0;
+    ++_generation;
+    return r;
 }
 
 result connector_impl::disconnect() {

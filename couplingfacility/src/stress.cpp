@@ -81,7 +81,10 @@ bool wait_allocated(const stress_options& o, std::chrono::milliseconds limit) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     std::unique_ptr<connector> c;
     connect_options co{o.sysplex, o.structure, "STRESS" + std::to_string(id), o.cfs};
-    if (!connector::connect(co, c)) {
+    if (auto r = connector::connect(co, c); !r) {
+        // On the run's log (the test's output): why this connector could not connect.
+        auto line = "IXL013I STRESS: " + co.conname + " CANNOT CONNECT: " + to_string(r) + "\n";
+        [[maybe_unused]] auto n = ::write(2, line.data(), line.size());
         ::_exit(12);
     }
     while (st->issued.fetch_add(1) < total_blocks) {

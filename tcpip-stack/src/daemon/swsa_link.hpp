@@ -80,7 +80,8 @@ inline std::vector<std::string> load_swsa_policy(const sysplex::catalogue& cat, 
 ///   SWSA INSTALL <hex of an SA distribution message>   -> ZPX1706I ... LIST n BASE b | ZPX1707I ... why
 ///   SWSA DELETE <tunnel> [REKEYED|EXPIRED]             -> ZPX1708I | ZPX1707I
 ///   SWSA RECORDS                                       -> ZPX1710I per record, ZPX1711I count | ZPX1707I
-///   SWSA USAGE                                         -> ZPX1713I per owned SA, ZPX1714I count
+///   SWSA USAGE                                         -> ZPX1713I per owned SA (REKEY at the end:
+///                                                         its counter is gone), ZPX1714I count
 ///   SWSA NEWCONNS                                      -> ZPX1715I per request (taken), ZPX1716I count
 ///   SWSA KEYS                                          -> esp_sa lines, ZPX1761I count (swsa_keys_reply)
 /// Empty when the line is not a SWSA line. The line (keys) is wiped by the caller.
@@ -104,7 +105,7 @@ inline std::optional<std::vector<std::string>> swsa_line(const std::string& line
             out.push_back("ZPX1713I SWSA USAGE " + u.tunnel + " SPI IN " + sysplex::hex32(u.spi_in) + " BYTES " +
                           std::to_string(u.own_bytes + u.target_bytes) + " OWN " + std::to_string(u.own_bytes) +
                           " TARGETS " + std::to_string(u.target_bytes) + " IN " + std::to_string(u.reports) +
-                          " REPORTS LIFESIZE " + std::to_string(u.lifesize));
+                          " REPORTS LIFESIZE " + std::to_string(u.lifesize) + (u.rekey ? " REKEY" : ""));
         out.push_back("ZPX1714I " + std::to_string(out.size()) + " SWSA SAS OWNED BY THIS STACK");
         return out;
     }

@@ -273,10 +273,10 @@ void iked_daemon::restarted() {
 
 void iked_daemon::lifesize(ike::time_point now) {
     // The stack counts each SA's bytes sysplex-wide (its own and its targets' reports);
-    // the rekey is IKE's, as on z/OS, where the stack tells IKED of the lifesize.
-    bool any = false;
-    for (const auto& [spi, c] : _children) any = any || c.lifesize > 0;
-    if (!any) return;
+    // the rekey is IKE's, as on z/OS, where the stack tells IKED of the lifesize. A line
+    // that ends REKEY is an SA whose sequence counter is gone (EZBDVIPA was lost, or its
+    // numbers ran out): it is rekeyed now, whatever its lifesize.
+    if (_children.empty()) return;
     std::istringstream in(request("SWSA USAGE"));
     for (std::string line; std::getline(in, line);) {
         // ZPX1713I SWSA USAGE Y1 SPI IN 0A1B2C3D BYTES n OWN n TARGETS n IN n REPORTS LIFESIZE n
@@ -290,9 +290,17 @@ void iked_daemon::lifesize(ike::time_point now) {
             msg != "ZPX1713I")
             continue;
         const std::string parts = " (OWN " + std::to_string(own) + ", TARGETS " + std::to_string(targets) + ")";
+        bool counter_gone = line.size() >= 6 && line.compare(line.size() - 6, 6, " REKEY") == 0;
         for (auto it = _children.begin(); it != _children.end(); ++it) {
             auto& c = it->second;
-            if (c.tunnel != tunnel || c.lifesize == 0) continue;
+            if (c.tunnel != tunnel) continue;
+            if (counter_gone && !c.rekeying) {
+                c.rekeying = true;
+                say("ZPX1750I CHILD SA " + tunnel + " IS REKEYED: ITS SEQUENCE COUNTER IN EZBDVIPA IS GONE");
+                handle(_engine.rekey_child(it->first, now));
+                return;  // handle() may have changed the map
+            }
+            if (c.lifesize == 0) continue;
             if (bytes >= c.lifesize) {
                 // Not refreshed in time: the SA ends everywhere (the targets learn to report sooner).
                 say("ZPX1746I CHILD SA " + tunnel + " EXPIRED AT " + std::to_string(bytes) + " OF " +

@@ -288,6 +288,10 @@ struct stack::impl {
     void swsa_distribute(swsa_master& master);
     void swsa_control(std::string_view from, bytes message);
     void swsa_tick();
+    /// EZBDVIPA still there? Probed every 250 ms (@p now: at once); a lost structure is
+    /// said (ZPX1762E) and connected again as soon as a CF has allocated it anew (ZPX1763I).
+    /// True when the connection is usable now.
+    bool swsa_cf_check(bool now);
     std::string swsa_install(swsa::sa_distribute_message m);
     std::string swsa_delete(const std::string& tunnel, swsa::delete_reason why);
     std::string swsa_retire(const std::string& tunnel, swsa::delete_reason why);

@@ -73,6 +73,7 @@ std::string stack::impl::swsa_install(swsa::sa_distribute_message m) {
     r.lifesize = m.lifesize;
     r.established = r.refreshed = static_cast<std::uint64_t>(io.time->wall_seconds());
     r.peer_window = m.peer_window;
+    if (!swsa_cf_check(true)) return "EZBDVIPA IS LOST AND NOT ALLOCATED AGAIN YET";
     swsa::sa_store store(*io.ezbdvipa);
     auto res = store.publish(r);
     if (!res) {
@@ -97,6 +98,7 @@ std::string stack::impl::swsa_install(swsa::sa_distribute_message m) {
         return "";
     }
     swsa_master master;
+    master.generation = io.ezbdvipa->generation();
     if (!m.bundle) master.peek = swsa::peeker::create(m.protocol, static_cast<ipsec::algorithm>(m.alg), mode, m.key_in);
     master.sa = std::move(m);
     auto& placed = sw.masters.emplace(master.sa.tunnel, std::move(master)).first->second;
@@ -139,7 +141,9 @@ std::string stack::impl::swsa_delete(const std::string& tunnel, swsa::delete_rea
         if (!m) continue;
         swsa::sa_delete_message d{me.sysname, me.tcpname, tunnel, why, m->dvipa, m->protocol, m->spi_in, m->spi_out};
         if (sw.cache) sw.cache->remove(d);
-        if (io.ezbdvipa) swsa::sa_store(*io.ezbdvipa).remove(m->counter_list);
+        // A record of a structure lost since is not in this one (its list is another's).
+        if (io.ezbdvipa && !io.ezbdvipa->lost() && io.ezbdvipa->generation() == it->second.generation)
+            swsa::sa_store(*io.ezbdvipa).remove(m->counter_list);
         auto out = swsa::encode(d);
         io.sysplex->send("", bytes(out.data(), out.size()));
     }
@@ -194,6 +198,12 @@ std::vector<stack::swsa_usage_row> stack::impl::swsa_usage() {
         u.target_bytes = m.target_bytes;
         u.reports = m.reports;
         u.lifesize = m.sa.lifesize;
+        // Rekeyed once there is a structure to put the new SA's record in.
+        if (io.ezbdvipa && !io.ezbdvipa->lost()) {
+            const auto* sh = sw.cache->find(tunnel);
+            u.rekey = m.generation != io.ezbdvipa->generation() || (sh->seqs && sh->seqs->retired()) ||
+                      (sh->ah_seqs && sh->ah_seqs->retired());
+        }
         out.push_back(u);
     }
     return out;
@@ -237,6 +247,7 @@ void stack::impl::swsa_control(std::string_view from, bytes message) {
              (have->bundle && m.protocol == 51 && have->ah_spi_in == m.spi_in && have->ah_spi_out == m.spi_out)))
             return;  // sent again (the owner saw this target go and come back): kept as it is
         std::string why;
+        swsa_cf_check(true);  // the owner put it in the structure as it is now: so must we count
         if (!sw.cache->install(m, &why)) say("ZPX1701I SHADOW SA " + m.tunnel + " FROM " + std::string(from) +
                                              " NOT INSTALLED: " + why);
         return;
@@ -276,9 +287,33 @@ void stack::impl::swsa_control(std::string_view from, bytes message) {
     }
 }
 
+bool stack::impl::swsa_cf_check(bool now) {
+    if (!io.ezbdvipa) return false;
+    const std::int64_t t = io.time->monotonic_ms();
+    if (!now && t - sw.cf_checked_ms < 250) return !io.ezbdvipa->lost();
+    sw.cf_checked_ms = t;
+    if (!io.ezbdvipa->lost()) {
+        auto r = io.ezbdvipa->probe();
+        if (r || r.why != cf::reason::structure_lost) return true;
+    }
+    if (!sw.cf_lost_said) {
+        sw.cf_lost_said = true;
+        std::size_t n = sw.cache ? sw.cache->size() : 0;
+        say("ZPX1762E EZBDVIPA WAS LOST: THE SEQUENCE COUNTERS OF " + std::to_string(n) +
+            " SAS ON THIS STACK ARE GONE, NOTHING IS SENT UNDER THEM AND THEIR OWNERS REKEY THEM");
+    }
+    auto r = io.ezbdvipa->reconnect();
+    if (!r) return false;
+    sw.cf_lost_said = false;
+    say("ZPX1763I EZBDVIPA CONNECTED AGAIN IN " + io.ezbdvipa->current_cf() + " (GENERATION " +
+        std::to_string(io.ezbdvipa->generation()) + "): THE SAS OF THE LOST STRUCTURE ARE REKEYED BY THEIR OWNERS");
+    return true;
+}
+
 void stack::impl::swsa_tick() {
     swsa_newconn_tick();
     if (!sw.cache) return;
+    swsa_cf_check(false);
     for (auto& [name, m] : sw.masters) swsa_distribute(m);
     for (auto& r : sw.cache->collect_reports()) {
         dist_target_entry* te = dist_target(r.dvipa);

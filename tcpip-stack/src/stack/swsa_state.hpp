@@ -34,6 +34,9 @@ struct swsa_master {
     std::uint64_t target_bytes = 0;       ///< lifesize reported by the targets
     std::uint64_t reports = 0;
     std::set<std::string> told;           ///< targets (XCF members) that have the SA now
+    /// The EZBDVIPA connection's generation its record and counters are in: one of an
+    /// earlier generation (the structure was lost since) is rekeyed (docs/swsa.md).
+    std::uint32_t generation = 0;
 };
 
 /// An outbound packet of the image that the IPsec policy protects with a dynamic SA
@@ -62,6 +65,8 @@ struct swsa_state {
     std::uint32_t burst_left = 0;         ///< [P] app packets still to come of the current TUN burst
     std::array<swsa::cf_seq_source*, 8> burst_reserved{};  ///< [P] sources that reserved for it
     std::size_t burst_count = 0;
+    std::int64_t cf_checked_ms = 0;       ///< [C] when EZBDVIPA was last probed (swsa_cf_check)
+    bool cf_lost_said = false;            ///< [C] ZPX1762E said for the current loss
 };
 
 }  // namespace zplex::tcpip::stack

@@ -22,6 +22,7 @@ cf_seq_source::cf_seq_source(cf::connector& cf, seq_config c, seq_failure on_fai
         _limit = _c.base + 0xffffffffull;  // key of number 2^32 - 1 is base + 2^32 - 2
     }
     _known = _c.base;
+    _generation = _cf.generation();
 }
 
 std::int64_t cf_seq_source::now_us() const noexcept {
@@ -65,6 +66,11 @@ void cf_seq_source::fail(const cf::result& r, bool exhausted) noexcept {
 }
 
 bool cf_seq_source::take(std::uint64_t n) noexcept {
+    if (!_retired && _cf.generation() != _generation) {
+        // The structure was lost and connected again since: this SA's counter list
+        // went with it (the list of that number in the new one is another SA's).
+        fail(cf::fail(cf::reason::structure_lost, cf::rc::environment), false);
+    }
     if (_retired) {
         fail(cf::fail(cf::reason::structure_lost, cf::rc::environment), false);
         return false;
@@ -121,6 +127,9 @@ void cf_seq_source::observe(std::uint64_t list_key) noexcept {
 }
 
 bool cf_seq_source::refresh() noexcept {
+    if (!_retired && _cf.generation() != _generation) {
+        fail(cf::fail(cf::reason::structure_lost, cf::rc::environment), false);
+    }
     if (_retired) {
         return false;
     }

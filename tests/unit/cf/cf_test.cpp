@@ -326,6 +326,59 @@ TEST(cf_crash, a_lost_simplex_structure_is_reported) {
     ASSERT_TRUE(b->take_list_keys(0, 1, f));  // a fresh structure to repopulate
 }
 
+TEST(cf_crash, a_probe_notices_a_dead_cf_at_once_and_reconnect_takes_the_structure_allocated_anew) {
+    plex p;
+    pid_t cf = p.start_process("CF01");
+    auto a = p.connect("A");
+    std::uint64_t f = 0;
+    ASSERT_TRUE(a->take_list_keys(0, 10, f));
+    ASSERT_TRUE(a->probe());
+    EXPECT_EQ(a->generation(), 0u);
+    ::kill(cf, SIGKILL);
+    ::waitpid(cf, nullptr, 0);
+    p.children.clear();
+    auto r = a->probe();  // not the 4096th request: the probe itself looks
+    EXPECT_EQ(r.why, reason::structure_lost) << to_string(r);
+    EXPECT_TRUE(a->lost());
+    EXPECT_EQ(a->take_list_keys(0, 1, f).why, reason::structure_lost);
+    r = a->reconnect();
+    EXPECT_FALSE(r) << "no CF holds it yet";
+    EXPECT_TRUE(a->lost());
+    EXPECT_EQ(a->generation(), 0u);
+    p.start("CF01");
+    ASSERT_TRUE(a->reconnect());
+    EXPECT_FALSE(a->lost());
+    EXPECT_EQ(a->generation(), 1u);
+    EXPECT_EQ(a->current_cf(), "CF01");
+    std::uint64_t g = 0;
+    ASSERT_TRUE(a->take_list_keys(0, 1, g));
+    EXPECT_GE(g, f + 10) << "the new structure starts above every key the lost one gave";
+    ASSERT_TRUE(a->probe());
+    ASSERT_TRUE(a->reconnect()) << "not lost: nothing to do";
+    EXPECT_EQ(a->generation(), 1u);
+}
+
+TEST(cf_duplex, a_probe_after_the_primary_died_switches_to_the_copy_in_the_same_generation) {
+    plex p(policy(true));
+    pid_t cf1 = p.start_process("CF01");
+    auto& cf2 = p.start("CF02");
+    auto a = p.connect("A");
+    std::uint64_t f = 0;
+    ASSERT_TRUE(a->take_list_keys(1, 100, f));
+    ::kill(cf1, SIGKILL);
+    ::waitpid(cf1, nullptr, 0);
+    p.children.clear();
+    cf2.poll();
+    auto r = a->probe();
+    EXPECT_TRUE(r) << to_string(r);
+    EXPECT_FALSE(a->lost());
+    EXPECT_EQ(a->generation(), 0u) << "a duplex switch keeps the contents: no new generation";
+    EXPECT_EQ(a->current_cf(), "CF02");
+    std::uint64_t g = 0;
+    ASSERT_TRUE(a->take_list_keys(1, 1, g));
+    EXPECT_GE(g, f + 100);
+}
+
 // ---------------------------------------------------------------- duplexing and rebuild
 
 TEST(cf_duplex, writes_go_to_both_and_a_killed_primary_loses_nothing) {

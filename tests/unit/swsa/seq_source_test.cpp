@@ -327,6 +327,32 @@ TEST(swsa_seq, a_cf_lost_without_duplex_drops_with_ezd0834i_rsn_9_and_asks_for_a
     EXPECT_EQ(s.stats().failures, 2u);
 }
 
+TEST(swsa_seq, an_sa_of_a_lost_structure_stays_retired_after_the_reconnect_and_a_new_one_counts_from_one) {
+    plex p(zplex::test::swsa_ezbdvipa());
+    pid_t cf1 = p.start_process("CF01");
+    auto c = p.connect("TCPIPB");
+    int rekeys = 0;
+    cf_seq_source old(*c, config(list_key(*c)), [&](std::string_view, bool rekey) { rekeys += rekey ? 1 : 0; });
+    std::uint64_t seq = 0;
+    ASSERT_TRUE(old.next(seq));
+    EXPECT_EQ(seq, 1u);
+    ::kill(cf1, SIGKILL);
+    ::waitpid(cf1, nullptr, 0);
+    p.children.clear();
+    p.start("CF01");
+    ASSERT_EQ(c->probe().why, cf::reason::structure_lost);
+    ASSERT_TRUE(c->reconnect());
+    // The same list of the new structure has a key again, but it is not this SA's counter.
+    fake_us += 10'000;  // past the pause bound: the source must go to the CF
+    EXPECT_FALSE(old.next(seq));
+    EXPECT_TRUE(old.retired());
+    EXPECT_EQ(rekeys, 1);
+    cf_seq_source fresh(*c, config(list_key(*c)));
+    ASSERT_TRUE(fresh.next(seq));
+    EXPECT_EQ(seq, 1u) << "the rekeyed SA numbers from its own base in the new structure";
+    EXPECT_FALSE(fresh.retired());
+}
+
 TEST(swsa_seq, the_last_number_without_esn_is_2_to_the_32_minus_1) {
     plex p(zplex::test::swsa_ezbdvipa());
     p.start("CF01");

@@ -153,6 +153,21 @@ public:
     /// CONACONID (1..32) and the structure's current CF.
     virtual std::uint32_t connection_id() const noexcept = 0;
     virtual std::string current_cf() const = 0;
+
+    /// Whether the structure is still there: a CF that died is noticed now, not at the
+    /// next 4096th request. A duplexed structure switches to its copy (rc 4, reason
+    /// structure_rebuilt); one lost without a copy fails with structure_lost, and so
+    /// does every request after it until reconnect().
+    virtual result probe() = 0;
+    /// After structure_lost: IXLCONN again, to the structure a CF has allocated anew
+    /// (empty: what the lost one held is gone). The generation counts these: a user of
+    /// an earlier generation's contents (a list key, an entry) must not trust them in
+    /// this one. Fails, still lost, while no CF holds the structure.
+    virtual result reconnect() = 0;
+    /// 0 at connect, one more at each successful reconnect().
+    virtual std::uint32_t generation() const noexcept = 0;
+    /// The structure was lost and not connected again yet.
+    virtual bool lost() const noexcept = 0;
 };
 
 }  // namespace zplex::cf

@@ -103,6 +103,7 @@ private:
     std::uint64_t _known = 0;   ///< the highest CF counter value this source knows of
     std::uint32_t _pending = 0; ///< packets reserve() announced that have no number yet
     std::int64_t _known_at = 0; ///< when the counter was last learned by a take or a read (now_us)
+    std::uint32_t _generation = 0;  ///< the connector's generation the counter list is of
     bool _failing = false;      ///< EZD0834I said for the current failure streak
     bool _retired = false;
     seq_stats _stats;

@@ -143,6 +143,9 @@ public:
         std::string tunnel;
         std::uint32_t spi_in = 0;
         std::uint64_t own_bytes = 0, target_bytes = 0, reports = 0, lifesize = 0;
+        /// Its sequence counter cannot be used any more (EZBDVIPA was lost since it was
+        /// installed, or its numbers ran out): IKE must rekey it now.
+        bool rekey = false;
     };
     std::vector<swsa_usage_row> swsa_usage();
     /// Wireshark's esp_sa lines of the ESP SAs this stack holds (masters and shadows, both
