@@ -443,6 +443,49 @@ void cf_server::impl::poll() {
             join(s.name, false);
         }
     }
+    reallocate_lost();
+}
+
+/// A structure whose CF failed without a duplex copy is allocated anew, empty, by a CF
+/// of its preflist that is up (as XES allocates a structure at the next IXLCONN): its
+/// connectors learn of the loss, connect again and put back what they own (docs/cf.md).
+/// The CFRM policy lock makes one CF do it; another then duplexes it (DUPLEX(ENABLED)).
+void cf_server::impl::reallocate_lost() {
+    for (const auto& s : o.structures) {
+        if (!in_preflist(s, o.cf) || mine.count(s.name) || primary_of(s)) {
+            continue;
+        }
+        bool failed = false;  // an instance of a CF that is no more
+        for (const auto& c : s.preflist) {
+            auto in = c == o.cf ? nullptr : instance::open(shm(c, s.name));
+            failed = failed || (in && !in->owner_alive() && cf_lock::holder(o.sysplex, c).pid == 0);
+        }
+        if (!failed) {
+            continue;
+        }
+        sysplex::process_identity other;
+        auto policy = cf_lock::acquire(o.sysplex, "cfrm", other);
+        if (!policy || primary_of(s)) {
+            continue;  // another CF is at it: its instance is seen at the next poll
+        }
+        for (const auto& c : s.preflist) {
+            auto in = c == o.cf ? nullptr : instance::open(shm(c, s.name));
+            if (!in || in->owner_alive() || in->hdr().fenced.load()) {
+                continue;
+            }
+            // Connectors still mapping it must learn the contents are gone.
+            in->hdr().fenced.store(1, std::memory_order_seq_cst);
+            if (!in->hdr().duplex_active.load()) {
+                in->hdr().lost.store(1);
+                say("IXC522I STRUCTURE " + s.name + " IN " + c + " WAS LOST: ITS CF FAILED WITHOUT A DUPLEX COPY");
+            }
+        }
+        try {
+            allocate(s);
+        } catch (const start_error& e) {
+            say("IXC341I STRUCTURE " + s.name + " CANNOT BE ALLOCATED IN " + o.cf + ": " + e.what());
+        }
+    }
 }
 
 // ---------------------------------------------------------------- the public face

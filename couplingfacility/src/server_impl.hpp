@@ -60,6 +60,7 @@ struct cf_server::impl {
     void switch_to(detail::instance& old_primary, detail::instance& copy);
     void forget(const std::string& name) noexcept;
     void poll();
+    void reallocate_lost();
     void leave() noexcept;
 
     // operator commands (cf_display.cpp); m not held on entry

@@ -113,7 +113,10 @@ bool start_peer(operating::run_record& r, const fs::path& dir, const sysplex::ca
     ensure_private_dir(dir / "peers");
     ensure_private_dir(home);
     ensure_private_dir(run);
-    const fs::path conf = home / "strongswan.conf";
+    // In the peer's private /run (charon's mount namespace binds its run folder there), so
+    // charon finds it whatever the run folder is: under the default /run/zplex a path of
+    // the run folder is hidden by that very bind.
+    const fs::path conf = run / "strongswan.conf";
     const std::string vici = "unix://" + (run / "charon.vici").string();
     {
         // charon's own settings are zplex's (its plugins, its /run, its log on stderr into
@@ -153,7 +156,7 @@ bool start_peer(operating::run_record& r, const fs::path& dir, const sysplex::ca
     }
     const fs::path log = dir / "logs" / (h.name + ".CHARON.log");
     start_recorded(r, dir, "peer", "CHARON", h.name, {charon_program}, r.netns_of(h.name)->name, log,
-                   {{"STRONGSWAN_CONF", conf.string()}}, run);
+                   {{"STRONGSWAN_CONF", "/run/strongswan.conf"}}, run);
     const auto* proc = r.find("peer", h.name);
     auto alive = [&] { return proc && sysplex::process_alive(proc->id); };
     if (!wait_for([&] { return fs::exists(run / "charon.vici", ec); }, std::chrono::seconds(10), alive))

@@ -29,6 +29,8 @@
 #include <ctime>
 #include <fstream>
 #include <functional>
+#include <optional>
+#include <set>
 #include <future>
 #include <sstream>
 #include <thread>
@@ -345,10 +347,21 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
     // What the fault hits: for a CF, the one holding EZBDVIPA's primary now.
     std::string object = row.target;
     const bool copy_cf = row.kind == fx::fault_kind::kill_cf && row.target == "SECONDARY";
+    // SIMPLEX: duplexing stopped first, so the CF's failure loses EZBDVIPA (its counters
+    // with it): every SA is rekeyed before anyone sends under it again.
+    const bool lose_cf = row.kind == fx::fault_kind::kill_cf && row.target == "SIMPLEX";
     if (row.kind == fx::fault_kind::kill_cf) {
         object = duplex_cf(p, copy_cf);
         if (object.empty())
             o.notes.push_back(std::string("EZBDVIPA IS NOT DUPLEXED: NO ") + (copy_cf ? "COPY" : "PRIMARY") + " TO KILL");
+    }
+    if (lose_cf && !object.empty()) {
+        auto a = p.con.command("SETXCF STOP,REBUILD,DUPLEX,STRNAME=EZBDVIPA", p.owner);
+        say("  " + a.text.substr(0, a.text.find('\n')));
+        if (!duplex_cf(p, false).empty()) {
+            o.notes.push_back("SETXCF STOP,REBUILD,DUPLEX DID NOT END EZBDVIPA'S DUPLEXING");
+            object.clear();
+        }
     }
     const char* kill_verb = row.kind == fx::fault_kind::kill_iked ? "KILL IKED "
                             : row.kind == fx::fault_kind::kill_cf ? "KILL CF "
@@ -389,6 +402,12 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
     const bool owner_fault = row.target == p.owner && row.kind != fx::fault_kind::kill_iked;
     if (owner_fault) {
         if (auto line = logs.wait_for("EZZ8301I", p.dva1_text, 15s)) {
+            long long at = stamp_ms(*line);
+            if (at >= 0) o.detection_ms = std::max(0LL, at - wall_fault);
+            say(fmt::format("ZPX1905I {}: DETECTED: {}", row.name, line->substr(run::stamp_size)));
+        }
+    } else if (lose_cf) {
+        if (auto line = logs.wait_for("ZPX1762E", "EZBDVIPA WAS LOST", 15s)) {
             long long at = stamp_ms(*line);
             if (at >= 0) o.detection_ms = std::max(0LL, at - wall_fault);
             say(fmt::format("ZPX1905I {}: DETECTED: {}", row.name, line->substr(run::stamp_size)));
@@ -436,6 +455,8 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
     }
     auto pp = plain_probe.get();
     auto rp = prot_probe.get();
+    if (lose_cf && made && !logs.wait_for("ZPX1750I", "ITS SEQUENCE COUNTER IN EZBDVIPA IS GONE", 10s))
+        o.notes.push_back("DVA1'S SA WAS NOT REKEYED AFTER EZBDVIPA WAS LOST (NO ZPX1750I IN 10 S)");
     if (pp && rp) o.recovery_ms = ms_since(t_fault, std::max(*pp, *rp));
     else o.notes.push_back(std::string("NO NEW ") + (pp ? "PROTECTED" : rp ? "PLAIN" : "PLAIN OR PROTECTED") +
                            " CONNECTION SUCCEEDED IN 20 S");
@@ -504,6 +525,23 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
             say(fmt::format("ZPX1906W {}: THE LAN TRACE DID NOT END WELL: {}", row.name, why));
         } else if (auto recs = fx::esp_records(file_text(prefix.string() + ".pcap"))) {
             o.esp = fx::check_esp(*recs, p.dva1, p.peer1, peer_window);
+            if (lose_cf && made) {
+                // Recovered once DVA1 sends under an SA that was not there before the fault.
+                std::set<std::uint32_t> before;
+                std::optional<long> first_new;
+                for (const auto& e : *recs) {
+                    if (e.src != p.dva1 || e.dst != p.peer1) continue;
+                    if (e.us < wall_fault * 1000) before.insert(e.spi);
+                    else if (!before.count(e.spi)) {
+                        first_new = static_cast<long>((e.us - wall_fault * 1000) / 1000);
+                        break;
+                    }
+                }
+                o.recovery_ms = first_new;
+                if (first_new) say(fmt::format("ZPX1905I {}: FIRST PROTECTED PACKET UNDER THE NEW SA {} MS AFTER THE FAULT",
+                                               row.name, *first_new));
+                else o.notes.push_back("NO PROTECTED PACKET UNDER A NEW SA ON THE LAN TRACE");
+            }
             say(fmt::format("ZPX1908I {}: {} ESP PACKETS FROM DVA1 TO PEER1 UNDER {} SPI(S) IN {}.pcap (KEYS IN {}.esp_sa)",
                             row.name, o.esp->frames, o.esp->spis, prefix.string(), prefix.string()));
         } else {

@@ -40,6 +40,9 @@ const std::vector<row_spec>& matrix() {
         {"KILL IKED MVS1", "IKE DAEMON OF DVA1'S OWNER", fault_kind::kill_iked, "MVS1", true, 10000},
         {"PLANNED MOVE DVA1", "DEACTIVATE ON MVS1, THEN REACTIVATE", fault_kind::planned_move, "MVS1", true, 10000},
         {"KILL CF PRIMARY", "THE CF OF DUPLEXED EZBDVIPA'S PRIMARY", fault_kind::kill_cf, "PRIMARY", true, 10000},
+        // Its recovery: the first protected packet under the SA negotiated anew (1 s bound).
+        {"KILL CF SIMPLEX", "THE CF OF EZBDVIPA AFTER SETXCF STOP,REBUILD,DUPLEX: THE STRUCTURE IS LOST",
+         fault_kind::kill_cf, "SIMPLEX", true, 1000},
         {"STALL SYSTEM MVS1", "OWNER'S SYSTEM STOPPED PAST INTERVAL, THEN CONTINUED", fault_kind::stall_system, "MVS1", true, 10000},
         {"KILL STACK MVS2", "BACKUP AND TARGET OF DVA1", fault_kind::kill_stack, "MVS2", false, 10000},
         {"KILL IKED MVS2", "IKE DAEMON OF DVA1'S BACKUP", fault_kind::kill_iked, "MVS2", false, 10000},
@@ -98,6 +101,7 @@ std::optional<std::vector<esp_record>> esp_records(std::string_view pcap) {
     std::memcpy(&magic, b, 4);
     const bool native = magic == 0xa1b2c3d4 || magic == 0xa1b23c4d;
     const bool swapped = magic == 0xd4c3b2a1 || magic == 0x4d3cb2a1;
+    const bool nanos = magic == 0xa1b23c4d || magic == 0x4d3cb2a1;
     if (!native && !swapped) return std::nullopt;
     auto u32 = [&](const unsigned char* p) {
         std::uint32_t v;
@@ -109,6 +113,7 @@ std::optional<std::vector<esp_record>> esp_records(std::string_view pcap) {
     std::size_t at = 24;
     while (at + 16 <= pcap.size()) {
         const std::uint32_t caplen = u32(b + at + 8);
+        const std::int64_t us = std::int64_t{u32(b + at)} * 1'000'000 + (nanos ? u32(b + at + 4) / 1000 : u32(b + at + 4));
         at += 16;
         if (caplen > pcap.size() - at) break;  // the last record cut short
         const unsigned char* f = b + at;
@@ -139,7 +144,7 @@ std::optional<std::vector<esp_record>> esp_records(std::string_view pcap) {
             continue;
         }
         if (left < 8) continue;
-        out.push_back({be32(ip + 12), be32(ip + 16), be32(esp), be32(esp + 4)});
+        out.push_back({be32(ip + 12), be32(ip + 16), be32(esp), be32(esp + 4), us});
     }
     return out;
 }

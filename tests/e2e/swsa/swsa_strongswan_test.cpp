@@ -136,7 +136,8 @@ TEST(swsa_strongswan, the_owners_iked_negotiates_with_strongswan_and_every_targe
         if (sas.empty()) sas = lines;
         else EXPECT_EQ(lines, sas) << sys << " holds the SA MVS1 gave out";
     }
-    EXPECT_NE(file_text(plex.log_path("MVS2")).find("ZPX1760I THE KEYS OF 1 ESP SAS OF"), std::string::npos)
+    // The console line is written by the stack after its reply: waited for, not raced.
+    EXPECT_TRUE(plex.wait_log("MVS2", "ZPX1760I THE KEYS OF 1 ESP SAS OF", 10s))
         << "the console says keys were given out";
 
     // The capture, the SA after the rekey decrypted with the keys the stacks gave out.

@@ -358,6 +358,37 @@ TEST(cf_crash, a_probe_notices_a_dead_cf_at_once_and_reconnect_takes_the_structu
     EXPECT_EQ(a->generation(), 1u);
 }
 
+TEST(cf_crash, a_structure_lost_with_its_cf_is_allocated_anew_in_another_cf_of_its_preflist) {
+    plex p(policy(false));
+    p.str.preflist = {"CF01", "CF02"};
+    pid_t cf1 = p.start_process("CF01");
+    auto& cf2 = p.start("CF02");
+    cf2.poll();
+    EXPECT_NE(cf2.command("D XCF,STR,STRNAME=EZBDVIPA").find("CFNAME         : CF01"), std::string::npos)
+        << "CF01 holds it while it lives";
+    auto a = p.connect("A");
+    ASSERT_TRUE(a->write(new_entry(0, "SA1", "spi-1")));
+    std::uint64_t f = 0;
+    ASSERT_TRUE(a->take_list_keys(1, 100, f));
+    ::kill(cf1, SIGKILL);
+    ::waitpid(cf1, nullptr, 0);
+    p.children.clear();
+    cf2.poll();
+    EXPECT_TRUE(p.logged("IXC522I STRUCTURE EZBDVIPA IN CF01 WAS LOST")) << "said by the CF that reallocates";
+    EXPECT_TRUE(p.logged("IXL015I STRUCTURE EZBDVIPA ALLOCATED IN CF02"));
+    EXPECT_EQ(a->probe().why, reason::structure_lost);
+    ASSERT_TRUE(a->reconnect());
+    EXPECT_EQ(a->current_cf(), "CF02");
+    EXPECT_EQ(a->generation(), 1u);
+    std::uint64_t g = 0;
+    ASSERT_TRUE(a->take_list_keys(1, 1, g));
+    EXPECT_GE(g, f + 100) << "keys carried from the lost instance";
+    entry e;
+    EXPECT_EQ(a->read(locator::by_name("SA1"), e).why, reason::no_entry) << "empty: the contents went with CF01";
+    cf2.poll();
+    EXPECT_NE(cf2.command("D XCF,STR,STRNAME=EZBDVIPA").find("CFNAME         : CF02"), std::string::npos);
+}
+
 TEST(cf_duplex, a_probe_after_the_primary_died_switches_to_the_copy_in_the_same_generation) {
     plex p(policy(true));
     pid_t cf1 = p.start_process("CF01");

@@ -14,15 +14,17 @@ namespace {
 TEST(faults_rows, quick_is_one_row_of_each_kind_and_all_is_a_superset) {
     std::string why;
     auto quick = select_rows(true, {}, why);
-    ASSERT_EQ(quick.size(), 6u);
+    ASSERT_EQ(quick.size(), 7u);
     EXPECT_EQ(quick[0].name, "KILL STACK MVS1");
     EXPECT_EQ(quick[1].name, "KILL STACK MVS4");
     EXPECT_EQ(quick[2].name, "KILL IKED MVS1");
     EXPECT_EQ(quick[3].name, "PLANNED MOVE DVA1");
     EXPECT_EQ(quick[4].name, "KILL CF PRIMARY");
     EXPECT_EQ(quick[4].kind, fault_kind::kill_cf);
-    EXPECT_EQ(quick[5].name, "STALL SYSTEM MVS1");
-    EXPECT_EQ(quick[5].kind, fault_kind::stall_system);
+    EXPECT_EQ(quick[5].name, "KILL CF SIMPLEX");  // EZBDVIPA lost: the SA rekeyed
+    EXPECT_EQ(quick[5].kind, fault_kind::kill_cf);
+    EXPECT_EQ(quick[6].name, "STALL SYSTEM MVS1");
+    EXPECT_EQ(quick[6].kind, fault_kind::stall_system);
     auto all = select_rows(false, {}, why);
     EXPECT_GT(all.size(), quick.size());
     EXPECT_EQ(all.size(), matrix().size());
@@ -93,7 +95,7 @@ constexpr std::uint32_t dva1 = 0xc6120201, peer1 = 0xc61200c8;  // 198.18.2.1, 1
 /// One frame: IPv4 from @p src to @p dst, ESP in UDP 4500 (or protocol 50 when !udp),
 /// @p payload after the UDP header when given (IKE, keepalive), else SPI and number.
 std::string frame(std::uint32_t src, std::uint32_t dst, std::uint32_t spi, std::uint32_t seq, bool udp = true,
-                  std::string payload = {}, std::uint16_t frag = 0) {
+                  std::string payload = {}, std::uint16_t frag = 0, std::uint32_t sec = 0, std::uint32_t usec = 0) {
     std::string l4;
     if (payload.empty()) {
         be32(payload, spi);
@@ -122,8 +124,8 @@ std::string frame(std::uint32_t src, std::uint32_t dst, std::uint32_t spi, std::
     be16(eth, 0x0800);
     std::string f = eth + ip + l4;
     std::string rec;
-    put32(rec, 0);
-    put32(rec, 0);
+    put32(rec, sec);
+    put32(rec, usec);
     put32(rec, static_cast<std::uint32_t>(f.size()));
     put32(rec, static_cast<std::uint32_t>(f.size()));
     return rec + f;
@@ -145,6 +147,11 @@ TEST(faults_capture, esp_records_of_a_pcap_leave_ike_keepalives_and_later_fragme
     EXPECT_EQ((*r)[0].src, dva1);
     EXPECT_EQ((*r)[1].spi, 0x2000u);
     EXPECT_EQ((*r)[2].seq, 2u);
+    // The capture time of each (what KILL CF SIMPLEX times the new SA's first packet by).
+    std::string timed = pcap_header() + frame(dva1, peer1, 0x3000, 1, true, {}, 0, 1'765'000'000, 250'000);
+    auto t = esp_records(timed);
+    ASSERT_TRUE(t && t->size() == 1u);
+    EXPECT_EQ((*t)[0].us, 1'765'000'000'250'000LL);
     // A record cut short at the end (dumpcap killed) ends the walk, no more.
     std::string cut = p + frame(dva1, peer1, 0x1000, 3).substr(0, 30);
     EXPECT_EQ(esp_records(cut)->size(), 3u);

@@ -65,6 +65,7 @@ private:
 /// sequence number.
 struct esp_record {
     std::uint32_t src = 0, dst = 0, spi = 0, seq = 0;
+    std::int64_t us = 0;  ///< when it was captured: microseconds since the epoch (nanosecond pcaps too)
 };
 
 /// The ESP packets of a classic pcap file's bytes (Ethernet; IPv4; ESP in UDP port 4500
