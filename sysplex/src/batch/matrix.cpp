@@ -190,6 +190,7 @@ struct plex {
     std::string sysplex_name;
     std::string dva1_text;        ///< 198.18.2.1
     std::uint32_t dva1 = 0, peer1 = 0;  ///< host order
+    std::uint32_t dvb1 = 0;       ///< 198.18.2.2 (MVS5's, distributed to all five); 0: none
     std::string owner = "MVS1", backup = "MVS2";
     std::vector<std::string> targets{"MVS1", "MVS2", "MVS4"};
     fs::path out;                 ///< where the captures go
@@ -331,17 +332,31 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
     bool tracing = trace.start(p.con.dir, prefix, why);
     if (!tracing) say(fmt::format("ZPX1906W {}: NO LAN TRACE: {}", row.name, why));
 
-    // Long-lived connections: 6 plain from CLIENT1, 6 protected from PEER1, all open at
-    // once, each sending 128 KiB spread over 5 s.
+    // Long-lived connections, all open at once over 5 s: to DVA1 6 plain from CLIENT1 and
+    // 6 protected from PEER1 in bulk (128 KiB each), 3 of each request/response (1 KiB
+    // requests, each answered before the next, 64 KiB in all); to DVB1 (MVS5 distributes
+    // it to all five) 4 plain in bulk from CLIENT2.
     std::atomic<long> greeted{0};
-    auto plain_spec = p.spec("CLIENT1", 6, 6, 131072, 5000ms, 8000ms);
-    auto prot_spec = p.spec("PEER1", 6, 6, 131072, 5000ms, 8000ms);
-    plain_spec.greeted = prot_spec.greeted = &greeted;
-    auto plain = std::async(std::launch::async, batch::run_traffic, plain_spec);
-    auto prot = std::async(std::launch::async, batch::run_traffic, prot_spec);
+    std::vector<batch::traffic_spec> specs{p.spec("CLIENT1", 6, 6, 131072, 5000ms, 8000ms),
+                                           p.spec("PEER1", 6, 6, 131072, 5000ms, 8000ms),
+                                           p.spec("CLIENT1", 3, 3, 65536, 5000ms, 8000ms),
+                                           p.spec("PEER1", 3, 3, 65536, 5000ms, 8000ms)};
+    specs[2].request = specs[3].request = 1024;
+    if (p.dvb1 != 0 && p.con.r.netns_of("CLIENT2")) {
+        specs.push_back(p.spec("CLIENT2", 4, 4, 131072, 5000ms, 8000ms));
+        specs.back().address = p.dvb1;
+    }
+    long want_greeted = 0;
+    std::vector<std::future<batch::traffic_result>> running;
+    for (auto& s : specs) {
+        s.greeted = &greeted;
+        want_greeted += s.connections;
+        running.push_back(std::async(std::launch::async, batch::run_traffic, s));
+    }
     auto greet_by = steady::now() + 10s;
-    while (greeted.load() < 12 && steady::now() < greet_by) std::this_thread::sleep_for(20ms);
-    if (greeted.load() < 12) o.notes.push_back(fmt::format("ONLY {} OF 12 LONG-LIVED CONNECTIONS WERE GREETED", greeted.load()));
+    while (greeted.load() < want_greeted && steady::now() < greet_by) std::this_thread::sleep_for(20ms);
+    if (greeted.load() < want_greeted)
+        o.notes.push_back(fmt::format("ONLY {} OF {} LONG-LIVED CONNECTIONS WERE GREETED", greeted.load(), want_greeted));
     std::this_thread::sleep_for(1000ms);  // well into their transfers
 
     // What the fault hits: for a CF, the one holding EZBDVIPA's primary now.
@@ -464,7 +479,8 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
     // New connections after the fault: 4 plain and 4 protected, one after another.
     auto new_plain = std::async(std::launch::async, batch::run_traffic, p.spec("CLIENT1", 4, 1, 16384, 0ms, 10000ms));
     auto new_prot = std::async(std::launch::async, batch::run_traffic, p.spec("PEER1", 4, 1, 16384, 0ms, 10000ms));
-    auto longs = {plain.get(), prot.get()};
+    std::vector<batch::traffic_result> longs;
+    for (auto& r : running) longs.push_back(r.get());
     auto news = {new_plain.get(), new_prot.get()};
     for (const auto& r : longs) {
         if (!r.error.empty()) o.notes.push_back(r.error);
@@ -600,7 +616,11 @@ matrix_result run_matrix(console& con, const sysplex::sysplex_config& cfg, const
         out.rc = 8;
         return out;
     }
-    plex p{con, cfg.name, dva->second, ntohl(a.s_addr), 0, "MVS1", "MVS2", {"MVS1", "MVS2", "MVS4"}, out_dir};
+    plex p{con, cfg.name, dva->second, ntohl(a.s_addr), 0, 0, "MVS1", "MVS2", {"MVS1", "MVS2", "MVS4"}, out_dir};
+    if (auto dvb = cfg.symbols.find("DVB1"); dvb != cfg.symbols.end()) {
+        in_addr b{};
+        if (::inet_pton(AF_INET, dvb->second.c_str(), &b) == 1) p.dvb1 = ntohl(b.s_addr);
+    }
     if (cfg.lan)
         for (const auto& h : cfg.lan->hosts)
             if (h.name == "PEER1") {

@@ -114,13 +114,15 @@ bool start(connection& c, const traffic_spec& spec) {
     return true;
 }
 
-/// What @p c may have sent by now: all of it, or its share of the duration.
+/// What @p c may have sent by now: all of it, or its share of the duration; in
+/// request/response, no more than one request past what came back.
 long allowed(const connection& c, const traffic_spec& spec, clock_type::time_point now) {
-    if (spec.duration.count() <= 0) return spec.bytes;
+    long cap = spec.request > 0 ? std::min(spec.bytes, c.out->echoed + spec.request) : spec.bytes;
+    if (spec.duration.count() <= 0) return cap;
     auto el = std::chrono::duration_cast<std::chrono::milliseconds>(now - c.started).count();
-    if (el >= spec.duration.count()) return spec.bytes;
-    return static_cast<long>(static_cast<double>(spec.bytes) * static_cast<double>(el) /
-                             static_cast<double>(spec.duration.count()));
+    if (el >= spec.duration.count()) return cap;
+    return std::min(cap, static_cast<long>(static_cast<double>(spec.bytes) * static_cast<double>(el) /
+                                           static_cast<double>(spec.duration.count())));
 }
 
 void writable(connection& c, const traffic_spec& spec, clock_type::time_point now) {

@@ -21,6 +21,9 @@ struct traffic_spec {
     long bytes = 4096;                 ///< payload of each connection
     std::chrono::milliseconds duration{0};  ///< each connection sends its payload spread over this time
     std::chrono::milliseconds timeout{30000};  ///< a connection not done by then failed
+    /// Request/response: when above 0, a connection has at most this many bytes sent and
+    /// not yet echoed (a request, then its whole answer before the next); 0: bulk.
+    long request = 0;
     std::atomic<long>* greeted = nullptr;  ///< when set, counts the connections greeted so far (owned by the caller)
 };
 

@@ -2,7 +2,8 @@
 // ZPXTRAF: traffic from a LAN host (or an image) of the run to an address and port. SYSIN:
 //   FROM host                          CLIENT1, PEER1, MVS2 ...: its namespace (default: the first LAN host)
 //   TO addr|symbol PORT n              198.18.2.1 or DVA1 (a symbol of SYSPLEX.xml)
-//   CONNECTIONS n [CONCURRENCY n] [BYTES n] [DURATION s] [TIMEOUT s]
+//   CONNECTIONS n [CONCURRENCY n] [BYTES n] [DURATION s] [TIMEOUT s] [REQUEST n]
+//                                      REQUEST: request/response, n bytes answered before the next
 //   RUN                                the connections, now
 //   START name / COLLECT name          the same in the background while later steps run
 //                                      (a fault); COLLECT waits for it and reports
@@ -194,7 +195,8 @@ jes::program_result zpxtraf(const context& c, const jes::job_step& step, jes::st
                 else if (w[i] == "BYTES" && v <= (64L << 20)) s.spec.bytes = v;
                 else if (w[i] == "DURATION" && v <= 600) s.spec.duration = std::chrono::seconds(v);
                 else if (w[i] == "TIMEOUT" && v <= 600) s.spec.timeout = std::chrono::seconds(v);
-                else ok = s.bad(st, w[i] + " IS NOT CONNECTIONS (1-100000), CONCURRENCY (1-1000), BYTES (0-64M), DURATION OR TIMEOUT (S, 0-600)");
+                else if (w[i] == "REQUEST" && v <= 65536) s.spec.request = v;
+                else ok = s.bad(st, w[i] + " IS NOT CONNECTIONS (1-100000), CONCURRENCY (1-1000), BYTES (0-64M), DURATION OR TIMEOUT (S, 0-600), REQUEST (1-65536)");
             }
         } else if ((verb == "RUN" && w.size() == 1) || (verb == "START" && w.size() == 2)) {
             if (s.spec.port == 0) {

@@ -94,9 +94,10 @@ TEST(faults_e2e, quick_matrix_passes_every_row_and_leaves_nothing_behind) {
             EXPECT_TRUE(is_number(f8[0])) << row << "\n" << r.out;
         }
         EXPECT_TRUE(is_number(f8[1])) << row << ": a new connection after the fault\n" << r.out;
-        // 12 long-lived connections and 8 new ones after the fault; those the killed
+        // 22 long-lived connections (DVA1: 12 bulk and 6 request/response, plain and
+        // protected; DVB1: 4 plain) and 8 new ones after the fault; those the killed
         // stack served are lost, and only they.
-        EXPECT_EQ(std::stol(f8[2]) + std::stol(f8[3]), 20) << row << "\n" << r.out;
+        EXPECT_EQ(std::stol(f8[2]) + std::stol(f8[3]), 30) << row << "\n" << r.out;
         EXPECT_EQ(f8[3], f8[4]) << row << "\n" << r.out;
         if (stack) {
             EXPECT_GT(std::stol(f8[4]), 0) << row << "\n" << r.out;
@@ -152,7 +153,7 @@ TEST(faults_e2e, the_faults_job_runs_the_quick_matrix_on_the_running_sysplex) {
         ASSERT_EQ(f8.size(), 8u) << row << "\n" << s.out;
         EXPECT_EQ(f8[7], "PASS") << row << "\n" << s.out;
     }
-    for (int i = 1; i <= 6; ++i) EXPECT_TRUE(fs::exists(f.dir / "faults" / "MATRIX" / ("ROW" + std::to_string(i) + ".pcap"))) << i;
+    for (int i = 1; i <= 7; ++i) EXPECT_TRUE(fs::exists(f.dir / "faults" / "MATRIX" / ("ROW" + std::to_string(i) + ".pcap"))) << i;
 }
 
 TEST(faults_e2e, a_row_that_is_not_in_the_matrix_is_refused_before_anything_starts) {

@@ -113,7 +113,8 @@ TEST(cf_setxcf, every_sequence_leaves_one_truth_and_keys_never_move_back) {
     EXPECT_EQ(agreed(p, both), std::make_pair(std::string("DUPLEXED PRIMARY"), std::string("DUPLEXED SECONDARY")));
     take();
 
-    // Operator-simplex in CF01, then CF01 is killed: lost, and every display says so.
+    // Operator-simplex in CF01, then CF01 is killed: lost, and CF02, the other CF of its
+    // preflist, allocates it anew (empty, every old key carried), as every display says.
     r = send_command(p.run, "CF02", "SETXCF STOP,REBUILD,DUPLEX,STRNAME=EZBDVIPA");
     EXPECT_EQ(reply_code(r), 0) << r;
     EXPECT_EQ(agreed(p, both), std::make_pair(std::string("SIMPLEX"), std::string("")));
@@ -121,16 +122,25 @@ TEST(cf_setxcf, every_sequence_leaves_one_truth_and_keys_never_move_back) {
     ::kill(cf1, SIGKILL);
     ::waitpid(cf1, nullptr, 0);
     p.children.clear();
-    EXPECT_TRUE(eventually([&] { return summary(p, "CF02").find("NOT ALLOCATED") != std::string::npos; }));
-    EXPECT_EQ(listed(p, "CF02", "CF02"), "");
-    EXPECT_EQ(listed(p, "CF01", "CF02"), "");
+    EXPECT_TRUE(eventually([&] { return summary(p, "CF02").find("ALLOCATED IN CF02") != std::string::npos; }))
+        << summary(p, "CF02");
+    EXPECT_TRUE(p.logged("IXC522I STRUCTURE EZBDVIPA IN CF01 WAS LOST: ITS CF FAILED WITHOUT A DUPLEX COPY"));
+    EXPECT_EQ(listed(p, "CF02", "CF02"), "SIMPLEX");
+    take();  // structure lost: connected again, above every old key
 
-    // CF01 comes back: a new structure, above every old key, and duplexed again because
-    // the policy says DUPLEX(ENABLED).
+    // CF01 comes back: it takes the copy, because the policy says DUPLEX(ENABLED).
     cf1 = p.start_process("CF01");
     ASSERT_TRUE(eventually([&] { return summary(p, "CF02").find("DUPLEXING") != std::string::npos; }))
         << summary(p, "CF02");
     ASSERT_TRUE(eventually([&] { return fs::exists(cf_server::socket_path(p.run, "CF01")); }));
+    EXPECT_EQ(agreed(p, both), std::make_pair(std::string("DUPLEXED SECONDARY"), std::string("DUPLEXED PRIMARY")));
+    take();
+    // The primary back in CF01: the copy kept, then duplexed again from it.
+    r = send_command(p.run, "CF02", "SETXCF STOP,REBUILD,DUPLEX,STRNAME=EZBDVIPA,KEEP=NEW");
+    EXPECT_NE(r.find("KEEPING CF01"), std::string::npos) << r;
+    take();
+    r = send_command(p.run, "CF02", "SETXCF START,REBUILD,DUPLEX,STRNAME=EZBDVIPA");
+    EXPECT_EQ(r.rfind("IXC570I", 0), 0u) << r;
     EXPECT_EQ(agreed(p, both), std::make_pair(std::string("DUPLEXED PRIMARY"), std::string("DUPLEXED SECONDARY")));
     take();
 
