@@ -77,6 +77,13 @@ int do_faults(const faults_options& o) {
         return 12;
     }
     const bool no_hercules = o.no_hercules || (o.quick && !o.hercules);
+    std::vector<std::string> left_out;
+    rows = fx::runnable_rows(rows, !no_hercules, left_out);
+    for (const auto& l : left_out) say(l);
+    if (rows.empty()) {
+        say("ZPX1901E NO ROW OF THE MATRIX CAN RUN WITHOUT HERCULES: GIVE --hercules");
+        return 8;
+    }
     std::string names;
     for (const auto& r : rows) names += (names.empty() ? "" : ", ") + r.name;
     say(fmt::format("ZPX1900I FAULTS MATRIX OF {} FROM {}: {} ROW(S): {}{}", cfg.name, sysplex_dir, rows.size(), names,

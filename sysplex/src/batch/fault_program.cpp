@@ -4,6 +4,7 @@
 //   KILL JOB proc ON sys [SIGNAL ...]   an AUTOLOG job (APPA ...)
 //   KILL CF name [SIGNAL ...]           a coupling facility
 //   KILL IKED sys                       the image's IKED (RC 12 on an image without one)
+//   KILL IMAGE sys                      the image's Hercules process: the LPAR is gone (a run under Hercules)
 //   STOP CPU sys / START CPU sys        the image's CPU at its Hercules console (a run under Hercules)
 //   RESTART STACK sys                   start the image's stack again, as `zplex up` started it
 //   RESTART IKED sys                    start the image's IKED again (it renegotiates from EZBDVIPA)
@@ -34,7 +35,7 @@ constexpr const char* name = "ZPXFAULT";
 
 /// Where the optional SIGNAL of a KILL starts (after its object), or 0 when @p w is no KILL form.
 std::size_t kill_signal_at(const std::vector<std::string>& w) {
-    if (w.size() >= 3 && (w[1] == "STACK" || w[1] == "CF" || w[1] == "IKED")) return 3;
+    if (w.size() >= 3 && (w[1] == "STACK" || w[1] == "CF" || w[1] == "IKED" || w[1] == "IMAGE")) return 3;
     if (w.size() >= 5 && w[1] == "JOB" && w[3] == "ON") return 5;
     return 0;
 }
@@ -70,9 +71,14 @@ struct session {
         if (w[1] == "STACK") kind = "tcpip", system = w[2];
         else if (w[1] == "CF") kind = "cf", who = w[2];
         else if (w[1] == "IKED") kind = "iked", system = w[2];
+        else if (w[1] == "IMAGE") kind = "hercules", system = w[2];
         else kind = "autolog", who = w[2], system = w[4];
         const int sig = i < w.size() && w[i + 1] == "TERM" ? SIGTERM : SIGKILL;
         if (!system.empty() && !con.image(system)) return bad(st, "SYSTEM " + system + " IS NOT IN THE SYSPLEX");
+        if (kind == "hercules" && !con.r.hercules) {
+            fail(st, system + " DOES NOT RUN UNDER HERCULES IN THIS RUN (zplex up --no-hercules)", 12);
+            return true;
+        }
         reload();
         const operating::run_process* p = nullptr;
         for (const auto& q : con.r.processes)
@@ -92,7 +98,7 @@ struct session {
             return true;
         }
         bool gone = run::wait_gone({id}, std::chrono::seconds(5));
-        rep.say(fmt::format(" ZPX0630I {} {} (PID {}) {} BY SIG{}", p->name, p->system, id.pid,
+        rep.say(fmt::format(" ZPX0630I {} {} (PID {}) {} BY SIG{}", kind == "hercules" ? "HERCULES OF" : p->name, p->system, id.pid,
                             gone ? "ENDED" : "DID NOT END IN 5 S", sig == SIGKILL ? "KILL" : "TERM"));
         if (!gone) fail(st, "IT DID NOT END");
         return true;
@@ -223,7 +229,7 @@ std::string form_error(const sysin_statement& st) {
     long n = 0;
     if (w[0] == "KILL") {
         const std::size_t i = kill_signal_at(w);
-        if (i == 0) return "KILL STACK sys, KILL JOB proc ON sys, KILL CF name OR KILL IKED sys";
+        if (i == 0) return "KILL STACK sys, KILL JOB proc ON sys, KILL CF name, KILL IKED sys OR KILL IMAGE sys";
         if (w.size() != i && (w.size() != i + 2 || w[i] != "SIGNAL" || (w[i + 1] != "KILL" && w[i + 1] != "TERM")))
             return "ONLY SIGNAL KILL OR SIGNAL TERM MAY FOLLOW";
         return {};

@@ -317,7 +317,8 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
     o.row = row;
     const bool stall = row.kind == fx::fault_kind::stall_system;
     const bool under_hercules = p.con.r.hercules;
-    const bool stack_fault = row.kind == fx::fault_kind::kill_stack || stall;
+    const bool image_kill = row.kind == fx::fault_kind::kill_image;
+    const bool stack_fault = row.kind == fx::fault_kind::kill_stack || stall || image_kill;
     const std::string failed = stack_fault ? row.target : "";
     o.detection_expected = row.kind != fx::fault_kind::kill_iked;
     p.reload();
@@ -380,7 +381,8 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
     }
     const char* kill_verb = row.kind == fx::fault_kind::kill_iked ? "KILL IKED "
                             : row.kind == fx::fault_kind::kill_cf ? "KILL CF "
-                                                                  : "KILL STACK ";
+                            : image_kill                           ? "KILL IMAGE "
+                                                                   : "KILL STACK ";
     const char* restart_verb = row.kind == fx::fault_kind::kill_iked ? "RESTART IKED "
                                : row.kind == fx::fault_kind::kill_cf ? "RESTART CF "
                                                                      : "RESTART STACK ";
@@ -512,6 +514,10 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
         auto a = p.con.command("V TCPIP,TCPIPA,SYSPLEX,REACTIVATE,DVIPA=" + p.dva1_text, row.target);
         restarted = a.rc == 0 && a.text.find("ZPX1001I") != std::string::npos;
         if (!restarted) back.say(" " + a.text);
+    } else if (image_kill && made) {
+        // The image is IPLed again, as the HMC would after its LPAR was lost; its stack,
+        // fenced with its system, must have ended or be ended first.
+        restarted = batch::make_fault(p.con, "IPL " + row.target + " WAIT 60", back);
     } else if (stall && made) {
         // The partitioned system is IPLed again (under Hercules); without Hercules its
         // fenced stack, which is the system, is ended and started again.

@@ -38,7 +38,10 @@ jes::program_result zpxmatrx(const context& c, const jes::job_step& step, jes::s
         return end_report(io, rep, name);
     }
     std::string why;
-    auto rows = operating::faults::select_rows(parm == "QUICK", {}, why);
+    std::vector<std::string> left_out;
+    auto rows = operating::faults::runnable_rows(operating::faults::select_rows(parm == "QUICK", {}, why),
+                                                 con->r.hercules, left_out);
+    for (const auto& l : left_out) rep.say(" " + l);
     rep.say(fmt::format(" ZPX0642I {} ROW(S) ON SYSPLEX {} RUN {}{}", rows.size(), cfg.name, con->dir.string(),
                         con->r.hercules ? "" : "; NO HERCULES"));
     auto r = run_matrix(*con, cfg, rows, con->dir / "faults" / step.name, [&](const std::string& l) { rep.say(" " + l); });

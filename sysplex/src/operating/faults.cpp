@@ -47,8 +47,24 @@ const std::vector<row_spec>& matrix() {
         {"KILL STACK MVS2", "BACKUP AND TARGET OF DVA1", fault_kind::kill_stack, "MVS2", false, 10000},
         {"KILL IKED MVS2", "IKE DAEMON OF DVA1'S BACKUP", fault_kind::kill_iked, "MVS2", false, 10000},
         {"KILL CF SECONDARY", "THE CF OF DUPLEXED EZBDVIPA'S COPY", fault_kind::kill_cf, "SECONDARY", false, 10000},
+        {"KILL IMAGE MVS4", "PURE TARGET'S WHOLE IMAGE: ITS HERCULES PROCESS", fault_kind::kill_image, "MVS4", false, 10000},
+        {"KILL IMAGE MVS1", "DVA1'S OWNER'S WHOLE IMAGE: ITS HERCULES PROCESS", fault_kind::kill_image, "MVS1", false, 10000},
     };
     return rows;
+}
+
+bool needs_hercules(const row_spec& r) noexcept { return r.kind == fault_kind::kill_image; }
+
+std::vector<row_spec> runnable_rows(const std::vector<row_spec>& rows, bool hercules, std::vector<std::string>& left_out) {
+    std::vector<row_spec> out;
+    for (const auto& r : rows) {
+        if (!hercules && needs_hercules(r)) {
+            left_out.push_back("ZPX1914W ROW " + r.name + " IS LEFT OUT: ITS FAULT NEEDS THE IMAGES UNDER HERCULES");
+            continue;
+        }
+        out.push_back(r);
+    }
+    return out;
 }
 
 std::vector<row_spec> select_rows(bool quick, const std::vector<std::string>& names, std::string& why) {

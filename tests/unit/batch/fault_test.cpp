@@ -30,7 +30,7 @@ sysin_statement statement(const std::string& record) {
 TEST(batch_fault, every_statement_form_of_zpxfault_is_accepted) {
     for (const char* good :
          {"KILL STACK MVS1", "KILL STACK MVS1 SIGNAL TERM", "KILL JOB APPA ON MVS2 SIGNAL KILL", "KILL CF CF01",
-          "KILL IKED MVS1", "STOP CPU MVS1", "start cpu mvs1", "RESTART STACK MVS1", "RESTART IKED MVS2", "RESTART CF CF01", "IPL MVS1", "IPL MVS1 WAIT 120",
+          "KILL IKED MVS1", "KILL IMAGE MVS4", "KILL IMAGE MVS4 SIGNAL TERM", "STOP CPU MVS1", "start cpu mvs1", "RESTART STACK MVS1", "RESTART IKED MVS2", "RESTART CF CF01", "IPL MVS1", "IPL MVS1 WAIT 120",
           "WAIT FOR EZZ8302I TIMEOUT 30", "WAIT FOR EZZ8303I '198.18.2.1' TIMEOUT 30", "DELAY 0"})
         EXPECT_EQ(fault_statement_form(statement(good)), "") << good;
 }
@@ -44,8 +44,8 @@ TEST(batch_fault, a_statement_of_the_wrong_form_says_which_form_it_needs) {
         {"IPL MVS1 WAIT 601", "IPL sys WAIT NEEDS SECONDS, 1-600"},
         {"IPL MVS1 TIME 60", "IPL sys WAIT NEEDS SECONDS, 1-600"},
         {"IPL MVS1 WAIT 10 CLEAR", "IPL sys [WAIT s]"},
-        {"KILL STACK", "KILL STACK sys, KILL JOB proc ON sys, KILL CF name OR KILL IKED sys"},
-        {"KILL JOB APPA MVS2", "KILL STACK sys, KILL JOB proc ON sys, KILL CF name OR KILL IKED sys"},
+        {"KILL STACK", "KILL STACK sys, KILL JOB proc ON sys, KILL CF name, KILL IKED sys OR KILL IMAGE sys"},
+        {"KILL JOB APPA MVS2", "KILL STACK sys, KILL JOB proc ON sys, KILL CF name, KILL IKED sys OR KILL IMAGE sys"},
         {"KILL STACK MVS1 SIGNAL HUP", "ONLY SIGNAL KILL OR SIGNAL TERM MAY FOLLOW"},
         {"KILL STACK MVS1 TERM", "ONLY SIGNAL KILL OR SIGNAL TERM MAY FOLLOW"},
         {"STOP MVS1", "STOP CPU sys"},

@@ -30,6 +30,22 @@ TEST(faults_rows, quick_is_one_row_of_each_kind_and_all_is_a_superset) {
     EXPECT_EQ(all.size(), matrix().size());
 }
 
+TEST(faults_rows, a_run_without_hercules_leaves_out_the_image_kill_and_says_so) {
+    std::string why;
+    auto all = select_rows(false, {}, why);
+    std::vector<std::string> said;
+    auto without = runnable_rows(all, false, said);
+    EXPECT_EQ(without.size(), all.size() - 2);
+    for (const auto& r : without) EXPECT_FALSE(needs_hercules(r)) << r.name;
+    ASSERT_EQ(said.size(), 2u);
+    EXPECT_EQ(said[0], "ZPX1914W ROW KILL IMAGE MVS4 IS LEFT OUT: ITS FAULT NEEDS THE IMAGES UNDER HERCULES");
+    EXPECT_EQ(said[1], "ZPX1914W ROW KILL IMAGE MVS1 IS LEFT OUT: ITS FAULT NEEDS THE IMAGES UNDER HERCULES");
+    said.clear();
+    EXPECT_EQ(runnable_rows(all, true, said).size(), all.size());
+    EXPECT_TRUE(said.empty());
+    for (const auto& r : select_rows(true, {}, why)) EXPECT_FALSE(needs_hercules(r)) << r.name << ": --quick runs without Hercules";
+}
+
 TEST(faults_rows, row_by_name_in_any_case_or_number_in_matrix_order_once) {
     std::string why;
     auto r = select_rows(true, {"planned move dva1", "1", "KILL STACK MVS1"}, why);

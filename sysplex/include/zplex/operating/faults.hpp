@@ -22,6 +22,9 @@ enum class fault_kind {
     /// and SIGCONT of its stack (the stack's process is its XCF system), under Hercules
     /// ZPXFAULT STOP CPU and START CPU. The stack must be fenced, never a second owner.
     stall_system,
+    /// SIGKILL of an image's Hercules process (ZPXFAULT KILL IMAGE): the LPAR is gone,
+    /// its XCF system with it; its stack, fenced, is ended. Only under Hercules.
+    kill_image,
 };
 
 /// One row of the matrix: a fault of FIG4, one at a time, under traffic to DVA1.
@@ -36,6 +39,13 @@ struct row_spec {
 
 /// Every row, in the order run.
 const std::vector<row_spec>& matrix();
+
+/// Whether @p r's fault needs the images under Hercules (KILL IMAGE).
+bool needs_hercules(const row_spec& r) noexcept;
+
+/// @p rows without those a run without Hercules cannot make, each left out said in
+/// @p left_out (ZPX1914W lines); all of them under Hercules.
+std::vector<row_spec> runnable_rows(const std::vector<row_spec>& rows, bool hercules, std::vector<std::string>& left_out);
 
 /// The rows of a run: --quick's, or all of them; with @p names (--row, any case, a row's
 /// name or its number from 1) only those, in the matrix's order. Empty, with the text of
