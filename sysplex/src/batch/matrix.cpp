@@ -9,12 +9,14 @@
 // loses, the capture's sequence numbers per SPI and a replay window of the peer's size,
 // charon's log. One table.
 #include "batch.hpp"
+#include "impair.hpp"
 #include "traffic.hpp"
 #include "../run_support.hpp"
 
 #include <zplex/operating/faults.hpp>
 #include <zplex/sysplex/private_file.hpp>
 #include <zplex/sysplex/process.hpp>
+#include <zplex/sysplex/text.hpp>
 
 #include <fmt/format.h>
 
@@ -320,7 +322,8 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
     const bool image_kill = row.kind == fx::fault_kind::kill_image;
     const bool stack_fault = row.kind == fx::fault_kind::kill_stack || stall || image_kill;
     const std::string failed = stack_fault ? row.target : "";
-    o.detection_expected = row.kind != fx::fault_kind::kill_iked;
+    const bool impair = row.kind == fx::fault_kind::impair_lan;
+    o.detection_expected = row.kind != fx::fault_kind::kill_iked && !impair;
     p.reload();
     const fs::path prefix = p.out / fmt::format("ROW{}", index);
     const fs::path charon_log = p.con.dir / "logs" / "PEER1.CHARON.log";
@@ -393,7 +396,15 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
     const auto t_fault = steady::now();
     const auto wall_fault = wall_ms();
     bool made = false;
-    if (row.kind == fx::fault_kind::planned_move) {
+    batch::lan_impairment lan;
+    if (impair) {
+        batch::impairment im;
+        im.host_address = p.peer1;
+        std::string why_not;
+        const auto* lan_ns = p.con.r.netns_of("LAN");
+        made = lan_ns && lan.start(lan_ns->name, "v" + sysplex::lower(row.target), im, why_not);
+        if (!made) rep.say(" THE LAN PORT OF " + row.target + " CANNOT BE IMPAIRED: " + (lan_ns ? why_not : "NO LAN"));
+    } else if (row.kind == fx::fault_kind::planned_move) {
         auto a = p.con.command("V TCPIP,TCPIPA,SYSPLEX,DEACTIVATE,DVIPA=" + p.dva1_text, row.target);
         made = a.rc == 0 && a.text.find("ZPX1001I") != std::string::npos;
         if (!made) rep.say(" " + a.text);
@@ -484,6 +495,16 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
     std::vector<batch::traffic_result> longs;
     for (auto& r : running) longs.push_back(r.get());
     auto news = {new_plain.get(), new_prot.get()};
+    if (impair && made) {
+        // The impairment lasts through every connection of the row, then the port is back.
+        lan.stop();
+        const auto& n = lan.counts();
+        o.charon_expected = static_cast<long>(n.esp_duplicated_to_host.load());
+        say(fmt::format("ZPX1905I {}: {} FRAMES RELAYED: {} LOST, {} DUPLICATED ({} ESP TO {}), {} REORDERED", row.name,
+                        n.frames.load(), n.lost.load(), n.duplicated.load(), n.esp_duplicated_to_host.load(), row.target,
+                        n.reordered.load()));
+        if (n.too_big.load() > 0) o.notes.push_back(fmt::format("{} FRAMES TOO BIG FOR THE RELAY", n.too_big.load()));
+    }
     for (const auto& r : longs) {
         if (!r.error.empty()) o.notes.push_back(r.error);
         for (const auto& c : r.connections) {
@@ -514,6 +535,8 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
         auto a = p.con.command("V TCPIP,TCPIPA,SYSPLEX,REACTIVATE,DVIPA=" + p.dva1_text, row.target);
         restarted = a.rc == 0 && a.text.find("ZPX1001I") != std::string::npos;
         if (!restarted) back.say(" " + a.text);
+    } else if (impair) {
+        // Nothing to start again: the port went back on the bridge when the relay ended.
     } else if (image_kill && made) {
         // The image is IPLed again, as the HMC would after its LPAR was lost; its stack,
         // fenced with its system, must have ended or be ended first.

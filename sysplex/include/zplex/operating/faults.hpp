@@ -25,6 +25,10 @@ enum class fault_kind {
     /// SIGKILL of an image's Hercules process (ZPXFAULT KILL IMAGE): the LPAR is gone,
     /// its XCF system with it; its stack, fenced, is ended. Only under Hercules.
     kill_image,
+    /// PEER1's LAN port relayed in user space with frames lost, duplicated and reordered
+    /// (batch/impair.hpp): nothing lost that TCP and IPsec do not recover, and the peer's
+    /// replay window drops the duplicated ESP packets only.
+    impair_lan,
 };
 
 /// One row of the matrix: a fault of FIG4, one at a time, under traffic to DVA1.
@@ -112,6 +116,9 @@ struct row_outcome {
     long new_on_failed = 0;   ///< new connections after the fault served by the failed stack
     std::optional<esp_check> esp;      ///< nullopt: no capture to judge
     std::optional<long> charon_failures;  ///< replay and ICV failures in charon's log; nullopt: no log
+    /// Of them, the replays of ESP packets the LAN's impairment gave the peer twice: the
+    /// window must drop those, and nothing else.
+    long charon_expected = 0;
     bool restored = true;     ///< the sysplex was as before once the row ended
     bool ran = true;          ///< false: the row was not run (an earlier one left the sysplex broken, an interrupt)
     std::vector<std::string> notes;       ///< what went wrong that the numbers do not say
