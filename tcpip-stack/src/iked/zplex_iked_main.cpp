@@ -443,7 +443,31 @@ void iked_daemon::renegotiate(std::uint32_t dvipa, ike::time_point now) {
         auto& pending = _rebuild[conn->name];
         bool started = !pending.empty();
         pending.insert(pending.end(), tunnels.begin(), tunnels.end());
-        if (!started) handle(_engine.initiate(conn->name, now));
+        if (started) continue;
+        // A NEWCONN may have come first (the stack, started again, sent before this pass):
+        // its SA of the same policy replaces the records, and its negotiation under way is
+        // the one the records wait for. A second IKE SA would give the targets two SAs.
+        std::string have;
+        for (const auto& [spi, c] : _children)
+            if (c.connection == conn->name) have = c.tunnel;
+        if (!have.empty()) {
+            for (const auto& t : pending) {
+                auto r = request("SWSA DELETE " + t + " REKEYED");
+                say("ZPX1742I SA " + t + " REPLACED BY " + have + ": " +
+                    (r.empty() ? "STACK NOT REACHED" : r.substr(0, r.find('\n'))));
+            }
+            _rebuild.erase(conn->name);
+            continue;
+        }
+        std::optional<ike::ike_sa_id> ike_id;
+        bool setting_up = false;
+        for (const auto& st : _engine.status()) {
+            if (st.connection != conn->name || st.remote.addr != peer) continue;
+            if (st.established) ike_id = st.id;
+            else setting_up = true;
+        }
+        if (ike_id) handle(_engine.create_child(*ike_id, conn->children.front().name, now));
+        else if (!setting_up) handle(_engine.initiate(conn->name, now));
     }
 }
 
