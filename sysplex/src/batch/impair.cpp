@@ -101,6 +101,9 @@ bool lan_impairment::start(const std::string& lan_netns, const std::string& port
     }
     run::ip_ok({"-n", _ns, "link", "set", bridge_port, "master", "br0", "up"});
     run::ip_ok({"-n", _ns, "link", "set", bridge_side, "up"});
+    // Off the bridge before the relay carries a frame: while both paths were there, a
+    // frame took both and the host got it twice, counted as no duplicate of the relay's.
+    run::ip_ok({"-n", _ns, "link", "set", _port, "nomaster"});
     std::promise<std::string> ready;
     auto said = ready.get_future();
     _stop = false;
@@ -129,20 +132,20 @@ bool lan_impairment::start(const std::string& lan_netns, const std::string& port
     if (!why.empty()) {
         _thread.join();
         run::ip_ok({"-n", _ns, "link", "del", bridge_side});
+        run::ip_ok({"-n", _ns, "link", "set", _port, "master", "br0", "up"});
         return false;
     }
-    // Only now is the host's port off the bridge: its frames go through the relay.
-    run::ip_ok({"-n", _ns, "link", "set", _port, "nomaster"});
     _started = true;
     return true;
 }
 
 void lan_impairment::stop() {
     if (!_thread.joinable()) return;
-    if (_started) run::ip_ok({"-n", _ns, "link", "set", _port, "master", "br0", "up"});
+    // The relay ends first, then the port goes back: never two paths at once.
     _stop = true;
     _thread.join();
     run::ip_ok({"-n", _ns, "link", "del", bridge_side});
+    if (_started) run::ip_ok({"-n", _ns, "link", "set", _port, "master", "br0", "up"});
     _started = false;
 }
 

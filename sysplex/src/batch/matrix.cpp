@@ -15,6 +15,7 @@
 
 #include <zplex/operating/faults.hpp>
 #include <zplex/sysplex/private_file.hpp>
+#include <zplex/sysplex/line_socket.hpp>
 #include <zplex/sysplex/process.hpp>
 #include <zplex/sysplex/text.hpp>
 
@@ -323,7 +324,8 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
     const bool stack_fault = row.kind == fx::fault_kind::kill_stack || stall || image_kill;
     const std::string failed = stack_fault ? row.target : "";
     const bool impair = row.kind == fx::fault_kind::impair_lan;
-    o.detection_expected = row.kind != fx::fault_kind::kill_iked && !impair;
+    const bool xcf_delay = row.kind == fx::fault_kind::delay_xcf;
+    o.detection_expected = row.kind != fx::fault_kind::kill_iked && !impair && !xcf_delay;
     p.reload();
     const fs::path prefix = p.out / fmt::format("ROW{}", index);
     const fs::path charon_log = p.con.dir / "logs" / "PEER1.CHARON.log";
@@ -397,7 +399,25 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
     const auto wall_fault = wall_ms();
     bool made = false;
     batch::lan_impairment lan;
-    if (impair) {
+    // The XCF link impairment is a line of each pure target's control socket.
+    auto xcf_links = [&](const std::string& line) {
+        bool ok = true;
+        for (const auto& t : p.targets) {
+            if (t == p.owner) continue;
+            std::string a;
+            try {
+                a = sysplex::line_request(run::stack_socket(p.con.dir, t).string(), line, std::chrono::seconds(10));
+            } catch (const std::exception& e) {
+                a = e.what();
+            }
+            ok = ok && a.rfind("ZPX1045I", 0) == 0;
+            say("  " + t + ": " + a.substr(0, a.find('\n')));
+        }
+        return ok;
+    };
+    if (xcf_delay) {
+        made = xcf_links("XCF LINKS IMPAIR DROP 100 DELAY 20");
+    } else if (impair) {
         batch::impairment im;
         im.host_address = p.peer1;
         std::string why_not;
@@ -495,6 +515,7 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
     std::vector<batch::traffic_result> longs;
     for (auto& r : running) longs.push_back(r.get());
     auto news = {new_plain.get(), new_prot.get()};
+    if (xcf_delay && made && !xcf_links("XCF LINKS IMPAIR OFF")) o.notes.push_back("THE XCF LINKS' IMPAIRMENT DID NOT END");
     if (impair && made) {
         // The impairment lasts through every connection of the row, then the port is back.
         lan.stop();
@@ -535,8 +556,9 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
         auto a = p.con.command("V TCPIP,TCPIPA,SYSPLEX,REACTIVATE,DVIPA=" + p.dva1_text, row.target);
         restarted = a.rc == 0 && a.text.find("ZPX1001I") != std::string::npos;
         if (!restarted) back.say(" " + a.text);
-    } else if (impair) {
-        // Nothing to start again: the port went back on the bridge when the relay ended.
+    } else if (impair || xcf_delay) {
+        // Nothing to start again: the port went back on the bridge when the relay ended,
+        // the XCF links are whole again.
     } else if (image_kill && made) {
         // The image is IPLed again, as the HMC would after its LPAR was lost; its stack,
         // fenced with its system, must have ended or be ended first.

@@ -49,6 +49,8 @@ const std::vector<row_spec>& matrix() {
         {"KILL CF SECONDARY", "THE CF OF DUPLEXED EZBDVIPA'S COPY", fault_kind::kill_cf, "SECONDARY", false, 10000},
         {"IMPAIR LAN PEER1", "PEER1'S LAN PORT: 1% OF FRAMES LOST, 1% DUPLICATED, 2% REORDERED, EACH WAY",
          fault_kind::impair_lan, "PEER1", true, 10000},
+        {"DELAY XCF LINKS", "THE XCF LINK INTO MVS2 AND MVS4: FORWARDED PACKETS 20 MS LATE, 1% DROPPED",
+         fault_kind::delay_xcf, "MVS2", true, 10000},
         {"KILL IMAGE MVS4", "PURE TARGET'S WHOLE IMAGE: ITS HERCULES PROCESS", fault_kind::kill_image, "MVS4", false, 10000},
         {"KILL IMAGE MVS1", "DVA1'S OWNER'S WHOLE IMAGE: ITS HERCULES PROCESS", fault_kind::kill_image, "MVS1", false, 10000},
     };

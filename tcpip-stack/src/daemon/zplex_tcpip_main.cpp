@@ -47,6 +47,7 @@
 #include <functional>
 #include <fstream>
 #include <set>
+#include <optional>
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -289,6 +290,31 @@ struct image_sockets : tst::image_port {
     }
 };
 
+/// The faults matrix's XCF link impairment (docs/faults.md, "DELAY XCF LINKS"), a line of
+/// the 0600 control socket, as the IKED's SWSA lines are (not an operator command):
+///   XCF LINKS IMPAIR DROP bp DELAY ms   (bp: chances in 10000, 0-10000; ms: 0-1000)
+///   XCF LINKS IMPAIR OFF
+/// -> ZPX1045I with what was dropped and delayed so far, or ZPX1046I saying what is wrong.
+std::optional<std::string> xcf_links_line(const std::string& line, tst::xcf_sysplex& port) {
+    std::istringstream in(zplex::sysplex::upper(line));
+    std::vector<std::string> w;
+    for (std::string t; in >> t;) w.push_back(t);
+    if (w.size() < 3 || w[0] != "XCF" || w[1] != "LINKS" || w[2] != "IMPAIR") return std::nullopt;
+    long bp = -1, ms = -1;
+    auto num = [](const std::string& t, long hi, long& v) {
+        if (t.empty() || t.size() > 5 || t.find_first_not_of("0123456789") != std::string::npos) return false;
+        v = std::stol(t);
+        return v <= hi;
+    };
+    if (w.size() == 4 && w[3] == "OFF") bp = ms = 0;
+    else if (!(w.size() == 7 && w[3] == "DROP" && num(w[4], 10000, bp) && w[5] == "DELAY" && num(w[6], 1000, ms)))
+        return "ZPX1046I XCF LINKS IMPAIR DROP bp DELAY ms (bp 0-10000 IN 10000, ms 0-1000) OR XCF LINKS IMPAIR OFF\n";
+    port.impair_links(static_cast<std::uint32_t>(bp), std::chrono::milliseconds(ms));
+    return "ZPX1045I XCF LINK PACKETS IN: DROP " + std::to_string(bp) + " IN 10000, DELAY " + std::to_string(ms) +
+           " MS; " + std::to_string(port.links_dropped()) + " DROPPED AND " + std::to_string(port.links_delayed()) +
+           " DELAYED SO FAR\n";
+}
+
 /// V TCPIP,[proc],OBEYFILE,dsn: apply the dataset to the running profile, then to the stack.
 using obey_fn = std::function<std::vector<std::string>(const std::string& dsn)>;
 
@@ -487,6 +513,7 @@ int main(int argc, char** argv) {
         const auto serve = [&](const std::string& line) {
             std::string out;
             if (zplex::tcpip::daemon::swsa_keys_reply(line, *s, out)) return out;  // keys: wiped by the socket
+            if (auto said = xcf_links_line(line, port)) return *said;
             for (const auto& l : run_command(line, *s, obey)) out += l + "\n";
             return out;
         };
@@ -522,7 +549,8 @@ int main(int argc, char** argv) {
             // filled in bulk and stalled the owner: docs/swsa.md "Throughput"). Without a
             // doorbell the wait is 1 ms, as before it.
             epoll_event evs[8];
-            const int wait_ms = bell < 0 ? 1 : member->arm() ? 5 : 0;
+            int wait_ms = bell < 0 ? 1 : member->arm() ? 5 : 0;
+            if (int due = port.next_due_ms(); due >= 0 && due < wait_ms) wait_ms = due;  // a held link packet
             int n = ::epoll_wait(ep, evs, 8, wait_ms);
             // Clients that have not sent their line or taken their reply yet are served
             // on every turn; a new one wakes the loop through the listener.

@@ -79,6 +79,19 @@ bool xcf_sysplex::join_group() {
     return true;
 }
 
+void xcf_sysplex::impair_links(std::uint32_t drop_bp, std::chrono::milliseconds delay) {
+    _drop_bp = std::min<std::uint32_t>(drop_bp, 10000);
+    _delay = std::max(delay, std::chrono::milliseconds(0));
+    if (_delay.count() == 0)
+        for (auto& h : _held) h.due = std::chrono::steady_clock::now();
+}
+
+int xcf_sysplex::next_due_ms() const {
+    if (_held.empty()) return -1;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(_held.front().due - std::chrono::steady_clock::now());
+    return left.count() < 0 ? 0 : static_cast<int>(left.count());
+}
+
 std::size_t xcf_sysplex::poll(stack& s, std::chrono::milliseconds wait) {
     if (_sys.fenced() && !_fence_told) {
         _fence_told = true;
@@ -94,6 +107,14 @@ std::size_t xcf_sysplex::poll(stack& s, std::chrono::milliseconds wait) {
         }
     }
     std::size_t n = 0;
+    // Held link packets whose delay is over, in the order they came.
+    const auto now = std::chrono::steady_clock::now();
+    while (!_held.empty() && _held.front().due <= now) {
+        auto h = std::move(_held.front());
+        _held.pop_front();
+        s.xcf_link_packet(h.from, bytes(h.packet.data(), h.packet.size()));
+        ++n;
+    }
     std::string from;
     while (true) {
         xcf::protection how = xcf::protection::sealed;
@@ -103,7 +124,17 @@ std::size_t xcf_sysplex::poll(stack& s, std::chrono::milliseconds wait) {
         bytes body(_in.data() + 1, _in.size() - 1);
         if (_in[0] == 'C' && how != xcf::protection::sealed) ++_unsealed_control;  // control is always sealed
         else if (_in[0] == 'C') s.control_message(from, body);
-        else if (_in[0] == 'L') s.xcf_link_packet(from, body);
+        else if (_in[0] == 'L' && (_drop_bp != 0 || _delay.count() != 0)) {
+            _rng = _rng * 6364136223846793005ull + 1442695040888963407ull;
+            if ((_rng >> 33) % 10000 < _drop_bp) {
+                ++_links_dropped;
+            } else if (_delay.count() != 0 && _held.size() < 65536) {
+                ++_links_delayed;
+                _held.push_back({now + _delay, from, std::vector<std::uint8_t>(body.data(), body.data() + body.size())});
+            } else {
+                s.xcf_link_packet(from, body);
+            }
+        } else if (_in[0] == 'L') s.xcf_link_packet(from, body);
         else ++_unknown;
     }
     return n;

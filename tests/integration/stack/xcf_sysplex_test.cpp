@@ -136,3 +136,46 @@ TEST(XcfSysplex, LeavegroupAndJoingroupOverXcf) {
     EXPECT_TRUE(m2.logged("EZZ8303I VIPA 198.18.2.1 GIVEN TO TCPIPA ON MVS1"));
     EXPECT_EQ(m1.port->send_failures(), 0u);
 }
+
+// The faults matrix's XCF link impairment: a link packet that arrives is held for the
+// delay (and the loop told when it is due), all of them dropped at 10000 in 10000, and
+// control messages (the DVIPA state) never touched.
+TEST(XcfSysplex, ImpairedLinkPacketsAreHeldOrDroppedAndControlIsNot) {
+    xcf::sysplex_options o;
+    o.sysplex = "ZSI" + std::to_string(::getpid());
+    xcf::parse_key("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", o.key);
+    fig4 f;
+    real_stack m1(o, f, "MVS1");
+    real_stack m2(o, f, "MVS2");
+    ASSERT_TRUE(wait_for({&m1, &m2}, [&] {
+        return m2.logged("EZD1214I INITIAL DYNAMIC VIPA PROCESSING HAS COMPLETED FOR TCPIPA");
+    }));
+    auto replies = [&] {
+        std::size_t n = 0;
+        for (auto& p : m1.io.app) n += p.size() >= 28 && p[20] == 0 && get32(p, 12) == ip("198.18.1.2");
+        return n;
+    };
+    // Delayed: MVS2's answer to MVS1's ping comes into MVS1 and waits 300 ms there.
+    m1.port->impair_links(0, std::chrono::milliseconds(300));
+    EXPECT_EQ(m1.port->next_due_ms(), -1);
+    m1.s->app_packet(echo_request(ip("198.18.1.1"), ip("198.18.1.2"), 7));
+    ASSERT_TRUE(wait_for({&m1, &m2}, [&] { return m1.port->links_delayed() == 1; }));
+    const auto held_at = std::chrono::steady_clock::now();
+    EXPECT_EQ(replies(), 0u) << "held, not delivered";
+    EXPECT_GE(m1.port->next_due_ms(), 0);
+    ASSERT_TRUE(wait_for({&m1, &m2}, [&] { return replies() == 1; }));
+    EXPECT_GE(std::chrono::steady_clock::now() - held_at, std::chrono::milliseconds(250));
+    EXPECT_EQ(m1.port->next_due_ms(), -1);
+    // Dropped: every link packet into MVS1; MVS2 still sees MVS1's control messages.
+    m1.port->impair_links(10000, std::chrono::milliseconds(0));
+    for (std::uint16_t k = 8; k < 13; ++k) m1.s->app_packet(echo_request(ip("198.18.1.1"), ip("198.18.1.2"), k));
+    ASSERT_TRUE(wait_for({&m1, &m2}, [&] { return m1.port->links_dropped() == 5; }));
+    EXPECT_EQ(replies(), 1u);
+    auto view = m2.s->command("D TCPIP,,SYSPLEX,VIPADYN");
+    EXPECT_NE(std::find(view.begin(), view.end(), "  TCPIPA   MVS1     ACTIVE      BOTH"), view.end());
+    // Whole again.
+    m1.port->impair_links(0, std::chrono::milliseconds(0));
+    m1.s->app_packet(echo_request(ip("198.18.1.1"), ip("198.18.1.2"), 20));
+    ASSERT_TRUE(wait_for({&m1, &m2}, [&] { return replies() == 2; }));
+    EXPECT_EQ(m1.port->links_dropped(), 5u);
+}

@@ -14,7 +14,7 @@ namespace {
 TEST(faults_rows, quick_is_one_row_of_each_kind_and_all_is_a_superset) {
     std::string why;
     auto quick = select_rows(true, {}, why);
-    ASSERT_EQ(quick.size(), 8u);
+    ASSERT_EQ(quick.size(), 9u);
     EXPECT_EQ(quick[0].name, "KILL STACK MVS1");
     EXPECT_EQ(quick[1].name, "KILL STACK MVS4");
     EXPECT_EQ(quick[2].name, "KILL IKED MVS1");
@@ -27,6 +27,8 @@ TEST(faults_rows, quick_is_one_row_of_each_kind_and_all_is_a_superset) {
     EXPECT_EQ(quick[6].kind, fault_kind::stall_system);
     EXPECT_EQ(quick[7].name, "IMPAIR LAN PEER1");
     EXPECT_EQ(quick[7].kind, fault_kind::impair_lan);
+    EXPECT_EQ(quick[8].name, "DELAY XCF LINKS");
+    EXPECT_EQ(quick[8].kind, fault_kind::delay_xcf);
     auto all = select_rows(false, {}, why);
     EXPECT_GT(all.size(), quick.size());
     EXPECT_EQ(all.size(), matrix().size());

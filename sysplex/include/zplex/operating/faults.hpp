@@ -29,6 +29,9 @@ enum class fault_kind {
     /// (batch/impair.hpp): nothing lost that TCP and IPsec do not recover, and the peer's
     /// replay window drops the duplicated ESP packets only.
     impair_lan,
+    /// The XCF link into DVA1's targets other than the owner (MVS2, MVS4): the packets
+    /// the distributor forwards are delayed, and some dropped (the stacks' XCF LINKS IMPAIR).
+    delay_xcf,
 };
 
 /// One row of the matrix: a fault of FIG4, one at a time, under traffic to DVA1.

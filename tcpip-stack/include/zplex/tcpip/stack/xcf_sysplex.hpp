@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -56,6 +57,16 @@ public:
     /// Control messages refused because they were not sealed.
     std::uint64_t unsealed_control() const noexcept { return _unsealed_control; }
 
+    /// The faults matrix's impairment of the XCF link (docs/faults.md, "DELAY XCF LINKS"):
+    /// each link packet that arrives is dropped with @p drop_bp chances in 10000, or held
+    /// @p delay before the core gets it. Control messages never are (XCF signalling does
+    /// not lose or delay messages). 0 and 0: none (held packets are delivered at once).
+    void impair_links(std::uint32_t drop_bp, std::chrono::milliseconds delay);
+    std::uint64_t links_dropped() const noexcept { return _links_dropped; }
+    std::uint64_t links_delayed() const noexcept { return _links_delayed; }
+    /// Milliseconds until the first held packet is due (0 when one is), -1 when none is held.
+    int next_due_ms() const;
+
 private:
     bool tagged_send(char tag, std::string_view member, bytes payload, link_protection how) noexcept;
 
@@ -69,6 +80,16 @@ private:
     std::uint64_t _send_failures = 0;
     std::uint64_t _unknown = 0;
     std::uint64_t _unsealed_control = 0;
+    struct held_packet {
+        std::chrono::steady_clock::time_point due;
+        std::string from;
+        std::vector<std::uint8_t> packet;
+    };
+    std::deque<held_packet> _held;
+    std::uint32_t _drop_bp = 0;
+    std::chrono::milliseconds _delay{0};
+    std::uint64_t _rng = 0x5a504c58u;
+    std::uint64_t _links_dropped = 0, _links_delayed = 0;
 };
 
 }  // namespace zplex::tcpip::stack
