@@ -21,10 +21,10 @@ TEST(faults_rows, quick_is_one_row_of_each_kind_and_all_is_a_superset) {
     EXPECT_EQ(quick[3].name, "PLANNED MOVE DVA1");
     EXPECT_EQ(quick[4].name, "KILL CF PRIMARY");
     EXPECT_EQ(quick[4].kind, fault_kind::kill_cf);
-    EXPECT_EQ(quick[5].name, "KILL CF SIMPLEX");  // EZBDVIPA lost: the SA rekeyed
-    EXPECT_EQ(quick[5].kind, fault_kind::kill_cf);
-    EXPECT_EQ(quick[6].name, "STALL SYSTEM MVS1");
-    EXPECT_EQ(quick[6].kind, fault_kind::stall_system);
+    EXPECT_EQ(quick[5].name, "STALL SYSTEM MVS1");
+    EXPECT_EQ(quick[5].kind, fault_kind::stall_system);
+    EXPECT_EQ(quick[6].name, "KILL CF SIMPLEX");  // EZBDVIPA lost: the SA rekeyed
+    EXPECT_EQ(quick[6].kind, fault_kind::kill_cf);
     EXPECT_EQ(quick[7].name, "IMPAIR LAN PEER1");
     EXPECT_EQ(quick[7].kind, fault_kind::impair_lan);
     EXPECT_EQ(quick[8].name, "DELAY XCF LINKS");
