@@ -105,6 +105,8 @@ public:
     result write_list_controls(std::uint32_t list, const list_controls& in) override;
     result lock(std::uint32_t index, lock_oper op) override;
     result probe() override;
+    /// The current instance's CF is gone: fenced, and lost when it had no copy.
+    void fence_dead_cf() noexcept;
     result reconnect() override;
     std::uint32_t generation() const noexcept override { return _generation; }
     bool lost() const noexcept override { return _lost; }
@@ -278,12 +280,17 @@ result connector_impl::usable() {
     }
     // A CF that died without telling anyone: noticed every 4096 requests.
     if ((++_requests & 4095) == 0 && !_p->owner_alive()) {
-        _p->hdr().fenced.store(1);
-        if (!_p->hdr().duplex_active.load()) {
-            _p->hdr().lost.store(1);
-        }
+        fence_dead_cf();
     }
     return ok();
+}
+
+void connector_impl::fence_dead_cf() noexcept {
+    auto& h = _p->hdr();
+    h.fenced.store(1, std::memory_order_seq_cst);
+    if (!h.duplex_active.load()) {
+        h.lost.store(1);
+    }
 }
 
 result connector_impl::probe() {
@@ -296,10 +303,7 @@ result connector_impl::probe() {
         return ok();
     }
     if (!h.fenced.load()) {  // its CF died: fenced as the 4096th request would
-        h.fenced.store(1, std::memory_order_seq_cst);
-        if (!h.duplex_active.load()) {
-            h.lost.store(1);
-        }
+        fence_dead_cf();
     }
     return reattach();  // to the copy, or structure_lost
 }

@@ -174,6 +174,11 @@ private:
     void renegotiate(std::uint32_t dvipa, ike::time_point now);
     void forget(std::uint32_t dvipa);
     void lifesize(ike::time_point now);
+    /// The IKE SA of @p connection with @p peer: the established one's id, and whether
+    /// one is still being set up.
+    std::pair<std::optional<ike::ike_sa_id>, bool> ike_state(const std::string& connection, std::uint32_t peer);
+    /// The EZBDVIPA records @p tunnels leave every stack, replaced by @p by (ZPX1742I each).
+    void replace_records(const std::vector<std::string>& tunnels, const std::string& by);
     void newconns(ike::time_point now);
     std::string request(const std::string& line);
     /// A request on the IKED's own control socket (`ipsec -k display [-r detail]`).
@@ -321,6 +326,25 @@ void iked_daemon::lifesize(ike::time_point now) {
     }
 }
 
+std::pair<std::optional<ike::ike_sa_id>, bool> iked_daemon::ike_state(const std::string& connection,
+                                                                      std::uint32_t peer) {
+    std::optional<ike::ike_sa_id> id;
+    bool setting_up = false;
+    for (const auto& st : _engine.status()) {
+        if (st.connection != connection || st.remote.addr != peer) continue;
+        if (st.established) id = st.id;
+        else setting_up = true;
+    }
+    return {id, setting_up};
+}
+
+void iked_daemon::replace_records(const std::vector<std::string>& tunnels, const std::string& by) {
+    for (const auto& t : tunnels) {
+        auto r = request("SWSA DELETE " + t + " REKEYED");
+        say("ZPX1742I SA " + t + " REPLACED BY " + by + ": " + (r.empty() ? "STACK NOT REACHED" : r.substr(0, r.find('\n'))));
+    }
+}
+
 void iked_daemon::newconns(ike::time_point now) {
     // A target (or our own image) sent traffic the policy protects with an SA not
     // negotiated yet (docs/swsa.md "NEWCONN"): negotiate it; the stack distributes it.
@@ -360,13 +384,7 @@ void iked_daemon::newconns(ike::time_point now) {
         if (have) continue;  // negotiated or on its way: the target gets it with the distribution
         say("ZPX1747I " + what + ": IKE NEGOTIATES " + cc->name + " (" + conn->name + ")");
         _creating.insert(key);
-        std::optional<ike::ike_sa_id> ike_id;
-        bool setting_up = false;
-        for (const auto& st : _engine.status()) {
-            if (st.connection != conn->name || st.remote.addr != r->value) continue;
-            if (st.established) ike_id = st.id;
-            else setting_up = true;
-        }
+        auto [ike_id, setting_up] = ike_state(conn->name, r->value);
         if (ike_id) {
             handle(_engine.create_child(*ike_id, cc->name, now));
         } else if (&conn->children.front() == cc) {
@@ -451,21 +469,11 @@ void iked_daemon::renegotiate(std::uint32_t dvipa, ike::time_point now) {
         for (const auto& [spi, c] : _children)
             if (c.connection == conn->name) have = c.tunnel;
         if (!have.empty()) {
-            for (const auto& t : pending) {
-                auto r = request("SWSA DELETE " + t + " REKEYED");
-                say("ZPX1742I SA " + t + " REPLACED BY " + have + ": " +
-                    (r.empty() ? "STACK NOT REACHED" : r.substr(0, r.find('\n'))));
-            }
+            replace_records(pending, have);
             _rebuild.erase(conn->name);
             continue;
         }
-        std::optional<ike::ike_sa_id> ike_id;
-        bool setting_up = false;
-        for (const auto& st : _engine.status()) {
-            if (st.connection != conn->name || st.remote.addr != peer) continue;
-            if (st.established) ike_id = st.id;
-            else setting_up = true;
-        }
+        auto [ike_id, setting_up] = ike_state(conn->name, peer);
         if (ike_id) handle(_engine.create_child(*ike_id, conn->children.front().name, now));
         else if (!setting_up) handle(_engine.initiate(conn->name, now));
     }
@@ -638,11 +646,7 @@ void iked_daemon::install(const ike::event& e, bool rekey) {
     _creating.erase(e.connection + "/" + c.name);
     if (!old_tunnel.empty()) remove(_children.find(c.replaces_spi_in), "REKEYED");
     if (auto rb = _rebuild.find(e.connection); rb != _rebuild.end() && !rekey) {
-        for (const auto& t : rb->second) {
-            auto r = request("SWSA DELETE " + t + " REKEYED");
-            say("ZPX1742I SA " + t + " REPLACED BY " + m.tunnel + ": " +
-                (r.empty() ? "STACK NOT REACHED" : r.substr(0, r.find('\n'))));
-        }
+        replace_records(rb->second, m.tunnel);
         _rebuild.erase(rb);
     }
 }
