@@ -90,6 +90,8 @@ TEST(distributor_e2e, round_robin_300_connections_from_two_clients_land_as_predi
     cs = clients.connections();
     EXPECT_EQ(closed_ok(cs), 300) << clients.report();
     ASSERT_TRUE(cap.stop()) << cap.log();
+    // The witness's own count: a frame it lost would read as a reply never sent.
+    EXPECT_EQ(cap.dropped(), 0u) << cap.log();
     expect_servers_agree(plex, cs, {"MVS1", "MVS2", "MVS4"});
 
     // The capture: every reply of a connection leaves from the MAC of the image that

@@ -154,6 +154,7 @@ TEST(swsa_strongswan, a_takeover_or_an_iked_restart_renegotiates_the_sa_and_the_
     auto results = clients.finish(ended);
     std::this_thread::sleep_for(500ms);
     EXPECT_TRUE(cap.stop()) << cap.log();
+    EXPECT_EQ(cap.dropped(), 0u) << cap.log();
     auto tally = long_lived_clients::tally(results);
     EXPECT_EQ(tally["MVS2 OK"], 10) << clients.report();
     EXPECT_EQ(tally["MVS4 OK"], 10) << clients.report();

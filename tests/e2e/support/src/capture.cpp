@@ -2,6 +2,7 @@
 #include <zplex/e2e/capture.hpp>
 #include <zplex/e2e/stack_plex.hpp>
 
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -14,8 +15,12 @@ packet_capture::packet_capture(const netns& ns, const std::vector<std::string>& 
     : _file(file), _log(file.string() + ".log") {
     fs::remove(_file);
     fs::remove(_log);
-    // A 64 MiB kernel buffer: bursts of hundreds of connections at once are not dropped.
-    std::vector<std::string> argv{"dumpcap", "-n", "-s", "128", "-B", "64", "-w", _file.string()};
+    // A 64 MiB kernel buffer, and room in dumpcap's own queue between its per-interface
+    // readers and its writer (by default 1000 packets: with two interfaces a burst of
+    // 300 connections under the sanitizers overflowed it, "dumpcap:76" dropped), so that
+    // bursts of hundreds of connections at once are not dropped.
+    std::vector<std::string> argv{"dumpcap", "-n", "-s", "128", "-B", "64", "-N", "1000000",
+                                  "-C", "268435456", "-w", _file.string()};
     for (const auto& i : interfaces) {
         argv.push_back("-i");
         argv.push_back(i);
@@ -82,5 +87,15 @@ std::vector<std::vector<std::string>> packet_capture::fields(const std::string& 
 }
 
 std::string packet_capture::log() const { return file_text(_log); }
+
+std::uint64_t packet_capture::dropped() const {
+    // "Packets received/dropped on interface 'vc2': 2072/76 (pcap:0/dumpcap:76/...)"
+    static const std::regex line(R"(Packets received/dropped on interface '[^']*': [0-9]+/([0-9]+))");
+    std::uint64_t n = 0;
+    auto text = log();
+    for (std::sregex_iterator it(text.begin(), text.end(), line), end; it != end; ++it)
+        n += std::stoull((*it)[1].str());
+    return n;
+}
 
 }  // namespace zplex::e2e

@@ -6,6 +6,7 @@
 #include <zplex/e2e/netns.hpp>
 #include <zplex/e2e/process.hpp>
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -25,6 +26,9 @@ public:
     /// tshark -r file -Y @p display_filter -T fields -e f...: one row of fields per packet.
     std::vector<std::vector<std::string>> fields(const std::string& display_filter,
                                                  const std::vector<std::string>& names) const;
+    /// The packets dumpcap itself says it dropped, all interfaces (after stop()): a
+    /// capture that dropped any is no witness of a packet's absence.
+    std::uint64_t dropped() const;
     /// dumpcap's own output (for failure messages).
     std::string log() const;
 
