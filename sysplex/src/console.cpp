@@ -174,7 +174,8 @@ answer console::execute(const op::routed& rt, const std::string& system) {
 
 answer console::uss(const std::string& text, const std::string& system) {
     if (text.rfind("ipsec ", 0) != 0) return {"ZPX1855I ONLY THE z/OS UNIX ipsec COMMAND IS TAKEN\n", 8};
-    bool to_iked = text.find(" -k") != std::string::npos;
+    // IKE tunnels, and a refresh (a rekey) of dynamic ones, are the IKED's; the rest the stack's.
+    bool to_iked = text.find(" -k") != std::string::npos || text.rfind("ipsec -y refresh", 0) == 0;
     fs::path sock = run::stack_socket(dir, system);
     if (to_iked) {
         sock = run::iked_socket(dir, system);

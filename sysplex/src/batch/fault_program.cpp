@@ -10,6 +10,9 @@
 //   RESTART IKED sys                    start the image's IKED again (it renegotiates from EZBDVIPA)
 //   RESTART CF name                     start a coupling facility again, as `zplex up` started it
 //   IPL sys [WAIT s]                    the HMC's LOAD of the image, as `zplex image ipl` (image_ipl.hpp)
+//   FILL STRUCTURE str                  every free entry of a list structure taken (list 0, as CONNAME
+//                                       ZPXFAULT): its users' next new entry is RC 8 RSN 0812
+//   FREE STRUCTURE str                  the entries FILL STRUCTURE wrote deleted again
 //   WAIT FOR msgid ['text'] TIMEOUT s   a message of the run's logs since the step began
 //   DELAY s                             let s seconds pass
 // Every statement is checked for its form before any is carried out. RC as batch.hpp
@@ -18,6 +21,7 @@
 #include "../image_ipl.hpp"
 #include "../run_support.hpp"
 
+#include <zplex/cf/connector.hpp>
 #include <zplex/hercules/image.hpp>
 #include <zplex/sysplex/process.hpp>
 
@@ -197,6 +201,54 @@ struct session {
         return true;
     }
 
+    /// FILL|FREE STRUCTURE str: as another connector (CONNAME ZPXFAULT), every free entry
+    /// of the structure taken by entries of list 0 (no user's: EZBDVIPA's SA records are
+    /// on lists 1 and up), or those entries deleted again.
+    bool structure(const sysin_statement& st) {
+        const auto& w = st.words;
+        const auto& cfg = con.cat->config();
+        const auto* s = cfg.find_structure(w[2]);
+        if (!s) return bad(st, "STRUCTURE " + w[2] + " IS NOT IN THE CFRM POLICY");
+        std::unique_ptr<cf::connector> c;
+        auto r = cf::connector::connect({cfg.name, s->name, name, s->preflist}, c);
+        if (!r) {
+            fail(st, "IXLCONN TO " + s->name + " FAILED: " + cf::to_string(r), 12);
+            return true;
+        }
+        struct disconnect {
+            cf::connector& c;
+            ~disconnect() { c.disconnect(); }
+        } leave{*c};
+        constexpr const char* prefix = "ZPXFILL";
+        if (w[0] == "FILL") {
+            long written = 0;
+            for (;; ++written) {
+                cf::write_request q;
+                q.list = 0;
+                q.name = fmt::format("{}{:07}", prefix, written);
+                r = c->write(q);
+                if (!r) break;
+            }
+            if (r.why != cf::reason::structure_full && r.why != cf::reason::entry_exists) {
+                fail(st, fmt::format("{} ENTRIES WRITTEN, THEN {}", written, cf::to_string(r)), 12);
+                return true;
+            }
+            rep.say(fmt::format(" ZPX0638I {} IS FULL: {} ENTRIES OF {} WRITTEN ON LIST 0 ({})", s->name, written, name,
+                                r.why == cf::reason::structure_full ? cf::to_string(r) : "IT WAS FULL ALREADY"));
+            return true;
+        }
+        std::vector<cf::entry> es;
+        if (r = c->read_list(0, es); !r) {
+            fail(st, "LIST 0 OF " + s->name + " NOT READ: " + cf::to_string(r), 12);
+            return true;
+        }
+        long freed = 0;
+        for (const auto& e : es)
+            if (e.name.rfind(prefix, 0) == 0 && c->remove(cf::locator::by_name(e.name))) ++freed;
+        rep.say(fmt::format(" ZPX0639I {} ENTRIES OF {} DELETED FROM {}", freed, name, s->name));
+        return true;
+    }
+
     /// The HMC's LOAD, as `zplex image ipl` makes it; its messages go to SYSPRINT.
     bool ipl(const sysin_statement& st) {
         const auto& w = st.words;
@@ -245,13 +297,16 @@ std::string form_error(const sysin_statement& st) {
         if (w.size() == 4 && (w[2] != "WAIT" || !number(w[3], 1, 600, n))) return "IPL sys WAIT NEEDS SECONDS, 1-600";
         return {};
     }
+    if (w[0] == "FILL" || w[0] == "FREE")
+        return w.size() == 3 && w[1] == "STRUCTURE" ? "" : w[0] + " STRUCTURE strname";
     if (w[0] == "DELAY") return w.size() == 2 && number(w[1], 0, 600, n) ? "" : "DELAY NEEDS SECONDS, 0-600";
     if (w[0] == "WAIT") {
         if (w.size() < 5 || w.size() > 6 || w[1] != "FOR" || w[w.size() - 2] != "TIMEOUT")
             return "WAIT FOR msgid ['text'] TIMEOUT s";
         return number(w.back(), 1, 600, n) ? "" : "TIMEOUT NEEDS SECONDS, 1-600";
     }
-    return "UNKNOWN STATEMENT (KILL, STOP CPU, START CPU, RESTART STACK|IKED|CF, IPL, WAIT FOR, DELAY)";
+    return "UNKNOWN STATEMENT (KILL, STOP CPU, START CPU, RESTART STACK|IKED|CF, IPL, FILL|FREE STRUCTURE, WAIT FOR, "
+           "DELAY)";
 }
 
 jes::program_result zpxfault(const context& c, const jes::job_step& step, jes::step_io& io) {
@@ -281,6 +336,8 @@ jes::program_result zpxfault(const context& c, const jes::job_step& step, jes::s
             ok = s.restart(st);
         } else if (w[0] == "IPL") {
             ok = s.ipl(st);
+        } else if (w[0] == "FILL" || w[0] == "FREE") {
+            ok = s.structure(st);
         } else if (w[0] == "DELAY") {
             long t = 0;
             number(w[1], 0, 600, t);
@@ -330,6 +387,7 @@ bool make_fault(console& con, const std::string& statement, report& rep) {
     if (w[0] == "KILL") s.kill(st[0]);
     else if (w[0] == "STOP" || w[0] == "START") s.cpu(st[0]);
     else if (w[0] == "RESTART") s.restart(st[0]);
+    else if (w[0] == "FILL" || w[0] == "FREE") s.structure(st[0]);
     else s.ipl(st[0]);
     return rep.failed == failed && rep.rc < 12;
 }

@@ -325,6 +325,7 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
     const std::string failed = stack_fault ? row.target : "";
     const bool impair = row.kind == fx::fault_kind::impair_lan;
     const bool xcf_delay = row.kind == fx::fault_kind::delay_xcf;
+    const bool full = row.kind == fx::fault_kind::structure_full;
     o.detection_expected = row.kind != fx::fault_kind::kill_iked && !impair && !xcf_delay;
     p.reload();
     const fs::path prefix = p.out / fmt::format("ROW{}", index);
@@ -395,6 +396,9 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
     // The fault.
     batch::log_watch logs(p.con);
     batch::report rep;
+    // EZBDVIPA full: no entry left for a new SA record before the refresh (the fault, and
+    // the time its recovery is measured from), which must take over its old SA's.
+    const bool filled = full && batch::make_fault(p.con, "FILL STRUCTURE " + row.target, rep);
     const auto t_fault = steady::now();
     const auto wall_fault = wall_ms();
     bool made = false;
@@ -428,6 +432,10 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
         auto a = p.con.command("V TCPIP,TCPIPA,SYSPLEX,DEACTIVATE,DVIPA=" + p.dva1_text, row.target);
         made = a.rc == 0 && a.text.find("ZPX1001I") != std::string::npos;
         if (!made) rep.say(" " + a.text);
+    } else if (filled) {
+        auto a = p.con.uss("ipsec -y refresh -a", p.owner);
+        rep.say(" " + a.text.substr(0, a.text.find('\n')));
+        made = a.rc == 0 && a.text.rfind("ZPX1751I", 0) == 0 && a.text.find(": NONE") == std::string::npos;
     } else if (stall && under_hercules) {
         made = batch::make_fault(p.con, "STOP CPU " + row.target, rep);
     } else if (stall) {
@@ -450,6 +458,12 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
     const bool owner_fault = row.target == p.owner && row.kind != fx::fault_kind::kill_iked;
     if (owner_fault) {
         if (auto line = logs.wait_for("EZZ8301I", p.dva1_text, 15s)) {
+            long long at = stamp_ms(*line);
+            if (at >= 0) o.detection_ms = std::max(0LL, at - wall_fault);
+            say(fmt::format("ZPX1905I {}: DETECTED: {}", row.name, line->substr(run::stamp_size)));
+        }
+    } else if (full) {
+        if (auto line = logs.wait_for("ZPX1764I", "EZBDVIPA IS FULL", 15s)) {
             long long at = stamp_ms(*line);
             if (at >= 0) o.detection_ms = std::max(0LL, at - wall_fault);
             say(fmt::format("ZPX1905I {}: DETECTED: {}", row.name, line->substr(run::stamp_size)));
@@ -556,6 +570,8 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
         auto a = p.con.command("V TCPIP,TCPIPA,SYSPLEX,REACTIVATE,DVIPA=" + p.dva1_text, row.target);
         restarted = a.rc == 0 && a.text.find("ZPX1001I") != std::string::npos;
         if (!restarted) back.say(" " + a.text);
+    } else if (filled) {
+        restarted = batch::make_fault(p.con, "FREE STRUCTURE " + row.target, back);
     } else if (impair || xcf_delay) {
         // Nothing to start again: the port went back on the bridge when the relay ended,
         // the XCF links are whole again.
@@ -580,6 +596,12 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
         o.notes.push_back(row.target + "'S IKED DID NOT RENEGOTIATE DVA1'S SA (NO ZPX1742I IN 30 S)");
     if (restarted && made && row.kind == fx::fault_kind::kill_cf && !logs.wait_for("IXC570I", "EZBDVIPA", 30s))
         o.notes.push_back("EZBDVIPA WAS NOT DUPLEXED AGAIN (NO IXC570I IN 30 S)");
+    // Full, a refreshed SA that could not be shared broke its traffic (its peer deleted it):
+    // without the takeover of its old SA's record, deleting the old one freed the entry the
+    // next negotiation took, 446 ms later.
+    if (filled && made)
+        if (auto line = logs.wait_for("EZD0831I", "", 0ms))
+            o.notes.push_back("AN SA COULD NOT BE SHARED: " + line->substr(run::stamp_size));
     std::string unsettled = restarted ? settled(p, steady::now() + 60s) : "IT WAS NOT STARTED AGAIN";
     o.restored = unsettled.empty();
     restored = o.restored;
@@ -592,7 +614,7 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
             say(fmt::format("ZPX1906W {}: THE LAN TRACE DID NOT END WELL: {}", row.name, why));
         } else if (auto recs = fx::esp_records(file_text(prefix.string() + ".pcap"))) {
             o.esp = fx::check_esp(*recs, p.dva1, p.peer1, peer_window);
-            if (lose_cf && made) {
+            if ((lose_cf || full) && made) {
                 // Recovered once DVA1 sends under an SA that was not there before the fault.
                 std::set<std::uint32_t> before;
                 std::optional<long> first_new;

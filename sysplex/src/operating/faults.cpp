@@ -46,6 +46,9 @@ const std::vector<row_spec>& matrix() {
         // once did not come up (docs/faults.md, "Found, not fixed").
         {"KILL CF SIMPLEX", "THE CF OF EZBDVIPA AFTER SETXCF STOP,REBUILD,DUPLEX: THE STRUCTURE IS LOST",
          fault_kind::kill_cf, "SIMPLEX", true, 1000},
+        // Its recovery: the first protected packet under a refreshed SA (1 s bound).
+        {"EZBDVIPA FULL", "NO FREE ENTRY IN EZBDVIPA (RC 8 RSN 0812), THEN DVA1'S SAS REFRESHED",
+         fault_kind::structure_full, "EZBDVIPA", true, 1000},
         {"KILL STACK MVS2", "BACKUP AND TARGET OF DVA1", fault_kind::kill_stack, "MVS2", false, 10000},
         {"KILL IKED MVS2", "IKE DAEMON OF DVA1'S BACKUP", fault_kind::kill_iked, "MVS2", false, 10000},
         {"KILL CF SECONDARY", "THE CF OF DUPLEXED EZBDVIPA'S COPY", fault_kind::kill_cf, "SECONDARY", false, 10000},

@@ -49,6 +49,7 @@
 #include <set>
 #include <optional>
 #include <sstream>
+#include <thread>
 
 namespace fs = std::filesystem;
 namespace tst = zplex::tcpip::stack;
@@ -79,9 +80,20 @@ int open_tun(const std::string& name, short flags) {
     ifreq ifr{};
     ifr.ifr_flags = static_cast<short>(flags | IFF_NO_PI);
     std::strncpy(ifr.ifr_name, name.c_str(), IFNAMSIZ - 1);
-    if (::ioctl(fd, TUNSETIFF, &ifr) != 0) {
-        ::close(fd);
-        throw env_error("CANNOT CREATE DEVICE " + name + ": " + std::strerror(errno));
+    // EBUSY: the device is still attached to a stack before this one that is ending (a
+    // stack killed while stopped, started again at once, found it so once): the kernel
+    // lets it go within moments, so it is asked again for up to 10 s.
+    bool said = false;
+    for (int tries = 0; ::ioctl(fd, TUNSETIFF, &ifr) != 0; ++tries) {
+        if (errno != EBUSY || tries >= 200) {
+            int e = errno;
+            ::close(fd);
+            throw env_error("CANNOT CREATE DEVICE " + name + ": " + std::strerror(e));
+        }
+        if (!said) std::printf("ZPX1047I DEVICE %s IS STILL HELD BY AN ENDING STACK: ASKED AGAIN FOR UP TO 10 S\n", name.c_str());
+        std::fflush(stdout);
+        said = true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     return fd;
 }

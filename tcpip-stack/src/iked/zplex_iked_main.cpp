@@ -181,8 +181,11 @@ private:
     void replace_records(const std::vector<std::string>& tunnels, const std::string& by);
     void newconns(ike::time_point now);
     std::string request(const std::string& line);
-    /// A request on the IKED's own control socket (`ipsec -k display [-r detail]`).
+    /// A request on the IKED's own control socket (`ipsec -k display [-r detail]`,
+    /// `ipsec -y refresh -a|tunnelid`).
     std::string control(const std::string& line);
+    /// ipsec -y refresh: rekey @p which (a tunnel ID, or -a for every one) now.
+    std::string refresh_tunnels(const std::string& which);
 
     host::iked_config _cfg;
     ike::peer _engine;
@@ -667,7 +670,35 @@ std::string iked_daemon::control(const std::string& line) {
                                              return m == _ikes.end() ? nullptr : &m->second;
                                          }));
     }
-    return "ZPX1749I IKED OF " + _system + " TAKES ipsec -k display [-r detail], NOT: " + line.substr(0, 80) + "\n";
+    if (w.size() == 4 && w[0] == "ipsec" && w[1] == "-y" && w[2] == "refresh") return refresh_tunnels(w[3]);
+    return "ZPX1749I IKED OF " + _system + " TAKES ipsec -k display [-r detail] OR ipsec -y refresh -a|tunnelid, NOT: " +
+           line.substr(0, 80) + "\n";
+}
+
+std::string iked_daemon::refresh_tunnels(const std::string& which) {
+    // z/OS's ipsec -y refresh: each dynamic tunnel named (-a: all) is rekeyed now, as
+    // its lifetime would (make-before-break: the new SA replaces it on every stack).
+    std::vector<std::uint32_t> spis;
+    std::string busy;
+    for (const auto& [spi, c] : _children) {
+        if (which != "-a" && c.tunnel != which) continue;
+        if (c.rekeying) busy += " " + c.tunnel;
+        else spis.push_back(spi);
+    }
+    if (spis.empty() && busy.empty())
+        return "ZPX1752I NO DYNAMIC TUNNEL " + (which == "-a" ? std::string("IS ACTIVE") : which + " IS KNOWN") +
+               " TO THE IKED OF " + _system + "\n";
+    std::string names;
+    for (auto spi : spis) {
+        auto it = _children.find(spi);
+        if (it == _children.end()) continue;  // a rekey before it replaced it
+        it->second.rekeying = true;
+        names += " " + it->second.tunnel;
+        say("ZPX1751I CHILD SA " + it->second.tunnel + " IS REFRESHED BY THE OPERATOR (ipsec -y refresh)");
+        handle(_engine.rekey_child(spi, ike::clock::now()));
+    }
+    return "ZPX1751I " + std::to_string(spis.size()) + " DYNAMIC TUNNEL(S) REFRESHED:" + (names.empty() ? " NONE" : names) +
+           (busy.empty() ? "" : "; BEING REKEYED ALREADY:" + busy) + "\n";
 }
 
 int iked_daemon::run() {

@@ -293,6 +293,8 @@ struct stack::impl {
     /// True when the connection is usable now.
     bool swsa_cf_check(bool now);
     std::string swsa_install(swsa::sa_distribute_message m);
+    /// The EZBDVIPA record of an SA this stack owns (its list and base as installed).
+    swsa::sa_record swsa_record_of(const swsa::sa_distribute_message& m) const;
     std::string swsa_delete(const std::string& tunnel, swsa::delete_reason why);
     std::string swsa_retire(const std::string& tunnel, swsa::delete_reason why);
     std::vector<swsa::sa_record> swsa_records(std::string& why);

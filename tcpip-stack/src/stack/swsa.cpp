@@ -30,23 +30,7 @@ void stack::impl::swsa_init() {
 
 // ---------------------------------------------------------------- owner: install, delete
 
-std::string stack::impl::swsa_install(swsa::sa_distribute_message m) {
-    swsa_init();
-    if (!sw.cache) return "NO EZBDVIPA CONNECTION";
-    if (!config.ipsec.dvipsec) return "IPSEC DVIPSEC IS NOT SPECIFIED IN THE PROFILE";
-    dvipa_entry* d = find_dvipa(m.dvipa);
-    if (!d || d->status != dvipa_status::active) return "THE DVIPA IS NOT ACTIVE ON THIS STACK";
-    swsa_master* first = nullptr;  // the other half of a bundle, installed before
-    if (auto it = sw.masters.find(m.tunnel); it != sw.masters.end()) {
-        auto& x = it->second;
-        if (!m.bundle || !x.sa.bundle || x.other || x.sa.protocol == m.protocol || x.sa.dvipa != m.dvipa ||
-            x.sa.peer != m.peer || x.sa.mode != m.mode)
-            return "TUNNEL " + m.tunnel + " EXISTS";
-        first = &x;
-    }
-    if (m.bundle && m.udp_encap) return "AN AH+ESP BUNDLE CANNOT BE UDP-ENCAPSULATED";
-    m.owner_system = me.sysname;
-    m.owner_stack = me.tcpname;
+swsa::sa_record stack::impl::swsa_record_of(const swsa::sa_distribute_message& m) const {
     swsa::sa_record r;
     r.owner_system = me.sysname;
     r.owner_stack = me.tcpname;
@@ -73,9 +57,51 @@ std::string stack::impl::swsa_install(swsa::sa_distribute_message m) {
     r.lifesize = m.lifesize;
     r.established = r.refreshed = static_cast<std::uint64_t>(io.time->wall_seconds());
     r.peer_window = m.peer_window;
+    r.counter_list = m.counter_list;  // an installed SA's (a new one's are set by publish)
+    r.base = m.base;
+    return r;
+}
+
+std::string stack::impl::swsa_install(swsa::sa_distribute_message m) {
+    swsa_init();
+    if (!sw.cache) return "NO EZBDVIPA CONNECTION";
+    if (!config.ipsec.dvipsec) return "IPSEC DVIPSEC IS NOT SPECIFIED IN THE PROFILE";
+    dvipa_entry* d = find_dvipa(m.dvipa);
+    if (!d || d->status != dvipa_status::active) return "THE DVIPA IS NOT ACTIVE ON THIS STACK";
+    swsa_master* first = nullptr;  // the other half of a bundle, installed before
+    if (auto it = sw.masters.find(m.tunnel); it != sw.masters.end()) {
+        auto& x = it->second;
+        if (!m.bundle || !x.sa.bundle || x.other || x.sa.protocol == m.protocol || x.sa.dvipa != m.dvipa ||
+            x.sa.peer != m.peer || x.sa.mode != m.mode)
+            return "TUNNEL " + m.tunnel + " EXISTS";
+        first = &x;
+    }
+    if (m.bundle && m.udp_encap) return "AN AH+ESP BUNDLE CANNOT BE UDP-ENCAPSULATED";
+    m.owner_system = me.sysname;
+    m.owner_stack = me.tcpname;
+    swsa::sa_record r = swsa_record_of(m);
     if (!swsa_cf_check(true)) return "EZBDVIPA IS LOST AND NOT ALLOCATED AGAIN YET";
     swsa::sa_store store(*io.ezbdvipa);
     auto res = store.publish(r);
+    // EZBDVIPA full (or every counter list taken): a rekey takes over the record and the
+    // counter of the SA it replaces, whose numbers the new one's start above (docs/swsa.md
+    // "EZBDVIPA full"). A new SA that rekeys nothing cannot be shared until there is room.
+    swsa_master* given = nullptr;
+    const swsa::sa_distribute_message* given_half = nullptr;
+    if (!res && (res.why == cf::reason::structure_full || res.why == cf::reason::list_full) && !m.replaces.empty()) {
+        auto old = sw.masters.find(m.replaces);
+        if (old != sw.masters.end() && old->second.generation == io.ezbdvipa->generation() &&
+            (given_half = old->second.half(m.protocol)) && !old->second.given.count(given_half->counter_list)) {
+            const auto full = res;
+            res = store.take_over(r, given_half->counter_list);
+            if (res) {
+                given = &old->second;
+                say("ZPX1764I EZBDVIPA IS FULL (" + cf::to_string(full) + "): SA " + m.tunnel +
+                    " TAKES THE RECORD AND COUNTER (LIST " + std::to_string(r.counter_list) + ") OF " + m.replaces +
+                    ", WHICH IT REKEYS");
+            }
+        }
+    }
     if (!res) {
         say("EZD0831I TUNNEL TAKEOVER PREPARATION FAILED : TUNNELID= " + m.tunnel + " " + cf::to_string(res));
         return "EZBDVIPA: " + cf::to_string(res);
@@ -84,9 +110,12 @@ std::string stack::impl::swsa_install(swsa::sa_distribute_message m) {
     m.base = r.base;
     std::string why;
     if (!sw.cache->install(m, &why)) {
-        store.remove(r.counter_list);
+        // The record goes, or the one taken over is the replaced SA's again.
+        if (given) store.update(swsa_record_of(*given_half));
+        else store.remove(r.counter_list);
         return why;
     }
+    if (given) given->given.insert(given_half->counter_list);
     auto mode = m.mode == 1 ? ipsec::sa_mode::tunnel : ipsec::sa_mode::transport;
     if (first) {
         // The bundle is whole: its peek reads ESP behind AH; every target gets both halves.
@@ -142,7 +171,9 @@ std::string stack::impl::swsa_delete(const std::string& tunnel, swsa::delete_rea
         swsa::sa_delete_message d{me.sysname, me.tcpname, tunnel, why, m->dvipa, m->protocol, m->spi_in, m->spi_out};
         if (sw.cache) sw.cache->remove(d);
         // A record of a structure lost since is not in this one (its list is another's).
-        if (io.ezbdvipa && !io.ezbdvipa->lost() && io.ezbdvipa->generation() == it->second.generation)
+        // Nor is one whose list a rekey took over (EZBDVIPA was full): it is the new SA's.
+        if (io.ezbdvipa && !io.ezbdvipa->lost() && io.ezbdvipa->generation() == it->second.generation &&
+            !it->second.given.count(m->counter_list))
             swsa::sa_store(*io.ezbdvipa).remove(m->counter_list);
         auto out = swsa::encode(d);
         io.sysplex->send("", bytes(out.data(), out.size()));

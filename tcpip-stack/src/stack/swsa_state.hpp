@@ -37,6 +37,9 @@ struct swsa_master {
     /// The EZBDVIPA connection's generation its record and counters are in: one of an
     /// earlier generation (the structure was lost since) is rekeyed (docs/swsa.md).
     std::uint32_t generation = 0;
+    /// Counter lists whose record a rekey took over (EZBDVIPA was full): the new SA's
+    /// now, so this SA's delete leaves them (docs/swsa.md "EZBDVIPA full").
+    std::set<std::uint32_t> given;
 };
 
 /// An outbound packet of the image that the IPsec policy protects with a dynamic SA

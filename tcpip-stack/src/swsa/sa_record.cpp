@@ -151,6 +151,24 @@ cf::result sa_store::publish(sa_record& r) {
     return cf::fail(cf::reason::list_full);
 }
 
+cf::result sa_store::take_over(sa_record& r, std::uint32_t counter_list) {
+    auto data = encode(r);
+    cf::write_request w;
+    w.where = cf::locator::by_name(entry_name(counter_list));
+    w.list = counter_list;
+    w.name = entry_name(counter_list);
+    w.assign_list_key = true;  // the key moves up to the list key: the old SA's numbers are below it
+    w.type = cf::entry_type::old_entry;
+    w.data = data;
+    cf::answer a;
+    auto res = _cf.write(w, &a);
+    if (res) {
+        r.counter_list = counter_list;
+        r.base = a.key.low();
+    }
+    return res;
+}
+
 cf::result sa_store::update(const sa_record& r) {
     auto data = encode(r);
     cf::write_request w;

@@ -80,12 +80,13 @@ TEST(faults_e2e, quick_matrix_passes_every_row_and_leaves_nothing_behind) {
     std::printf("zplex faults --quick: %.1f s\n", s);
     ASSERT_FALSE(r.timed_out) << r.out;
     EXPECT_EQ(r.status, 0) << r.out << f.logs();
-    EXPECT_NE(r.out.find("ZPX1910I FAULTS MATRIX OF " + f.name + ": 9 ROW(S)\n"
+    EXPECT_NE(r.out.find("ZPX1910I FAULTS MATRIX OF " + f.name + ": 10 ROW(S)\n"
                          "FAULT              DETECT MS RECOVER MS  KEPT  LOST  EXP LOST  REUSED  DROPS  VERDICT\n"),
               std::string::npos)
         << r.out;
     for (const char* row : {"KILL STACK MVS1", "KILL STACK MVS4", "KILL IKED MVS1", "PLANNED MOVE DVA1", "KILL CF PRIMARY",
-                            "KILL CF SIMPLEX", "STALL SYSTEM MVS1", "IMPAIR LAN PEER1", "DELAY XCF LINKS"}) {
+                            "KILL CF SIMPLEX", "STALL SYSTEM MVS1", "EZBDVIPA FULL", "IMPAIR LAN PEER1",
+                            "DELAY XCF LINKS"}) {
         auto f8 = row_fields(r.out, row);
         ASSERT_EQ(f8.size(), 8u) << row << "\n" << r.out;
         const bool stack = std::string(row).rfind("KILL STACK", 0) == 0 || std::string(row).rfind("STALL", 0) == 0;
@@ -113,11 +114,11 @@ TEST(faults_e2e, quick_matrix_passes_every_row_and_leaves_nothing_behind) {
         EXPECT_EQ(f8[7], "PASS") << row << "\n" << r.out;
     }
     EXPECT_EQ(r.out.find("ZPX1911E"), std::string::npos) << r.out;
-    EXPECT_NE(r.out.find("ZPX1913I FAULTS MATRIX ENDED: 9 PASSED, 0 FAILED, 0 NOT CHECKED"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("ZPX1913I FAULTS MATRIX ENDED: 10 PASSED, 0 FAILED, 0 NOT CHECKED"), std::string::npos) << r.out;
     EXPECT_EQ(r.out.find("ZPX1912W"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("ZPX1830I SYSPLEX " + f.name + " IS DOWN"), std::string::npos) << r.out;
     // Each row's capture and its keys, owner-only.
-    for (int i = 1; i <= 9; ++i) {
+    for (int i = 1; i <= 10; ++i) {
         auto p = f.dir / "faults" / ("ROW" + std::to_string(i));
         EXPECT_EQ(mode_of(p.string() + ".pcap"), 0600u) << p;
         EXPECT_EQ(mode_of(p.string() + ".esp_sa"), 0600u) << p;
@@ -148,16 +149,17 @@ TEST(faults_e2e, the_faults_job_runs_the_quick_matrix_on_the_running_sysplex) {
     ASSERT_FALSE(s.timed_out) << s.out;
     EXPECT_EQ(s.status, 0) << s.out << f.logs();
     EXPECT_NE(s.out.find("ENDED - RC=0000"), std::string::npos) << s.out;
-    EXPECT_NE(s.out.find("ZPX1913I FAULTS MATRIX ENDED: 9 PASSED, 0 FAILED, 0 NOT CHECKED"), std::string::npos) << s.out;
+    EXPECT_NE(s.out.find("ZPX1913I FAULTS MATRIX ENDED: 10 PASSED, 0 FAILED, 0 NOT CHECKED"), std::string::npos) << s.out;
     for (const char* row : {"KILL STACK MVS1", "KILL STACK MVS4", "KILL IKED MVS1", "PLANNED MOVE DVA1", "KILL CF PRIMARY",
-                            "KILL CF SIMPLEX", "STALL SYSTEM MVS1", "IMPAIR LAN PEER1", "DELAY XCF LINKS"}) {
+                            "KILL CF SIMPLEX", "STALL SYSTEM MVS1", "EZBDVIPA FULL", "IMPAIR LAN PEER1",
+                            "DELAY XCF LINKS"}) {
         auto at = s.out.find(std::string(" ") + row + " ");
         ASSERT_NE(at, std::string::npos) << row << "\n" << s.out;
         auto f8 = row_fields(s.out.substr(s.out.find("ZPX1910I")), std::string(" ") + row);
         ASSERT_EQ(f8.size(), 8u) << row << "\n" << s.out;
         EXPECT_EQ(f8[7], "PASS") << row << "\n" << s.out;
     }
-    for (int i = 1; i <= 9; ++i) EXPECT_TRUE(fs::exists(f.dir / "faults" / "MATRIX" / ("ROW" + std::to_string(i) + ".pcap"))) << i;
+    for (int i = 1; i <= 10; ++i) EXPECT_TRUE(fs::exists(f.dir / "faults" / "MATRIX" / ("ROW" + std::to_string(i) + ".pcap"))) << i;
 }
 
 TEST(faults_e2e, a_row_that_is_not_in_the_matrix_is_refused_before_anything_starts) {

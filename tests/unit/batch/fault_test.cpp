@@ -31,6 +31,7 @@ TEST(batch_fault, every_statement_form_of_zpxfault_is_accepted) {
     for (const char* good :
          {"KILL STACK MVS1", "KILL STACK MVS1 SIGNAL TERM", "KILL JOB APPA ON MVS2 SIGNAL KILL", "KILL CF CF01",
           "KILL IKED MVS1", "KILL IMAGE MVS4", "KILL IMAGE MVS4 SIGNAL TERM", "STOP CPU MVS1", "start cpu mvs1", "RESTART STACK MVS1", "RESTART IKED MVS2", "RESTART CF CF01", "IPL MVS1", "IPL MVS1 WAIT 120",
+          "FILL STRUCTURE EZBDVIPA", "free structure ezbdvipa",
           "WAIT FOR EZZ8302I TIMEOUT 30", "WAIT FOR EZZ8303I '198.18.2.1' TIMEOUT 30", "DELAY 0"})
         EXPECT_EQ(fault_statement_form(statement(good)), "") << good;
 }
@@ -56,7 +57,10 @@ TEST(batch_fault, a_statement_of_the_wrong_form_says_which_form_it_needs) {
         {"DELAY 601", "DELAY NEEDS SECONDS, 0-600"},
         {"WAIT FOR EZZ8301I", "WAIT FOR msgid ['text'] TIMEOUT s"},
         {"WAIT FOR EZZ8301I TIMEOUT 0", "TIMEOUT NEEDS SECONDS, 1-600"},
-        {"LOAD MVS1", "UNKNOWN STATEMENT (KILL, STOP CPU, START CPU, RESTART STACK|IKED|CF, IPL, WAIT FOR, DELAY)"},
+        {"FILL EZBDVIPA", "FILL STRUCTURE strname"},
+        {"FREE STRUCTURE EZBDVIPA NOW", "FREE STRUCTURE strname"},
+        {"LOAD MVS1", "UNKNOWN STATEMENT (KILL, STOP CPU, START CPU, RESTART STACK|IKED|CF, IPL, FILL|FREE STRUCTURE, "
+                      "WAIT FOR, DELAY)"},
     };
     for (const auto& [text, why] : bad) EXPECT_EQ(fault_statement_form(statement(text)), why) << text;
 }

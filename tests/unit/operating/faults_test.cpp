@@ -14,7 +14,7 @@ namespace {
 TEST(faults_rows, quick_is_one_row_of_each_kind_and_all_is_a_superset) {
     std::string why;
     auto quick = select_rows(true, {}, why);
-    ASSERT_EQ(quick.size(), 9u);
+    ASSERT_EQ(quick.size(), 10u);
     EXPECT_EQ(quick[0].name, "KILL STACK MVS1");
     EXPECT_EQ(quick[1].name, "KILL STACK MVS4");
     EXPECT_EQ(quick[2].name, "KILL IKED MVS1");
@@ -25,10 +25,13 @@ TEST(faults_rows, quick_is_one_row_of_each_kind_and_all_is_a_superset) {
     EXPECT_EQ(quick[5].kind, fault_kind::stall_system);
     EXPECT_EQ(quick[6].name, "KILL CF SIMPLEX");  // EZBDVIPA lost: the SA rekeyed
     EXPECT_EQ(quick[6].kind, fault_kind::kill_cf);
-    EXPECT_EQ(quick[7].name, "IMPAIR LAN PEER1");
-    EXPECT_EQ(quick[7].kind, fault_kind::impair_lan);
-    EXPECT_EQ(quick[8].name, "DELAY XCF LINKS");
-    EXPECT_EQ(quick[8].kind, fault_kind::delay_xcf);
+    EXPECT_EQ(quick[7].name, "EZBDVIPA FULL");  // RC 8 RSN 0812: each refresh takes its old SA's record over
+    EXPECT_EQ(quick[7].kind, fault_kind::structure_full);
+    EXPECT_EQ(quick[7].recovery_bound_ms, 1000);
+    EXPECT_EQ(quick[8].name, "IMPAIR LAN PEER1");
+    EXPECT_EQ(quick[8].kind, fault_kind::impair_lan);
+    EXPECT_EQ(quick[9].name, "DELAY XCF LINKS");
+    EXPECT_EQ(quick[9].kind, fault_kind::delay_xcf);
     auto all = select_rows(false, {}, why);
     EXPECT_GT(all.size(), quick.size());
     EXPECT_EQ(all.size(), matrix().size());

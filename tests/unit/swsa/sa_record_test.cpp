@@ -8,6 +8,10 @@
 #include <zplex/swsa/sa_record.hpp>
 #include <zplex/swsa/seq_source.hpp>
 
+#include <fmt/format.h>
+
+#include <set>
+
 namespace zplex::swsa {
 namespace {
 
@@ -126,6 +130,60 @@ TEST(swsa_record, every_list_taken_is_list_full_and_a_record_too_long_for_the_en
     auto d = sample();
     r = s2.publish(d);
     EXPECT_EQ(r.why, cf::reason::data_too_long) << cf::to_string(r);
+}
+
+TEST(swsa_record, a_rekey_in_a_full_structure_takes_over_the_old_record_and_both_number_from_its_counter) {
+    plex p(zplex::test::swsa_ezbdvipa());
+    p.start("CF01");
+    auto owner = p.connect("TCPIPA");
+    sa_store store(*owner);
+    auto old_sa = sample(0x4a110001);
+    ASSERT_TRUE(store.publish(old_sa));
+    cf_seq_source olds(*owner, counter(old_sa));
+    std::uint64_t seq = 0;
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE(olds.next(seq));
+    // Everything else takes the free entries (list 0 is no SA's).
+    int filler = 0;
+    for (;; ++filler) {
+        cf::write_request w;
+        w.list = 0;
+        w.name = fmt::format("FILL{:04}", filler);
+        auto r = owner->write(w);
+        if (!r) {
+            ASSERT_EQ(r.why, cf::reason::structure_full) << cf::to_string(r);
+            break;
+        }
+    }
+    ASSERT_GT(filler, 0);
+    auto new_sa = sample(0x4a110002);
+    new_sa.tunnel = "Y7";
+    auto full = store.publish(new_sa);
+    ASSERT_EQ(full.why, cf::reason::structure_full) << cf::to_string(full);
+    // A list that is not the SA's own has no record to take over.
+    EXPECT_FALSE(store.take_over(new_sa, 2));
+    ASSERT_TRUE(store.take_over(new_sa, old_sa.counter_list));
+    EXPECT_EQ(new_sa.counter_list, old_sa.counter_list);
+    EXPECT_GE(new_sa.base, old_sa.base + 5) << "above every number the old SA used";
+
+    // Until the old SA is deleted both draw from the one counter: each SA's numbers only
+    // grow, and no list key is handed out twice.
+    cf_seq_source news(*owner, counter(new_sa));
+    std::set<std::uint64_t> keys;
+    std::uint64_t last_old = 5, last_new = 0;
+    for (int i = 0; i < 40; ++i) {
+        auto& src = i % 3 ? news : olds;
+        ASSERT_TRUE(src.next(seq));
+        auto& last = i % 3 ? last_new : last_old;
+        EXPECT_GT(seq, last);
+        last = seq;
+        EXPECT_TRUE(keys.insert(seq + src.config().base).second) << "list key used twice";
+    }
+    EXPECT_EQ(last_new > 0, true);
+    std::vector<sa_record> read;
+    ASSERT_TRUE(store.read_all(read));
+    ASSERT_EQ(read.size(), 1u);
+    EXPECT_EQ(read[0].tunnel, "Y7");
+    EXPECT_EQ(read[0].base, new_sa.base);
 }
 
 TEST(swsa_record, the_codec_round_trips_and_refuses_every_bad_field) {

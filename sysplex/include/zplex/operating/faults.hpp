@@ -32,6 +32,10 @@ enum class fault_kind {
     /// The XCF link into DVA1's targets other than the owner (MVS2, MVS4): the packets
     /// the distributor forwards are delayed, and some dropped (the stacks' XCF LINKS IMPAIR).
     delay_xcf,
+    /// Every free entry of EZBDVIPA taken (ZPXFAULT FILL STRUCTURE), then DVA1's SAs
+    /// refreshed on the owner (ipsec -y refresh -a): each rekey takes over the record and
+    /// counter of the SA it replaces (ZPX1764I); FREE STRUCTURE after.
+    structure_full,
 };
 
 /// One row of the matrix: a fault of FIG4, one at a time, under traffic to DVA1.

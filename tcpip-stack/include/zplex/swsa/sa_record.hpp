@@ -76,6 +76,11 @@ public:
     /// Claim a free counter list and write @p r there (ENTRYTYPE=NEW, ASSIGNLISTKEY):
     /// sets r.counter_list and r.base. RSN 0813 LIST FULL when every list is taken.
     cf::result publish(sa_record& r);
+    /// EZBDVIPA full: @p r takes over the record of the SA on @p counter_list, which it
+    /// rekeys (ENTRYTYPE=OLD, ASSIGNLISTKEY): its numbers start above every number the
+    /// old SA used, and both draw from the one counter while they overlap. Sets
+    /// r.counter_list and r.base.
+    cf::result take_over(sa_record& r, std::uint32_t counter_list);
     /// Rewrite the record in place (a refresh: new SPIs, lifetimes); the counter stays.
     cf::result update(const sa_record& r);
     /// Remove the record (the SA is deleted); its list may carry the next SA, whose
