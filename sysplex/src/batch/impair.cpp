@@ -34,7 +34,15 @@ std::uint32_t be32(const unsigned char* p) {
     return std::uint32_t{p[0]} << 24 | std::uint32_t{p[1]} << 16 | std::uint32_t{p[2]} << 8 | p[3];
 }
 
-/// A packet socket on @p ifname of this thread's namespace: every frame, its own sends not.
+/// virtio_net_hdr: what PACKET_VNET_HDR puts before each frame (linux/virtio_net.h).
+constexpr std::size_t vnet_size = 10;
+
+/// A packet socket on @p ifname of this thread's namespace: every frame, its own sends
+/// not. With PACKET_VNET_HDR: a host's kernel hands its veth frames whose TCP or UDP
+/// checksum is still to be filled in and super-frames to be cut (offloads); the header
+/// says so and goes out again with the frame, so the kernel finishes them on the other
+/// side as it would have over the bridge (without it, every TCP segment of a Linux
+/// client reached the stacks with a checksum they refuse).
 int packet_socket(const std::string& ifname, std::string& why) {
     int fd = ::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_ALL));
     if (fd < 0) {
@@ -50,7 +58,8 @@ int packet_socket(const std::string& ifname, std::string& why) {
     packet_mreq mr{};
     mr.mr_ifindex = static_cast<int>(index);
     mr.mr_type = PACKET_MR_PROMISC;
-    if (index == 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&sll), sizeof sll) != 0 ||
+    if (index == 0 || ::setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof one) != 0 ||
+        ::bind(fd, reinterpret_cast<sockaddr*>(&sll), sizeof sll) != 0 ||
         ::setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one) != 0 ||
         ::setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof mr) != 0) {
         why = fmt::format("PACKET SOCKET ON {}: {}", ifname, index == 0 ? "NO SUCH INTERFACE" : std::strerror(errno));
@@ -157,7 +166,7 @@ void lan_impairment::relay(int a, int b) {
     };
     impairer fates[2] = {impairer(_i, 0), impairer(_i, 1)};
     std::vector<held_frame> held(2);
-    std::vector<unsigned char> buf(65536);
+    std::vector<unsigned char> buf(vnet_size + 65536 + 64);  // a super-frame's 64 KiB and its headers
     const int in[2] = {a, b}, out[2] = {b, a};
     auto send = [&](int d, const unsigned char* p, std::size_t n) {
         if (::send(out[d], p, n, 0) < 0 && errno == EMSGSIZE) ++_counts.too_big;
@@ -177,6 +186,7 @@ void lan_impairment::relay(int a, int b) {
             for (int k = 0; k < 64; ++k) {
                 auto n = ::recv(in[d], buf.data(), buf.size(), 0);
                 if (n <= 0) break;
+                if (static_cast<std::size_t>(n) <= vnet_size) continue;
                 const auto len = static_cast<std::size_t>(n);
                 ++_counts.frames;
                 switch (fates[d].next()) {
@@ -185,7 +195,7 @@ void lan_impairment::relay(int a, int b) {
                     break;
                 case impairer::fate::duplicate:
                     ++_counts.duplicated;
-                    if (d == 1 && esp_to(buf.data(), len, _i.host_address)) ++_counts.esp_duplicated_to_host;
+                    if (d == 1 && esp_to(buf.data() + vnet_size, len - vnet_size, _i.host_address)) ++_counts.esp_duplicated_to_host;
                     send(d, buf.data(), len);
                     send(d, buf.data(), len);
                     flush(d);

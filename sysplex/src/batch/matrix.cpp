@@ -27,11 +27,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <ctime>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <future>
@@ -196,7 +198,13 @@ struct plex {
     std::uint32_t dvb1 = 0;       ///< 198.18.2.2 (MVS5's, distributed to all five); 0: none
     std::string owner = "MVS1", backup = "MVS2";
     std::vector<std::string> targets{"MVS1", "MVS2", "MVS4"};
+    bool dva1_target(const std::string& system) const {
+        return std::find(targets.begin(), targets.end(), system) != targets.end();
+    }
     fs::path out;                 ///< where the captures go
+    std::string dvb1_text;        ///< 198.18.2.2
+    std::string dvb1_owner = "MVS5";
+    std::map<std::string, std::uint32_t> hosts;  ///< the LAN's hosts' addresses (host order)
 
     batch::traffic_spec spec(const std::string& host, long n, long at_once, long bytes, std::chrono::milliseconds duration,
                              std::chrono::milliseconds timeout) const {
@@ -404,10 +412,13 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
     bool made = false;
     batch::lan_impairment lan;
     // The XCF link impairment is a line of each pure target's control socket.
+    // Into the owner (its row's target), or into DVA1's other targets.
+    std::vector<std::string> linked;
+    for (const auto& t : p.targets)
+        if (row.target == p.owner ? t == p.owner : t != p.owner) linked.push_back(t);
     auto xcf_links = [&](const std::string& line) {
         bool ok = true;
-        for (const auto& t : p.targets) {
-            if (t == p.owner) continue;
+        for (const auto& t : linked) {
             std::string a;
             try {
                 a = sysplex::line_request(run::stack_socket(p.con.dir, t).string(), line, std::chrono::seconds(10));
@@ -423,7 +434,8 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
         made = xcf_links("XCF LINKS IMPAIR DROP 100 DELAY 20");
     } else if (impair) {
         batch::impairment im;
-        im.host_address = p.peer1;
+        auto host = p.hosts.find(row.target);
+        im.host_address = host == p.hosts.end() ? 0 : host->second;
         std::string why_not;
         const auto* lan_ns = p.con.r.netns_of("LAN");
         made = lan_ns && lan.start(lan_ns->name, "v" + sysplex::lower(row.target), im, why_not);
@@ -455,9 +467,18 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
     auto prot_probe = std::async(std::launch::async, probe, p.spec("PEER1", 1, 1, 1024, 0ms, 1000ms), failed, t_fault, until);
 
     // Detection: the takeover message, or the distributor dropping the target.
-    const bool owner_fault = row.target == p.owner && row.kind != fx::fault_kind::kill_iked;
+    const bool owner_fault =
+        row.target == p.owner && (stack_fault || row.kind == fx::fault_kind::planned_move);
+    // DVB1's owner (MVS5): MVS4, its backup, takes DVB1 over.
+    const bool dvb1_owner_fault = stack_fault && p.dvb1 != 0 && row.target == p.dvb1_owner;
     if (owner_fault) {
         if (auto line = logs.wait_for("EZZ8301I", p.dva1_text, 15s)) {
+            long long at = stamp_ms(*line);
+            if (at >= 0) o.detection_ms = std::max(0LL, at - wall_fault);
+            say(fmt::format("ZPX1905I {}: DETECTED: {}", row.name, line->substr(run::stamp_size)));
+        }
+    } else if (dvb1_owner_fault) {
+        if (auto line = logs.wait_for("EZZ8301I", p.dvb1_text, 15s)) {
             long long at = stamp_ms(*line);
             if (at >= 0) o.detection_ms = std::max(0LL, at - wall_fault);
             say(fmt::format("ZPX1905I {}: DETECTED: {}", row.name, line->substr(run::stamp_size)));
@@ -481,13 +502,15 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
             say(fmt::format("ZPX1905I {}: DETECTED: {}", row.name, line->substr(run::stamp_size)));
         }
     } else if (stack_fault) {
+        // The distributor of a DVIPA the system is a target of: DVA1's owner, or DVB1's.
+        const std::string& distributor = p.dva1_target(row.target) ? p.owner : p.dvb1_owner;
         const std::string xcf = "DESTXCF:    " + p.xcfip(row.target);
         auto by = t_fault + 15s;
         while (steady::now() < by) {
-            auto v = p.con.command("D TCPIP,TCPIPA,NETSTAT,VDPT", p.owner).text;
+            auto v = p.con.command("D TCPIP,TCPIPA,NETSTAT,VDPT", distributor).text;
             if (v.find("RECORDS DISPLAYED") != std::string::npos && v.find(xcf) == std::string::npos) {
                 o.detection_ms = ms_since(t_fault, steady::now());
-                say(fmt::format("ZPX1905I {}: DETECTED: {}'S VDPT NO LONGER HOLDS {}", row.name, p.owner, row.target));
+                say(fmt::format("ZPX1905I {}: DETECTED: {}'S VDPT NO LONGER HOLDS {}", row.name, distributor, row.target));
                 break;
             }
             std::this_thread::sleep_for(20ms);
@@ -510,10 +533,14 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
         auto own = p.con.command("D TCPIP,TCPIPA,NETSTAT,VIPADYN", row.target).text;
         if (lines_with(own, {p.dva1_text + " ", "Active"}) != 0)
             o.notes.push_back(row.target + " HOLDS DVA1 ACTIVE AGAIN AFTER IT CONTINUED: A SECOND OWNER");
-        auto dyn = p.con.command("D TCPIP,TCPIPA,SYSPLEX,VIPADYN", p.backup).text;
-        if (lines_with(dyn, {"TCPIPA   " + p.backup + "     ACTIVE", "BOTH"}) != 1 ||
-            lines_with(dyn, {"TCPIPA   " + row.target + "     ACTIVE"}) != 0)
-            o.notes.push_back(p.backup + " DOES NOT HOLD DVA1 ALONE AFTER " + row.target + " CONTINUED");
+        if (dvb1_owner_fault && lines_with(own, {p.dvb1_text + " ", "Active"}) != 0)
+            o.notes.push_back(row.target + " HOLDS DVB1 ACTIVE AGAIN AFTER IT CONTINUED: A SECOND OWNER");
+        if (owner_fault) {
+            auto dyn = p.con.command("D TCPIP,TCPIPA,SYSPLEX,VIPADYN", p.backup).text;
+            if (lines_with(dyn, {"TCPIPA   " + p.backup + "     ACTIVE", "BOTH"}) != 1 ||
+                lines_with(dyn, {"TCPIPA   " + row.target + "     ACTIVE"}) != 0)
+                o.notes.push_back(p.backup + " DOES NOT HOLD DVA1 ALONE AFTER " + row.target + " CONTINUED");
+        }
     }
     auto pp = plain_probe.get();
     auto rp = prot_probe.get();
@@ -591,6 +618,8 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
     for (const auto& l : back.lines) say("  " + l.substr(l.find_first_not_of(' ')));
     if (restarted && owner_fault && !logs.wait_for("EZZ8302I", p.dva1_text, 30s))
         o.notes.push_back(row.target + " DID NOT TAKE DVA1 BACK (NO EZZ8302I IN 30 S)");
+    if (restarted && dvb1_owner_fault && !logs.wait_for("EZZ8302I", p.dvb1_text, 30s))
+        o.notes.push_back(row.target + " DID NOT TAKE DVB1 BACK (NO EZZ8302I IN 30 S)");
     if (restarted && row.kind == fx::fault_kind::kill_iked && row.target == p.owner &&
         !logs.wait_for("ZPX1742I", "REPLACED BY", 30s))
         o.notes.push_back(row.target + "'S IKED DID NOT RENEGOTIATE DVA1'S SA (NO ZPX1742I IN 30 S)");
@@ -692,15 +721,15 @@ matrix_result run_matrix(console& con, const sysplex::sysplex_config& cfg, const
     plex p{con, cfg.name, dva->second, ntohl(a.s_addr), 0, 0, "MVS1", "MVS2", {"MVS1", "MVS2", "MVS4"}, out_dir};
     if (auto dvb = cfg.symbols.find("DVB1"); dvb != cfg.symbols.end()) {
         in_addr b{};
-        if (::inet_pton(AF_INET, dvb->second.c_str(), &b) == 1) p.dvb1 = ntohl(b.s_addr);
+        if (::inet_pton(AF_INET, dvb->second.c_str(), &b) == 1) p.dvb1 = ntohl(b.s_addr), p.dvb1_text = dvb->second;
     }
     if (cfg.lan)
-        for (const auto& h : cfg.lan->hosts)
-            if (h.name == "PEER1") {
-                in_addr pa{};
-                ::inet_pton(AF_INET, h.address.substr(0, h.address.find('/')).c_str(), &pa);
-                p.peer1 = ntohl(pa.s_addr);
-            }
+        for (const auto& h : cfg.lan->hosts) {
+            in_addr pa{};
+            if (::inet_pton(AF_INET, h.address.substr(0, h.address.find('/')).c_str(), &pa) == 1)
+                p.hosts[h.name] = ntohl(pa.s_addr);
+        }
+    if (auto it = p.hosts.find("PEER1"); it != p.hosts.end()) p.peer1 = it->second;
     try {
         run::ensure_private_dir(p.out);
     } catch (const std::exception& e) {

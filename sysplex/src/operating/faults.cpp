@@ -58,6 +58,23 @@ const std::vector<row_spec>& matrix() {
          fault_kind::delay_xcf, "MVS2", true, 10000},
         {"KILL IMAGE MVS4", "PURE TARGET'S WHOLE IMAGE: ITS HERCULES PROCESS", fault_kind::kill_image, "MVS4", false, 10000},
         {"KILL IMAGE MVS1", "DVA1'S OWNER'S WHOLE IMAGE: ITS HERCULES PROCESS", fault_kind::kill_image, "MVS1", false, 10000},
+        // The other images, one at a time: DVA1's backup, DVB1's target only, DVB1's owner.
+        {"KILL IMAGE MVS2", "DVA1'S BACKUP'S WHOLE IMAGE: ITS HERCULES PROCESS", fault_kind::kill_image, "MVS2", false, 10000},
+        {"KILL IMAGE MVS3", "DVB1'S TARGET'S WHOLE IMAGE (NO DVA1): ITS HERCULES PROCESS", fault_kind::kill_image, "MVS3",
+         false, 10000},
+        {"KILL IMAGE MVS5", "DVB1'S OWNER'S WHOLE IMAGE: ITS HERCULES PROCESS", fault_kind::kill_image, "MVS5", false, 10000},
+        {"STALL SYSTEM MVS2", "DVA1'S BACKUP'S SYSTEM STOPPED PAST INTERVAL, THEN CONTINUED", fault_kind::stall_system,
+         "MVS2", false, 10000},
+        {"STALL SYSTEM MVS3", "DVB1'S TARGET'S SYSTEM STOPPED PAST INTERVAL, THEN CONTINUED", fault_kind::stall_system,
+         "MVS3", false, 10000},
+        {"STALL SYSTEM MVS4", "PURE TARGET'S SYSTEM STOPPED PAST INTERVAL, THEN CONTINUED", fault_kind::stall_system,
+         "MVS4", false, 10000},
+        {"STALL SYSTEM MVS5", "DVB1'S OWNER'S SYSTEM STOPPED PAST INTERVAL, THEN CONTINUED", fault_kind::stall_system,
+         "MVS5", false, 10000},
+        {"IMPAIR LAN CLIENT1", "CLIENT1'S LAN PORT: 1% OF FRAMES LOST, 1% DUPLICATED, 2% REORDERED, EACH WAY",
+         fault_kind::impair_lan, "CLIENT1", false, 10000},
+        {"DELAY XCF LINK MVS1", "THE XCF LINK INTO MVS1, DVA1'S OWNER AND DVB1'S TARGET: DVB1'S FORWARDED PACKETS 20 MS LATE, 1% DROPPED",
+         fault_kind::delay_xcf, "MVS1", false, 10000},
     };
     return rows;
 }

@@ -4,6 +4,8 @@
 // row's verdict and the table.
 #include <zplex/operating/faults.hpp>
 
+#include <set>
+
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -42,11 +44,21 @@ TEST(faults_rows, a_run_without_hercules_leaves_out_the_image_kill_and_says_so) 
     auto all = select_rows(false, {}, why);
     std::vector<std::string> said;
     auto without = runnable_rows(all, false, said);
-    EXPECT_EQ(without.size(), all.size() - 2);
+    EXPECT_EQ(without.size(), all.size() - 5);  // one KILL IMAGE row per image
     for (const auto& r : without) EXPECT_FALSE(needs_hercules(r)) << r.name;
-    ASSERT_EQ(said.size(), 2u);
+    ASSERT_EQ(said.size(), 5u);
     EXPECT_EQ(said[0], "ZPX1914W ROW KILL IMAGE MVS4 IS LEFT OUT: ITS FAULT NEEDS THE IMAGES UNDER HERCULES");
     EXPECT_EQ(said[1], "ZPX1914W ROW KILL IMAGE MVS1 IS LEFT OUT: ITS FAULT NEEDS THE IMAGES UNDER HERCULES");
+    EXPECT_EQ(said[4], "ZPX1914W ROW KILL IMAGE MVS5 IS LEFT OUT: ITS FAULT NEEDS THE IMAGES UNDER HERCULES");
+    // Every image killed once, every system stalled once.
+    std::set<std::string> killed, stalled;
+    for (const auto& r : all) {
+        if (r.kind == fault_kind::kill_image) killed.insert(r.target);
+        if (r.kind == fault_kind::stall_system) stalled.insert(r.target);
+    }
+    const std::set<std::string> fig4{"MVS1", "MVS2", "MVS3", "MVS4", "MVS5"};
+    EXPECT_EQ(killed, fig4);
+    EXPECT_EQ(stalled, fig4);
     said.clear();
     EXPECT_EQ(runnable_rows(all, true, said).size(), all.size());
     EXPECT_TRUE(said.empty());
