@@ -561,7 +561,7 @@ result connector_impl::write(const write_request& q, answer* ans) {
         if (q.adjunct) {
             std::memcpy(sl.adjunct, q.adjunct->data(), adjunct_size);
         }
-        std::memcpy(in.slot_data(s), q.data.data(), q.data.size());
+        if (!q.data.empty()) std::memcpy(in.slot_data(s), q.data.data(), q.data.size());  // an entry may have no data
         sl.data_length = static_cast<std::uint32_t>(q.data.size());
         sl.in_use = 1;
         l.commit();

@@ -128,45 +128,38 @@ std::string sa_store::entry_name(std::uint32_t list) {
     return fmt::format("EZBSA{:02}", list);
 }
 
+cf::result sa_store::claim(sa_record& r, const std::vector<std::uint8_t>& data, std::uint32_t list, bool replace) {
+    cf::write_request w;
+    if (replace) w.where = cf::locator::by_name(entry_name(list));
+    w.list = list;
+    w.name = entry_name(list);
+    // The entry's key = the list key now: every number after it is the record's SA's
+    // (a new record's, or one that takes the old SA's over: its numbers are all below).
+    w.assign_list_key = true;
+    w.type = replace ? cf::entry_type::old_entry : cf::entry_type::new_entry;
+    w.data = data;
+    cf::answer a;
+    auto res = _cf.write(w, &a);
+    if (res) {
+        r.counter_list = list;
+        r.base = a.key.low();
+    }
+    return res;
+}
+
 cf::result sa_store::publish(sa_record& r) {
     auto data = encode(r);
     for (std::uint32_t list = _first; list < _last; ++list) {
-        cf::write_request w;
-        w.list = list;
-        w.name = entry_name(list);
-        w.assign_list_key = true;  // key = the list key now: every number after it is new
-        w.type = cf::entry_type::new_entry;
-        w.data = data;
-        cf::answer a;
-        auto res = _cf.write(w, &a);
-        if (res) {
-            r.counter_list = list;
-            r.base = a.key.low();
-            return res;
-        }
-        if (res.why != cf::reason::entry_exists) {
-            return res;  // structure full, lost, data too long ...
+        auto res = claim(r, data, list, false);
+        if (res || res.why != cf::reason::entry_exists) {
+            return res;  // written, or structure full, lost, data too long ...
         }
     }
     return cf::fail(cf::reason::list_full);
 }
 
 cf::result sa_store::take_over(sa_record& r, std::uint32_t counter_list) {
-    auto data = encode(r);
-    cf::write_request w;
-    w.where = cf::locator::by_name(entry_name(counter_list));
-    w.list = counter_list;
-    w.name = entry_name(counter_list);
-    w.assign_list_key = true;  // the key moves up to the list key: the old SA's numbers are below it
-    w.type = cf::entry_type::old_entry;
-    w.data = data;
-    cf::answer a;
-    auto res = _cf.write(w, &a);
-    if (res) {
-        r.counter_list = counter_list;
-        r.base = a.key.low();
-    }
-    return res;
+    return claim(r, encode(r), counter_list, true);
 }
 
 cf::result sa_store::update(const sa_record& r) {

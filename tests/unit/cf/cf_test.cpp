@@ -194,6 +194,20 @@ TEST(cf_entries, structure_full_and_list_full) {
     EXPECT_EQ(to_string(r), "RC=08 RSN=0812 STRUCTURE FULL");
 }
 
+TEST(cf_entries, an_entry_without_data_is_written_and_read_back_empty) {
+    plex p;
+    p.start("CF01");
+    auto a = p.connect("A");
+    write_request w;
+    w.list = 0;
+    w.name = "NODATA";
+    ASSERT_TRUE(a->write(w));
+    entry e;
+    ASSERT_TRUE(a->read(locator::by_name("NODATA"), e));
+    EXPECT_TRUE(e.data.empty());
+    EXPECT_EQ(e.name, "NODATA");
+}
+
 TEST(cf_entries, key_order_fifo_within_a_key_move_and_delete) {
     plex p;
     p.start("CF01");

@@ -92,6 +92,10 @@ public:
     static std::string entry_name(std::uint32_t list);
 
 private:
+    /// Write @p data as list @p list's record (a new entry, or with @p replace the one
+    /// there), its key the list key now; sets r.counter_list and r.base.
+    cf::result claim(sa_record& r, const std::vector<std::uint8_t>& data, std::uint32_t list, bool replace);
+
     cf::connector& _cf;
     std::uint32_t _first;
     std::uint32_t _last;
