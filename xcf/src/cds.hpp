@@ -11,7 +11,7 @@
 
 namespace zplex::xcf::detail {
 
-inline constexpr std::uint64_t cds_magic = 0x5a504c5843445334ull;  // "ZPLXCDS4"
+inline constexpr std::uint64_t cds_magic = 0x5a504c5843445335ull;  // "ZPLXCDS5"
 inline constexpr std::uint32_t max_systems = 8;
 inline constexpr std::uint32_t max_members = 16;
 inline constexpr std::uint32_t max_events = 256;
@@ -43,6 +43,10 @@ struct member_slot {
     // publishes a message and finds it set clears it and rings (bell += 1, FUTEX_WAKE).
     std::atomic<std::uint32_t> armed;       // [a]
     std::atomic<std::uint32_t> bell;        // [a] a futex word
+    // The member's doorbell eventfd, its number in the member's process (0: none yet): a
+    // sender takes a copy (pidfd_getfd) and writes it itself, so the member's epoll wakes
+    // without the hop through its bell thread. The futex stays for a sender that cannot.
+    std::atomic<std::int32_t> bell_fd;      // [a]
 };
 
 struct event_record {

@@ -10,6 +10,7 @@
 #include <zplex/xcf/xcf.hpp>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstring>
 #include <deque>
@@ -166,6 +167,17 @@ struct member::impl {
     /// The doorbell's end in this process (member::wakeup_fd): an eventfd a thread
     /// writes whenever the slot's bell word changes; started at the first wakeup_fd().
     int bell_fd = -1;
+    /// A sender's copies of the receivers' doorbell eventfds (pidfd_getfd), by member slot:
+    /// valid for the incarnation and the descriptor number they were taken for.
+    struct peer_bell {
+        std::uint32_t incarnation = 0;
+        std::int32_t number = 0;  ///< the receiver's bell_fd this copy is of (0: not tried)
+        int fd = -1;
+    };
+    std::array<peer_bell, detail::max_members> peer_bells{};
+    member::bell_counters rung;
+    /// Ring @p target (slot @p t) if it sleeps: its eventfd when a copy can be had, else the futex.
+    void ring(detail::member_slot& target, std::uint32_t t);
     std::thread bell_thread;
     std::atomic<bool> bell_stop{false};
     void stop_bell();

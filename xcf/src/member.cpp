@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include <ctime>
+#include <string>
+#include <string_view>
 
 namespace zplex::xcf {
 
@@ -74,6 +76,7 @@ result member::join(system& sys, const std::string& group, const std::string& na
     s.start_time.store(self.start_time);
     s.user_state.store(user_state);
     s.armed.store(0);
+    s.bell_fd.store(0);
     s.incarnation.store(c.next_incarnation.fetch_add(1));
     im.slot = free;
     im.incarnation = s.incarnation.load();
@@ -101,21 +104,63 @@ long futex(std::atomic<std::uint32_t>& word, int op, std::uint32_t val, const ti
     return ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), op, val, t, nullptr, 0);
 }
 
-/// A sender's side of the doorbell: after publishing to @p m, ring it if it sleeps.
-void ring_if_armed(member_slot& m) {
-    std::atomic_thread_fence(std::memory_order_seq_cst);  // the tail before the flag (arm() checks in the other order)
-    if (m.armed.load() != 0 && m.armed.exchange(0) != 0) {
-        m.bell.fetch_add(1);
-        futex(m.bell, FUTEX_WAKE, 1);
+/// A copy of descriptor @p number of process @p who, or -1 (gone, another process by
+/// now, no permission, or an old kernel: the caller rings the futex instead).
+int copy_fd(const sysplex::process_identity& who, std::int32_t number) {
+#if defined(SYS_pidfd_open) && defined(SYS_pidfd_getfd)
+    int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, who.pid, 0));
+    if (pidfd < 0) return -1;
+    int fd = static_cast<int>(::syscall(SYS_pidfd_getfd, pidfd, number, 0));
+    ::close(pidfd);
+    if (fd < 0) return -1;
+    // The PID named the member when the copy was taken (it is held by the pidfd until
+    // then), and what the slot named is an eventfd: nothing else is ever written to.
+    char link[64] = {};
+    const auto path = "/proc/self/fd/" + std::to_string(fd);
+    const auto n = ::readlink(path.c_str(), link, sizeof link - 1);
+    if (!sysplex::process_alive(who) || n <= 0 || std::string_view(link, static_cast<std::size_t>(n)) != "anon_inode:[eventfd]") {
+        ::close(fd);
+        return -1;
     }
+    return fd;
+#else
+    (void)who;
+    (void)number;
+    return -1;
+#endif
 }
 
 }  // namespace
 
+void member::impl::ring(detail::member_slot& m, std::uint32_t t) {
+    std::atomic_thread_fence(std::memory_order_seq_cst);  // the tail before the flag (arm() checks in the other order)
+    if (m.armed.load() == 0 || m.armed.exchange(0) == 0) return;
+    auto& pb = peer_bells[t];
+    const auto inc = m.incarnation.load();
+    const auto number = m.bell_fd.load();
+    if (pb.incarnation != inc || pb.number != number) {
+        if (pb.fd >= 0) ::close(pb.fd);
+        pb = {inc, number, number > 0 ? copy_fd(identity(m), number) : -1};
+    }
+    std::uint64_t one = 1;
+    if (pb.fd >= 0 && ::write(pb.fd, &one, sizeof one) == static_cast<ssize_t>(sizeof one)) {
+        ++rung.eventfd;
+        return;
+    }
+    ++rung.futex;
+    m.bell.fetch_add(1);
+    futex(m.bell, FUTEX_WAKE, 1);
+}
+
 void member::impl::stop_bell() {
+    for (auto& pb : peer_bells) {
+        if (pb.fd >= 0) ::close(pb.fd);
+        pb = {};
+    }
     if (bell_thread.joinable()) {
         bell_stop.store(true);
         auto& s = c().members[slot];
+        if (mine_active()) s.bell_fd.store(0);
         s.bell.fetch_add(1);
         futex(s.bell, FUTEX_WAKE, 1);
         bell_thread.join();
@@ -136,6 +181,7 @@ int member::wakeup_fd() {
         return -1;
     }
     auto& s = im.c().members[im.slot];
+    s.bell_fd.store(im.bell_fd);  // senders in other processes copy it (ring())
     try {
         im.bell_thread = std::thread([&im, &s] {
             while (!im.bell_stop.load()) {
@@ -176,6 +222,8 @@ bool member::arm() {
     }
     return true;
 }
+
+member::bell_counters member::bells() const { return _impl->rung; }
 
 void member::woken() {
     auto& im = *_impl;
@@ -339,7 +387,7 @@ result member::impl::send(const std::string& to, std::span<const std::uint8_t> m
             break;
         }
         ring.messages.fetch_add(1, std::memory_order_relaxed);
-        ring_if_armed(target);
+        im.ring(target, t);
     }
     // An integrity-only message is bytes that were public already (nothing to wipe).
     if (how == protection::sealed) OPENSSL_cleanse(sealed.data(), sealed.size());

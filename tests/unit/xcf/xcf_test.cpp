@@ -172,6 +172,35 @@ TEST(xcf_messages, an_armed_member_is_woken_by_a_message_and_a_busy_one_is_not_r
     EXPECT_EQ(got, bytes(5, 4));
 }
 
+TEST(xcf_messages, a_sender_in_another_process_rings_the_sleepers_eventfd_itself) {
+    auto o = plex_options();
+    auto s = join_system(o, "MVS1");
+    auto b = join_member(*s, "G", "B");
+    int fd = b->wakeup_fd();
+    ASSERT_GE(fd, 0);
+    ASSERT_TRUE(b->arm());
+    pid_t child = ::fork();
+    if (child == 0) {
+        auto s2 = join_system(o, "MVS2");
+        auto a = join_member(*s2, "G", "A");
+        bool sent = static_cast<bool>(a->send("B", bytes(8, 7)));
+        auto rung = a->bells();
+        // 0: rung by the eventfd copy, not the futex (the bell thread's hop saved).
+        ::_exit(!sent ? 3 : rung.eventfd == 1 && rung.futex == 0 ? 0 : 4);
+    }
+    EXPECT_TRUE(readable_within(fd, 5000));
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "3: not sent; 4: rung by the futex";
+    b->woken();
+    std::vector<std::uint8_t> got;
+    std::string from;
+    ASSERT_TRUE(b->receive(got, from));
+    EXPECT_EQ(from, "A");
+    EXPECT_EQ(got, bytes(8, 7));
+}
+
 TEST(xcf_messages, broadcast_to_the_group_across_processes) {
     auto o = plex_options();
     auto s = join_system(o, "MVS1");

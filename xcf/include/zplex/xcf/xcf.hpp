@@ -213,6 +213,13 @@ public:
     int wakeup_fd();
     bool arm();
     void woken();
+    /// This member as a sender: the sleeping receivers it rang by writing their eventfd
+    /// itself (a copy taken with pidfd_getfd), and those it rang by the futex (their bell
+    /// thread then writes the eventfd: one more wakeup).
+    struct bell_counters {
+        std::uint64_t eventfd = 0, futex = 0;
+    };
+    bell_counters bells() const;
     /// Group exit: joins, leaves and failures in the group since the last call.
     std::vector<group_event> events();
     /// IXCQUERY of the group.
