@@ -471,36 +471,24 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
         row.target == p.owner && (stack_fault || row.kind == fx::fault_kind::planned_move);
     // DVB1's owner (MVS5): MVS4, its backup, takes DVB1 over.
     const bool dvb1_owner_fault = stack_fault && p.dvb1 != 0 && row.target == p.dvb1_owner;
+    // Detection by a message: the takeover (EZZ8301I) or the fault's own.
+    auto detected_by = [&](const char* msgid, const std::string& text) {
+        if (auto line = logs.wait_for(msgid, text, 15s)) {
+            long long at = stamp_ms(*line);
+            if (at >= 0) o.detection_ms = std::max(0LL, at - wall_fault);
+            say(fmt::format("ZPX1905I {}: DETECTED: {}", row.name, line->substr(run::stamp_size)));
+        }
+    };
     if (owner_fault) {
-        if (auto line = logs.wait_for("EZZ8301I", p.dva1_text, 15s)) {
-            long long at = stamp_ms(*line);
-            if (at >= 0) o.detection_ms = std::max(0LL, at - wall_fault);
-            say(fmt::format("ZPX1905I {}: DETECTED: {}", row.name, line->substr(run::stamp_size)));
-        }
+        detected_by("EZZ8301I", p.dva1_text);
     } else if (dvb1_owner_fault) {
-        if (auto line = logs.wait_for("EZZ8301I", p.dvb1_text, 15s)) {
-            long long at = stamp_ms(*line);
-            if (at >= 0) o.detection_ms = std::max(0LL, at - wall_fault);
-            say(fmt::format("ZPX1905I {}: DETECTED: {}", row.name, line->substr(run::stamp_size)));
-        }
+        detected_by("EZZ8301I", p.dvb1_text);
     } else if (full) {
-        if (auto line = logs.wait_for("ZPX1764I", "EZBDVIPA IS FULL", 15s)) {
-            long long at = stamp_ms(*line);
-            if (at >= 0) o.detection_ms = std::max(0LL, at - wall_fault);
-            say(fmt::format("ZPX1905I {}: DETECTED: {}", row.name, line->substr(run::stamp_size)));
-        }
+        detected_by("ZPX1764I", "EZBDVIPA IS FULL");
     } else if (lose_cf) {
-        if (auto line = logs.wait_for("ZPX1762E", "EZBDVIPA WAS LOST", 15s)) {
-            long long at = stamp_ms(*line);
-            if (at >= 0) o.detection_ms = std::max(0LL, at - wall_fault);
-            say(fmt::format("ZPX1905I {}: DETECTED: {}", row.name, line->substr(run::stamp_size)));
-        }
+        detected_by("ZPX1762E", "EZBDVIPA WAS LOST");
     } else if (row.kind == fx::fault_kind::kill_cf) {
-        if (auto line = logs.wait_for(copy_cf ? "IXC572I" : "IXC573I", "EZBDVIPA", 15s)) {
-            long long at = stamp_ms(*line);
-            if (at >= 0) o.detection_ms = std::max(0LL, at - wall_fault);
-            say(fmt::format("ZPX1905I {}: DETECTED: {}", row.name, line->substr(run::stamp_size)));
-        }
+        detected_by(copy_cf ? "IXC572I" : "IXC573I", "EZBDVIPA");
     } else if (stack_fault) {
         // The distributor of a DVIPA the system is a target of: DVA1's owner, or DVB1's.
         const std::string& distributor = p.dva1_target(row.target) ? p.owner : p.dvb1_owner;
