@@ -110,11 +110,15 @@ bool cf_seq_source::take(std::uint64_t n) noexcept {
     return true;
 }
 
+std::uint64_t cf_seq_source::keep() const noexcept {
+    // A number may go while known - key <= window - (senders - 1) * block: between the
+    // moment the counter was known and the packet, the others may take one more block
+    // each and the peer's highest number is still less than key + window (docs/swsa.md).
+    return _c.peer_window - std::uint64_t{_block} * (_c.senders - 1);
+}
+
 void cf_seq_source::discard_if_stale() noexcept {
-    // Kept only while known - next <= window - block: between the moment the counter was
-    // known and the packet, the others may take one more block and the peer's highest
-    // number is still less than next + window (docs/swsa.md).
-    const std::uint64_t keep = _c.peer_window - std::uint64_t{_block} * (_c.senders - 1);
+    const std::uint64_t keep = this->keep();
     if (_next < _end && _known > _next && _known - _next > keep) {
         _stats.discarded += _end - _next;
         _next = _end;
@@ -167,6 +171,19 @@ bool cf_seq_source::reserve(std::uint32_t n) noexcept {
         return true;  // used first; the rest is taken when it runs out, in one increasing run
     }
     return take(_pending);
+}
+
+bool cf_seq_source::confirm_last() noexcept {
+    if (_c.revalidate_us <= 0 || _stats.used == 0 || now_us() - _known_at <= _c.revalidate_us) {
+        return true;
+    }
+    const std::uint64_t key = _next - 1;  // the last number handed out
+    ++_stats.paused;
+    if (!refresh() || (_known > key && _known - key > keep())) {
+        ++_stats.late;
+        return false;
+    }
+    return true;
 }
 
 bool cf_seq_source::next(std::uint64_t& seq) noexcept {

@@ -149,6 +149,59 @@ TEST(swsa_seq, a_sender_that_paused_mid_burst_reads_the_counter_before_its_next_
     EXPECT_TRUE(peer.update(seq));
 }
 
+TEST(swsa_seq, a_packet_numbered_before_a_pause_is_confirmed_or_held_back_before_it_is_written) {
+    plex p(zplex::test::swsa_ezbdvipa());
+    p.start("CF01");
+    auto ca = p.connect("TCPIPB");
+    auto cb = p.connect("TCPIPC");
+    std::uint64_t base = list_key(*ca);
+    cf_seq_source a(*ca, config(base));
+    cf_seq_source b(*cb, config(base));
+    ipsec::replay_window peer(64);
+    std::uint64_t seq = 0;
+
+    // Numbered and written at once: one clock read, no request.
+    ASSERT_TRUE(a.reserve(4));
+    ASSERT_TRUE(a.next(seq));
+    EXPECT_TRUE(a.confirm_last());
+    ASSERT_TRUE(peer.update(seq));
+    EXPECT_EQ(a.stats().reads, 0u);
+
+    // Numbered, then descheduled past revalidate_us before the write while only a little
+    // was sent meanwhile: read again, still in the window, written.
+    ASSERT_TRUE(a.next(seq));
+    ASSERT_TRUE(b.reserve(8));
+    for (int i = 0; i < 8; ++i) {
+        std::uint64_t s2 = 0;
+        ASSERT_TRUE(b.next(s2));
+        ASSERT_TRUE(peer.update(s2));
+    }
+    fake_us += 2000;
+    EXPECT_TRUE(a.confirm_last());
+    EXPECT_EQ(a.stats().reads, 1u);
+    EXPECT_TRUE(peer.update(2));
+    EXPECT_EQ(a.stats().late, 0u);
+
+    // Numbered (3), then descheduled while B sends a window's worth: held back, and the
+    // packet numbered anew lands in the window.
+    ASSERT_TRUE(a.next(seq));
+    EXPECT_EQ(seq, 3u);
+    ASSERT_TRUE(b.reserve(16));
+    for (int i = 0; i < 80; ++i) {
+        std::uint64_t s2 = 0;
+        ASSERT_TRUE(b.next(s2));
+        ASSERT_TRUE(peer.update(s2));
+    }
+    fake_us += 2000;
+    EXPECT_FALSE(peer.check(3)) << "3 would now be left of the peer's window";
+    EXPECT_FALSE(a.confirm_last());
+    EXPECT_EQ(a.stats().late, 1u);
+    ASSERT_TRUE(a.next(seq));
+    EXPECT_GT(seq, 80u);
+    EXPECT_TRUE(a.confirm_last());
+    EXPECT_TRUE(peer.update(seq));
+}
+
 /// Memory every forked process sees: the numbers each took, and the LAN.
 struct shared_run {
     static constexpr int procs = 4;

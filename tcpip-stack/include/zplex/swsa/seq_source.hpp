@@ -45,6 +45,7 @@ struct seq_stats {
     std::uint64_t used = 0;               ///< numbers handed to packets
     std::uint64_t discarded = 0;          ///< reserved, never used (a stale held block)
     std::uint64_t failures = 0;           ///< packets that got no number (EZD0834I RSN=9)
+    std::uint64_t late = 0;               ///< numbered packets held back at the last moment (confirm_last())
     std::uint64_t requests() const noexcept { return takes + reads; }
 };
 
@@ -80,6 +81,13 @@ public:
     /// Read the counter now (one request) and discard a held block that fell behind.
     bool refresh() noexcept;
 
+    /// The packet numbered last is about to be written. When the counter was learned more
+    /// than revalidate_us ago (the sender was descheduled between numbering the packet
+    /// and writing it), it is read again: false when the packet would now arrive behind
+    /// what the peer's window keeps (the caller numbers the packet anew and sends that).
+    /// One clock read otherwise.
+    bool confirm_last() noexcept;
+
     std::uint32_t block_limit() const noexcept { return _block; }
     std::uint64_t held() const noexcept { return _end - _next; }
     /// Set once the counter cannot be trusted or is used up: the SA must be replaced.
@@ -89,6 +97,7 @@ public:
 
 private:
     bool take(std::uint64_t n) noexcept;
+    std::uint64_t keep() const noexcept;
     void discard_if_stale() noexcept;
     void fail(const cf::result& r, bool exhausted) noexcept;
     std::int64_t now_us() const noexcept;
