@@ -50,6 +50,13 @@ struct plex {
     std::vector<std::string> logs;  // every in-process CF's log lines
 
     explicit plex(sysplex::structure_config s = policy()) : str(std::move(s)) {
+        // What a test process that died before its destructors (a sanitizer's abort) left
+        // in /dev/shm: the structures of CFs no longer running, once per process.
+        static std::once_flag swept;
+        std::call_once(swept, [] {
+            std::ostringstream ignore;
+            sweep_leftovers("T", ignore);
+        });
         fs::create_directories(run);
         fs::permissions(run, fs::perms::owner_all);
     }
