@@ -11,9 +11,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <csignal>
 #include <filesystem>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <sys/wait.h>
 #include <thread>
@@ -51,11 +53,23 @@ struct plex {
 
     explicit plex(sysplex::structure_config s = policy()) : str(std::move(s)) {
         // What a test process that died before its destructors (a sanitizer's abort) left
-        // in /dev/shm: the structures of CFs no longer running, once per process.
+        // in /dev/shm, once per process: the namespaces T<pid>X... of test processes that
+        // are gone (a live one's are never touched), of CFs no longer running.
         static std::once_flag swept;
         std::call_once(swept, [] {
+            std::set<std::string> gone;
+            std::error_code ec;
+            for (const auto& e : fs::directory_iterator("/dev/shm", ec)) {
+                const auto n = e.path().filename().string();
+                const auto x = n.find('X');
+                if (n.rfind("zplex.T", 0) != 0 || x == std::string::npos || x == 7) continue;
+                const auto digits = n.substr(7, x - 7);
+                if (digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 9) continue;
+                const auto pid = static_cast<pid_t>(std::stol(digits));
+                if (::kill(pid, 0) != 0 && errno == ESRCH) gone.insert("T" + digits + "X");
+            }
             std::ostringstream ignore;
-            sweep_leftovers("T", ignore);
+            for (const auto& prefix : gone) sweep_leftovers(prefix, ignore);
         });
         fs::create_directories(run);
         fs::permissions(run, fs::perms::owner_all);
