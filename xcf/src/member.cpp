@@ -196,6 +196,7 @@ int member::wakeup_fd() {
             }
         });
     } catch (...) {
+        s.bell_fd.store(0);  // the number is no eventfd of ours any more
         ::close(im.bell_fd);
         im.bell_fd = -1;
     }

@@ -411,8 +411,8 @@ fx::row_outcome run_row(plex& p, const fx::row_spec& row, int index, bool& resto
     const auto wall_fault = wall_ms();
     bool made = false;
     batch::lan_impairment lan;
-    // The XCF link impairment is a line of each pure target's control socket.
-    // Into the owner (its row's target), or into DVA1's other targets.
+    // The XCF link impairment is a line of the control socket of each stack whose
+    // incoming link it impairs: the owner's (the row's target), or DVA1's other targets'.
     std::vector<std::string> linked;
     for (const auto& t : p.targets)
         if (row.target == p.owner ? t == p.owner : t != p.owner) linked.push_back(t);

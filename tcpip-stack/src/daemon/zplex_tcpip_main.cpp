@@ -90,9 +90,11 @@ int open_tun(const std::string& name, short flags) {
             ::close(fd);
             throw env_error("CANNOT CREATE DEVICE " + name + ": " + std::strerror(e));
         }
-        if (!said) std::printf("ZPX1047I DEVICE %s IS STILL HELD BY AN ENDING STACK: ASKED AGAIN FOR UP TO 10 S\n", name.c_str());
-        std::fflush(stdout);
-        said = true;
+        if (!said) {
+            std::printf("ZPX1047I DEVICE %s IS STILL HELD BY AN ENDING STACK: ASKED AGAIN FOR UP TO 10 S\n", name.c_str());
+            std::fflush(stdout);
+            said = true;
+        }
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     return fd;

@@ -11,6 +11,7 @@
 #include <zplex/swsa/sa_record.hpp>
 
 #include <algorithm>
+#include <array>
 #include <set>
 
 namespace zplex::tcpip::stack {
@@ -488,11 +489,13 @@ bool stack::impl::swsa_protect(std::uint8_t* p, std::size_t len) noexcept {
     auto sel = selector_of(p, len, ipsec::spd_direction::outbound);
     auto match = sw.spd.size() ? sw.spd.lookup(sel) : ipsec::spd_match{};
     if (match.action != ipsec::spd_action::ipsec || !match.rule) return swsa_need(sel);
+    // The SA's counters in EZBDVIPA (a bundle: both; none without a shadow).
     const auto* sh = sw.cache ? sw.cache->find(match.rule->sa_name) : nullptr;
+    const std::array<swsa::cf_seq_source*, 2> counters{sh ? sh->seqs : nullptr, sh ? sh->ah_seqs : nullptr};
     if (sh && sw.burst_left) {
         // The first packet of a burst for this SA takes the numbers of the rest of the
         // burst in one LISTKEYINC (bounded by the block limit); the others use them.
-        for (auto* src : {sh ? sh->seqs : nullptr, sh ? sh->ah_seqs : nullptr}) {  // a bundle: both counters
+        for (auto* src : counters) {
             auto end = sw.burst_reserved.begin() + static_cast<std::ptrdiff_t>(sw.burst_count);
             if (src && std::find(sw.burst_reserved.begin(), end, src) == end) {
                 src->reserve(sw.burst_left + 1);  // this packet and those after it
@@ -509,8 +512,7 @@ bool stack::impl::swsa_protect(std::uint8_t* p, std::size_t len) noexcept {
         // (the stack may have been descheduled since it took the number), or numbered
         // anew: the late copy is never sent, so the peer never drops it as a replay.
         bool fresh = true;
-        for (auto* src : {sh ? sh->seqs : nullptr, sh ? sh->ah_seqs : nullptr})
-            fresh = (!src || src->confirm_last()) && fresh;
+        for (auto* src : counters) fresh = (!src || src->confirm_last()) && fresh;
         if (fresh) {
             ip_output(sw.buf.data(), sw.buf.len, -2, false);
             return true;

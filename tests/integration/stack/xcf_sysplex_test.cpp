@@ -58,18 +58,28 @@ bool wait_for(std::vector<real_stack*> stacks, F done) {
     return false;
 }
 
+/// A sysplex of this test process's own (@p prefix and the PID), with the tests' key.
+xcf::sysplex_options plex_options(const std::string& prefix) {
+    xcf::sysplex_options o;
+    o.sysplex = prefix + std::to_string(::getpid());
+    xcf::parse_key("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", o.key);
+    return o;
+}
+
+/// Both stacks up: MVS2 has done its initial DVIPA processing, so it knows MVS1's.
+bool both_up(real_stack& m1, real_stack& m2) {
+    return wait_for({&m1, &m2},
+                    [&] { return m2.logged("EZD1214I INITIAL DYNAMIC VIPA PROCESSING HAS COMPLETED FOR TCPIPA"); });
+}
+
 }  // namespace
 
 TEST(XcfSysplex, DvipaStateAndDynamicXcfTravelOverXcf) {
-    xcf::sysplex_options o;
-    o.sysplex = "ZST" + std::to_string(::getpid());
-    xcf::parse_key("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", o.key);
+    auto o = plex_options("ZST");
     fig4 f;
     auto m1 = std::make_unique<real_stack>(o, f, "MVS1");
     real_stack m2(o, f, "MVS2");
-    ASSERT_TRUE(wait_for({m1.get(), &m2}, [&] {
-        return m2.logged("EZD1214I INITIAL DYNAMIC VIPA PROCESSING HAS COMPLETED FOR TCPIPA");
-    }));
+    ASSERT_TRUE(both_up(*m1, m2));
     auto view = m2.s->command("D TCPIP,,SYSPLEX,VIPADYN");
     EXPECT_NE(std::find(view.begin(), view.end(), "  TCPIPA   MVS1     ACTIVE      BOTH"), view.end());
     EXPECT_NE(std::find(view.begin(), view.end(), "  TCPIPA   MVS2     BACKUP 100  DEST"), view.end());
@@ -89,16 +99,12 @@ TEST(XcfSysplex, DvipaStateAndDynamicXcfTravelOverXcf) {
 }
 
 TEST(XcfSysplex, PartitionedSystemsStackFencesItself) {
-    xcf::sysplex_options o;
-    o.sysplex = "ZSF" + std::to_string(::getpid());
+    auto o = plex_options("ZSF");
     o.interval = std::chrono::milliseconds(200);
-    xcf::parse_key("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", o.key);
     fig4 f;
     real_stack m1(o, f, "MVS1");
     real_stack m2(o, f, "MVS2");
-    ASSERT_TRUE(wait_for({&m1, &m2}, [&] {
-        return m2.logged("EZD1214I INITIAL DYNAMIC VIPA PROCESSING HAS COMPLETED FOR TCPIPA");
-    }));
+    ASSERT_TRUE(both_up(m1, m2));
     // MVS1's system keeps its heartbeat; MVS2's stops (its CPU "stopped"): XCF partitions MVS2.
     m1.sys->start();
     auto mvs2_gone = [&] {
@@ -113,15 +119,11 @@ TEST(XcfSysplex, PartitionedSystemsStackFencesItself) {
 }
 
 TEST(XcfSysplex, LeavegroupAndJoingroupOverXcf) {
-    xcf::sysplex_options o;
-    o.sysplex = "ZSL" + std::to_string(::getpid());
-    xcf::parse_key("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", o.key);
+    auto o = plex_options("ZSL");
     fig4 f;
     real_stack m1(o, f, "MVS1");
     real_stack m2(o, f, "MVS2");
-    ASSERT_TRUE(wait_for({&m1, &m2}, [&] {
-        return m2.logged("EZD1214I INITIAL DYNAMIC VIPA PROCESSING HAS COMPLETED FOR TCPIPA");
-    }));
+    ASSERT_TRUE(both_up(m1, m2));
     // IXCLEAVE: MVS2 hears MVS1 leave and takes DVA1 over.
     EXPECT_EQ(m1.s->command("V TCPIP,,SYSPLEX,LEAVEGROUP"),
               (std::vector<std::string>{"ZPX1001I VARY TCPIP,,SYSPLEX,LEAVEGROUP COMPLETED ON TCPIPA"}));
@@ -141,15 +143,11 @@ TEST(XcfSysplex, LeavegroupAndJoingroupOverXcf) {
 // delay (and the loop told when it is due), all of them dropped at 10000 in 10000, and
 // control messages (the DVIPA state) never touched.
 TEST(XcfSysplex, ImpairedLinkPacketsAreHeldOrDroppedAndControlIsNot) {
-    xcf::sysplex_options o;
-    o.sysplex = "ZSI" + std::to_string(::getpid());
-    xcf::parse_key("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", o.key);
+    auto o = plex_options("ZSI");
     fig4 f;
     real_stack m1(o, f, "MVS1");
     real_stack m2(o, f, "MVS2");
-    ASSERT_TRUE(wait_for({&m1, &m2}, [&] {
-        return m2.logged("EZD1214I INITIAL DYNAMIC VIPA PROCESSING HAS COMPLETED FOR TCPIPA");
-    }));
+    ASSERT_TRUE(both_up(m1, m2));
     auto replies = [&] {
         std::size_t n = 0;
         for (auto& p : m1.io.app) n += p.size() >= 28 && p[20] == 0 && get32(p, 12) == ip("198.18.1.2");

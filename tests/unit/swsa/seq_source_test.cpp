@@ -40,6 +40,23 @@ std::uint64_t list_key(cf::connector& c, std::uint32_t list = 1) {
     return lc.list_key;
 }
 
+plex& started(plex& p) {
+    p.start("CF01");
+    return p;
+}
+
+/// Two senders (TCPIPB and TCPIPC, each on a connection of its own) numbering from one
+/// counter list of a fresh EZBDVIPA.
+struct two_senders {
+    plex p;
+    std::unique_ptr<cf::connector> ca, cb;
+    std::uint64_t base;
+    cf_seq_source a, b;
+    two_senders()
+        : p(zplex::test::swsa_ezbdvipa()), ca(started(p).connect("TCPIPB")), cb(p.connect("TCPIPC")),
+          base(list_key(*ca)), a(*ca, config(base)), b(*cb, config(base)) {}
+};
+
 TEST(swsa_seq, numbers_run_from_one_in_blocks_bounded_by_half_the_peers_window) {
     plex p(zplex::test::swsa_ezbdvipa());
     p.start("CF01");
@@ -66,13 +83,8 @@ TEST(swsa_seq, numbers_run_from_one_in_blocks_bounded_by_half_the_peers_window) 
 }
 
 TEST(swsa_seq, a_held_block_that_fell_behind_the_cf_counter_is_discarded_before_use) {
-    plex p(zplex::test::swsa_ezbdvipa());
-    p.start("CF01");
-    auto ca = p.connect("TCPIPB");
-    auto cb = p.connect("TCPIPC");
-    std::uint64_t base = list_key(*ca);
-    cf_seq_source a(*ca, config(base));
-    cf_seq_source b(*cb, config(base));
+    two_senders t;
+    auto &a = t.a, &b = t.b;
     ipsec::replay_window peer(64);
 
     std::uint64_t seq = 0;
@@ -111,13 +123,8 @@ TEST(swsa_seq, a_held_block_that_fell_behind_the_cf_counter_is_discarded_before_
 }
 
 TEST(swsa_seq, a_sender_that_paused_mid_burst_reads_the_counter_before_its_next_number) {
-    plex p(zplex::test::swsa_ezbdvipa());
-    p.start("CF01");
-    auto ca = p.connect("TCPIPB");
-    auto cb = p.connect("TCPIPC");
-    std::uint64_t base = list_key(*ca);
-    cf_seq_source a(*ca, config(base));
-    cf_seq_source b(*cb, config(base));
+    two_senders t;
+    auto &a = t.a, &b = t.b;
     ipsec::replay_window peer(64);
     std::uint64_t seq = 0;
 
@@ -150,13 +157,8 @@ TEST(swsa_seq, a_sender_that_paused_mid_burst_reads_the_counter_before_its_next_
 }
 
 TEST(swsa_seq, a_packet_numbered_before_a_pause_is_confirmed_or_held_back_before_it_is_written) {
-    plex p(zplex::test::swsa_ezbdvipa());
-    p.start("CF01");
-    auto ca = p.connect("TCPIPB");
-    auto cb = p.connect("TCPIPC");
-    std::uint64_t base = list_key(*ca);
-    cf_seq_source a(*ca, config(base));
-    cf_seq_source b(*cb, config(base));
+    two_senders t;
+    auto &a = t.a, &b = t.b;
     ipsec::replay_window peer(64);
     std::uint64_t seq = 0;
 
